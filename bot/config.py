@@ -1,0 +1,68 @@
+"""Settings, read from the environment and from a `.env` file beside the working directory.
+
+The environment wins over `.env`. Every setting is listed, with its meaning, in `.env.example`.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip().removeprefix("export ").strip()] = value
+    return values
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str = field(default="", repr=False)  # never printed: repr hides it
+    api_base_url: str = ""
+    webhook_url: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: str = field(default="", repr=False)
+    briefing_db: Path = Path("briefing.db")
+    state_db: Path = Path("state.db")
+    seeds_dir: Path = Path("seeds")
+    admin_user_ids: frozenset[int] = frozenset()
+    digest_grace_hours: float = 6.0
+    rate_limit: bool = True
+    log_level: str = "INFO"
+
+
+def load_settings(env: dict[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
+    """Settings from `env` (default: os.environ) over the `.env` file."""
+    merged = _read_dotenv(dotenv) if dotenv else {}
+    merged.update(os.environ if env is None else env)
+
+    def get(name: str, default: str = "") -> str:
+        return merged.get(name, default).strip()
+
+    admins = frozenset(int(x) for x in get("ADMIN_USER_IDS").replace(",", " ").split() if x.lstrip("-").isdigit())
+    return Settings(
+        token=get("TELEGRAM_BOT_TOKEN"),
+        api_base_url=get("TELEGRAM_API_BASE_URL"),
+        webhook_url=get("WEBHOOK_URL"),
+        webhook_listen=get("WEBHOOK_LISTEN", "127.0.0.1"),
+        webhook_port=int(get("WEBHOOK_PORT", "8443") or 8443),
+        webhook_secret=get("WEBHOOK_SECRET"),
+        briefing_db=Path(get("BRIEFING_DB", "briefing.db")),
+        state_db=Path(get("STATE_DB", "state.db")),
+        seeds_dir=Path(get("SEEDS_DIR", "seeds")),
+        admin_user_ids=admins,
+        digest_grace_hours=float(get("DIGEST_GRACE_HOURS", "6") or 6),
+        rate_limit=get("RATE_LIMIT", "on").lower() not in {"0", "off", "false", "no"},
+        log_level=get("LOG_LEVEL", "INFO").upper(),
+    )

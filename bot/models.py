@@ -1,0 +1,135 @@
+"""Plain data shared by the layers: what reading, extraction and the store's queries hand on.
+
+Offsets are Python string offsets (end exclusive) into a document's text as decoded from UTF-8
+with the BOM stripped, so every fact can cite the exact passage it came from.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class Document:
+    path: str
+    title: str
+    text: str
+    paragraphs: list[Paragraph]
+    credits: list[str] = field(default_factory=list)
+    published: str | None = None  # ISO date when the file tells one, else None
+
+
+@dataclass
+class Person:
+    name: str  # canonical: the fullest form in the text
+    aliases: list[str]
+    role: str | None
+    mentions: int
+    spans: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class Quote:
+    text: str  # without the quotation marks
+    start: int
+    end: int
+    speaker: str | None  # canonical name of a Person, or None when not a named person
+    paragraph: int  # index of the paragraph holding `start`
+
+
+@dataclass
+class KeyPoint:
+    text: str
+    start: int
+    end: int
+    paragraph: int
+    kind: str  # "lead" (a news-style statement) or "quote" (an informative quoted claim)
+    score: float
+
+
+@dataclass
+class Extraction:
+    people: list[Person]
+    quotes: list[Quote]
+    key_points: list[KeyPoint]
+
+
+# What the store's queries answer (bot.queries), the same for Telegram, inline mode and console.
+
+@dataclass(frozen=True)
+class Source:
+    document_id: int
+    title: str
+    paragraph: int  # paragraph index within the document, 0-based
+    published: str | None = None
+
+
+@dataclass
+class QuoteHit:
+    id: int
+    text: str
+    speaker: str | None
+    role: str | None
+    source: Source
+    score: float = 0.0
+
+
+@dataclass
+class PersonCard:
+    id: int
+    name: str
+    role: str | None
+    aliases: list[str]
+    mentions: int
+    documents: list[Source]  # where mentioned (first paragraph of each document)
+    quotes: list[QuoteHit]  # strongest first
+
+
+@dataclass
+class PersonMatch:
+    id: int
+    name: str
+    role: str | None
+    mentions: int
+    score: float  # 0..100, how well the asked name matches
+
+
+@dataclass
+class SearchHit:
+    snippet: str  # paragraph text with matches wrapped in \x02 … \x03 (rendered as bold)
+    source: Source
+    rank: float
+
+
+@dataclass
+class BriefPerson:
+    name: str
+    role: str | None
+
+
+@dataclass
+class Briefing:
+    document_id: int
+    title: str
+    published: str | None
+    credits: list[str]
+    key_points: list[tuple[str, Source]]
+    people: list[BriefPerson]
+    quotes: list[QuoteHit]
+
+
+@dataclass
+class SourceInfo:
+    document_id: int
+    title: str
+    published: str | None
+    added_at: str
+    people: int
+    quotes: int
