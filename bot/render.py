@@ -1,0 +1,234 @@
+"""Telegram HTML for every answer, and the plain-text face of the same HTML for the console.
+
+Every piece of stored or user text goes through `escape` (or `highlight`, for search snippets) before
+it is put between tags, so nothing a document or a user says can break the markup.
+"""
+from __future__ import annotations
+
+import html
+import re
+
+from bot.models import Briefing, PersonCard, PersonMatch, QuoteHit, SearchHit, Source, SourceInfo
+
+MESSAGE_LIMIT = 4096  # Telegram's limit on a message's text, counted after entities are parsed
+CALLBACK_LIMIT = 64  # bytes of callback_data
+QUOTE_CHARS = 600  # a quotation longer than this is shortened in lists (the card keeps pages small)
+SNIPPET_CHARS = 700
+
+
+def escape(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut at a word boundary to at most `limit` characters, with an ellipsis when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip(" ,;:") + "…"
+
+
+def cite(source: Source) -> str:
+    """The citation every answer carries: document title and paragraph (1-based for readers)."""
+    dated = f", {escape(source.published)}" if source.published else ""
+    return f"<i>{escape(source.title)}</i>{dated}, ¶{source.paragraph + 1}"
+
+
+def highlight(snippet: str) -> str:
+    """A search snippet, escaped, with the store's \\x02…\\x03 match markers turned into bold."""
+    out: list[str] = []
+    bold = False
+    for part in re.split(r"([\x02\x03])", snippet):
+        if part == "\x02" and not bold:
+            out.append("<b>")
+            bold = True
+        elif part == "\x03" and bold:
+            out.append("</b>")
+            bold = False
+        elif part not in ("\x02", "\x03"):
+            out.append(escape(part))
+    if bold:
+        out.append("</b>")
+    return "".join(out)
+
+
+def _role(role: str | None) -> str:
+    return f", {escape(role)}" if role else ""
+
+
+def quote_block(hit: QuoteHit, limit: int = QUOTE_CHARS) -> str:
+    """One quotation: the words, then who said it (with role) and where."""
+    speaker = escape(hit.speaker) if hit.speaker else "unattributed"
+    return (f"<blockquote>{escape(shorten(hit.text, limit))}</blockquote>\n"
+            f"— <b>{speaker}</b>{_role(hit.role)} · {cite(hit.source)}")
+
+
+def person_card(card: PersonCard) -> str:
+    lines = [f"<b>{escape(card.name)}</b>"]
+    if card.role:
+        lines.append(escape(card.role))
+    others = [a for a in card.aliases if a != card.name]
+    if others:
+        lines.append("Also called: " + ", ".join(escape(a) for a in others))
+    times = "once" if card.mentions == 1 else f"{card.mentions} times"
+    where = "; ".join(cite(s) for s in card.documents)
+    lines.append(f"Mentioned {times}" + (f" in {where}" if where else ""))
+    blocks = ["\n".join(lines)]
+    if card.quotes:
+        blocks.append("<b>Strongest quotes</b>")
+        blocks.extend(quote_block(q, limit=400) for q in card.quotes)
+    else:
+        blocks.append("No direct quotations from them in the store.")
+    return "\n\n".join(blocks)
+
+
+def person_line(match: PersonMatch, number: int | None = None) -> str:
+    prefix = f"{number}. " if number is not None else ""
+    times = "1 mention" if match.mentions == 1 else f"{match.mentions} mentions"
+    return f"{prefix}<b>{escape(match.name)}</b>{_role(match.role)} ({times})"
+
+
+def people_page(matches: list[PersonMatch], offset: int, total: int) -> str:
+    if not matches:
+        return "The store knows nobody yet." if total == 0 else "No more people."
+    head = f"<b>People in the news</b> ({page_range(offset, len(matches), total)}, most mentioned first)"
+    lines = [person_line(m, offset + i + 1) for i, m in enumerate(matches)]
+    return head + "\n\n" + "\n".join(lines) + "\n\nSend /who NAME for a card."
+
+
+def choices(asked: str, matches: list[PersonMatch]) -> str:
+    return (f"Several people match “{escape(asked)}”. Which one?\n\n"
+            + "\n".join(person_line(m) for m in matches))
+
+
+def nobody(asked: str, suggestions: list[PersonMatch]) -> str:
+    text = f"Nobody called “{escape(asked)}” in the store."
+    if suggestions:
+        text += " Closest names:\n\n" + "\n".join(person_line(m) for m in suggestions)
+    return text
+
+
+def page_range(offset: int, count: int, total: int) -> str:
+    return f"{offset + 1}–{offset + count} of {total}"
+
+
+def quotes_page(heading: str, hits: list[QuoteHit], offset: int, total: int) -> str:
+    """`heading` is already HTML (the caller escapes what it puts in it)."""
+    if not hits:
+        return f"{heading}: none found." if total == 0 else f"{heading}: no more quotes."
+    head = f"<b>{heading}</b> ({page_range(offset, len(hits), total)})"
+    return "\n\n".join([head, *(quote_block(h) for h in hits)])
+
+
+def search_page(words: str, hits: list[SearchHit], offset: int, total: int) -> str:
+    return _hits_page(f"Search: {escape(words)}", hits, offset, total,
+                      f"Nothing in the store matches “{escape(words)}”.")
+
+
+def mentions_page(name: str, hits: list[SearchHit], offset: int, total: int) -> str:
+    return _hits_page(f"Mentions of {escape(name)}", hits, offset, total,
+                      f"No paragraph mentions {escape(name)}.")
+
+
+def _hits_page(heading: str, hits: list[SearchHit], offset: int, total: int, empty: str) -> str:
+    if not hits:
+        return empty if total == 0 else "No more results."
+    head = f"<b>{heading}</b> ({page_range(offset, len(hits), total)}, best first)"
+    blocks = [f"{highlight(_shorten_snippet(h.snippet))}\n— {cite(h.source)}" for h in hits]
+    return "\n\n".join([head, *blocks])
+
+
+def _shorten_snippet(snippet: str) -> str:
+    """Snippets are whole paragraphs at worst; keep the part around the first match."""
+    if len(snippet) <= SNIPPET_CHARS:
+        return snippet
+    first = max(snippet.find("\x02"), 0)
+    start = max(0, first - SNIPPET_CHARS // 3)
+    piece = snippet[start:start + SNIPPET_CHARS]
+    return ("…" if start else "") + piece + "…"
+
+
+def briefing(b: Briefing) -> str:
+    head = f"<b>{escape(b.title)}</b>"
+    meta = [escape(b.published)] if b.published else []
+    meta += [escape(c) for c in b.credits]
+    if meta:
+        head += "\n" + " · ".join(meta)
+    blocks = [head]
+    if b.key_points:
+        blocks.append("<b>Key points</b>\n" + "\n".join(
+            f"• {escape(shorten(text, 500))} ({cite(src)})" for text, src in b.key_points))
+    if b.people:
+        blocks.append("<b>Who is who</b>\n" + "\n".join(
+            f"• <b>{escape(p.name)}</b>{_role(p.role)}" for p in b.people))
+    if b.quotes:
+        blocks.append("<b>Notable quotes</b>")
+        blocks.extend(quote_block(q, limit=400) for q in b.quotes)
+    return "\n\n".join(blocks)
+
+
+def sources(infos: list[SourceInfo]) -> str:
+    if not infos:
+        return "The store holds no documents yet."
+    lines = []
+    for n, s in enumerate(infos, 1):
+        date = escape(s.published or f"added {s.added_at[:10]}")
+        lines.append(f"{n}. <b>{escape(s.title)}</b> — {date}; {s.people} people, {s.quotes} quotes")
+    return "<b>Sources</b>\n\n" + "\n".join(lines) + "\n\n/brief N gives the briefing of document N."
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """HTML split into messages of at most `limit` characters at paragraph boundaries.
+
+    Every paragraph built by this module closes its own tags, so a cut between paragraphs keeps the
+    markup valid. A paragraph longer than the limit on its own is sent as shortened plain text.
+    """
+    chunks: list[str] = []
+    current = ""
+    for block in text.split("\n\n"):
+        if len(block) > limit:
+            block = escape(shorten(to_plain(block), limit - 10))
+        candidate = f"{current}\n\n{block}" if current else block
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            chunks.append(current)
+            current = block
+    if current:
+        chunks.append(current)
+    return chunks or [""]
+
+
+def fit_callback(prefix: str, free_text: str = "") -> str:
+    """callback_data `prefix` + as much of `free_text` as fits in Telegram's 64 bytes."""
+    room = CALLBACK_LIMIT - len(prefix.encode())
+    data = free_text.encode()[:room].decode("utf-8", errors="ignore")
+    return prefix + data
+
+
+_TAG = re.compile(r"<(/?)(\w+)(?:\s+href=\"([^\"]*)\")?[^>]*>")
+
+
+def to_plain(text: str) -> str:
+    """Readable plain text from this module's HTML: quotes indented, links spelled out, no tags."""
+    out: list[str] = []
+    pos = 0
+    href = ""
+    in_quote = False
+    for m in _TAG.finditer(text):
+        chunk = text[pos:m.start()]
+        out.append(chunk.replace("\n", "\n  ") if in_quote else chunk)
+        closing, tag, link = m.group(1), m.group(2).lower(), m.group(3)
+        if tag == "blockquote":
+            in_quote = not closing
+            out.append("  “" if not closing else "”")
+        elif tag == "a":
+            if closing and href:
+                out.append(f" ({href})")
+            href = html.unescape(link or "")
+        pos = m.end()
+    out.append(text[pos:])
+    return html.unescape("".join(out))

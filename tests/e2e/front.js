@@ -1,0 +1,140 @@
+// A thin front before the telegram-test-api 4.2.1 emulator: patches what python-telegram-bot 22.8
+// needs and forwards everything else to the emulator's own Express app (`server.webServer`).
+//
+// Usage: node front.js [--refuse METHOD ...]   → prints `listening PORT` once ready (port chosen
+// by the OS on 127.0.0.1). `--refuse setMyCommands` leaves that method unpatched (HTTP 500 from the
+// emulator), to test that the bot only warns.
+//
+// Patches (each found by trying the emulator with PTB):
+//  1. getMe: adds is_bot/can_join_groups/supports_inline_queries (PTB refuses a bot without is_bot).
+//  2. Messages in results and updates: `date` in milliseconds → seconds (PTB reads seconds), and
+//     the emulator's bookkeeping field `botToken` (the token itself) removed from updates.
+//  3. Callback queries: adds the mandatory `chat_instance`.
+//  4. editMessageText / editMessageReplyMarkup / answerCallbackQuery: `result: null` → `true`
+//     (the Bot API answers the edited Message or True; null breaks PTB).
+//  5. setMyCommands, deleteMyCommands, sendChatAction (unknown to the emulator, HTTP 500):
+//     answered `true`. sendPoll and answerInlineQuery stay unsupported: unit tests cover them.
+//  6. getUpdates: long polling — waits up to `timeout` seconds for an update instead of answering
+//     an empty list at once (which made PTB spin).
+//  7. Webhooks: setWebhook registers this front as the emulator's target; the front relays each
+//     pushed update, patched as above and with the X-Telegram-Bot-Api-Secret-Token header, to the
+//     bot's URL.
+'use strict';
+
+const express = require('express');
+const http = require('http');
+const TelegramServer = require('telegram-test-api');
+
+const refused = new Set();
+for (let i = 2; i < process.argv.length; i += 1) {
+  if (process.argv[i] === '--refuse') refused.add(process.argv[(i += 1)]);
+}
+
+const server = new TelegramServer({ host: '127.0.0.1', port: 0, storeTimeout: 3600 });
+const front = express();
+front.use(express.json());
+front.use(express.urlencoded({ extended: true }));
+
+const toSeconds = (date) => (typeof date === 'number' && date > 1e11 ? Math.floor(date / 1000) : date);
+
+function patchMessage(message) {
+  if (!message || typeof message !== 'object') return message;
+  const patched = { ...message, date: toSeconds(message.date) };
+  delete patched.botToken; // the emulator's own bookkeeping, which holds the token
+  if (patched.reply_to_message) patched.reply_to_message = patchMessage(patched.reply_to_message);
+  return patched;
+}
+
+function patchUpdate(update) {
+  const patched = { ...update };
+  if (patched.message) patched.message = patchMessage(patched.message);
+  if (patched.callback_query) {
+    patched.callback_query = {
+      chat_instance: `instance-${(patched.callback_query.message || {}).chat?.id ?? 0}`,
+      ...patched.callback_query,
+      message: patchMessage(patched.callback_query.message),
+    };
+  }
+  return patched;
+}
+
+// Rewrites the JSON the emulator sends for `path` through `patch(body, req)`.
+function rewrite(path, patch) {
+  front.all(path, (req, res, next) => {
+    const json = res.json.bind(res);
+    res.json = (body) => json(body && body.ok ? patch(body, req) : body);
+    next();
+  });
+}
+
+rewrite('/bot:token/getMe', (body) => ({
+  ...body,
+  result: { is_bot: true, can_join_groups: true, can_read_all_group_messages: false,
+    supports_inline_queries: true, ...body.result },
+}));
+rewrite('/bot:token/sendMessage', (body) => ({ ...body, result: patchMessage(body.result) }));
+for (const method of ['editMessageText', 'editMessageReplyMarkup', 'answerCallbackQuery']) {
+  rewrite(`/bot:token/${method}`, (body) => ({ ...body, result: body.result ?? true }));
+}
+for (const method of ['setMyCommands', 'deleteMyCommands', 'sendChatAction']) {
+  if (!refused.has(method)) front.all(`/bot:token/${method}`, (req, res) => res.json({ ok: true, result: true }));
+}
+
+front.all('/bot:token/getUpdates', (req, res) => {
+  const params = { ...req.query, ...req.body };
+  const deadline = Date.now() + Math.min(Number(params.timeout) || 0, 50) * 1000;
+  const poll = () => {
+    const updates = server.getUpdates(req.params.token);
+    if (updates.length || Date.now() >= deadline || res.req.socket.destroyed) {
+      res.json({ ok: true, result: updates.map(patchUpdate) });
+    } else {
+      setTimeout(poll, 50);
+    }
+  };
+  poll();
+});
+
+const webhooks = {}; // token → { url, secret }
+let ownUrl = '';
+front.all('/bot:token/setWebhook', (req, res) => {
+  const params = { ...req.query, ...req.body };
+  if (!params.url) {
+    res.json({ ok: false, error_code: 400, description: 'Bad Request: bad webhook: url is empty' });
+    return;
+  }
+  webhooks[req.params.token] = { url: params.url, secret: params.secret_token || '' };
+  server.setWebhook({ url: `${ownUrl}/relay/${req.params.token}` }, req.params.token);
+  res.json({ ok: true, result: true, description: 'Webhook was set' });
+});
+front.all('/bot:token/deleteWebhook', (req, res, next) => {
+  delete webhooks[req.params.token];
+  next();
+});
+front.all('/bot:token/getWebhookInfo', (req, res) => {
+  const hook = webhooks[req.params.token];
+  res.json({ ok: true, result: { url: hook ? hook.url : '', has_custom_certificate: false, pending_update_count: 0 } });
+});
+front.post('/relay/:token', async (req, res) => {
+  const hook = webhooks[req.params.token];
+  if (!hook) {
+    res.status(404).end();
+    return;
+  }
+  const headers = { 'Content-Type': 'application/json' };
+  if (hook.secret) headers['X-Telegram-Bot-Api-Secret-Token'] = hook.secret;
+  try {
+    const answer = await fetch(hook.url, { method: 'POST', headers, body: JSON.stringify(patchUpdate(req.body)) });
+    res.status(answer.status).end();
+  } catch (error) {
+    res.status(502).end();
+  }
+});
+
+front.use(server.webServer);
+
+const listener = http.createServer(front).listen(0, '127.0.0.1', () => {
+  const { port } = listener.address();
+  ownUrl = `http://127.0.0.1:${port}`;
+  process.stdout.write(`listening ${port}\n`);
+});
+process.on('SIGTERM', () => listener.close(() => process.exit(0)));
