@@ -1,0 +1,371 @@
+"""Read-only questions to briefing.db: who is who, who said what, where a word occurs, what is new.
+
+`Store` opens the file read-only and, before each question, checks (one `stat`) whether a rebuild
+has swapped in a new file; if so it reopens, so a running bot serves the new store without a restart.
+Every answer carries its Source (document, title, paragraph, date), and every query is an index
+lookup or an FTS5 match, so answers stay fast on large stores.
+"""
+from __future__ import annotations
+
+import bisect
+import json
+import os
+import random
+import re
+import sqlite3
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from bot.models import (BriefPerson, Briefing, PersonCard, PersonMatch, QuoteHit, SearchHit, Source,
+                        SourceInfo)
+
+HIGHLIGHT_START, HIGHLIGHT_END = "\x02", "\x03"
+_WORD = re.compile(r"[^\W_]+")  # what FTS5's unicode61 tokenizer counts as a word, near enough
+_MAX_SEARCH_TERMS = 16
+_MAX_TERM_LENGTH = 64
+_HONORIFICS = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame"}
+_SNIPPET_TOKENS = 32
+_SNIPPET_CHARS = 240
+
+
+class NoUsableWords(ValueError):
+    """The search text has no word to look for (only punctuation, emoji, operators or spaces)."""
+
+
+class StoreNotBuilt(FileNotFoundError):
+    """There is no briefing.db yet: run `briefbot build`."""
+
+
+def match_expression(text: str) -> str:
+    """User text as a safe FTS5 query: its words, each a quoted term, all required.
+
+    Operators (AND, OR, NOT, NEAR), quotes, parentheses, `*` and `:` lose their meaning: every word
+    is looked for as itself. Raises NoUsableWords when no word is left.
+    """
+    terms: list[str] = []
+    for word in _WORD.findall(text[:10_000]):
+        word = word[:_MAX_TERM_LENGTH]
+        if word.casefold() not in (t.casefold() for t in terms):
+            terms.append(word)
+        if len(terms) == _MAX_SEARCH_TERMS:
+            break
+    if not terms:
+        raise NoUsableWords(text)
+    return " ".join(f'"{term}"' for term in terms)
+
+
+def name_tokens(name: str) -> list[str]:
+    """Words of a name as they are compared: case and accents folded, honorifics dropped."""
+    folded = unicodedata.normalize("NFKD", name.casefold())
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    tokens = _WORD.findall(folded)
+    return [t for t in tokens if t not in _HONORIFICS] or tokens
+
+
+def highlight(text: str, spans: list[tuple[int, int]], width: int = _SNIPPET_CHARS) -> str:
+    """`text` cut to about `width` characters around the first span, spans wrapped in \\x02 … \\x03."""
+    spans = sorted((max(0, s), min(len(text), e)) for s, e in spans if e > s)
+    if len(text) <= width or not spans:
+        left, right = 0, min(len(text), width) if not spans else len(text)
+    else:
+        left = max(0, spans[0][0] - width // 3)
+        right = min(len(text), left + width)
+        left = text.rfind(" ", 0, left) + 1 if left else 0
+        space = text.find(" ", right)
+        right = len(text) if space == -1 else space
+    out, cursor = [], left
+    for start, end in spans:
+        if start < cursor or end > right:
+            continue
+        out += [text[cursor:start], HIGHLIGHT_START, text[start:end], HIGHLIGHT_END]
+        cursor = end
+    out.append(text[cursor:right])
+    return ("…" if left else "") + "".join(out) + ("…" if right < len(text) else "")
+
+
+@dataclass
+class _Person:
+    id: int
+    name: str
+    role: str | None
+    mentions: int
+    quotes: int
+
+
+class _NameIndex:
+    """Every person's name and aliases, tokenised in memory, for fuzzy lookups without SQL scans.
+
+    Loaded once per store file. A query word matches a name word exactly (100), as a prefix of at
+    least three letters (85) or by edit similarity ≥ 80; a person's score is the mean over the query
+    words, so "Xi" finds Xi Jinping exactly and "blinkin" finds Blinken by similarity.
+    """
+
+    MAX_POSTINGS = 2000  # per matched word; postings are kept most prominent first
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.people: dict[int, _Person] = {
+            row[0]: _Person(*row) for row in conn.execute("select id, name, role, mentions, quotes from people")
+        }
+        labels: list[tuple[int, str]] = [(p.id, p.name) for p in self.people.values()]
+        labels += conn.execute("select person_id, alias from aliases").fetchall()
+        postings: dict[str, set[int]] = {}
+        self.labels: dict[str, set[int]] = {}
+        for person_id, label in labels:
+            tokens = name_tokens(label)
+            self.labels.setdefault(" ".join(tokens), set()).add(person_id)
+            for token in tokens:
+                postings.setdefault(token, set()).add(person_id)
+        self.postings = {
+            token: sorted(ids, key=self.prominence, reverse=True)[: self.MAX_POSTINGS] for token, ids in postings.items()
+        }
+        self.vocabulary = sorted(self.postings)
+        self.by_length: dict[int, list[str]] = {}
+        for token in self.vocabulary:
+            self.by_length.setdefault(len(token), []).append(token)
+        self.ranked = sorted(self.people.values(), key=lambda p: self.prominence(p.id), reverse=True)
+
+    def prominence(self, person_id: int) -> tuple[int, int, int]:
+        person = self.people[person_id]
+        return person.mentions, person.quotes, -person_id
+
+    def word_matches(self, word: str) -> dict[str, float]:
+        """Vocabulary words like `word`, with how alike they are (0..100)."""
+        matches = {word: 100.0} if word in self.postings else {}
+        if len(word) < 3:  # "Xi", "Li": two letters are too few for anything but an exact match
+            return matches
+        position = bisect.bisect_left(self.vocabulary, word)
+        while position < len(self.vocabulary) and self.vocabulary[position].startswith(word):
+            matches.setdefault(self.vocabulary[position], 85.0)
+            position += 1
+        candidates = [t for n in range(len(word) - 2, len(word) + 3) for t in self.by_length.get(n, ())]
+        for token, score, _ in process.extract(word, candidates, scorer=fuzz.ratio, score_cutoff=80, limit=20):
+            matches[token] = max(matches.get(token, 0.0), min(score, 99.0))
+        return matches
+
+    def find(self, name: str, limit: int) -> list[PersonMatch]:
+        words = name_tokens(name)[:6]
+        if not words:
+            return []
+        scores: dict[int, list[float]] = {}
+        for position, word in enumerate(words):
+            for token, similarity in self.word_matches(word).items():
+                for person_id in self.postings[token]:
+                    best = scores.setdefault(person_id, [0.0] * len(words))
+                    best[position] = max(best[position], similarity)
+        whole = self.labels.get(" ".join(words), set())
+        ranked = sorted(
+            ((sum(best) / len(words), person_id in whole, self.prominence(person_id), person_id)
+             for person_id, best in scores.items()),
+            reverse=True,
+        )
+        return [
+            PersonMatch(p.id, p.name, p.role, p.mentions, round(score, 1))
+            for score, _, _, person_id in ranked[:limit] if score >= 75
+            for p in [self.people[person_id]]
+        ]
+
+
+class Store:
+    """Read-only questions to briefing.db; reopens by itself when a rebuild swaps the file."""
+
+    def __init__(self, db_path: str | Path):
+        self.path = Path(db_path)
+        self._conn: sqlite3.Connection | None = None
+        self._identity: tuple[int, int, int, int] | None = None
+        self._names: _NameIndex | None = None
+        self._meta: dict[str, str] = {}
+        self._db()
+
+    def _db(self) -> sqlite3.Connection:
+        try:
+            status = os.stat(self.path)
+        except FileNotFoundError:
+            raise StoreNotBuilt(f"no store at {self.path}: run `briefbot build`") from None
+        identity = (status.st_dev, status.st_ino, status.st_mtime_ns, status.st_size)
+        if identity != self._identity or self._conn is None:
+            self.close()
+            self._conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+            self._conn.row_factory = sqlite3.Row
+            self._meta = dict(self._conn.execute("select key, value from meta").fetchall())
+            self._identity = identity
+            self._names = None
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _rows(self, sql: str, *params: object) -> list[sqlite3.Row]:
+        return self._db().execute(sql, params).fetchall()
+
+    def _name_index(self) -> _NameIndex:
+        conn = self._db()
+        if self._names is None:
+            self._names = _NameIndex(conn)
+        return self._names
+
+    def _count(self, name: str) -> int:
+        self._db()
+        return int(json.loads(self._meta.get("counts", "{}")).get(name, 0))
+
+    # ---- people ----------------------------------------------------------------------------
+
+    def find_people(self, name: str, limit: int = 5) -> list[PersonMatch]:
+        """People whose name or alias is like `name`, best first; [] when nobody is close."""
+        return self._name_index().find(name, limit)
+
+    def list_people(self, offset: int = 0, limit: int = 10) -> tuple[list[PersonMatch], int]:
+        """People by prominence (mentions, then quotes), and how many there are in all."""
+        rows = self._rows("select id, name, role, mentions from people order by mentions desc, quotes desc, id"
+                          " limit ? offset ?", limit, offset)
+        return [PersonMatch(r["id"], r["name"], r["role"], r["mentions"], 100.0) for r in rows], self._count("people")
+
+    def people_names(self, limit: int | None = None) -> list[str]:
+        """Canonical names, most prominent first (for suggestions and autocompletion)."""
+        return [p.name for p in self._name_index().ranked[:limit]]
+
+    def person_card(self, person_id: int, quote_limit: int = 3, document_limit: int = 5) -> PersonCard | None:
+        rows = self._rows("select id, name, role, mentions from people where id = ?", person_id)
+        if not rows:
+            return None
+        person = rows[0]
+        aliases = [r["alias"] for r in self._rows("select alias from aliases where person_id = ? order by rowid", person_id)]
+        documents = [
+            Source(r["document_id"], r["title"], r["first_paragraph"], r["published"])
+            for r in self._rows(
+                "select pd.document_id, pd.first_paragraph, d.title, d.published from person_documents pd"
+                " join documents d on d.id = pd.document_id where pd.person_id = ?"
+                " order by pd.sort_date desc, pd.document_id desc limit ?", person_id, document_limit)
+        ]
+        quotes, _ = self.quotes_by(person_id, 0, quote_limit)
+        return PersonCard(person["id"], person["name"], person["role"], aliases, person["mentions"], documents, quotes)
+
+    # ---- quotations ------------------------------------------------------------------------
+
+    _QUOTE_COLUMNS = ("select q.id, q.text, coalesce(p.name, q.speaker) as speaker, p.role, q.document_id,"
+                      " q.paragraph, d.title, d.published")
+    _QUOTE_JOINS = " join documents d on d.id = q.document_id left join people p on p.id = q.person_id"
+
+    @staticmethod
+    def _quote_hit(row: sqlite3.Row, score: float = 0.0) -> QuoteHit:
+        source = Source(row["document_id"], row["title"], row["paragraph"], row["published"])
+        return QuoteHit(row["id"], row["text"], row["speaker"], row["role"], source, score)
+
+    def quotes_by(self, person_id: int, offset: int = 0, limit: int = 5) -> tuple[list[QuoteHit], int]:
+        """A person's quotations, strongest first (substantive sentences before 1-3 word fragments)."""
+        rows = self._rows(self._QUOTE_COLUMNS + " from quotes q" + self._QUOTE_JOINS +
+                          " where q.person_id = ? order by q.strength desc, q.id limit ? offset ?",
+                          person_id, limit, offset)
+        total = self._rows("select quotes from people where id = ?", person_id)
+        return [self._quote_hit(r) for r in rows], total[0]["quotes"] if total else 0
+
+    def recent_quotes(self, offset: int = 0, limit: int = 5) -> tuple[list[QuoteHit], int]:
+        """Quotations of the newest documents, strongest first within each."""
+        rows = self._rows(self._QUOTE_COLUMNS + " from quotes q" + self._QUOTE_JOINS +
+                          " order by q.sort_date desc, q.strength desc limit ? offset ?", limit, offset)
+        return [self._quote_hit(r) for r in rows], self._count("quotes")
+
+    def quotes_about(self, topic: str, offset: int = 0, limit: int = 5) -> tuple[list[QuoteHit], int]:
+        """Quotations whose words match `topic` (BM25, best first). Raises NoUsableWords."""
+        match = match_expression(topic)
+        rows = self._rows(self._QUOTE_COLUMNS + ", bm25(quotes_fts) as rank from quotes_fts"
+                          " join quotes q on q.id = quotes_fts.rowid" + self._QUOTE_JOINS +
+                          " where quotes_fts match ? order by rank limit ? offset ?", match, limit, offset)
+        total = self._rows("select count(*) from quotes_fts where quotes_fts match ?", match)[0][0]
+        return [self._quote_hit(r, -r["rank"]) for r in rows], total
+
+    def quiz_question(self, rng: random.Random) -> tuple[QuoteHit, list[str]] | None:
+        """A real quotation of a named person and three other people's names; None under 4 people."""
+        if self._count("people") < 4 or not self._count("quotes"):
+            return None
+        question = (self._QUOTE_COLUMNS + " from quotes q" + self._QUOTE_JOINS +
+                    " where q.id >= ? and q.person_id is not null and q.words >= 4 order by q.id limit 1")
+        rows = self._rows(question, rng.randint(1, self._count("quotes"))) or self._rows(question, 1)
+        if not rows:
+            return None
+        speaker_id = self._rows("select person_id from quotes where id = ?", rows[0]["id"])[0][0]
+        others = [p.name for p in self._name_index().ranked[:40] if p.id != speaker_id]
+        if len(others) < 3:
+            return None
+        return self._quote_hit(rows[0]), rng.sample(others, 3)
+
+    # ---- paragraphs --------------------------------------------------------------------------
+
+    def search(self, words: str, offset: int = 0, limit: int = 5) -> tuple[list[SearchHit], int]:
+        """Paragraphs holding all of `words` (stemmed), best first (BM25). Raises NoUsableWords.
+
+        Any text is safe: it is reduced to quoted words by `match_expression`.
+        """
+        match = match_expression(words)
+        rows = self._rows(
+            "select p.document_id, p.idx, d.title, d.published, bm25(paragraphs_fts) as rank,"
+            " snippet(paragraphs_fts, 0, ?, ?, '…', ?) as snippet from paragraphs_fts"
+            " join paragraphs p on p.id = paragraphs_fts.rowid join documents d on d.id = p.document_id"
+            " where paragraphs_fts match ? order by rank limit ? offset ?",
+            HIGHLIGHT_START, HIGHLIGHT_END, _SNIPPET_TOKENS, match, limit, offset)
+        total = self._rows("select count(*) from paragraphs_fts where paragraphs_fts match ?", match)[0][0]
+        hits = [SearchHit(r["snippet"], Source(r["document_id"], r["title"], r["idx"], r["published"]), -r["rank"])
+                for r in rows]
+        return hits, total
+
+    def mentions(self, person_id: int, offset: int = 0, limit: int = 5) -> tuple[list[SearchHit], int]:
+        """Paragraphs that mention the person, newest documents first, the mentions highlighted."""
+        rows = self._rows(
+            "select pp.document_id, pp.paragraph, d.title, d.published, pa.text, pa.start from person_paragraphs pp"
+            " join documents d on d.id = pp.document_id"
+            " join paragraphs pa on pa.document_id = pp.document_id and pa.idx = pp.paragraph"
+            " where pp.person_id = ? order by pp.sort_date desc, pp.document_id desc, pp.paragraph limit ? offset ?",
+            person_id, limit, offset)
+        hits = []
+        for r in rows:
+            spans = [(m["start"] - r["start"], m["end"] - r["start"]) for m in self._rows(
+                "select start, end from mentions where person_id = ? and document_id = ? and paragraph = ?",
+                person_id, r["document_id"], r["paragraph"])]
+            source = Source(r["document_id"], r["title"], r["paragraph"], r["published"])
+            hits.append(SearchHit(highlight(r["text"], spans), source, 0.0))
+        total = self._rows("select paragraphs from people where id = ?", person_id)
+        return hits, total[0]["paragraphs"] if total else 0
+
+    # ---- documents ---------------------------------------------------------------------------
+
+    def brief(self, n: int | None = None, key_point_limit: int = 5, people_limit: int = 8,
+              quote_limit: int = 3) -> Briefing | None:
+        """The briefing of the newest document, or of the Nth newest (1-based); None when there is none."""
+        n = 1 if n is None else n
+        if n < 1:
+            return None
+        rows = self._rows("select id, title, published, credits from documents order by sort_date desc, id desc"
+                          " limit 1 offset ?", n - 1)
+        if not rows:
+            return None
+        document = rows[0]
+        key_points = [
+            (r["text"], Source(document["id"], document["title"], r["paragraph"], document["published"]))
+            for r in self._rows("select text, paragraph from key_points where document_id = ? order by rank limit ?",
+                                document["id"], key_point_limit)
+        ]
+        people = [BriefPerson(r["name"], r["role"]) for r in self._rows(
+            "select p.name, p.role from person_documents pd join people p on p.id = pd.person_id"
+            " where pd.document_id = ? order by pd.mentions desc, p.id limit ?", document["id"], people_limit)]
+        quotes = [self._quote_hit(r) for r in self._rows(
+            self._QUOTE_COLUMNS + " from quotes q" + self._QUOTE_JOINS +
+            " where q.document_id = ? order by q.strength desc, q.id limit ?", document["id"], quote_limit)]
+        return Briefing(document["id"], document["title"], document["published"], json.loads(document["credits"]),
+                        key_points, people, quotes)
+
+    def sources(self, offset: int = 0, limit: int = 50) -> list[SourceInfo]:
+        """The documents in the store, newest first."""
+        return [SourceInfo(r["id"], r["title"], r["published"], r["added_at"], r["people"], r["quotes"])
+                for r in self._rows("select id, title, published, added_at, people, quotes from documents"
+                                    " order by sort_date desc, id desc limit ? offset ?", limit, offset)]
+
+    def summary(self) -> dict:
+        """Counts of what the store holds, when it was built, and how many seed files were skipped."""
+        self._db()
+        counts = json.loads(self._meta.get("counts", "{}"))
+        return {**counts, "paragraphs": int(self._meta.get("paragraphs", 0)),
+                "built_at": self._meta.get("built_at"), "skipped": len(json.loads(self._meta.get("skipped", "[]")))}
