@@ -1,0 +1,82 @@
+"""The Telegram application: wiring only. Behaviour lives in `handlers/`, answers in `bot.commands`.
+
+`briefbot run` calls `run_bot`: long polling, or webhook mode when WEBHOOK_URL is set; the Bot API
+server is Telegram's unless TELEGRAM_API_BASE_URL names another (a local server or the emulator).
+"""
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlparse
+
+from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+
+from bot.commands import COMMANDS, CommandCore
+from bot.config import Settings
+from bot.logging_setup import configure_logging
+from bot.queries import Store
+from handlers import brief, errors, fallback, inline, people, quiz, search, start, throttle
+
+log = logging.getLogger(__name__)
+
+# Each module exposes `register(application, settings)`. `throttle` comes first (it guards the
+# others, in handler group -1); `fallback` is registered after all of them by `build_application`.
+HANDLER_FAMILIES = [throttle, errors, start, people, search, brief, quiz, inline]
+
+
+def menu_scopes() -> list[tuple[object, list[BotCommand]]]:
+    """The command menus: every command in private chats, the group-worthy ones in groups."""
+    private = [BotCommand(c.name, c.description) for c in COMMANDS]
+    groups = [BotCommand(c.name, c.description) for c in COMMANDS if c.in_groups]
+    return [(BotCommandScopeAllPrivateChats(), private), (BotCommandScopeAllGroupChats(), groups)]
+
+
+async def register_commands(application: Application) -> None:
+    """post_init: publish the command menus; a server refusing them is worth a warning only."""
+    for scope, commands in menu_scopes():
+        try:
+            await application.bot.set_my_commands(commands, scope=scope)
+        except TelegramError as exc:
+            log.warning("Could not register the command menu for %s: %s", type(scope).__name__, exc)
+
+
+def build_application(settings: Settings) -> Application:
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True))
+        .post_init(register_commands)
+    )
+    if settings.api_base_url:
+        base = settings.api_base_url.rstrip("/")
+        builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
+    if settings.rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter())
+    application = builder.build()
+    application.bot_data["settings"] = settings
+    application.bot_data["core"] = CommandCore(Store(settings.briefing_db))
+    for family in HANDLER_FAMILIES:
+        family.register(application, settings)
+    fallback.register(application, settings)  # last: it sees only what no family took
+    return application
+
+
+def run_bot(settings: Settings) -> None:
+    """Run until interrupted: webhook mode when settings.webhook_url is set, else long polling."""
+    configure_logging(settings.log_level, [settings.token, settings.webhook_secret])
+    application = build_application(settings)
+    if settings.webhook_url:
+        log.info("Webhook mode: listening on %s:%s", settings.webhook_listen, settings.webhook_port)
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret or None,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        log.info("Long polling %s", settings.api_base_url or "api.telegram.org")
+        application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -1,0 +1,326 @@
+"""The command core: one function per command, each returning an `Answer` written once.
+
+Telegram handlers, inline mode and the console all call `answer` (for a typed command),
+`answer_callback` (for a pressed button) and `inline_results`; none of them composes text itself.
+`COMMANDS` is the single list behind /help and Telegram's command menu.
+"""
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+
+from bot import render
+from bot.models import PersonMatch
+from bot.queries import NoUsableWords, Store
+
+PEOPLE_PAGE = 10
+QUOTES_PAGE = 5
+SEARCH_PAGE = 5
+CHOICES = 5
+SURE_MATCH = 90  # among several matches, one this good and clearly ahead of the next is "that person"
+CLEAR_LEAD = 10
+TOPIC_MATCH = 85  # /quotes X treats X as a speaker only when the name matches this well
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    args: str
+    description: str
+    example: str
+    in_groups: bool = True
+
+
+# The one list behind /help and setMyCommands. Other command families append their entries here.
+COMMANDS: list[Command] = [
+    Command("who", "[NAME]", "who is who: role, aliases, mentions, quotes", "/who blinken"),
+    Command("quotes", "[NAME|TOPIC]", "quotations by a person or about a topic", "/quotes ukraine"),
+    Command("search", "WORDS", "paragraphs that mention the words, best first", "/search counteroffensive"),
+    Command("brief", "[N]", "briefing of the newest (or Nth) document", "/brief"),
+    Command("sources", "", "the documents the bot knows, with dates", "/sources"),
+    Command("quiz", "", "a “Who said it?” quiz poll", "/quiz"),
+    Command("help", "", "this list", "/help"),
+    Command("start", "", "welcome", "/start", in_groups=False),
+]
+
+
+NOT_A_COMMAND = "I answer commands. Try <code>/who blinken</code>, or send /help for the list."
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: exactly one of `callback` (callback_data) or `switch_inline` (a query)."""
+    label: str
+    callback: str | None = None
+    switch_inline: str | None = None
+
+
+@dataclass(frozen=True)
+class QuizPoll:
+    question: str
+    options: list[str]
+    correct: int
+    explanation: str
+
+
+@dataclass
+class Answer:
+    html: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    poll: QuizPoll | None = None
+
+
+@dataclass(frozen=True)
+class InlineResult:
+    id: str
+    title: str
+    description: str
+    html: str
+
+
+def help_text() -> str:
+    lines = ["<b>Briefbot</b> briefs you on the news it was given. Every answer cites its source.", ""]
+    for c in COMMANDS:
+        usage = f"/{c.name} {render.escape(c.args)}".rstrip()
+        lines.append(f"{usage} — {render.escape(c.description)}\n   e.g. <code>{render.escape(c.example)}</code>")
+    lines.append("\nIn any chat, type @ and this bot's name, then a name, to share a person's card.")
+    return "\n".join(lines)
+
+
+def usage(name: str) -> str:
+    c = next(c for c in COMMANDS if c.name == name)
+    return f"Usage: /{c.name} {render.escape(c.args)}\nFor example: <code>{render.escape(c.example)}</code>"
+
+
+def _pager(prefix: str, offset: int, size: int, total: int, tail: str = "") -> list[Button]:
+    """Previous/Next buttons; callback_data is `prefix` + offset (+ `tail`, cut to fit 64 bytes)."""
+    row = []
+    if offset > 0:
+        row.append(Button("◀ Previous", render.fit_callback(f"{prefix}:{max(0, offset - size)}:", tail)))
+    if offset + size < total:
+        row.append(Button("Next ▶", render.fit_callback(f"{prefix}:{offset + size}:", tail)))
+    return row
+
+
+def _rows(*rows: list[Button]) -> list[list[Button]]:
+    return [r for r in rows if r]
+
+
+def _back_to_card(person_id: int) -> list[Button]:
+    return [Button("Back to the card", f"p:{person_id}:")]
+
+
+def _person_buttons(matches: list[PersonMatch]) -> list[list[Button]]:
+    return [[Button(render.shorten(m.name, 60), f"p:{m.id}:")] for m in matches]
+
+
+class CommandCore:
+    """Answers to every command over one store."""
+
+    def __init__(self, store: Store, rng: random.Random | None = None):
+        self.store = store
+        self.rng = rng or random.Random()
+
+    def answer(self, command: str, args: str = "") -> Answer:
+        """The answer to `/command args` (command without the slash or @BotName)."""
+        args = " ".join(args.split())
+        handler = getattr(self, f"cmd_{command.lower()}", None)
+        if handler is None:
+            return unknown_command(command)
+        return handler(args)
+
+    # --- commands -----------------------------------------------------------------------------
+
+    def cmd_start(self, args: str) -> Answer:
+        """/start, or a deep link: `who-blinken`, `quotes-ukraine`, `search-crimea`, `brief`."""
+        if args:
+            command, _, rest = args.partition("-")
+            if command in {"who", "quotes", "search", "brief"}:
+                return self.answer(command, rest.replace("-", " ").replace("_", " "))
+        return Answer("Hello! I brief you on the news I was given.\n\n" + help_text())
+
+    def cmd_help(self, args: str) -> Answer:
+        return Answer(help_text())
+
+    def cmd_who(self, args: str) -> Answer:
+        if not args:
+            return self.people_page(0)
+        matches = self.store.find_people(args, limit=CHOICES)
+        if matches and _is_sure(matches):
+            return self.person(matches[0].id)
+        if matches:
+            return Answer(render.choices(args, matches), _person_buttons(matches))
+        suggestions, _ = self.store.list_people(0, 3)
+        return Answer(render.nobody(args, suggestions), _person_buttons(suggestions))
+
+    def cmd_quotes(self, args: str) -> Answer:
+        if args:
+            matches = self.store.find_people(args, limit=2)
+            if matches and matches[0].score >= TOPIC_MATCH and _is_sure(matches):
+                return self.quotes_by(matches[0].id, 0)
+        return self.quotes_about(args, 0)
+
+    def cmd_search(self, args: str) -> Answer:
+        if not args:
+            return Answer(usage("search"))
+        return self.search(args, 0)
+
+    def cmd_brief(self, args: str) -> Answer:
+        if args and not args.isdigit():
+            return Answer(usage("brief"))
+        n = int(args) if args else None
+        b = self.store.brief(n)
+        if b is None:
+            total = len(self.store.sources())
+            if total == 0:
+                return Answer("The store holds no documents yet.")
+            return Answer(f"There is no document {render.escape(args)}; the store holds {total}. See /sources.")
+        return Answer(render.briefing(b))
+
+    def cmd_sources(self, args: str) -> Answer:
+        return Answer(render.sources(self.store.sources()))
+
+    def cmd_quiz(self, args: str) -> Answer:
+        question = self.store.quiz_question(self.rng)
+        if question is None:
+            return Answer("A quiz needs quotations from at least four people; the store has too few.")
+        hit, others = question
+        options = [render.shorten(n, 100) for n in [hit.speaker or "", *others]]
+        self.rng.shuffle(options)
+        correct = options.index(render.shorten(hit.speaker or "", 100))
+        poll = QuizPoll(
+            question=render.shorten(f"Who said it? “{render.shorten(hit.text, 280)}”", 300),
+            options=options,
+            correct=correct,
+            explanation=render.shorten(
+                f"{hit.speaker}{', ' + hit.role if hit.role else ''} — {hit.source.title}, "
+                f"¶{hit.source.paragraph + 1}", 200),
+        )
+        lines = [render.escape(poll.question)] + [f"{i}. {render.escape(o)}" for i, o in enumerate(options, 1)]
+        return Answer("\n".join(lines), poll=poll)
+
+    # --- pages (also reached by buttons) ------------------------------------------------------
+
+    def person(self, person_id: int) -> Answer:
+        card = self.store.person_card(person_id)
+        if card is None:
+            return Answer("That person is no longer in the store. Send /who for everybody.")
+        row = [Button("All quotes", f"qp:0:{person_id}"), Button("Mentions", f"mn:0:{person_id}")]
+        share = [Button("Share", switch_inline=render.shorten(card.name, 60))]
+        return Answer(render.person_card(card), [row, share])
+
+    def people_page(self, offset: int) -> Answer:
+        matches, total = self.store.list_people(offset, PEOPLE_PAGE)
+        return Answer(render.people_page(matches, offset, total),
+                      _rows(*_person_buttons(matches), _pager("wl", offset, PEOPLE_PAGE, total)))
+
+    def quotes_by(self, person_id: int, offset: int) -> Answer:
+        card = self.store.person_card(person_id, quote_limit=0)
+        if card is None:
+            return Answer("That person is no longer in the store. Send /who for everybody.")
+        hits, total = self.store.quotes_by(person_id, offset, QUOTES_PAGE)
+        heading = f"Quotes by {render.escape(card.name)}"
+        return Answer(render.quotes_page(heading, hits, offset, total),
+                      _rows(_pager("qp", offset, QUOTES_PAGE, total, str(person_id)), _back_to_card(person_id)))
+
+    def quotes_about(self, topic: str, offset: int) -> Answer:
+        """Quotes matching `topic`; with no topic, all quotes, newest documents first."""
+        try:
+            hits, total = (self.store.quotes_about(topic, offset, QUOTES_PAGE) if topic
+                           else self.store.recent_quotes(offset, QUOTES_PAGE))
+        except NoUsableWords:
+            return Answer(f"“{render.escape(topic)}” has no words I can look for. "
+                          "Try a name or plain words, e.g. <code>/quotes ukraine</code>.")
+        heading = f"Quotes about {render.escape(topic)}" if topic else "All quotes"
+        return Answer(render.quotes_page(heading, hits, offset, total),
+                      _rows(_pager("qt", offset, QUOTES_PAGE, total, topic)))
+
+    def mentions(self, person_id: int, offset: int) -> Answer:
+        card = self.store.person_card(person_id, quote_limit=0)
+        if card is None:
+            return Answer("That person is no longer in the store. Send /who for everybody.")
+        hits, total = self.store.mentions(person_id, offset, SEARCH_PAGE)
+        return Answer(render.mentions_page(card.name, hits, offset, total),
+                      _rows(_pager("mn", offset, SEARCH_PAGE, total, str(person_id)), _back_to_card(person_id)))
+
+    def search(self, words: str, offset: int) -> Answer:
+        try:
+            hits, total = self.store.search(words, offset, SEARCH_PAGE)
+        except NoUsableWords:
+            return Answer(f"“{render.escape(words)}” has no words I can search for. "
+                          "Try plain words, e.g. <code>/search crimea</code>.")
+        return Answer(render.search_page(words, hits, offset, total),
+                      _rows(_pager("sr", offset, SEARCH_PAGE, total, words)))
+
+    # --- buttons and inline mode --------------------------------------------------------------
+
+    def answer_callback(self, data: str) -> Answer:
+        """The answer a button leads to. data is `kind:offset:rest` as written by `_pager`/`person`."""
+        kind, _, rest = data.partition(":")
+        number, _, tail = rest.partition(":")
+        if not number.isdigit():
+            return Answer("That button has expired. Send the command again.")
+        n = int(number)
+        if kind == "p":
+            return self.person(n)
+        if kind == "wl":
+            return self.people_page(n)
+        if kind in {"qp", "mn"} and tail.isdigit():
+            return (self.quotes_by if kind == "qp" else self.mentions)(int(tail), n)
+        if kind == "qt":
+            return self.quotes_about(tail, n)
+        if kind == "sr":
+            return self.search(tail, n)
+        return Answer("That button has expired. Send the command again.")
+
+    def inline_results(self, query: str, limit: int = 10) -> list[InlineResult]:
+        """`@bot QUERY`: the best matching person's card and their quotes, else quotes on the topic."""
+        query = " ".join(query.split())
+        if not query:
+            people, _ = self.store.list_people(0, limit)
+            return [self._card_result(p.id) for p in people]
+        results = []
+        matches = self.store.find_people(query, limit=1)
+        if matches:
+            person = matches[0]
+            results.append(self._card_result(person.id))
+            hits, _ = self.store.quotes_by(person.id, 0, limit - 1)
+        else:
+            try:
+                hits, _ = self.store.quotes_about(query, 0, limit)
+            except NoUsableWords:
+                hits = []
+        for h in hits:
+            results.append(InlineResult(
+                id=f"q{h.id}", title=f"{h.speaker or 'Unattributed'}: “{render.shorten(h.text, 60)}”",
+                description=f"{h.source.title}, ¶{h.source.paragraph + 1}", html=render.quote_block(h)))
+        return results
+
+    def _card_result(self, person_id: int) -> InlineResult:
+        card = self.store.person_card(person_id)
+        return InlineResult(id=f"p{card.id}", title=card.name, description=card.role or "Person card",
+                            html=render.person_card(card))
+
+
+def unknown_command(command: str) -> Answer:
+    return Answer(f"I don't know /{render.escape(command)}. Send /help for the list of commands.")
+
+
+def _is_sure(matches: list[PersonMatch]) -> bool:
+    """One match (the store returns only close ones), or a near-exact one clearly ahead of the rest."""
+    if len(matches) == 1:
+        return True
+    best = matches[0]
+    return best.score >= SURE_MATCH and best.score - matches[1].score >= CLEAR_LEAD
+
+
+COMMAND_NAME = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@(\w+))?(?:\s+|$)")
+
+
+def parse_command(text: str) -> tuple[str, str] | None:
+    """`/who@Bot blinken` → ("who", "blinken"); None when `text` is not a command."""
+    m = COMMAND_NAME.match(text.strip())
+    if not m:
+        return None
+    return m.group(1).lower(), text.strip()[m.end():]

@@ -1,0 +1,114 @@
+"""`briefbot console`: the bot's commands in a terminal chat, without Telegram.
+
+Type commands as in Telegram (`/who blinken`). An answer's buttons are listed as numbered choices:
+type the number to press one. `@ QUERY` shows what inline mode offers. `/quit` or end of input
+leaves. Works the same with a pipe on stdin (no prompt is printed then), so scripts can drive it.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Callable, TextIO
+
+from bot import render
+from bot.commands import NOT_A_COMMAND, Answer, CommandCore, QuizPoll, parse_command
+from bot.config import Settings
+from bot.queries import Store
+
+QUIT = {"quit", "exit"}
+
+
+@dataclass
+class Choice:
+    label: str
+    pick: Callable[[], str]  # what pressing it prints
+
+
+class ConsoleChat:
+    """One conversation: turns typed lines into printed answers, remembering the last choices."""
+
+    def __init__(self, core: CommandCore):
+        self.core = core
+        self.choices: list[Choice] = []
+
+    def reply(self, line: str) -> str:
+        line = line.strip()
+        if line.isdigit() and self.choices:
+            n = int(line)
+            if 1 <= n <= len(self.choices):
+                return self.choices[n - 1].pick()
+            return f"Choose a number from 1 to {len(self.choices)}."
+        if line.startswith("@"):
+            return self.inline(line[1:])
+        parsed = parse_command(line)
+        if parsed is None:
+            return self.show(Answer(NOT_A_COMMAND))
+        return self.show(self.core.answer(*parsed))
+
+    def show(self, answer: Answer) -> str:
+        """The answer as plain text, its buttons (or quiz options) as numbered choices."""
+        self.choices = []
+        if answer.poll is not None:
+            text = render.to_plain(answer.html).splitlines()[0]
+            self.choices = [Choice(o, self._quiz_pick(answer.poll, i)) for i, o in enumerate(answer.poll.options)]
+        else:
+            text = render.to_plain(answer.html)
+            for row in answer.buttons:
+                for button in row:
+                    if button.callback is not None:
+                        self.choices.append(Choice(button.label, self._press(button.callback)))
+                    elif button.switch_inline is not None:
+                        self.choices.append(Choice(f"{button.label} (inline: @ {button.switch_inline})",
+                                                   self._inline(button.switch_inline)))
+        if self.choices:
+            text += "\n\n" + "\n".join(f"  [{i}] {c.label}" for i, c in enumerate(self.choices, 1))
+        return text
+
+    def inline(self, query: str) -> str:
+        """What `@bot QUERY` offers in Telegram: each result is a choice that shows its message."""
+        results = self.core.inline_results(query)
+        self.choices = [Choice(f"{r.title} — {r.description}", self._show_html(r.html)) for r in results]
+        if not results:
+            return "Inline mode has nothing for that query."
+        return "Inline results:\n" + "\n".join(f"  [{i}] {c.label}" for i, c in enumerate(self.choices, 1))
+
+    def _press(self, data: str) -> Callable[[], str]:
+        return lambda: self.show(self.core.answer_callback(data))
+
+    def _inline(self, query: str) -> Callable[[], str]:
+        return lambda: self.inline(query)
+
+    def _show_html(self, html: str) -> Callable[[], str]:
+        return lambda: self.show(Answer(html))
+
+    def _quiz_pick(self, poll: QuizPoll, option: int) -> Callable[[], str]:
+        def pick() -> str:
+            self.choices = []
+            verdict = "Right!" if option == poll.correct else f"No — it was {poll.options[poll.correct]}."
+            return f"{verdict}\n{poll.explanation}"
+        return pick
+
+
+def run(core: CommandCore, stdin: TextIO, stdout: TextIO, interactive: bool) -> None:
+    chat = ConsoleChat(core)
+    stdout.write("Briefbot console. Type /help for the commands, /quit to leave.\n")
+    while True:
+        if interactive:
+            stdout.write("\n> ")
+        stdout.flush()
+        line = stdin.readline()
+        if not line:
+            break
+        parsed = parse_command(line)
+        if parsed and parsed[0] in QUIT:
+            break
+        if line.strip():
+            stdout.write(chat.reply(line) + "\n")
+            if not interactive:
+                stdout.write("\n")
+    stdout.flush()
+
+
+def main(settings: Settings, store: Store) -> None:
+    """Chat with the store on the terminal until /quit or end of input."""
+    run(CommandCore(store), sys.stdin, sys.stdout, interactive=sys.stdin.isatty())

@@ -1,0 +1,25 @@
+"""/quiz: a "Who said it?" quiz poll from a real quotation."""
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import PollType
+from telegram.ext import Application, CommandHandler, ContextTypes
+
+from bot.config import Settings
+from handlers.reply import core, send_answer
+
+
+async def quiz(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send a quiz poll; the explanation shown after voting cites the source."""
+    answer = core(context).answer("quiz")
+    if answer.poll is None:
+        await send_answer(update, context, answer)
+        return
+    poll = answer.poll
+    await update.effective_message.reply_poll(
+        poll.question, poll.options, type=PollType.QUIZ, correct_option_id=poll.correct,
+        explanation=poll.explanation, is_anonymous=False)
+
+
+def register(application: Application, settings: Settings) -> None:
+    application.add_handler(CommandHandler("quiz", quiz))

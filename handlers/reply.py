@@ -1,0 +1,73 @@
+"""Turning the core's `Answer` into Telegram messages: the one place that knows both sides.
+
+Replies go to the asking chat and forum topic and, in groups, quote the asking message (PTB's
+`reply_*` shortcuts do both). Long answers are split at paragraph boundaries with the buttons on
+the last part. When a user edits a command, the earlier answer is edited instead of a second one
+being sent.
+"""
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot import render
+from bot.commands import Answer, CommandCore, parse_command
+
+_ANSWERED = "answered"  # chat_data key: asking message id -> our answer's message id
+
+
+def core(context: ContextTypes.DEFAULT_TYPE) -> CommandCore:
+    return context.bot_data["core"]
+
+
+def keyboard(answer: Answer) -> InlineKeyboardMarkup | None:
+    rows = [[InlineKeyboardButton(b.label, callback_data=b.callback)
+             if b.callback is not None else
+             InlineKeyboardButton(b.label, switch_inline_query=b.switch_inline)
+             for b in row] for row in answer.buttons]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+async def send_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, answer: Answer) -> None:
+    """Reply to the update's message with `answer` (or edit our answer to an edited command)."""
+    message = update.effective_message
+    parts = render.split_message(answer.html)
+    answered: dict[int, int] = context.chat_data.setdefault(_ANSWERED, {}) if context.chat_data is not None else {}
+    if update.edited_message and len(parts) == 1 and message.message_id in answered:
+        try:
+            await context.bot.edit_message_text(
+                parts[0], chat_id=message.chat_id, message_id=answered[message.message_id],
+                parse_mode=ParseMode.HTML, reply_markup=keyboard(answer))
+            return
+        except BadRequest:
+            pass  # the old answer is gone or unchanged: answer afresh
+    sent: Message | None = None
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        sent = await message.reply_text(part, parse_mode=ParseMode.HTML,
+                                        reply_markup=keyboard(answer) if last else None)
+    if sent is not None:
+        if len(answered) > 200:  # only recent commands get edited; keep chat_data small
+            answered.pop(next(iter(answered)))
+        answered[message.message_id] = sent.message_id
+
+
+async def edit_answer(update: Update, answer: Answer) -> None:
+    """Show `answer` in place of the message whose button was pressed."""
+    query = update.callback_query
+    await query.answer()
+    text = render.split_message(answer.html)[0]
+    try:
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard(answer))
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():  # pressing the same page twice is harmless
+            raise
+
+
+def command_args(update: Update) -> str:
+    """Everything after `/command` or `/command@BotName` in the message text."""
+    text = update.effective_message.text or ""
+    parsed = parse_command(text)
+    return parsed[1] if parsed else text
