@@ -1,9 +1,119 @@
-"""Extraction of people, quotations and key points from a Document (work in progress)."""
+"""Extraction of people, quotations and key points from a Document.
+
+Deterministic rules over tokens and word lists (bot.extract.lexicon); no model is downloaded.
+Measured with `python -m benchmarks.quotes_eval` on the PolNeAR corpus.
+"""
 from __future__ import annotations
 
-from bot.models import Document, Extraction
+from bot.extract.keypoints import find_key_points
+from bot.extract.people import Mention, PersonCluster, cluster_people, find_mentions
+from bot.extract.quotes import QuoteSpan, find_quote_spans
+from bot.extract.speakers import NO_SPEAKER, SpeakerFinder
+from bot.extract.tokens import Token, tokenize
+from bot.models import Document, Extraction, Person, Quote
+
+# Bump when a rule changes what is extracted: the store rebuilds documents extracted before.
+EXTRACTOR_VERSION = "1"
+
+# A quotation this short is a scare quote or a title unless a speaker is found for it.
+_SHORT_QUOTE_WORDS = 3
 
 
 def extract(document: Document) -> Extraction:
     """All that the store keeps of one document."""
-    return Extraction(people=[], quotes=[], key_points=[])
+    text = document.text
+    spans = find_quote_spans(text, document.paragraphs)
+    inside = _QuoteIndex(spans)
+
+    tokens: list[list[Token]] = []
+    mentions: list[Mention] = []
+    mention_paragraph: list[int] = []
+    for para in document.paragraphs:
+        toks = tokenize(text, para.start, para.end)
+        tokens.append(toks)
+        found = find_mentions(toks, text, inside.contains)
+        mentions.extend(found)
+        mention_paragraph.extend([para.index] * len(found))
+    # Names of the credits line ("Julian E Barnes contributed reporting") are people too.
+    clusters = cluster_people(mentions)
+    roles = {i: _role(c) for i, c in enumerate(clusters)}
+    names = {i: _canonical(c) for i, c in enumerate(clusters)}
+
+    finder = SpeakerFinder(tokens, mentions, clusters, roles)
+    for mention, paragraph in zip(mentions, mention_paragraph):
+        finder.index_mention(paragraph, mention)
+
+    quotes: list[Quote] = []
+    previous_speaker: dict[int, int | None] = {}  # paragraph -> speaker of its last quotation
+    for span in spans:
+        attribution = finder.attribute(span)
+        person = attribution.person
+        if not attribution.cue_found:
+            person = _running_speaker(span, previous_speaker, document)
+        previous_speaker[span.paragraph] = person
+        words = len(text[span.start:span.end].split())
+        if words <= _SHORT_QUOTE_WORDS and (person is None or person == NO_SPEAKER):
+            continue  # "boundless", “Saturday Night Live”: not a quotation of a person
+        speaker = names[person] if person is not None and person >= 0 else None
+        quotes.append(Quote(text[span.start:span.end], span.start, span.end, speaker, span.paragraph))
+
+    people = [_person(c, names[i], roles[i]) for i, c in enumerate(clusters)]
+    people = [p for p in people if p.mentions]
+    known = {p.name for p in people}
+    for credit in document.credits:
+        if credit not in known:
+            people.append(Person(credit, [], "contributing reporter", 0))
+    people.sort(key=lambda p: -p.mentions)
+    return Extraction(people=people, quotes=quotes, key_points=find_key_points(document, quotes))
+
+
+class _QuoteIndex:
+    """Whether an offset lies inside a quotation."""
+
+    def __init__(self, spans: list[QuoteSpan]):
+        self.spans = sorted((s.start, s.end) for s in spans)
+
+    def contains(self, offset: int) -> bool:
+        import bisect
+        i = bisect.bisect_right(self.spans, (offset, float("inf"))) - 1
+        return i >= 0 and self.spans[i][0] <= offset < self.spans[i][1]
+
+
+def _running_speaker(span: QuoteSpan, previous: dict[int, int | None], document: Document) -> int | None:
+    """A quotation without a cue continues the paragraph's last speaker, or, when it opens its
+    paragraph, the previous paragraph's last speaker."""
+    if span.paragraph in previous:
+        return previous[span.paragraph]
+    para = document.paragraphs[span.paragraph]
+    opens_paragraph = span.open_mark is not None and span.open_mark == para.start
+    if opens_paragraph and span.paragraph - 1 in previous:
+        return previous[span.paragraph - 1]
+    return None
+
+
+def _canonical(cluster: PersonCluster) -> str:
+    return " ".join(cluster.full)
+
+
+def _role(cluster: PersonCluster) -> str | None:
+    """The role in apposition when there is one (it says most), else the title before the name."""
+    for mention in cluster.mentions:
+        if mention.appositive:
+            return mention.appositive
+    titles = [m.title for m in cluster.mentions if m.title]
+    return max(titles, key=len) if titles else None
+
+
+def _person(cluster: PersonCluster, name: str, role: str | None) -> Person:
+    aliases: list[str] = []
+    for mention in cluster.mentions:
+        forms = [mention.name]
+        if mention.honorific:
+            forms.append(f"{mention.honorific} {mention.name}")
+        elif mention.title and " " not in mention.title:
+            forms.append(f"{mention.title} {mention.name}")
+        for form in forms:
+            if form != name and form not in aliases:
+                aliases.append(form)
+    spans = [(m.start, m.end) for m in cluster.mentions]
+    return Person(name=name, aliases=aliases, role=role, mentions=len(cluster.mentions), spans=spans)

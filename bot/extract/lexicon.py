@@ -1,0 +1,174 @@
+"""Word lists the extraction rules rely on: speech cues, titles, role nouns, names, places.
+
+Given names and their gender come from the gender-guesser package's name dictionary (about 48,000
+first names from many countries), read once from the installed package: nothing is downloaded.
+"""
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+# Verbs (and fixed phrases) that introduce or close a quotation: "…," she *added*.
+SPEECH_CUES = frozenset("""
+said says say saying tell tells told telling add adds added adding ask asks asked asking write
+writes wrote writing stated explains explained noted argue argues argued insist insists
+insisted continued warn warns warned declare declares declared tweet tweets tweeted reply
+replies replied respond responds responded recall recalls recalled acknowledge acknowledges
+acknowledged admit admits admitted concede concedes conceded claimed contend contends contended
+countered observe observes observed remarked suggest suggests suggested predict predicts
+predicted promised vow vows vowed announce announces announced joke jokes joked quip quips
+quipped exclaim exclaims exclaimed complain complains complained caution cautions cautioned
+emphasize emphasizes emphasized emphasised stress stresses stressed urge urges urged testify
+testifies testified answered conclude concludes concluded called calling describe describes
+described describing mused muse muses boast boasts boasted shout shouts shouted yell yells
+yelled chant chants chanted posted lament laments lamented wonder wonders wondered agree agrees
+agreed confirm confirms confirmed deny denies denied reiterate reiterates reiterated echoed
+offered opine opines opined assert asserts asserted charged allege alleges alleged maintain
+maintains maintained recount recounts recounted reported quoted thunder thundered scoff scoffs
+scoffed sigh sighed laugh laughed cry cried whisper whispered interject interjected proclaim
+proclaims proclaimed pledge pledges pledged demanded plead pleads pleaded characterize
+characterizes characterized characterise labeled labelled dub dubs dubbed termed refer refers
+referred blast blasts blasted slam slams slammed praise praises praised criticize criticizes
+criticized accuse accuses accused tout touts touted hail hails hailed brag brags bragged
+""".split())
+
+# Cues that are phrases: "according to X", "as he put it", "in a statement".
+ACCORDING_TO = ("according to",)
+PUT_IT = ("put it", "puts it", "wrote in", "said in")
+
+# Words between a speaker and the cue that do not break the link: "Mr. Blinken has also said".
+CUE_FILLERS = frozenset("""
+has have had also later then again once recently previously repeatedly often frequently
+publicly privately reportedly earlier quickly simply flatly bluntly angrily told would will
+was were is are been being did does do just even still already separately subsequently
+""".split())
+
+PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f", "hers": "f"}
+SUBJECT_PRONOUNS = frozenset({"he", "she", "they", "i", "we", "it"})
+
+# Honorifics that make the following name a person's, with the gender they imply.
+HONORIFICS = {
+    "mr": "m", "mr.": "m", "mister": "m", "ms": "f", "ms.": "f", "mrs": "f", "mrs.": "f",
+    "miss": "f", "dr": None, "dr.": None, "sir": "m", "dame": "f", "lord": "m", "lady": "f",
+    "sen.": None, "sens.": None, "rep.": None, "reps.": None, "gov.": None, "lt.": None,
+    "gen.": None, "col.": None, "sgt.": None, "capt.": None, "adm.": None, "maj.": None,
+    "prof.": None, "rev.": None, "atty.": None, "supt.": None, "cmdr.": None,
+}
+
+# Title words that, written before a name, give the person's role: "Foreign Minister Chen Gang".
+TITLE_WORDS = frozenset("""
+president vice minister secretary senator sen. representative rep. congressman congresswoman
+governor gov. mayor general gen. admiral adm. colonel col. lieutenant lt. sergeant sgt. captain
+capt. major commander chairman chairwoman chair director adviser advisor ambassador judge justice
+speaker leader chancellor premier king queen prince princess pope cardinal bishop rabbi reverend
+sheriff attorney prosecutor spokesman spokeswoman spokesperson chief commissioner envoy
+councilman councilwoman councillor delegate deputy candidate nominee founder ceo coach
+professor prof. dr. dr doctor officer agent inspector superintendent pastor father sister
+emperor sultan emir ayatollah sheikh president-elect
+""".split())
+
+# Nouns that make an appositive a role: "Avril D. Haines, the director of national intelligence".
+ROLE_NOUNS = TITLE_WORDS | frozenset("""
+official officials head spokesperson analyst expert economist strategist pollster consultant
+aide aides democrat republican lawmaker legislator politician activist organizer organiser
+lawyer manager executive president owner partner member fellow scholar researcher historian
+editor reporter correspondent columnist writer author journalist anchor host commentator
+student teacher voter supporter critic donor veteran officer diplomat negotiator administrator
+secretary-general co-founder cofounder chairman strategist campaigner operative adviser
+professor dean principal sociologist scientist physician surgeon nurse economist architect
+investor banker entrepreneur businessman businesswoman billionaire actor actress singer
+comedian star player athlete worker farmer resident mother father son daughter wife husband
+widow brother sister friend colleague rival opponent challenger incumbent frontrunner
+front-runner hopeful contender favorite winner loser independent libertarian socialist liberal
+conservative progressive moderate centrist populist nationalist evangelical
+""".split())
+
+# Capitalised words that end organisation or place names: "Black Sea Fleet", "White House".
+ORG_WORDS = frozenset("""
+house senate congress committee party department ministry office agency administration
+council court fleet army navy force forces corps guard police union league association
+institute institution foundation university college school center centre hospital bank fund
+group company corporation corp inc co ltd llc times post news journal tribune herald press
+review network channel street avenue square hall building tower bridge river lake mountain
+mountains island islands sea ocean gulf bay valley county state states city province region
+republic kingdom federation commission authority bureau service services board chiefs staff
+project program programme initiative campaign foundation club team fc church mosque temple
+museum airport station port prize award awards act bill law treaty accord accords summit
+conference forum organization organisation alliance coalition movement front caucus cabinet
+parliament assembly duma kremlin pentagon airlines airways motors media records studios
+capital capitol plaza park garden gardens hotel tower prison jail base embassy consulate
+""".split())
+
+# Capitalised words that start sentences or phrases but are never part of a name.
+NON_NAME_WORDS = frozenset("""
+the a an and or but if in on at of for to from by with as is it its this that these those
+there their they he she we i you his her our my your when while after before since until
+although though because however meanwhile also so yet still then now here what which who why
+how where many most some any all both each every no not nor such one two three four five
+six seven eight nine ten first second third last next new old former late said says
+monday tuesday wednesday thursday friday saturday sunday january february march april may june
+july august september october november december today yesterday tomorrow tonight
+god lord internet web twitter facebook instagram youtube google apple amazon microsoft
+like unlike despite during among between against without within about over under above
+asked according regardless even just only perhaps maybe indeed instead rather yes oh well
+""".split())
+
+# Places written alone that could pass for surnames in a speaker slot: "Washington said".
+PLACES = frozenset("""
+afghanistan albania algeria america americas argentina armenia australia austria azerbaijan
+bahrain bangladesh belarus belgium bolivia bosnia brazil britain bulgaria cambodia canada chile
+china colombia croatia cuba cyprus czechia denmark egypt england estonia ethiopia europe
+finland france georgia germany greece haiti hungary iceland india indonesia iran iraq ireland
+israel italy japan jordan kazakhstan kenya korea kosovo kuwait latvia lebanon libya lithuania
+luxembourg malaysia mali mexico moldova mongolia montenegro morocco myanmar nepal netherlands
+nicaragua niger nigeria norway pakistan palestine panama paraguay peru philippines poland
+portugal qatar romania russia rwanda scotland serbia singapore slovakia slovenia somalia spain
+sudan sweden switzerland syria taiwan tajikistan thailand tunisia turkey turkmenistan uganda
+ukraine uruguay uzbekistan venezuela vietnam wales yemen zambia zimbabwe africa asia
+washington moscow beijing kiev kyiv london paris berlin brussels vienna rome madrid tokyo
+tehran baghdad damascus jerusalem cairo ankara istanbul warsaw prague budapest minsk crimea
+sevastopol donbas donetsk luhansk kharkiv odesa odessa mariupol bakhmut kherson lviv geneva
+davos munich hong kong delhi mumbai seoul pyongyang taipei hanoi manila jakarta sydney ottawa
+toronto havana caracas brasilia lima bogota calabria sicily iowa ohio texas florida
+california york jersey virginia carolina michigan pennsylvania wisconsin nevada arizona
+colorado utah oregon alabama mississippi louisiana kentucky tennessee indiana illinois
+missouri kansas nebraska dakota minnesota oklahoma arkansas maine vermont massachusetts
+connecticut maryland delaware montana idaho wyoming alaska hawaii boston chicago houston
+miami atlanta philadelphia detroit seattle denver dallas baltimore cleveland manhattan brooklyn
+queens harlem hollywood brooklyn vegas orleans angeles francisco diego charleston des moines
+milwaukee nashua manchester concord columbia tampa orlando phoenix
+soviet american british chinese russian ukrainian european german french italian spanish
+iranian iraqi israeli palestinian syrian turkish japanese korean indian pakistani afghan
+mexican canadian african asian arab muslim christian jewish catholic western eastern northern
+southern democrats republicans democratic republican gop nato un eu us usa uk
+""".split())
+
+# Given names that are also common capitalised words, not evidence of a person on their own.
+AMBIGUOUS_GIVEN_NAMES = frozenset("""
+will may june april august grant hope faith rich guy chase page major long young price
+king queen prince earl duke mark bill art jack joy ray pat sun star summer autumn winter
+an the in do so see said new north south east west early black white green brown gray grey
+more most van de la le del des di da du don von see says sky rose lily iris may
+""".split())
+
+
+@functools.lru_cache(maxsize=1)
+def given_names() -> dict[str, str | None]:
+    """First name (lower case) -> "m", "f" or None (used for both)."""
+    genders: dict[str, set[str]] = {}
+    data = resources.files("gender_guesser").joinpath("data/nam_dict.txt").read_bytes()
+    for raw in data.decode("iso-8859-1").splitlines():
+        if not raw or raw[0] in "#=":
+            continue
+        code, name = raw[:2].strip(), raw[3:29].strip()
+        if not name or " " in name or "+" in name or "<" in name:
+            continue
+        gender = "m" if "M" in code else "f" if "F" in code else "?"
+        genders.setdefault(name.lower(), set()).add(gender)
+    names: dict[str, str | None] = {}
+    for name, found in genders.items():
+        if name in AMBIGUOUS_GIVEN_NAMES:
+            continue
+        found.discard("?")
+        names[name] = found.pop() if len(found) == 1 else None
+    return names

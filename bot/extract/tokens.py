@@ -1,0 +1,72 @@
+"""Words, quotation marks and sentence ends of a text, each with its offsets.
+
+Extraction rules look at a few words around a name or a quotation, so the text is cut once into
+tokens that remember where they stand; nothing is normalised, offsets stay into the original.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+OPEN_QUOTES = "“\"«„"
+CLOSE_QUOTES = "”\"»"
+APOSTROPHES = "’'"
+
+# Abbreviations whose period does not end a sentence: "Mr. Blinken", "U.S. officials".
+ABBREVIATIONS = frozenset("""
+mr. ms. mrs. dr. sen. sens. rep. reps. gov. gen. lt. col. sgt. capt. adm. maj. prof. rev. atty.
+supt. cmdr. jr. sr. st. mt. ft. no. inc. co. corp. ltd. vs. v. etc. jan. feb. mar. apr. aug.
+sept. sep. oct. nov. dec. u.s. u.k. u.n. d.c. a.m. p.m. e.g. i.e. ph.d. calif. fla. mass. pa.
+wash. ore. ariz. colo. conn. del. ga. ill. ind. kan. ky. la. md. mich. minn. miss. mo. mont.
+neb. nev. n.h. n.j. n.m. n.y. n.c. n.d. okla. r.i. s.c. s.d. tenn. tex. va. vt. wis. wyo. ala.
+ark. d-calif. r-texas
+""".split())
+
+_TOKEN = re.compile(
+    r"""(?P<word>(?:[A-Z]\.){2,}|[A-Za-z][a-z]{0,3}\.(?=\s+[A-Z])|[^\W\d_](?:[\w’'\-.]*\w)?)"""
+    r"""|(?P<num>\d[\d,.:%]*)"""
+    r"""|(?P<quote>[“”"«»„])"""
+    r"""|(?P<punct>[^\s\w])""",
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    start: int
+    end: int
+    kind: str  # "word", "num", "quote" or "punct"
+
+    @property
+    def lower(self) -> str:
+        return self.text.lower()
+
+    @property
+    def is_capitalised(self) -> bool:
+        return self.kind == "word" and self.text[0].isupper()
+
+
+def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
+    """Tokens of text[start:end]; a word keeps a trailing period only when it is an abbreviation."""
+    tokens: list[Token] = []
+    for m in _TOKEN.finditer(text, start, len(text) if end is None else end):
+        kind = m.lastgroup or "punct"
+        word = m.group()
+        if kind == "word" and word.endswith(".") and word.lower() not in ABBREVIATIONS \
+                and not re.fullmatch(r"(?:[A-Z]\.)+", word):
+            # "said." -> "said" + "."
+            tokens.append(Token(word[:-1], m.start(), m.end() - 1, "word"))
+            tokens.append(Token(".", m.end() - 1, m.end(), "punct"))
+            continue
+        tokens.append(Token(word, m.start(), m.end(), kind))
+    return tokens
+
+
+def is_sentence_end(tokens: list[Token], i: int) -> bool:
+    """Whether token i is a period, ! or ? that ends a sentence (what follows starts a new one)."""
+    if tokens[i].text not in ".!?":
+        return False
+    j = i + 1
+    while j < len(tokens) and (tokens[j].kind == "quote" or tokens[j].text in ")’'"):
+        j += 1
+    return j >= len(tokens) or tokens[j].is_capitalised or tokens[j].kind in ("quote", "num")
