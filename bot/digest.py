@@ -1,0 +1,206 @@
+"""Composing a chat's digest: the news it has not had yet, else a short spotlight, as Telegram HTML.
+
+A digest is decided in two steps. `plan` looks at what the chat has seen and picks what to show (a
+small hashable `DigestPlan`); `compose` turns a plan into messages. Chats whose plans are equal get
+the same digest, so `DigestComposer.digest_for` composes each distinct plan once per time slot.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot import render
+from bot.models import Briefing, QuoteHit, SourceInfo
+from bot.state import StateStore
+
+if TYPE_CHECKING:
+    from bot.queries import Store
+
+FULL_DOCUMENTS = 3  # new documents briefed in full; further ones are listed by title
+KEY_POINTS = 3
+PEOPLE = 6
+MAX_PARTS = 3  # a digest is one message or a short thread, never a flood
+SPOTLIGHT_QUOTE_WORDS = 6
+ALL = 100_000  # "every row" for the store's paginated queries
+CACHE_SLOTS = 256
+
+DOCUMENT, PERSON, QUOTE = "document", "person", "quote"
+
+
+@dataclass(frozen=True)
+class DigestPlan:
+    """What one digest shows: new documents (store positions, 1-based as in /brief N), else a spotlight."""
+    documents: tuple[int, ...] = ()  # briefed in full, newest first
+    also_new: tuple[int, ...] = ()  # listed by title only
+    person: int | None = None  # spotlight person id
+    quote: int | None = None  # spotlight quote id
+
+    @property
+    def empty(self) -> bool:
+        return not (self.documents or self.person or self.quote)
+
+
+@dataclass
+class Digest:
+    parts: list[str]  # messages of Telegram HTML, each within the 4096-character limit
+    items: dict[str, list[str]] = field(default_factory=dict)  # seen-keys of what it shows
+
+    @property
+    def empty(self) -> bool:
+        return not self.parts
+
+
+def document_key(info: SourceInfo | Briefing) -> str:
+    return info.title
+
+
+def quote_key(hit: QuoteHit) -> str:
+    """A quotation's identity across rebuilds: its speaker and words."""
+    return hashlib.sha1(f"{hit.speaker}\x00{hit.text}".encode()).hexdigest()[:16]
+
+
+def _next_in_rotation(keys: list[str], seen: dict[str, int]) -> int | None:
+    """Index of the first key never seen, else of the one seen longest ago; None when `keys` is empty."""
+    if not keys:
+        return None
+    return min(range(len(keys)), key=lambda i: (seen.get(keys[i], 0), i))
+
+
+class DigestComposer:
+    """Plans and composes digests over the briefing store, caching each distinct one per slot."""
+
+    def __init__(self, store: Store, state: StateStore):
+        self.store = store
+        self.state = state
+        self._cache: OrderedDict[tuple[str, DigestPlan], Digest] = OrderedDict()
+
+    def plan(self, chat_id: int, only_news: bool) -> DigestPlan:
+        seen_documents = self.state.seen(chat_id, DOCUMENT)
+        # sources() lists the newest first, numbered as /brief N numbers them.
+        new = [n for n, info in enumerate(self.store.sources(), 1) if document_key(info) not in seen_documents]
+        if new:
+            return DigestPlan(documents=tuple(new[:FULL_DOCUMENTS]), also_new=tuple(new[FULL_DOCUMENTS:]))
+        if only_news:
+            return DigestPlan()
+        people, _ = self.store.list_people(0, ALL)
+        person = _next_in_rotation([p.name for p in people], self.state.seen(chat_id, PERSON))
+        quotes = self._spotlight_quotes()
+        quote = _next_in_rotation([quote_key(q) for q in quotes], self.state.seen(chat_id, QUOTE))
+        return DigestPlan(person=None if person is None else people[person].id,
+                          quote=None if quote is None else quotes[quote].id)
+
+    def digest_for(self, chat_id: int, only_news: bool, slot: datetime | None = None) -> Digest:
+        """The chat's digest; with a `slot`, chats of that slot with the same plan share one composition."""
+        plan = self.plan(chat_id, only_news)
+        if slot is None:
+            return self.compose(plan)
+        key = (slot.isoformat(), plan)
+        if key not in self._cache:
+            self._cache[key] = self.compose(plan)
+            while len(self._cache) > CACHE_SLOTS:
+                self._cache.popitem(last=False)
+        return self._cache[key]
+
+    def compose(self, plan: DigestPlan) -> Digest:
+        if plan.empty:
+            return Digest(parts=[])
+        if plan.documents:
+            return self._news(plan)
+        return self._spotlight(plan)
+
+    def _news(self, plan: DigestPlan) -> Digest:
+        items: dict[str, list[str]] = {DOCUMENT: [], QUOTE: []}
+        sections = []
+        for n in plan.documents:
+            b = self.store.brief(n)
+            if b is None:  # the store was rebuilt under us; the document shows up next time
+                continue
+            sections.append(_document_section(b))
+            items[DOCUMENT].append(document_key(b))
+            quote = _quote_that_matters(b)
+            items[QUOTE] += [quote_key(quote)] if quote else []
+        if plan.also_new:
+            sources = self.store.sources()
+            listed = [(n, sources[n - 1]) for n in plan.also_new if n <= len(sources)]
+            sections.append("<b>Also new</b>\n" + "\n".join(
+                f"• {render.escape(s.title)} — /brief {n}" for n, s in listed))
+            items[DOCUMENT] += [document_key(s) for _, s in listed]
+        if not sections:
+            return Digest(parts=[])
+        count = len(plan.documents) + len(plan.also_new)
+        heading = f"📰 <b>Your digest</b> — {count} new document{'s' if count > 1 else ''}"
+        return Digest(parts=_messages([heading, *sections]), items=items)
+
+    def _spotlight(self, plan: DigestPlan) -> Digest:
+        items: dict[str, list[str]] = {}
+        blocks = ["🔦 <b>Spotlight</b> — nothing new since your last digest, so here is someone worth knowing."]
+        if plan.person is not None:
+            card = self.store.person_card(plan.person, quote_limit=0)
+            if card is not None:
+                times = "once" if card.mentions == 1 else f"{card.mentions} times"
+                where = "; ".join(render.cite(s) for s in card.documents[:2])
+                blocks.append(f"<b>{render.escape(card.name)}</b>"
+                              + (f", {render.escape(card.role)}" if card.role else "")
+                              + f"\nMentioned {times}" + (f" in {where}" if where else "")
+                              + f"\nMore: /who {render.escape(card.name)}")
+                items[PERSON] = [card.name]
+        if plan.quote is not None:
+            hit = self._quote(plan.quote)
+            if hit is not None:
+                blocks.append("<b>Quote of the day</b>\n" + render.quote_block(hit))
+                items[QUOTE] = [quote_key(hit)]
+        if not items:
+            return Digest(parts=[])
+        return Digest(parts=_messages(blocks), items=items)
+
+    def _spotlight_quotes(self) -> list[QuoteHit]:
+        """Quotations worth a spotlight: attributed, and a sentence rather than a fragment."""
+        quotes, _ = self.store.recent_quotes(0, ALL)
+        return [q for q in quotes if q.speaker and len(q.text.split()) >= SPOTLIGHT_QUOTE_WORDS]
+
+    def _quote(self, quote_id: int) -> QuoteHit | None:
+        return next((q for q in self._spotlight_quotes() if q.id == quote_id), None)
+
+
+def _document_section(b: Briefing) -> str:
+    """One new document: headline, key points, who is who, the quote that matters, each cited.
+
+    The headline names the document, so the lines under it cite only their paragraph.
+    """
+    head = f"<b>{render.escape(b.title)}</b>"
+    if b.published:
+        head += f"\n{render.escape(b.published)}"
+    blocks = [head]
+    if b.key_points:
+        blocks.append("\n".join(f"• {render.escape(render.shorten(text, 300))} (¶{src.paragraph + 1})"
+                                for text, src in b.key_points[:KEY_POINTS]))
+    if b.people:
+        blocks.append("<b>Who is who:</b> " + "; ".join(
+            render.escape(p.name) + (f" ({render.escape(p.role)})" if p.role else "")
+            for p in b.people[:PEOPLE]))
+    quote = _quote_that_matters(b)
+    if quote is not None:
+        speaker = render.escape(quote.speaker) if quote.speaker else "unattributed"
+        role = f", {render.escape(quote.role)}" if quote.role else ""
+        blocks.append(f"<blockquote>{render.escape(render.shorten(quote.text, 350))}</blockquote>\n"
+                      f"— <b>{speaker}</b>{role} (¶{quote.source.paragraph + 1})")
+    return "\n\n".join(blocks)
+
+
+def _quote_that_matters(b: Briefing) -> QuoteHit | None:
+    """The strongest quotation that is not already one of the key points shown."""
+    shown = [text for text, _ in b.key_points[:KEY_POINTS]]
+    fresh = [q for q in b.quotes if not any(q.text in text or text in q.text for text in shown)]
+    return (fresh or b.quotes or [None])[0]
+
+
+def _messages(blocks: list[str]) -> list[str]:
+    """The blocks as at most MAX_PARTS messages within Telegram's limit, the last one noting a cut."""
+    parts = render.split_message("\n\n".join(blocks))
+    if len(parts) > MAX_PARTS:
+        parts = parts[:MAX_PARTS]
+        parts[-1] = render.split_message(parts[-1] + "\n\n…and more: see /sources.")[0]
+    return parts
