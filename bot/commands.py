@@ -10,6 +10,8 @@ import random
 import re
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz, process, utils
+
 from bot import render
 from bot.models import PersonMatch
 from bot.queries import NoUsableWords, Store
@@ -20,6 +22,7 @@ SEARCH_PAGE = 5
 CHOICES = 5
 SURE_MATCH = 90  # among several matches, one this good and clearly ahead of the next is "that person"
 CLEAR_LEAD = 10
+SUGGESTION_POOL = 500  # how many of the best-known people /who compares an unknown name with
 TOPIC_MATCH = 85  # /quotes X treats X as a speaker only when the name matches this well
 
 
@@ -151,7 +154,7 @@ class CommandCore:
             return self.person(matches[0].id)
         if matches:
             return Answer(render.choices(args, matches), _person_buttons(matches))
-        suggestions, _ = self.store.list_people(0, 3)
+        suggestions = self.closest_people(args)
         return Answer(render.nobody(args, suggestions), _person_buttons(suggestions))
 
     def cmd_quotes(self, args: str) -> Answer:
@@ -209,6 +212,13 @@ class CommandCore:
         row = [Button("All quotes", f"qp:0:{person_id}"), Button("Mentions", f"mn:0:{person_id}")]
         share = [Button("Share", switch_inline=render.shorten(card.name, 60))]
         return Answer(render.person_card(card), [row, share])
+
+    def closest_people(self, name: str, limit: int = 3) -> list[PersonMatch]:
+        """The names nearest in spelling to `name` among the best-known people, however far they are."""
+        names = self.store.people_names(SUGGESTION_POOL)
+        nearest = process.extract(name, names, scorer=fuzz.partial_token_sort_ratio,
+                                  processor=utils.default_process, limit=limit)
+        return [m for found, _, _ in nearest for m in self.store.find_people(found, limit=1)]
 
     def people_page(self, offset: int) -> Answer:
         matches, total = self.store.list_people(offset, PEOPLE_PAGE)

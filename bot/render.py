@@ -14,6 +14,7 @@ MESSAGE_LIMIT = 4096  # Telegram's limit on a message's text, counted after enti
 CALLBACK_LIMIT = 64  # bytes of callback_data
 QUOTE_CHARS = 600  # a quotation longer than this is shortened in lists (the card keeps pages small)
 SNIPPET_CHARS = 700
+TITLE_CHARS = 90  # titles in citations; /sources and /brief show them whole
 
 
 def escape(text: str) -> str:
@@ -34,7 +35,7 @@ def shorten(text: str, limit: int) -> str:
 def cite(source: Source) -> str:
     """The citation every answer carries: document title and paragraph (1-based for readers)."""
     dated = f", {escape(source.published)}" if source.published else ""
-    return f"<i>{escape(source.title)}</i>{dated}, ¶{source.paragraph + 1}"
+    return f"<i>{escape(shorten(source.title, TITLE_CHARS))}</i>{dated}, ¶{source.paragraph + 1}"
 
 
 def highlight(snippet: str) -> str:

@@ -17,7 +17,7 @@ async def quiz(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     poll = answer.poll
     await update.effective_message.reply_poll(
-        poll.question, poll.options, type=PollType.QUIZ, correct_option_id=poll.correct,
+        poll.question, poll.options, type=PollType.QUIZ, correct_option_ids=[poll.correct],
         explanation=poll.explanation, is_anonymous=False)
 
 

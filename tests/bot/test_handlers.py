@@ -1,0 +1,142 @@
+"""The Telegram handlers, run for real by the Application against a fake Bot API (no network)."""
+from __future__ import annotations
+
+import logging
+
+from bot import render
+from bot.app import register_commands
+from bot.commands import COMMANDS, Answer, Button
+from bot.logging_setup import RedactingFormatter
+from handlers.errors import SORRY
+from handlers.throttle import BURST
+from telegram_fakes import TOKEN, Updates, feed
+
+
+async def test_quiz_sends_a_quiz_poll_within_telegram_limits(application, bot_api):
+    await feed(application, Updates.message("/quiz", chat_id=-5, chat_type="supergroup", thread_id=9))
+    (poll,) = bot_api.calls_of("sendPoll")
+    assert poll["type"] == "quiz" and poll["is_anonymous"] is False
+    options = [o["text"] for o in poll["options"]]
+    assert len(options) == 4 and len(set(options)) == 4
+    (correct,) = poll["correct_option_ids"]
+    assert 0 <= correct < 4
+    assert poll["question"].startswith("Who said it?") and len(poll["question"]) <= 300
+    assert all(len(o) <= 100 for o in options) and len(poll["explanation"]) <= 200
+    assert "¶" in poll["explanation"]  # the source, shown after voting
+    assert options[correct] in poll["explanation"]
+    assert poll["message_thread_id"] == 9
+
+
+async def test_inline_query_offers_card_and_quotes(application, bot_api):
+    await feed(application, Updates.inline("blinken"))
+    (answer,) = bot_api.calls_of("answerInlineQuery")
+    results = answer["results"]
+    assert results[0]["title"] == "Anthony J. Blinken"
+    card = results[0]["input_message_content"]
+    assert card["parse_mode"] == "HTML" and card["message_text"].startswith("<b>Anthony J. Blinken</b>")
+    assert len(results) > 1 and all("¶" in r["description"] for r in results[1:])
+    assert len({r["id"] for r in results}) == len(results)
+
+
+async def test_inline_query_with_no_words_answers_empty(application, bot_api):
+    await feed(application, Updates.inline("!!! ***"))
+    (answer,) = bot_api.calls_of("answerInlineQuery")
+    assert answer["results"] == []
+
+
+async def test_group_command_replies_in_topic_quoting_the_question(application, bot_api):
+    update = Updates.message("/who@BriefTestBot haines", chat_id=-100, chat_type="supergroup", thread_id=42)
+    await feed(application, update)
+    (sent,) = bot_api.calls_of("sendMessage")
+    assert sent["text"].startswith("<b>Avril D. Haines</b>")
+    assert sent["message_thread_id"] == 42
+    assert sent["reply_parameters"]["message_id"] == update["message"]["message_id"]
+
+
+async def test_command_for_another_bot_is_ignored(application, bot_api):
+    await feed(application, Updates.message("/who@OtherBot haines", chat_id=-100, chat_type="group"))
+    assert bot_api.calls_of("sendMessage") == []
+
+
+async def test_edited_command_edits_the_earlier_answer(application, bot_api):
+    first = Updates.message("/who haines")
+    await feed(application, first)
+    (answer,) = bot_api.calls_of("sendMessage")
+    edited = Updates.message("/who xi", edited=True)
+    edited["edited_message"]["message_id"] = first["message"]["message_id"]
+    await feed(application, edited)
+    (edit,) = bot_api.calls_of("editMessageText")
+    assert edit["text"].startswith("<b>Xi Jinping</b>")
+    assert len(bot_api.calls_of("sendMessage")) == 1
+    assert edit["message_id"] == 1000  # the fake API's id of the first answer
+    assert answer["text"].startswith("<b>Avril D. Haines</b>")
+
+
+async def test_next_button_edits_the_message_with_the_next_page(application, bot_api):
+    await feed(application, Updates.callback("qt:5:", message_id=77))
+    assert bot_api.calls_of("answerCallbackQuery")
+    (edit,) = bot_api.calls_of("editMessageText")
+    assert edit["message_id"] == 77 and "All quotes</b> (6–" in edit["text"]
+    labels = [b["text"] for row in edit["reply_markup"]["inline_keyboard"] for b in row]
+    assert "◀ Previous" in labels
+
+
+async def test_long_answers_are_split_with_buttons_on_the_last_part(application, bot_api, monkeypatch):
+    long = "\n\n".join(f"<b>{i}</b> " + "news " * 200 for i in range(10))
+    core = application.bot_data["core"]
+    monkeypatch.setattr(core, "answer", lambda *a: Answer(long, [[Button("Next ▶", "qt:5:")]]))
+    await feed(application, Updates.message("/brief"))
+    sent = bot_api.calls_of("sendMessage")
+    assert len(sent) > 1 and all(len(s["text"]) <= render.MESSAGE_LIMIT for s in sent)
+    assert [("reply_markup" in s) for s in sent] == [False] * (len(sent) - 1) + [True]
+
+
+async def test_errors_are_logged_with_the_update_and_the_user_gets_no_internals(application, bot_api, monkeypatch, caplog):
+    def explode(*args):
+        raise RuntimeError(f"database exploded at https://api.telegram.org/bot{TOKEN}/x")
+
+    monkeypatch.setattr(application.bot_data["core"], "answer", explode)
+    with caplog.at_level(logging.ERROR):
+        await feed(application, Updates.message("/who haines"))
+    (sent,) = bot_api.calls_of("sendMessage")
+    assert sent["text"] == SORRY
+    record = next(r for r in caplog.records if "Error while handling update" in r.getMessage())
+    assert "/who haines" in record.getMessage()
+    line = RedactingFormatter([TOKEN]).format(record)
+    assert "database exploded" in line and TOKEN not in line
+
+
+async def test_command_menus_registered_per_scope(application, bot_api):
+    await register_commands(application)
+    calls = bot_api.calls_of("setMyCommands")
+    assert [c["scope"]["type"] for c in calls] == ["all_private_chats", "all_group_chats"]
+    assert [c["command"] for c in calls[0]["commands"]] == [c.name for c in COMMANDS]
+
+
+async def test_refused_command_menu_is_only_a_warning(application, bot_api, caplog):
+    bot_api.refuse.add("setMyCommands")
+    with caplog.at_level(logging.WARNING):
+        await register_commands(application)
+    assert sum("Could not register the command menu" in r.getMessage() for r in caplog.records) == 2
+
+
+async def test_plain_text_hint_in_private_silence_in_groups_unless_addressed(application, bot_api):
+    await feed(application, Updates.message("hello", command=False))
+    assert "/help" in bot_api.calls_of("sendMessage")[-1]["text"]
+    await feed(application, Updates.message("talking about Blinken", chat_id=-7, chat_type="group"))
+    await feed(application, Updates.message("/frobnicate", chat_id=-7, chat_type="group"))
+    assert len(bot_api.calls_of("sendMessage")) == 1
+    await feed(application, Updates.message("@BriefTestBot hi", chat_id=-7, chat_type="group", command=False))
+    await feed(application, Updates.message("/frobnicate@BriefTestBot", chat_id=-7, chat_type="group"))
+    texts = [s["text"] for s in bot_api.calls_of("sendMessage")]
+    assert len(texts) == 3 and "I don't know /frobnicate" in texts[2]
+
+
+async def test_flooding_user_is_slowed_with_one_warning(application, bot_api):
+    for _ in range(BURST + 4):
+        await feed(application, Updates.message("/sources", user_id=55))
+    texts = [s["text"] for s in bot_api.calls_of("sendMessage")]
+    assert sum(t.startswith("<b>Sources") for t in texts) == BURST
+    assert sum("too fast" in t for t in texts) == 1
+    await feed(application, Updates.message("/sources", user_id=56))  # others are not affected
+    assert bot_api.calls_of("sendMessage")[-1]["text"].startswith("<b>Sources")
