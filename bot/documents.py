@@ -67,6 +67,7 @@ _CREDIT_SEPARATOR = re.compile(r"\s*(?:[,;|&]|\band\b)\s*")
 # Markdown markup that is not words: block markers, link targets, emphasis.
 _MD_BLOCK_MARKER = re.compile(r"^(?:#{1,6}[ \t]+|>[ \t]?|[-*+][ \t]+|\d+[.)][ \t]+)")
 _MD_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
+_MD_TOP_HEADING = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"[*_`]+")
 _MD_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.DOTALL)
@@ -210,10 +211,11 @@ def document_from_markdown(path: str, text: str) -> Document:
         fields = {key.lower(): value for key, value in _FRONT_MATTER_FIELD.findall(front_matter.group(1))}
     blocks = [_without_block_marker(block) for block in _markdown_blocks(text, body_start)]
     paragraphs, credits = _story(blocks)
-    heading = _MD_HEADING.search(text, body_start)
-    title = fields.get("title") or (heading.group(1) if heading else "")
-    if not title and paragraphs:
-        title = paragraphs[0].text.splitlines()[0]
+    # The headline: a level-1 heading anywhere, else a heading that opens the text, else the first line.
+    top_heading = _MD_TOP_HEADING.search(text, body_start)
+    first_block = text[body_start:].lstrip()
+    opening = _MD_HEADING.match(first_block.split("\n", 1)[0]) if first_block else None
+    title = fields.get("title") or (top_heading or opening or [None, ""])[1] or first_block.split("\n", 1)[0]
     date = _ISO_DATE.match(fields.get("date", ""))
     return Document(path=path, title=plain_words(title) or Path(path).stem, text=text, paragraphs=paragraphs,
                     credits=credits, published=date.group(0) if date else None)

@@ -1,0 +1,225 @@
+"""The `briefbot` command: build the store, inspect files and the store, start the bot.
+
+    briefbot build [--seeds DIR] [--db PATH] [--quiet]   build briefing.db if seeds/ changed
+    briefbot extract PATH... --json                      one JSON line of people and quotes per file
+    briefbot people                                      who is in the store, most prominent first
+    briefbot quotes [NAME]                               quotations of NAME (or about NAME), or the newest
+    briefbot start                                       build if needed, then `run` or `console`
+    briefbot run | console                               the Telegram bot | the same commands in the terminal
+
+Exit status: 0 done; 1 failed (nothing changed); 2 done, but some seed files were skipped (listed
+on stderr); 3 the store is missing (run `briefbot build`).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import Settings, load_settings
+from bot.documents import UnreadableDocument, read_document
+
+EXIT_OK, EXIT_FAILED, EXIT_SKIPPED, EXIT_NO_STORE = 0, 1, 2, 3
+
+
+def _progress_printer(stream=sys.stderr):
+    """A progress callback that rewrites one status line, about a hundred times per build at most."""
+    def report(done: int, total: int, path: str) -> None:
+        if done == total or done % max(1, total // 100) == 0:
+            stream.write(f"\rreading {done}/{total} {Path(path).name[:50]:<50}")
+            if done == total:
+                stream.write("\n")
+            stream.flush()
+    return report
+
+
+def build_command(seeds: Path, db: Path, quiet: bool) -> int:
+    """Build the store and print what it holds; skipped files go to stderr with their reasons."""
+    from bot.store import build
+
+    report = build(seeds, db, progress=None if quiet else _progress_printer())
+    state = "unchanged (seeds as before)" if report.unchanged else f"built in {report.seconds:.1f}s"
+    print(f"{db}: {state}: {report.documents} documents, {report.people} people, "
+          f"{report.quotes} quotes, {report.key_points} key points"
+          + (f" ({report.reused} extractions reused)" if report.reused else ""))
+    for skipped in report.skipped:
+        print(f"skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
+    return EXIT_SKIPPED if report.skipped else EXIT_OK
+
+
+def extraction_record(path: str) -> dict:
+    """The `extract --json` line of one file: exactly path, title, people, quotes (an outside contract)."""
+    from bot.extract import extract
+
+    document = read_document(path)
+    extraction = extract(document)
+    return {
+        "path": path,
+        "title": document.title,
+        "people": [{"name": p.name, "aliases": list(p.aliases), "role": p.role, "mentions": p.mentions}
+                   for p in extraction.people],
+        "quotes": [{"text": q.text, "start": q.start, "end": q.end, "speaker": q.speaker}
+                   for q in extraction.quotes],
+    }
+
+
+def extract_command(paths: Sequence[str], as_json: bool) -> int:
+    status = EXIT_OK
+    for path in paths:
+        try:
+            record = extraction_record(path)
+        except UnreadableDocument as exc:
+            print(f"skipped {path}: {exc}", file=sys.stderr)
+            status = EXIT_SKIPPED
+            continue
+        if as_json:
+            print(json.dumps(record, ensure_ascii=False), flush=True)
+            continue
+        print(f"{path}: {record['title']}")
+        for person in record["people"]:
+            print(f"  {_person_line(person['name'], person['role'], person['mentions'])}")
+        for quote in record["quotes"]:
+            print(f"  “{quote['text']}” — {quote['speaker'] or 'unattributed'} [{quote['start']}:{quote['end']}]")
+    return status
+
+
+def _person_line(name: str, role: str | None, mentions: int) -> str:
+    return f"{name}" + (f", {role}" if role else "") + f" ({mentions} mention{'' if mentions == 1 else 's'})"
+
+
+def _open_store(db: Path):
+    from bot.queries import Store
+
+    return Store(db)
+
+
+def people_command(db: Path, limit: int) -> int:
+    people, total = _open_store(db).list_people(0, limit)
+    for person in people:
+        print(_person_line(person.name, person.role, person.mentions))
+    print(f"({len(people)} of {total} people)" if total > len(people) else f"({total} people)")
+    return EXIT_OK
+
+
+def quotes_command(db: Path, name: str | None, limit: int) -> int:
+    """Quotes of the person NAME best matches; failing that, quotes about NAME; without NAME, the newest."""
+    from bot.queries import NoUsableWords
+
+    store = _open_store(db)
+    if not name:
+        hits, total = store.recent_quotes(0, limit)
+        heading = "Newest quotations"
+    else:
+        matches = store.find_people(name, limit=1)
+        if matches:
+            hits, total = store.quotes_by(matches[0].id, 0, limit)
+            heading = f"{matches[0].name}" + (f", {matches[0].role}" if matches[0].role else "")
+        else:
+            try:
+                hits, total = store.quotes_about(name, 0, limit)
+            except NoUsableWords:
+                print(f"“{name}” has no words to look for.", file=sys.stderr)
+                return EXIT_FAILED
+            heading = f"Nobody called “{name}”; quotations about it"
+    print(f"{heading} ({total}):")
+    for hit in hits:
+        print(f"“{hit.text}” — {hit.speaker or 'unattributed'} ({hit.source.title}, paragraph {hit.source.paragraph + 1})")
+    if not hits:
+        print("No quotations found.")
+    return EXIT_OK
+
+
+def start_command(settings: Settings) -> int:
+    """What `make run` does: build if the seeds changed, then the bot if a token is set, else the console."""
+    build_command(settings.seeds_dir, settings.briefing_db, quiet=False)  # skipped files are listed, not fatal
+    if settings.token:
+        return run_command(settings)
+    return console_command(settings)
+
+
+def run_command(settings: Settings) -> int:
+    from bot.app import run_bot
+
+    if not settings.token:
+        print("TELEGRAM_BOT_TOKEN is not set (see .env.example); `briefbot console` works without it.", file=sys.stderr)
+        return EXIT_FAILED
+    run_bot(settings)
+    return EXIT_OK
+
+
+def console_command(settings: Settings) -> int:
+    store = _open_store(settings.briefing_db)
+    if importlib.util.find_spec("bot.console") is None:  # until the console lands: what the store holds
+        print(json.dumps(store.summary(), indent=2))
+        return EXIT_OK
+    from bot.console import main as console_main
+
+    console_main(settings, store)
+    return EXIT_OK
+
+
+def parser(settings: Settings) -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="briefbot", description="A Telegram bot that briefs chats on the news it was given.",
+                                  epilog="Exit status: 0 ok, 1 failed, 2 built but seed files were skipped, 3 no store.")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build briefing.db from the seed folder (no-op when unchanged)")
+    build.add_argument("--seeds", type=Path, default=settings.seeds_dir, help=f"seed folder (default: {settings.seeds_dir})")
+    build.add_argument("--db", type=Path, default=settings.briefing_db, help=f"store file (default: {settings.briefing_db})")
+    build.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+    extract = commands.add_parser("extract", help="people and quotations of files, without building")
+    extract.add_argument("paths", nargs="+", metavar="PATH")
+    extract.add_argument("--json", action="store_true", help="one JSON line per file: path, title, people, quotes")
+
+    people = commands.add_parser("people", help="people in the store, most prominent first")
+    people.add_argument("--limit", type=int, default=50)
+    people.add_argument("--db", type=Path, default=settings.briefing_db)
+
+    quotes = commands.add_parser("quotes", help="quotations of a person (or about a topic), or the newest")
+    quotes.add_argument("name", nargs="*", metavar="NAME")
+    quotes.add_argument("--limit", type=int, default=10)
+    quotes.add_argument("--db", type=Path, default=settings.briefing_db)
+
+    commands.add_parser("start", help="build if seeds changed, then run the bot (or the console without a token)")
+    commands.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
+    commands.add_parser("console", help="the bot's commands, answered in the terminal")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from bot.queries import StoreNotBuilt
+
+    settings = load_settings()
+    args = parser(settings).parse_args(argv)
+    try:
+        if args.command == "build":
+            return build_command(args.seeds, args.db, args.quiet)
+        if args.command == "extract":
+            return extract_command(args.paths, args.json)
+        if args.command == "people":
+            return people_command(args.db, args.limit)
+        if args.command == "quotes":
+            return quotes_command(args.db, " ".join(args.name), args.limit)
+        if args.command == "start":
+            return start_command(settings)
+        if args.command == "run":
+            return run_command(settings)
+        return console_command(settings)
+    except StoreNotBuilt as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_NO_STORE
+    except FileNotFoundError as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except BrokenPipeError:  # `briefbot quotes | head`: the reader has had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

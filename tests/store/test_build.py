@@ -1,0 +1,148 @@
+"""Building briefing.db: contents, atomic swap, no-op rebuilds, skipped files, people merged across documents."""
+import sqlite3
+
+import pytest
+
+import bot.extract
+from bot.models import Person
+from bot.store import build, merge_people, quote_strength
+
+from .conftest import stand_in_extract
+
+
+def rows(db, sql, *params):
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def test_build_stores_documents_paragraphs_people_quotes_with_provenance(built):
+    assert rows(built, "select count(*) from documents") == [(3,)]
+    # Every paragraph is the passage of its document that its offsets name.
+    for path, text, start, end in rows(built, "select d.path, p.text, p.start, p.end from paragraphs p"
+                                              " join documents d on d.id = p.document_id where d.path like '%.txt'"):
+        assert (built.parent / "seeds" / path).read_text(encoding="utf-8")[start:end] == text
+    quotes = rows(built, "select q.text, q.start, q.end, p.text, p.start from quotes q join paragraphs p"
+                         " on p.document_id = q.document_id and p.idx = q.paragraph")
+    assert len(quotes) == 6
+    for text, start, end, paragraph, paragraph_start in quotes:
+        assert paragraph[start - paragraph_start:end - paragraph_start] == text
+    assert rows(built, "select credits from documents where path = 'a_brussels.txt'") == [('["Jane Roe"]',)]
+    assert rows(built, "select count(*) from key_points") == [(6,)]
+    meta = dict(rows(built, "select key, value from meta"))
+    assert {"fingerprint", "built_at", "seed_hashes", "extractor_version"} <= set(meta)
+
+
+def test_people_merge_across_documents_by_name_and_alias(built):
+    # "Blinken" alone in the Beijing article joins "Anthony J. Blinken", whose alias it is elsewhere.
+    people = dict(rows(built, "select name, mentions from people"))
+    assert "Blinken" not in people
+    assert people["Anthony J. Blinken"] == 4
+    (person_id,) = rows(built, "select id from people where name = 'Anthony J. Blinken'")[0]
+    assert rows(built, "select count(*) from quotes where person_id = ?", person_id) == [(2,)]
+    assert rows(built, "select count(distinct document_id) from mentions where person_id = ?", person_id) == [(2,)]
+
+
+def test_merge_keeps_ambiguous_short_names_apart():
+    doc1 = [Person("John Smith", ["Mr. Smith"], "senator", 3)]
+    doc2 = [Person("Will Smith", ["Mr. Smith"], "actor", 2)]
+    doc3 = [Person("Smith", [], None, 1)]
+    doc4 = [Person("John Smith", [], "Democrat of Washington", 5)]
+    merged, ids = merge_people([doc1, doc2, doc3, doc4])
+    names = sorted(p.name for p in merged)
+    assert names == ["John Smith", "Smith", "Will Smith"]
+    john = next(p for p in merged if p.name == "John Smith")
+    assert john.mentions == 8 and john.role == "Democrat of Washington"  # role of the most mentions
+    assert ids[0]["John Smith"] == ids[3]["John Smith"] == john.id
+
+
+def test_merge_takes_the_fullest_name_as_canonical():
+    merged, _ = merge_people([[Person("Biden", ["President Biden"], "President", 4)],
+                              [Person("Joseph R. Biden", ["Biden", "Mr. Biden"], None, 2)]])
+    assert [(p.name, p.role, p.mentions) for p in merged] == [("Joseph R. Biden", "President", 6)]
+    assert set(merged[0].aliases) == {"Biden", "President Biden", "Mr. Biden"}
+
+
+def test_unchanged_seed_folder_is_a_no_op(built, seeds):
+    before = built.stat()
+    report = build(seeds, built)
+    assert report.unchanged and report.documents == 3
+    assert built.stat().st_ino == before.st_ino and built.stat().st_mtime_ns == before.st_mtime_ns
+
+
+def test_extractor_version_bump_rebuilds(built, seeds, monkeypatch):
+    monkeypatch.setattr(bot.extract, "EXTRACTOR_VERSION", "test-bump", raising=False)
+    report = build(seeds, built)
+    assert not report.unchanged and report.reused == 0
+
+
+def test_changed_folder_rebuilds_and_reuses_unchanged_extractions(built, seeds, monkeypatch):
+    calls = []
+    monkeypatch.setattr(bot.extract, "extract", lambda document: calls.append(document.path) or stand_in_extract(document))
+    (seeds / "d_new.txt").write_text("Ministers meet again\n\nAvril D. Haines spoke in Kyiv on Friday.\n", encoding="utf-8")
+    report = build(seeds, built)
+    assert not report.unchanged
+    assert report.documents == 4 and report.reused == 3
+    assert [p.rsplit("/", 1)[-1] for p in calls] == ["d_new.txt"]
+    assert rows(built, "select mentions from people where name = 'Avril D. Haines'") == [(3,)]
+
+
+def test_unreadable_files_are_skipped_with_reasons(seeds, tmp_path, stand_in_extractor):
+    (seeds / "latin1.txt").write_bytes("Caf\xe9\n\nText".encode("latin-1"))
+    (seeds / "binary.txt").write_bytes(b"\x00\x01\x02")
+    (seeds / "empty.md").write_bytes(b"")
+    (seeds / ".gitkeep").write_bytes(b"")  # hidden files are not seeds at all
+    report = build(seeds, tmp_path / "briefing.db")
+    assert report.documents == 3
+    reasons = {s.path.rsplit("/", 1)[-1]: s.reason for s in report.skipped}
+    assert set(reasons) == {"latin1.txt", "binary.txt", "empty.md"}
+    assert "not UTF-8" in reasons["latin1.txt"] and "binary" in reasons["binary.txt"] and "empty" in reasons["empty.md"]
+    assert build(seeds, tmp_path / "briefing.db").skipped == report.skipped  # a no-op still tells
+
+
+def test_failed_build_leaves_the_old_store_serving(built, seeds, monkeypatch):
+    from bot.queries import Store
+
+    store = Store(built)
+    before = built.read_bytes()
+
+    def failing(document):
+        if document.path.endswith("c_envoy.html"):
+            raise RuntimeError("extractor crashed")
+        return stand_in_extract(document)
+
+    monkeypatch.setattr(bot.extract, "extract", failing)
+    monkeypatch.setattr(bot.extract, "EXTRACTOR_VERSION", "forces-a-rebuild", raising=False)
+    with pytest.raises(RuntimeError, match="extractor crashed"):
+        build(seeds, built)
+    assert built.read_bytes() == before
+    assert [p.name for p in built.parent.iterdir() if p.name.startswith(".")] == []  # no temp file left
+    assert store.find_people("blinken")[0].name == "Anthony J. Blinken"
+
+
+def test_open_reader_keeps_its_snapshot_until_it_sees_the_swap(built, seeds):
+    from bot.queries import Store
+
+    store = Store(built)
+    assert store.summary()["documents"] == 3
+    old = sqlite3.connect(f"file:{built}?mode=ro", uri=True)
+    (seeds / "d_new.txt").write_text("Another day\n\nLi Hui went to Paris.\n", encoding="utf-8")
+    build(seeds, built)
+    assert old.execute("select count(*) from documents").fetchone() == (3,)  # the old file is intact
+    assert store.summary()["documents"] == 4  # the Store noticed the new file
+    old.close()
+
+
+def test_progress_is_reported_for_every_file(seeds, tmp_path, stand_in_extractor):
+    seen = []
+    build(seeds, tmp_path / "briefing.db", progress=lambda done, total, path: seen.append((done, total)))
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_fragments_are_weaker_than_sentences():
+    assert quote_strength("just and lasting") < quote_strength("We will stand with Ukraine for as long as it takes")
+    assert quote_strength("Stalled") < quote_strength("no limits at all now")
+
+
+def test_missing_seed_folder_raises(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        build(tmp_path / "nope", tmp_path / "briefing.db")
