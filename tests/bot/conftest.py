@@ -41,6 +41,49 @@ def core(seed_store) -> CommandCore:
     return CommandCore(Store(seed_store), rng=random.Random(7))
 
 
+HARBOUR = """Harbour talks resume in Valdora
+
+Prime Minister Maria Okonkwo met Trade Minister Jonas Albrecht in Valdora on Monday to restart the harbour talks.
+
+“We will not sign anything that hurts our fishermen,” Ms. Okonkwo said after the meeting.
+
+Mr. Albrecht said the port fees would fall. “The harbour must stay open to everyone,” he said.
+
+“Fishermen <and> dockers & sailors deserve a fair deal,” Ms. Okonkwo added.
+
+Union leader Petra Novak said the strike would continue. “We are not going back to work until the fees are gone,” Ms. Novak said.
+
+Mayor Ivan Brodsky said, “The city will pay for the new cranes.”
+"""
+
+
+def senate_story() -> str:
+    """Two Smiths (for choices) and one speaker with twelve quotations (for paging)."""
+    lines = ["Senate hearing on the harbour budget", "",
+             "Senator John Smith questioned Governor Jane Smith about the harbour budget on Tuesday.", "",
+             "Port director Tom Reyes answered for the harbour.", ""]
+    for n in range(1, 13):
+        lines += [f"“Budget line {n} is about the harbour and the cranes,” Mr. Reyes said.", ""]
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="session")
+def synthetic_store(tmp_path_factory) -> Path:
+    """briefing.db built from two small synthetic articles with known people and quotes."""
+    folder = tmp_path_factory.mktemp("synthetic")
+    seeds = folder / "seeds"
+    seeds.mkdir()
+    (seeds / "harbour.txt").write_text(HARBOUR, encoding="utf-8")
+    (seeds / "senate.txt").write_text(senate_story(), encoding="utf-8")
+    build(seeds, folder / "briefing.db")
+    return folder / "briefing.db"
+
+
+@pytest.fixture
+def synthetic(synthetic_store) -> CommandCore:
+    return CommandCore(Store(synthetic_store), rng=random.Random(3))
+
+
 @pytest.fixture
 async def bot_api():
     api = FakeBotApi()

@@ -1,0 +1,45 @@
+"""`briefbot console` driven through a pipe, as a user would type."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+TAG = re.compile(r"</?(b|i|code|blockquote|a)\b[^>]*>")
+
+
+def console(store: Path, typed: str) -> str:
+    briefbot = Path(sys.executable).parent / "briefbot"
+    env = {**os.environ, "BRIEFING_DB": str(store), "TELEGRAM_BOT_TOKEN": ""}
+    done = subprocess.run([str(briefbot), "console"], input=typed, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_console_answers_without_html_and_buttons_are_numbered(seed_store):
+    out = console(seed_store, "/who blinkin\n1\n/quit\n/help\n")
+    assert "Anthony J. Blinken\nSecretary of State" in out
+    assert "[1] All quotes" in out and "[2] Mentions" in out
+    assert "Quotes by Anthony J. Blinken (1–" in out  # pressing 1 showed the quotes
+    assert "/help" not in out.split("Quotes by", 1)[1]  # nothing after /quit was answered
+    assert not TAG.search(out)
+
+
+def test_console_paging_choices_and_escaping(synthetic_store):
+    out = console(synthetic_store, "/quotes reyes\n1\n/quotes okonkwo\n/who smith\n2\n")
+    assert "(6–10 of 12)" in out
+    assert "Fishermen <and> dockers & sailors" in out  # stored text shown as written, not as entities
+    assert "John Smith\nSenator" in out
+    assert not TAG.search(out.replace("<and>", ""))
+
+
+def test_console_quiz_inline_and_bad_input(seed_store):
+    out = console(seed_store, "/quiz\n1\nhello\n@ haines\n1\n/who\n99\n/search ((\n")
+    assert "Who said it?" in out and ("Right!" in out or "No — it was" in out)
+    assert "I answer commands." in out
+    assert "Inline results:\n  [1] Avril D. Haines" in out
+    assert "Choose a number from 1 to" in out
+    assert "has no words I can search for" in out
