@@ -39,7 +39,7 @@ def extract(document: Document) -> Extraction:
     roles = {i: _role(c) for i, c in enumerate(clusters)}
     names = {i: _canonical(c) for i, c in enumerate(clusters)}
 
-    finder = SpeakerFinder(tokens, mentions, clusters, roles)
+    finder = SpeakerFinder(tokens, mentions, clusters, roles, inside.contains)
     for mention, paragraph in zip(mentions, mention_paragraph):
         finder.index_mention(paragraph, mention)
 
@@ -49,7 +49,7 @@ def extract(document: Document) -> Extraction:
         attribution = finder.attribute(span)
         person = attribution.person
         if not attribution.cue_found:
-            person = _running_speaker(span, previous_speaker, document)
+            person = _running_speaker(span, previous_speaker, document, finder)
         previous_speaker[span.paragraph] = person
         words = len(text[span.start:span.end].split())
         if words <= _SHORT_QUOTE_WORDS and (person is None or person == NO_SPEAKER):
@@ -79,16 +79,23 @@ class _QuoteIndex:
         return i >= 0 and self.spans[i][0] <= offset < self.spans[i][1]
 
 
-def _running_speaker(span: QuoteSpan, previous: dict[int, int | None], document: Document) -> int | None:
-    """A quotation without a cue continues the paragraph's last speaker, or, when it opens its
-    paragraph, the previous paragraph's last speaker."""
+def _running_speaker(span: QuoteSpan, previous: dict[int, int | None], document: Document,
+                     finder: SpeakerFinder) -> int | None:
+    """Who speaks a quotation that has no cue of its own: the paragraph's last speaker; or, for a
+    quotation opening its paragraph, whoever the previous paragraph introduced ("Cruz
+    continued:"), spoke last in it, or was its last sentence's subject."""
     if span.paragraph in previous:
         return previous[span.paragraph]
     para = document.paragraphs[span.paragraph]
-    opens_paragraph = span.open_mark is not None and span.open_mark == para.start
-    if opens_paragraph and span.paragraph - 1 in previous:
-        return previous[span.paragraph - 1]
-    return None
+    if span.open_mark is None or span.open_mark != para.start or span.paragraph == 0:
+        return None
+    before = span.paragraph - 1
+    introduced = finder.introduced_by(before)
+    if introduced is not None:
+        return introduced
+    if previous.get(before) is not None:
+        return previous[before]
+    return finder.last_subject(before)
 
 
 def _canonical(cluster: PersonCluster) -> str:

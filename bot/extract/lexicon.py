@@ -30,6 +30,9 @@ proclaims proclaimed pledge pledges pledged demanded plead pleads pleaded charac
 characterizes characterized characterise labeled labelled dub dubs dubbed termed refer refers
 referred blast blasts blasted slam slams slammed praise praises praised criticize criticizes
 criticized accuse accuses accused tout touts touted hail hails hailed brag brags bragged
+barked snapped retorted sniped mocked teased chided thanked adding noting arguing writing telling
+warning insisting explaining declaring calling describing praising tweeting asserting claiming
+suggesting stating citing cited recalling acknowledging insisted continuing concluding replying
 """.split())
 
 # Cues that are phrases: "according to X", "as he put it", "in a statement".

@@ -10,6 +10,7 @@ Order of evidence, strongest first:
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from bot.extract.lexicon import (
@@ -35,15 +36,17 @@ class SpeakerFinder:
     """Attributes quotations of one document; built once per document."""
 
     def __init__(self, paragraphs_tokens: list[list[Token]], mentions: list[Mention],
-                 people: list[PersonCluster], roles: dict[int, str | None]):
+                 people: list[PersonCluster], roles: dict[int, str | None],
+                 in_quote: Callable[[int], bool]):
         self.tokens = paragraphs_tokens
         self.people = people
         self.roles = roles
+        self.in_quote = in_quote
         self.mention_at: dict[tuple[int, int], Mention] = {}  # (paragraph, last token) -> mention
-        self.mention_first: dict[tuple[int, int], Mention] = {}
+        self.mention_first: dict[tuple[int, int], Mention] = {}  # (paragraph, first token) -> mention
         self.context = [m for m in mentions if m.person >= 0 and not m.in_quote]
-        self._paragraph_of_mention: dict[int, int] = {}
-        self._mentions = mentions
+        self._sentences: dict[int, list[tuple[int, int]]] = {}
+        self._pronouns: dict[tuple[int, int], int] = {}
 
     def index_mention(self, paragraph: int, mention: Mention) -> None:
         self.mention_at[(paragraph, mention.last)] = mention
@@ -67,28 +70,54 @@ class SpeakerFinder:
         return Attribution(None, False)
 
     def _after(self, p: int, toks: list[Token], i: int) -> int | None:
-        """`“…,” Mr. Smith said` / `“…,” said Smith, the Democrat` / `“…” he added`."""
+        """The attribution right after the closing mark: `“…,” Mr. Smith said`, `“…,” said Smith`,
+        `“…,” State spokesman Mark Toner said`, `“…,” Melanne Verveer, who served …, said`,
+        `“…” in the 2008 primary, said Ohio State University professor Paul Beck`."""
         n = len(toks)
         if i < n and toks[i].text == ",":
             i += 1
         if i >= n:
             return None
-        if toks[i].lower in SPEECH_CUES:  # cue first: said Mr. Smith
-            j = i + 1
-            if j < n and toks[j].kind == "word":
-                return self._noun_phrase_forward(p, toks, j)
-            return None
+        if toks[i].lower in SPEECH_CUES:
+            return self._noun_phrase_forward(p, toks, i + 1) if i + 1 < n else None
         if toks[i].lower == "as" and i + 1 < n:  # as he put it
             i += 1
-        subject_end = self._noun_phrase_end(p, toks, i)
-        if subject_end is None:
+        mention = self.mention_first.get((p, i))
+        if mention is not None and mention.person >= 0 and mention.last + 1 < n \
+                and toks[mention.last + 1].text == ",":
+            return mention.person  # “…,” Trump, the 2016 GOP front-runner nationally, said
+        cue = self._first_cue(toks, i)
+        if cue is None:
             return None
-        j = subject_end + 1
-        while j < n and (toks[j].lower in CUE_FILLERS or toks[j].lower.endswith("ly") and toks[j].kind == "word"):
-            j += 1
-        if j < n and (toks[j].lower in SPEECH_CUES or toks[j].lower == "put"):
-            return self._resolve_phrase(p, toks, i, subject_end)
+        if toks[cue - 1].text == "," and cue + 1 < n and cue - i <= 10:
+            found = self._noun_phrase_forward(p, toks, cue + 1)
+            if found is not None and found != NO_SPEAKER:
+                return found
+        if cue - i > 8 and not self._appositive_between(p, toks, i, cue):
+            return None
+        return self._subject_of_cue(p, toks, cue)
+
+    def _first_cue(self, toks: list[Token], i: int, limit: int = 30) -> int | None:
+        """The first speech cue from token i on, within the sentence."""
+        k = i
+        while k < len(toks) and k - i < limit:
+            if toks[k].lower in SPEECH_CUES or toks[k].lower == "put" and toks[k - 1].kind == "word":
+                return k
+            if is_sentence_end(toks, k) and k > i:
+                return None
+            k += 1
         return None
+
+    def _appositive_between(self, p: int, toks: list[Token], i: int, cue: int) -> bool:
+        """Whether toks[i:cue] is a name set off by an appositive: "Melanne Verveer, who …,"."""
+        k = i
+        while k < cue and k - i <= 8:
+            mention = self.mention_first.get((p, k))
+            if mention is not None:
+                return mention.last + 1 < cue and toks[mention.last + 1].text == "," \
+                    and toks[cue - 1].text == ","
+            k += 1
+        return False
 
     def _before(self, p: int, toks: list[Token], begin: int) -> int | None:
         """The nearest speech cue before the quotation in its sentence, and that cue's subject."""
@@ -105,7 +134,9 @@ class SpeakerFinder:
                 sentence_start = k + 1
                 break
             elif depth == 0 and tok.lower in SPEECH_CUES:
-                return self._subject_of_cue(p, toks, k, sentence_start_hint=None)
+                if k == 0 or is_sentence_end(toks, k - 1):  # Said Dorothy Poynter, …, “…”
+                    return self._noun_phrase_forward(p, toks, k + 1)
+                return self._subject_of_cue(p, toks, k)
             elif depth == 0 and tok.lower == "to" and k >= 1 and toks[k - 1].lower == "according":
                 return self._noun_phrase_forward(p, toks, k + 1)
             k -= 1
@@ -113,14 +144,15 @@ class SpeakerFinder:
             return self._sentence_subject(p, toks, sentence_start, begin)
         return None
 
-    def _subject_of_cue(self, p: int, toks: list[Token], cue: int, sentence_start_hint) -> int | None:
+    def _subject_of_cue(self, p: int, toks: list[Token], cue: int) -> int | None:
         k = cue - 1
         while k >= 0 and (toks[k].lower in CUE_FILLERS or toks[k].lower.endswith("ly") and toks[k].kind == "word"
                           and toks[k].lower not in ("only", "family")):
             k -= 1
         if k >= 0 and toks[k].lower in ("he", "she") and k >= 1 and (p, k - 1) in self.mention_at:
             k -= 1  # garbled "Mr. Blinken He said": the name is the subject
-        if toks[cue].lower.endswith("ing") and k >= 0 and toks[k].text == ",":
+        coordinated = k >= 0 and toks[k].lower in ("and", "but", "then")  # De Blasio said … and said
+        if coordinated or toks[cue].lower.endswith("ing") and k >= 0 and toks[k].text == ",":
             # "…, saying “…”": the clause's subject is the sentence's.
             start = k
             while start > 0 and not is_sentence_end(toks, start - 1):
@@ -215,6 +247,11 @@ class SpeakerFinder:
         if mention is not None:
             return mention.person if mention.person >= 0 else NO_SPEAKER
         j = k
+        while j > 1 and k - j < 5 and toks[j].kind == "word" and toks[j].is_capitalised:
+            j -= 1
+        if toks[j].lower == "of" and (p, j - 1) in self.mention_at:  # Joel Pollak of Breitbart California
+            return self.mention_at[(p, j - 1)].person
+        j = k
         while j > 0 and k - j < 6 and toks[j - 1].kind == "word" and toks[j - 1].lower not in _PREPOSITIONS \
                 and toks[j].lower not in _DETERMINERS:
             j -= 1
@@ -224,17 +261,95 @@ class SpeakerFinder:
         return self._resolve_description(words, tok.start)
 
     def _resolve_pronoun(self, p: int, toks: list[Token], k: int) -> int:
+        """he/she: the first fitting subject going back sentence by sentence (a Hobbs-style walk:
+        "Trump went after Bush, calling him “a total stiff.” He says …" -> Trump)."""
         gender = PRONOUN_GENDER.get(toks[k].lower)
         if gender is None:  # they, we, I, it: a group, the writer, a thing
             return NO_SPEAKER
-        offset = toks[k].start
-        for mention in reversed(self.context):
-            if mention.start >= offset:
+        key = (p, k)
+        if key not in self._pronouns:
+            self._pronouns[key] = NO_SPEAKER  # a chain of pronouns ends here
+            for para, start, end in self._sentences_back(p, k):
+                found = self._subject_in(para, start, end, gender)
+                if found is not None:
+                    self._pronouns[key] = found
+                    break
+        return self._pronouns[key]
+
+    def _sentences_back(self, p: int, k: int, limit: int = 6) -> Iterator[tuple[int, int, int]]:
+        """(paragraph, first token, end token) of the sentence holding token k up to k, then of
+        the sentences before it, nearest first."""
+        count = 0
+        for para in range(p, max(-1, p - 4), -1):
+            for start, end in reversed(self.sentences(para)):
+                if para == p:
+                    if start > k:
+                        continue
+                    end = min(end, k)
+                yield para, start, end
+                count += 1
+                if count >= limit:
+                    return
+
+    def _subject_in(self, p: int, start: int, end: int, gender: str | None) -> int | None:
+        """The first person of a sentence that fits `gender` and is not in a prepositional phrase
+        or a possessive; failing that, the first that fits."""
+        toks = self.tokens[p]
+        fallback = None
+        i = start
+        while i < end:
+            tok = toks[i]
+            if self.in_quote(tok.start):
+                i += 1
                 continue
-            cluster_gender = self.people[mention.person].gender
-            if cluster_gender in (None, gender):
-                return mention.person
-        return NO_SPEAKER
+            previous = toks[i - 1].lower if i > 0 else ""
+            mention = self.mention_first.get((p, i))
+            if mention is not None and mention.first >= i:
+                if mention.person >= 0 and self.people[mention.person].gender in (None, gender):
+                    possessive = toks[mention.last].text.endswith(("’s", "'s"))
+                    if previous not in _PREPOSITIONS and not possessive:
+                        return mention.person
+                    fallback = mention.person if fallback is None else fallback
+                i = mention.last + 1
+                continue
+            if gender and PRONOUN_GENDER.get(tok.lower) == gender and tok.lower in SUBJECT_PRONOUNS \
+                    and previous not in _PREPOSITIONS:
+                found = self._resolve_pronoun(p, toks, i)
+                if found != NO_SPEAKER:
+                    return found
+            i += 1
+        return fallback
+
+    def sentences(self, p: int) -> list[tuple[int, int]]:
+        """Token ranges of the sentences of paragraph p."""
+        if p not in self._sentences:
+            toks = self.tokens[p]
+            ranges, start = [], 0
+            for i in range(len(toks)):
+                if is_sentence_end(toks, i):
+                    ranges.append((start, i + 1))
+                    start = i + 1
+            if start < len(toks):
+                ranges.append((start, len(toks)))
+            self._sentences[p] = ranges
+        return self._sentences[p]
+
+    # -- quotations without a cue of their own ----------------------------------------------------
+
+    def introduced_by(self, p: int) -> int | None:
+        """The speaker a paragraph ending in a colon introduces: "Cruz continued:"."""
+        toks = self.tokens[p]
+        if not toks or toks[-1].text != ":":
+            return None
+        return self._before(p, toks, len(toks))
+
+    def last_subject(self, p: int) -> int | None:
+        """The subject of a paragraph's last sentence ("Valastro praised Christie’s leadership …")."""
+        sentences = self.sentences(p)
+        if not sentences:
+            return None
+        start, end = sentences[-1]
+        return self._subject_in(p, start, end, None)
 
     def _resolve_description(self, words: list[Token], offset: int) -> int:
         """ "the senator" -> the last person named before whose role has that word; else nobody."""
