@@ -8,17 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from aiohttp import web
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
+from bot import store as store_builder
+from bot.config import Settings
+from bot.digest import Digest
 from bot.state import StateStore
 
 TOKEN = "123456:TEST-token"
+SEED = Path(__file__).resolve().parents[2] / "seeds" / "000_7c73074e746b7734.txt"
+ADMIN = 7  # the one id in ADMIN_USER_IDS
 READ_TIMEOUT = 0.3  # seconds; the fake server's "timeout" answer takes longer than this
 
 
@@ -39,6 +46,22 @@ class FakeClock:
 
     def set(self, moment: datetime) -> None:
         self.t = moment
+
+
+class CountingComposer:
+    """Stands in for DigestComposer: a digest naming chat and slot, compositions counted per slot."""
+
+    def __init__(self, parts: int = 1, empty_for: set[int] = frozenset()):
+        self.parts = parts
+        self.empty_for = empty_for
+        self.composed: list[tuple[int, datetime | None]] = []
+
+    def digest_for(self, chat_id, only_news, slot=None):
+        self.composed.append((chat_id, slot))
+        if chat_id in self.empty_for:
+            return Digest(parts=[])
+        return Digest(parts=[f"<b>Digest</b> {slot:%Y-%m-%d %H:%M} part {i + 1}" for i in range(self.parts)],
+                      items={"document": [f"doc-{slot:%Y-%m-%d}"]})
 
 
 @dataclass
@@ -191,3 +214,14 @@ def state(tmp_path):
     s = StateStore(tmp_path / "state.db")
     yield s
     s.close()
+@pytest.fixture
+def settings(tmp_path):
+    """Paths in tmp: seeds/ with the seed article, briefing.db built from it, an empty state.db."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    shutil.copy(SEED, seeds / SEED.name)
+    store_builder.build(seeds, tmp_path / "briefing.db")
+    return Settings(token=TOKEN, briefing_db=tmp_path / "briefing.db", state_db=tmp_path / "state.db",
+                    seeds_dir=seeds, admin_user_ids=frozenset({ADMIN}))
+
+

@@ -4,29 +4,14 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from bot.delivery import NETWORK_ATTEMPTS, DigestDelivery, RateLimiter
-from bot.digest import Digest
 from bot.state import COMPOSED, SENT, SKIPPED, UNDELIVERABLE
+
+from .conftest import CountingComposer
 
 UTC = timezone.utc
 GRACE = timedelta(hours=6)
 DAY = date(2026, 3, 1)
 SLOT = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
-
-
-class CountingComposer:
-    """Stands in for DigestComposer: a digest naming chat and slot, compositions counted per slot."""
-
-    def __init__(self, parts: int = 1, empty_for: set[int] = frozenset()):
-        self.parts = parts
-        self.empty_for = empty_for
-        self.composed: list[tuple[int, datetime | None]] = []
-
-    def digest_for(self, chat_id, only_news, slot=None):
-        self.composed.append((chat_id, slot))
-        if chat_id in self.empty_for:
-            return Digest(parts=[])
-        return Digest(parts=[f"<b>Digest</b> {slot:%Y-%m-%d} part {i + 1}" for i in range(self.parts)],
-                      items={"document": [f"doc-{slot:%Y-%m-%d}"]})
 
 
 def delivery(bot, state, clock, composer=None):
@@ -45,7 +30,7 @@ async def test_a_due_digest_is_sent_once_and_logged(api, bot, state, at_slot):
     [outcome] = await d.deliver_due()
     assert outcome.status == SENT
     assert await d.deliver_due() == []  # the day is done
-    assert api.texts(1) == ["<b>Digest</b> 2026-03-01 part 1"]
+    assert api.texts(1) == ["<b>Digest</b> 2026-03-01 08:00 part 1"]
     assert state.delivery(1, DAY).status == SENT
     assert set(state.seen(1, "document")) == {"doc-2026-03-01"}
     [(_, params)] = [c for c in api.calls if c[0] == "sendMessage"]
@@ -56,7 +41,7 @@ async def test_retry_after_waits_as_told_then_sends(api, bot, state, at_slot):
     state.subscribe(1, "08:00", "UTC")
     api.faults[1] = ["429:7", "429:3"]
     [outcome] = await delivery(bot, state, at_slot).deliver_due()
-    assert outcome.status == SENT and api.texts(1) == ["<b>Digest</b> 2026-03-01 part 1"]
+    assert outcome.status == SENT and api.texts(1) == ["<b>Digest</b> 2026-03-01 08:00 part 1"]
     assert at_slot.sleeps == [7, 3]
 
 
@@ -81,7 +66,7 @@ async def test_retries_are_bounded_and_the_digest_waits_for_a_later_attempt(api,
     # Ten minutes later the network is back: the same stored digest goes out, once.
     at_slot.set(at_slot.now() + timedelta(minutes=10))
     [outcome] = await d.deliver_due()
-    assert outcome.status == SENT and api.texts(1) == ["<b>Digest</b> 2026-03-01 part 1"]
+    assert outcome.status == SENT and api.texts(1) == ["<b>Digest</b> 2026-03-01 08:00 part 1"]
 
 
 @pytest.mark.parametrize("fault, reason", [("403", "blocked by the user"), ("kicked", "kicked"),
@@ -108,7 +93,7 @@ async def test_a_migrated_group_moves_its_subscription_and_gets_the_digest_there
     api.faults[-5] = ["migrate:-1005"]
     [outcome] = await delivery(bot, state, at_slot).deliver_due()
     assert (outcome.chat_id, outcome.migrated_from, outcome.status) == (-1005, -5, SENT)
-    assert api.texts(-1005) == ["<b>Digest</b> 2026-03-01 part 1"] and api.texts(-5) == []
+    assert api.texts(-1005) == ["<b>Digest</b> 2026-03-01 08:00 part 1"] and api.texts(-5) == []
     assert state.subscription(-5) is None
     assert state.subscription(-1005).tz == "Europe/London"
     assert state.delivery(-1005, DAY).status == SENT
@@ -138,7 +123,7 @@ async def test_a_thread_of_parts_resumes_after_the_part_that_went(api, bot, stat
     assert outcome.status == COMPOSED and state.delivery(1, DAY).parts_sent == 1
     [outcome] = await d.deliver_due()
     assert outcome.status == SENT
-    assert api.texts(1) == [f"<b>Digest</b> 2026-03-01 part {i}" for i in (1, 2, 3)]
+    assert api.texts(1) == [f"<b>Digest</b> 2026-03-01 08:00 part {i}" for i in (1, 2, 3)]
     assert len(composer.composed) == 1  # resumed from state.db, not composed again
 
 

@@ -10,7 +10,8 @@ from bot.digest import DOCUMENT, MAX_PARTS, PERSON, QUOTE, DigestComposer
 from bot.queries import Store
 from bot.render import MESSAGE_LIMIT
 
-SEED = Path(__file__).resolve().parents[2] / "seeds" / "000_7c73074e746b7734.txt"
+from .conftest import SEED
+
 SLOT = datetime(2026, 3, 1, 8, tzinfo=timezone.utc)
 
 

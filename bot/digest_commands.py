@@ -1,0 +1,111 @@
+"""The answers of /subscribe, /unsubscribe, /settings and /digest, written once for every front.
+
+Handlers check who may change a chat's subscription and send what these methods return; the
+methods parse the arguments, change state.db and say what happened. Bad input changes nothing.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot import render
+from bot.clock import Clock
+from bot.commands import Answer, Button
+from bot.digest import Digest, DigestComposer
+from bot.slots import DEFAULT_TIME, BadSchedule, next_slot, parse_time, parse_zone, zone
+from bot.state import SENT, SKIPPED, UNDELIVERABLE, StateStore
+
+TOGGLE_ONLY_NEWS = "dg:only_news"  # callback_data of the /settings button
+SUBSCRIBE_USAGE = ("Usage: /subscribe [HH:MM] [TIMEZONE]\n"
+                   "For example: <code>/subscribe 07:30 Europe/Kyiv</code> or <code>/subscribe 18:00 UTC+3</code>")
+STATUS_WORDS = {SENT: "delivered", SKIPPED: "nothing to send", UNDELIVERABLE: "could not be delivered"}
+
+
+def _looks_like_time(token: str) -> bool:
+    return token[:1].isdigit()
+
+
+def when_text(moment: datetime, tz: str) -> str:
+    local = moment.astimezone(zone(tz))
+    return f"{local:%a %d %b, %H:%M}"
+
+
+class DigestCommands:
+    """Subscription commands over state.db and the digest composer."""
+
+    def __init__(self, state: StateStore, composer: DigestComposer, clock: Clock):
+        self.state = state
+        self.composer = composer
+        self.clock = clock
+
+    def subscribe(self, chat_id: int, args: str, thread_id: int | None = None,
+                  user_id: int | None = None) -> Answer:
+        """/subscribe [HH:MM] [TIMEZONE], in either order; missing parts keep the chat's current ones."""
+        tokens = args.split()
+        if len(tokens) > 2:
+            return Answer(SUBSCRIBE_USAGE)
+        current = self.state.subscription(chat_id)
+        time = current.time if current else DEFAULT_TIME
+        tz = (current.tz if current else None) or self.state.chat_zone(chat_id) or "UTC"
+        try:
+            times = [parse_time(t) for t in tokens if _looks_like_time(t)]
+            zones = [parse_zone(t) for t in tokens if not _looks_like_time(t)]
+        except BadSchedule as exc:
+            return Answer(f"{render.escape(str(exc))}\n\n{SUBSCRIBE_USAGE}")
+        if len(times) > 1 or len(zones) > 1:
+            return Answer(SUBSCRIBE_USAGE)
+        time, tz = (times or [time])[0], (zones or [tz])[0]
+        sub = self.state.subscribe(chat_id, time, tz, thread_id=thread_id, created_by=user_id)
+        _, first = next_slot(sub.time, sub.tz, self.clock.now())
+        topic = " in this topic" if thread_id is not None else ""
+        return Answer(
+            f"✅ Subscribed{topic}: a daily digest at <b>{sub.time}</b> ({render.escape(sub.tz)}).\n"
+            f"The first one comes {when_text(first, sub.tz)}. /settings shows and changes what it includes; "
+            f"/digest gives one right now.")
+
+    def unsubscribe(self, chat_id: int) -> Answer:
+        if not self.state.unsubscribe(chat_id):
+            return Answer("This chat has no daily digest. /subscribe starts one.")
+        return Answer("Unsubscribed: no more daily digests here. /subscribe brings them back.")
+
+    def settings(self, chat_id: int) -> Answer:
+        sub = self.state.subscription(chat_id)
+        only_news = self.state.chat_only_news(chat_id)
+        includes = ("only new documents — nothing on days without news" if only_news else
+                    "new documents; on days without news, a spotlight on a person and a quote")
+        lines = ["<b>Daily digest</b>"]
+        if sub is None:
+            saved = self.state.chat_zone(chat_id)
+            lines.append("Not subscribed. /subscribe [HH:MM] [TIMEZONE] starts one"
+                         + (f" (saved zone: {render.escape(saved)})." if saved else "."))
+        else:
+            _, upcoming = next_slot(sub.time, sub.tz, self.clock.now())
+            lines.append(f"Time: <b>{sub.time}</b> ({render.escape(sub.tz)})")
+            if sub.paused:
+                lines.append(f"⏸ Paused: {render.escape(sub.pause_reason or 'unknown reason')}. "
+                             "/subscribe again to resume.")
+            else:
+                lines.append(f"Next: {when_text(upcoming, sub.tz)}")
+        lines.append(f"Includes: {includes}")
+        last = self.state.last_delivery(chat_id)
+        if last is not None:
+            status = STATUS_WORDS.get(last.status, "being delivered")
+            lines.append(f"Last digest: {last.local_date}, {status}")
+        label = "Include the spotlight again" if only_news else "Only news, please"
+        return Answer("\n".join(lines), [[Button(label, TOGGLE_ONLY_NEWS)]])
+
+    def toggle_only_news(self, chat_id: int) -> Answer:
+        self.state.set_only_news(chat_id, not self.state.chat_only_news(chat_id))
+        return self.settings(chat_id)
+
+    def digest_now(self, chat_id: int) -> Digest:
+        """The chat's digest now, outside the schedule; pass it to `received` once it was sent."""
+        sub = self.state.subscription(chat_id)
+        only_news = self.state.chat_only_news(chat_id) if sub is None else sub.only_news
+        digest = self.composer.digest_for(chat_id, only_news)
+        if digest.empty:
+            return Digest(parts=["Nothing new since your last digest."])
+        return digest
+
+    def received(self, chat_id: int, digest: Digest) -> None:
+        """The chat got `digest`: what it showed counts as seen (so the next one moves on)."""
+        self.state.mark_seen(chat_id, digest.items)

@@ -1,0 +1,53 @@
+"""Admins add documents by sending them to the bot: the file is saved into seeds/ under a safe name.
+
+Whatever the sender called the file, it lands directly inside the seed folder: only the last part
+of the name is kept, reduced to letters, digits, dots, dashes and underscores, and it never
+overwrites a different file already there.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+EXTENSIONS = {".txt", ".md", ".html", ".htm"}
+MAX_BYTES = 5 * 1024 * 1024
+
+
+class RejectedUpload(ValueError):
+    """A file the bot will not take; the message says why."""
+
+
+def safe_seed_name(filename: str) -> str:
+    """`../../etc/x.txt` → `x.txt`; `Ukraine report (final).md` → `Ukraine_report_final.md`."""
+    base = re.split(r"[\\/]", filename)[-1]
+    stem, dot, ext = base.rpartition(".")
+    if not dot or f".{ext.lower()}" not in EXTENSIONS:
+        raise RejectedUpload(f"Only {', '.join(sorted(EXTENSIONS))} files can be added.")
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_.-")[:80] or "document"
+    return f"{stem}.{ext.lower()}"
+
+
+def save_seed(seeds_dir: Path, filename: str, data: bytes) -> tuple[Path, bool]:
+    """Write `data` into `seeds_dir` under a safe, free name; (path, False) if it is already there."""
+    if len(data) > MAX_BYTES:
+        raise RejectedUpload(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+    if not data.strip():
+        raise RejectedUpload("The file is empty.")
+    seeds_dir.mkdir(parents=True, exist_ok=True)
+    name = safe_seed_name(filename)
+    stem, _, ext = name.rpartition(".")
+    for n in range(1, 1000):
+        target = seeds_dir / (name if n == 1 else f"{stem}_{n}.{ext}")
+        if target.exists():
+            if target.read_bytes() == data:
+                return target, False
+            continue
+        # Written beside the target and renamed, so a build never reads half a file.
+        handle, tmp = tempfile.mkstemp(dir=seeds_dir, prefix=".upload-")
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(tmp, target)
+        return target, True
+    raise RejectedUpload("Too many files of that name already.")

@@ -1,0 +1,159 @@
+"""/subscribe, /unsubscribe, /settings, /digest, and admins adding documents by sending them.
+
+In groups only administrators may change the subscription (asked of Telegram with getChatMember);
+a forum group's digest goes to the topic it was set up in. `register` also starts the digest
+scheduler once the application runs.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from telegram import Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+
+from bot import render, store
+from bot.clock import Clock, SystemClock
+from bot.commands import Answer
+from bot.config import Settings
+from bot.delivery import DigestDelivery
+from bot.digest import DigestComposer
+from bot.digest_commands import TOGGLE_ONLY_NEWS, DigestCommands
+from bot.queries import Store
+from bot.schedule import DigestScheduler
+from bot.state import StateStore
+from bot.uploads import RejectedUpload, save_seed
+from handlers.reply import command_args, edit_answer, send_answer
+
+log = logging.getLogger(__name__)
+
+ADMINS_ONLY = "Only this group's administrators can change its daily digest. /settings shows it to everyone."
+
+
+class DigestHandlers:
+    """The handlers of the digest family, over one state.db, store and scheduler."""
+
+    def __init__(self, commands: DigestCommands, scheduler: DigestScheduler, settings: Settings,
+                 briefing: Store):
+        self.commands = commands
+        self.scheduler = scheduler
+        self.settings = settings
+        self.briefing = briefing
+
+    async def may_change(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+        """Anyone in a private chat; in groups, administrators (incl. anonymous ones) only."""
+        chat, message = update.effective_chat, update.effective_message
+        if chat.type == ChatType.PRIVATE:
+            return True
+        if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.id:
+            return True  # an anonymous administrator writes as the group itself
+        user = update.effective_user
+        if user is None:
+            return False
+        member = await context.bot.get_chat_member(chat.id, user.id)
+        return member.status in {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
+
+    async def subscribe(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Subscribe the chat (or change its time and zone)."""
+        if not await self.may_change(update, context):
+            await send_answer(update, context, Answer(ADMINS_ONLY))
+            return
+        message = update.effective_message
+        thread_id = message.message_thread_id if message.is_topic_message else None
+        user = update.effective_user
+        answer = self.commands.subscribe(message.chat_id, command_args(update), thread_id,
+                                         user.id if user else None)
+        self.scheduler.plan(message.chat_id)
+        await send_answer(update, context, answer)
+
+    async def unsubscribe(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stop the chat's daily digest."""
+        if not await self.may_change(update, context):
+            await send_answer(update, context, Answer(ADMINS_ONLY))
+            return
+        answer = self.commands.unsubscribe(update.effective_chat.id)
+        self.scheduler.plan(update.effective_chat.id)
+        await send_answer(update, context, answer)
+
+    async def settings_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Show the chat's digest settings, with the "only news" button."""
+        await send_answer(update, context, self.commands.settings(update.effective_chat.id))
+
+    async def toggle_only_news(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The /settings button: turn "only news" on or off."""
+        if not await self.may_change(update, context):
+            await update.callback_query.answer(ADMINS_ONLY, show_alert=True)
+            return
+        await edit_answer(update, self.commands.toggle_only_news(update.effective_chat.id))
+
+    async def digest(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The digest now, on demand; the daily schedule is unaffected."""
+        chat_id = update.effective_chat.id
+        digest = self.commands.digest_now(chat_id)
+        await send_answer(update, context, Answer("\n\n".join(digest.parts)))
+        self.commands.received(chat_id, digest)
+
+    async def upload(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An admin's document: saved into seeds/, the store rebuilt, what was found reported."""
+        user, document = update.effective_user, update.effective_message.document
+        if user is None or user.id not in self.settings.admin_user_ids:
+            await send_answer(update, context, Answer("Only the bot's administrators can add documents."))
+            return
+        try:
+            file = await document.get_file()
+            data = bytes(await file.download_as_bytearray())
+            path, added = save_seed(self.settings.seeds_dir, document.file_name or "document.txt", data)
+        except RejectedUpload as exc:
+            await send_answer(update, context, Answer(render.escape(str(exc))))
+            return
+        if not added:
+            await send_answer(update, context, Answer(
+                f"{render.escape(path.name)} is already in the store with this content; nothing changed."))
+            return
+        before = {s.title for s in self.briefing.sources()}
+        report = await asyncio.to_thread(store.build, self.settings.seeds_dir, self.settings.briefing_db)
+        await send_answer(update, context, Answer(self.found(path.name, before, report)))
+
+    def found(self, name: str, titles_before: set[str], report: store.BuildReport) -> str:
+        """What the rebuilt store learnt from the new file."""
+        skipped = [s for s in report.skipped if s.path.endswith(name)]
+        if skipped:
+            return (f"Saved {render.escape(name)}, but it could not be read: "
+                    f"{render.escape(skipped[0].reason)}. The store is unchanged.")
+        sources = self.briefing.sources()
+        lines = [f"Added {render.escape(name)}. The store now holds {len(sources)} documents."]
+        for n, info in enumerate(sources, 1):
+            if info.title in titles_before:
+                continue
+            b = self.briefing.brief(n)
+            people = ", ".join(render.escape(p.name) for p in (b.people if b else [])[:8])
+            lines.append(f"<b>{render.escape(info.title)}</b> (/brief {n}): {info.people} people"
+                         + (f" ({people})" if people else "") + f", {info.quotes} quotes.")
+        return "\n".join(lines)
+
+
+def register(application: Application, settings: Settings, clock: Clock | None = None) -> None:
+    """Add the digest handlers, and start the scheduler (catch-up, then jobs) once the application runs."""
+    clock = clock or SystemClock()
+    state = StateStore(settings.state_db)
+    briefing = Store(settings.briefing_db)
+    composer = DigestComposer(briefing, state)
+    delivery = DigestDelivery(application.bot, state, composer, clock,
+                              grace=timedelta(hours=settings.digest_grace_hours))
+    scheduler = DigestScheduler(application.job_queue, delivery, state, clock)
+    handlers = DigestHandlers(DigestCommands(state, composer, clock), scheduler, settings, briefing)
+
+    application.add_handler(CommandHandler("subscribe", handlers.subscribe))
+    application.add_handler(CommandHandler("unsubscribe", handlers.unsubscribe))
+    application.add_handler(CommandHandler("settings", handlers.settings_command))
+    application.add_handler(CommandHandler("digest", handlers.digest))
+    application.add_handler(CallbackQueryHandler(handlers.toggle_only_news, pattern=f"^{TOGGLE_ONLY_NEWS}$"))
+    # Every file sent in private: a wrong kind of file gets told which kinds are taken.
+    application.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.Document.ALL, handlers.upload))
+
+    async def start_scheduler(context: ContextTypes.DEFAULT_TYPE) -> None:
+        await scheduler.start()
+
+    application.job_queue.run_once(start_scheduler, 0, name="digest:start-up")
