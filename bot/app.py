@@ -17,13 +17,13 @@ from bot.commands import COMMANDS, CommandCore
 from bot.config import Settings
 from bot.logging_setup import configure_logging
 from bot.queries import Store
-from handlers import brief, errors, fallback, inline, people, quiz, search, start, throttle
+from handlers import brief, digests, errors, fallback, inline, people, quiz, search, start, throttle
 
 log = logging.getLogger(__name__)
 
 # Each module exposes `register(application, settings)`. `throttle` comes first (it guards the
 # others, in handler group -1); `fallback` is registered after all of them by `build_application`.
-HANDLER_FAMILIES = [throttle, errors, start, people, search, brief, quiz, inline]
+HANDLER_FAMILIES = [throttle, errors, start, people, search, brief, quiz, inline, digests]
 
 
 def menu_scopes() -> list[tuple[object, list[BotCommand]]]:

@@ -43,6 +43,10 @@ COMMANDS: list[Command] = [
     Command("brief", "[N]", "briefing of the newest (or Nth) document", "/brief"),
     Command("sources", "", "the documents the bot knows, with dates", "/sources"),
     Command("quiz", "", "a “Who said it?” quiz poll", "/quiz"),
+    Command("subscribe", "[HH:MM] [TIMEZONE]", "a daily digest at your local time", "/subscribe 07:30 Europe/Kyiv"),
+    Command("unsubscribe", "", "stop the daily digest", "/unsubscribe"),
+    Command("settings", "", "digest time, zone, contents and last delivery", "/settings"),
+    Command("digest", "", "the digest right now", "/digest"),
     Command("help", "", "this list", "/help"),
     Command("start", "", "welcome", "/start", in_groups=False),
 ]
