@@ -8,7 +8,8 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlparse
 
-from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, Update
+from telegram import (BotCommand, BotCommandScopeAllChatAdministrators, BotCommandScopeAllGroupChats,
+                      BotCommandScopeAllPrivateChats, Update)
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
@@ -27,10 +28,13 @@ HANDLER_FAMILIES = [throttle, errors, start, people, search, brief, quiz, inline
 
 
 def menu_scopes() -> list[tuple[object, list[BotCommand]]]:
-    """The command menus: every command in private chats, the group-worthy ones in groups."""
+    """The command menus: every command in private chats; in groups, the group commands, with the
+    administrators' own ones shown to administrators only."""
     private = [BotCommand(c.name, c.description) for c in COMMANDS]
-    groups = [BotCommand(c.name, c.description) for c in COMMANDS if c.in_groups]
-    return [(BotCommandScopeAllPrivateChats(), private), (BotCommandScopeAllGroupChats(), groups)]
+    admins = [BotCommand(c.name, c.description) for c in COMMANDS if c.in_groups]
+    members = [BotCommand(c.name, c.description) for c in COMMANDS if c.in_groups and not c.admins_only]
+    return [(BotCommandScopeAllPrivateChats(), private), (BotCommandScopeAllGroupChats(), members),
+            (BotCommandScopeAllChatAdministrators(), admins)]
 
 
 async def register_commands(application: Application) -> None:

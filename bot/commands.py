@@ -32,7 +32,8 @@ class Command:
     args: str
     description: str
     example: str
-    in_groups: bool = True
+    in_groups: bool = True  # offered in group chats' command menus
+    admins_only: bool = False  # in groups, offered only to the chat's administrators
 
 
 # The one list behind /help and setMyCommands. Other command families append their entries here.
@@ -43,8 +44,9 @@ COMMANDS: list[Command] = [
     Command("brief", "[N]", "briefing of the newest (or Nth) document", "/brief"),
     Command("sources", "", "the documents the bot knows, with dates", "/sources"),
     Command("quiz", "", "a “Who said it?” quiz poll", "/quiz"),
-    Command("subscribe", "[HH:MM] [TIMEZONE]", "a daily digest at your local time", "/subscribe 07:30 Europe/Kyiv"),
-    Command("unsubscribe", "", "stop the daily digest", "/unsubscribe"),
+    Command("subscribe", "[HH:MM] [TIMEZONE]", "a daily digest at your local time", "/subscribe 07:30 Europe/Kyiv",
+            admins_only=True),
+    Command("unsubscribe", "", "stop the daily digest", "/unsubscribe", admins_only=True),
     Command("settings", "", "digest time, zone, contents and last delivery", "/settings"),
     Command("digest", "", "the digest right now", "/digest"),
     Command("help", "", "this list", "/help"),

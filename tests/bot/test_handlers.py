@@ -109,15 +109,19 @@ async def test_errors_are_logged_with_the_update_and_the_user_gets_no_internals(
 async def test_command_menus_registered_per_scope(application, bot_api):
     await register_commands(application)
     calls = bot_api.calls_of("setMyCommands")
-    assert [c["scope"]["type"] for c in calls] == ["all_private_chats", "all_group_chats"]
+    assert [c["scope"]["type"] for c in calls] == ["all_private_chats", "all_group_chats", "all_chat_administrators"]
     assert [c["command"] for c in calls[0]["commands"]] == [c.name for c in COMMANDS]
+    in_groups = [c.name for c in COMMANDS if c.in_groups]
+    assert [c["command"] for c in calls[2]["commands"]] == in_groups
+    assert [c["command"] for c in calls[1]["commands"]] == [c.name for c in COMMANDS if c.in_groups and not c.admins_only]
+    assert "start" not in in_groups
 
 
 async def test_refused_command_menu_is_only_a_warning(application, bot_api, caplog):
     bot_api.refuse.add("setMyCommands")
     with caplog.at_level(logging.WARNING):
         await register_commands(application)
-    assert sum("Could not register the command menu" in r.getMessage() for r in caplog.records) == 2
+    assert sum("Could not register the command menu" in r.getMessage() for r in caplog.records) == 3
 
 
 async def test_plain_text_hint_in_private_silence_in_groups_unless_addressed(application, bot_api):
