@@ -126,7 +126,7 @@ class DigestDelivery:
             if (wanted is not None and sub.chat_id not in wanted) or sub.chat_id in self._busy:
                 continue
             due = due_slot(sub.time, sub.tz, now, self.grace)
-            if due is None or self.state.delivery(sub.chat_id, due[0]) is not None:
+            if due is None or (sub.since and due[1] < sub.since) or self.state.delivery(sub.chat_id, due[0]):
                 continue
             with self._working_on(sub.chat_id):
                 outcomes.append(await self.deliver(sub, *due))

@@ -54,7 +54,7 @@ class DigestCommands:
         if len(times) > 1 or len(zones) > 1:
             return Answer(SUBSCRIBE_USAGE)
         time, tz = (times or [time])[0], (zones or [tz])[0]
-        sub = self.state.subscribe(chat_id, time, tz, thread_id=thread_id, created_by=user_id)
+        sub = self.state.subscribe(chat_id, time, tz, thread_id=thread_id, created_by=user_id, since=self.clock.now())
         _, first = next_slot(sub.time, sub.tz, self.clock.now())
         topic = " in this topic" if thread_id is not None else ""
         return Answer(

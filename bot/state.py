@@ -31,6 +31,7 @@ class Subscription:
     paused: bool
     pause_reason: str | None
     created_by: int | None
+    since: datetime | None  # when this time and zone were set; no earlier slot is owed
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class StateStore:
         with self.db.atomic():
             self.db["subscriptions"].create(
                 {"chat_id": int, "thread_id": int, "time": str, "tz": str, "only_news": int,
-                 "paused": int, "pause_reason": str, "created_by": int, "created_at": str},
+                 "paused": int, "pause_reason": str, "created_by": int, "since": str},
                 pk="chat_id", not_null={"time", "tz"}, defaults={"only_news": 0, "paused": 0},
                 if_not_exists=True,
             )
@@ -88,23 +89,20 @@ class StateStore:
     # Subscriptions and chat settings ---------------------------------------------------------
 
     def subscribe(self, chat_id: int, time: str, tz: str, thread_id: int | None = None,
-                  created_by: int | None = None) -> Subscription:
-        """Create or replace the chat's subscription (a new one starts unpaused); remember the zone."""
+                  created_by: int | None = None, since: datetime | None = None) -> Subscription:
+        """Create or replace the chat's subscription (a new one starts unpaused); remember the zone.
+
+        `since` is when this time and zone were set: no earlier slot is owed to the chat.
+        """
         with self.db.atomic():
-            old = self.subscription(chat_id)
-            only_news = self.chat_only_news(chat_id)
             self.db["subscriptions"].upsert(
                 {"chat_id": chat_id, "thread_id": thread_id, "time": time, "tz": tz,
-                 "only_news": int(only_news), "paused": 0, "pause_reason": None,
-                 "created_by": created_by,
-                 "created_at": _now_iso() if old is None else self._created_at(chat_id)},
+                 "only_news": int(self.chat_only_news(chat_id)), "paused": 0, "pause_reason": None,
+                 "created_by": created_by, "since": since.isoformat() if since else None},
                 pk="chat_id",
             )
             self.db["chat_settings"].upsert({"chat_id": chat_id, "tz": tz}, pk="chat_id")
         return self.subscription(chat_id)
-
-    def _created_at(self, chat_id: int) -> str:
-        return self.db["subscriptions"].get(chat_id)["created_at"]
 
     def unsubscribe(self, chat_id: int) -> bool:
         """Remove the subscription; the saved zone and what the chat has seen are kept."""
@@ -230,7 +228,7 @@ def _subscription(row: dict) -> Subscription:
     return Subscription(
         chat_id=row["chat_id"], thread_id=row["thread_id"], time=row["time"], tz=row["tz"],
         only_news=bool(row["only_news"]), paused=bool(row["paused"]), pause_reason=row["pause_reason"],
-        created_by=row["created_by"],
+        created_by=row["created_by"], since=datetime.fromisoformat(row["since"]) if row["since"] else None,
     )
 
 

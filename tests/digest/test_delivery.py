@@ -178,3 +178,12 @@ async def test_rate_limits_overall_and_per_group():
     for _ in range(21):  # the 21st message to one group waits for the minute to pass
         await limiter.wait_turn(-100)
     assert clock.t - start == timedelta(minutes=1)
+
+
+async def test_a_slot_that_passed_before_subscribing_is_not_owed(api, bot, state, clock):
+    state.subscribe(1, "08:00", "UTC", since=SLOT + timedelta(minutes=5))  # subscribed at 08:05 for 08:00
+    clock.set(SLOT + timedelta(minutes=10))  # e.g. a restart at 08:10
+    assert await delivery(bot, state, clock).deliver_due() == []
+    clock.set(SLOT + timedelta(days=1, minutes=1))
+    [outcome] = await delivery(bot, state, clock).deliver_due()
+    assert outcome.status == SENT and api.texts(1) == ["<b>Digest</b> 2026-03-02 08:00 part 1"]
