@@ -25,6 +25,9 @@ async def test_quiz_sends_a_quiz_poll_within_telegram_limits(application, bot_ap
     assert "¶" in poll["explanation"]  # the source, shown after voting
     assert options[correct] in poll["explanation"]
     assert poll["message_thread_id"] == 9
+    parse_modes = [poll.get("question_parse_mode"), poll.get("explanation_parse_mode"),
+                   *(o.get("text_parse_mode") for o in poll["options"])]
+    assert parse_modes == [None] * 6  # quotations are plain text, never parsed as HTML
 
 
 async def test_inline_query_offers_card_and_quotes(application, bot_api):
@@ -134,6 +137,16 @@ async def test_plain_text_hint_in_private_silence_in_groups_unless_addressed(app
     await feed(application, Updates.message("/frobnicate@BriefTestBot", chat_id=-7, chat_type="group"))
     texts = [s["text"] for s in bot_api.calls_of("sendMessage")]
     assert len(texts) == 3 and "I don't know /frobnicate" in texts[2]
+
+
+async def test_group_reply_to_the_bot_counts_as_addressing_it(application, bot_api):
+    ours = {"message_id": 5, "date": 1, "chat": {"id": -7, "type": "group", "title": "G"}, "text": "card",
+            "from": {"id": 666, "is_bot": True, "first_name": "Briefbot", "username": "BriefTestBot"}}
+    theirs = {**ours, "from": {"id": 2, "is_bot": False, "first_name": "Bob"}}
+    await feed(application, Updates.message("thanks", chat_id=-7, chat_type="group", reply_to=theirs))
+    assert bot_api.calls_of("sendMessage") == []
+    await feed(application, Updates.message("and now?", chat_id=-7, chat_type="group", reply_to=ours))
+    assert "/help" in bot_api.calls_of("sendMessage")[0]["text"]
 
 
 async def test_flooding_user_is_slowed_with_one_warning(application, bot_api):
