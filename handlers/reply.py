@@ -55,15 +55,20 @@ async def send_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, answer
 
 
 async def edit_answer(update: Update, answer: Answer) -> None:
-    """Show `answer` in place of the message whose button was pressed."""
+    """Show `answer` in place of the message whose button was pressed (or below it, when that
+    message can no longer be edited, e.g. after 48 hours)."""
     query = update.callback_query
     await query.answer()
     text = render.split_message(answer.html)[0]
     try:
         await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard(answer))
     except BadRequest as exc:
-        if "not modified" not in str(exc).lower():  # pressing the same page twice is harmless
+        if "not modified" in str(exc).lower():  # pressing the same page twice is harmless
+            return
+        if not isinstance(query.message, Message):
             raise
+        await query.message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard(answer),
+                                       do_quote=False)
 
 
 def command_args(update: Update) -> str:

@@ -84,6 +84,13 @@ async def test_next_button_edits_the_message_with_the_next_page(application, bot
     assert "◀ Previous" in labels
 
 
+async def test_button_under_an_uneditable_message_answers_below_it(application, bot_api):
+    bot_api.refuse.add("editMessageText")
+    await feed(application, Updates.callback("qt:5:", message_id=77))
+    (sent,) = bot_api.calls_of("sendMessage")
+    assert "All quotes</b> (6–" in sent["text"]
+
+
 async def test_long_answers_are_split_with_buttons_on_the_last_part(application, bot_api, monkeypatch):
     long = "\n\n".join(f"<b>{i}</b> " + "news " * 200 for i in range(10))
     core = application.bot_data["core"]
