@@ -40,7 +40,7 @@ class Command:
 COMMANDS: list[Command] = [
     Command("who", "[NAME]", "who is who: role, aliases, mentions, quotes", "/who blinken"),
     Command("quotes", "[NAME|TOPIC]", "quotations by a person or about a topic", "/quotes ukraine"),
-    Command("search", "WORDS", "paragraphs that mention the words, best first", "/search counteroffensive"),
+    Command("search", "WORDS", "paragraphs that mention the words, best first", "/search crimea"),
     Command("brief", "[N]", "briefing of the newest (or Nth) document", "/brief"),
     Command("sources", "", "the documents the bot knows, with dates", "/sources"),
     Command("quiz", "", "a “Who said it?” quiz poll", "/quiz"),
@@ -103,7 +103,11 @@ def usage(name: str) -> str:
 
 
 def _pager(prefix: str, offset: int, size: int, total: int, tail: str = "") -> list[Button]:
-    """Previous/Next buttons; callback_data is `prefix` + offset (+ `tail`, cut to fit 64 bytes)."""
+    """Previous/Next buttons; callback_data is `prefix:offset:` + `tail`, cut to fit 64 bytes.
+
+    A search or topic longer than about 55 bytes is thus paged by its beginning only: Telegram
+    allows no more, and keeping queries server-side would make old buttons die with a restart.
+    """
     row = []
     if offset > 0:
         row.append(Button("◀ Previous", render.fit_callback(f"{prefix}:{max(0, offset - size)}:", tail)))
@@ -135,9 +139,11 @@ class CommandCore:
         """The answer to `/command args` (command without the slash or @BotName)."""
         args = " ".join(args.split())
         handler = getattr(self, f"cmd_{command.lower()}", None)
-        if handler is None:
-            return unknown_command(command)
-        return handler(args)
+        if handler is not None:
+            return handler(args)
+        if any(c.name == command.lower() for c in COMMANDS):  # answered by another family (digests)
+            return Answer(f"/{render.escape(command.lower())} works in a Telegram chat, not here.")
+        return unknown_command(command)
 
     # --- commands -----------------------------------------------------------------------------
 
