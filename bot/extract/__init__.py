@@ -87,8 +87,12 @@ def _running_speaker(span: QuoteSpan, previous: dict[int, int | None], document:
     if span.paragraph in previous:
         return previous[span.paragraph]
     para = document.paragraphs[span.paragraph]
-    if span.open_mark is None or span.open_mark != para.start or span.paragraph == 0:
+    if span.open_mark is None or span.paragraph == 0:
         return None
+    if span.open_mark != para.start:
+        # Lynch announced the lawsuit on Monday. “We are seeking a court order …”
+        sentence = finder.opens_sentence(span.paragraph, span.open_mark)
+        return finder.last_subject(span.paragraph, sentence) if sentence is not None else None
     before = span.paragraph - 1
     introduced = finder.introduced_by(before)
     if introduced is not None:

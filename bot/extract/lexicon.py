@@ -114,6 +114,7 @@ july august september october november december today yesterday tomorrow tonight
 god lord internet web twitter facebook instagram youtube google apple amazon microsoft
 like unlike despite during among between against without within about over under above
 asked according regardless even just only perhaps maybe indeed instead rather yes oh well
+more less few much very every another other others whose whom whether either neither
 """.split())
 
 # Places written alone that could pass for surnames in a speaker slot: "Washington said".

@@ -53,9 +53,11 @@ def is_name_word(tok: Token) -> bool:
     word = bare(tok.text)
     low = word.lower()
     if low in NON_NAME_WORDS or low in ORG_WORDS or low in PLACES or low in TITLE_WORDS \
-            or low in HONORIFICS:
+            or low in HONORIFICS or low.endswith("s") and low[:-1] in PLACES:  # Ukrainians
         return False
     if word.isupper() and len(word) > 1:  # acronyms: NATO, GOP, CNN
+        return False
+    if "-" in low and any(part in TITLE_WORDS for part in low.split("-")):  # Secretary-Treasurer
         return False
     return any(c.islower() for c in word)
 
@@ -86,7 +88,7 @@ class Mention:
             return True
         if len(self.words) >= 2 and first in given_names():
             return True
-        return self.speaking
+        return self.speaking and len(self.words) <= 2  # not "United Auto Workers said"
 
 
 @dataclass
@@ -115,8 +117,9 @@ def find_mentions(tokens: list[Token], text: str, in_quote) -> list[Mention]:
             # Grow the name over name words, middle initials and particles: "Julian E Barnes".
             while k + 1 < n and not _is_possessive(tokens[k]):
                 nxt = tokens[k + 1]
-                if is_name_word(nxt) and tokens[k].end + 1 >= nxt.start:
-                    k += 1
+                surname_like = honorific and nxt.is_capitalised and bare(nxt.text).lower() in ORG_WORDS
+                if (is_name_word(nxt) or surname_like) and tokens[k].end + 1 >= nxt.start:
+                    k += 1  # "Gov. Ellen Park": after an honorific, "Park" is a surname
                 elif (is_initial(nxt) or nxt.lower in PARTICLES) and k + 2 < n \
                         and is_name_word(tokens[k + 2]):
                     k += 2
@@ -125,6 +128,9 @@ def find_mentions(tokens: list[Token], text: str, in_quote) -> list[Mention]:
                     break
                 else:
                     break
+            if k - j >= 2 and not honorific and tokens[j].lower not in given_names():
+                # "United Auto Workers Gary Casteel": the name starts at its first name.
+                j = next((g for g in range(j + 1, k) if tokens[g].lower in given_names()), j)
             words = tuple(bare(t.text) for t in tokens[j:k + 1] if t.lower not in SUFFIXES)
             # "Joint Chiefs", "Clinton Foundation": the name is part of an organisation's.
             org_follows = k + 1 < n and tokens[k + 1].is_capitalised and not _is_possessive(tokens[k]) \
@@ -230,7 +236,10 @@ def _read_appositive(tokens: list[Token], last: int, mention: Mention) -> None:
 
 def _is_role_phrase(words: list[Token]) -> bool:
     lowered = [bare(w.text).lower() for w in words]
-    if lowered[0] in ("who", "which", "that", "was", "is", "has", "had", "and", "but", "or", "said"):
+    first = words[0]
+    # "X, the director of …", "X, China’s chief …", "X, Head of …", "X, chairman of …" — not "X, met …"
+    if not (first.is_capitalised or lowered[0] in ("the", "a", "an") or lowered[0] in ROLE_NOUNS
+            or lowered[0] in TITLE_MODIFIERS or first.text != bare(first.text)):
         return False
     return any(w in ROLE_NOUNS for w in lowered)
 
@@ -254,8 +263,13 @@ def _read_speaking(tokens: list[Token], mention: Mention) -> None:
     if k < n and tokens[k].lower in SPEECH_CUES:
         mention.speaking = True
         return
+    # "said Republican party boss Reince Priebus", "according to Smith"
     before = mention.first - (1 if mention.honorific else 0) - 1
-    if before >= 0 and tokens[before].lower in ("said", "says", "added", "asked", "wrote", "told", "to"):
+    while before >= 0 and mention.first - before <= 6 and tokens[before].kind == "word" \
+            and tokens[before].lower not in SPEECH_CUES and tokens[before].lower != "to" \
+            and tokens[before].lower not in NON_NAME_WORDS:
+        before -= 1
+    if before >= 0 and tokens[before].lower in SPEECH_CUES | {"to"}:
         if tokens[before].lower != "to" or before >= 1 and tokens[before - 1].lower == "according":
             mention.speaking = True
 

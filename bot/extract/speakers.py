@@ -179,8 +179,9 @@ class SpeakerFinder:
         k = start
         while k < end:
             tok = toks[k]
-            if tok.kind == "quote":
-                return None
+            if self.in_quote(tok.start) or tok.kind == "quote":
+                k += 1
+                continue
             if tok.lower in SUBJECT_PRONOUNS:
                 return self._resolve_pronoun(p, toks, k)
             mention = self.mention_first.get((p, k))
@@ -219,16 +220,20 @@ class SpeakerFinder:
     def _noun_phrase_forward(self, p: int, toks: list[Token], i: int) -> int | None:
         """The speaker named after a cue: "said Mr. Smith, the Democrat", "said one official"."""
         mention = self.mention_first.get((p, i))
-        if mention is not None:
+        if mention is not None and mention.person >= 0:
             return mention.person
         if toks[i].lower in SUBJECT_PRONOUNS:
             return self._resolve_pronoun(p, toks, i)
-        j = i
-        while j < len(toks) and j - i < 6 and toks[j].kind == "word":
+        # "said Clinton spokesman Brian Fallon": the last name before the phrase ends.
+        j, found = i, None
+        while j < len(toks) and j - i < 8 and toks[j].kind == "word" and toks[j].lower not in ("of", "who"):
             mention = self.mention_first.get((p, j))
-            if mention is not None and toks[j - 1].text != "of":
-                return mention.person
+            if mention is not None and mention.person >= 0:
+                found = mention.person
+                j = mention.last
             j += 1
+        if found is not None:
+            return found
         return self._resolve_description(toks[i:j], toks[i].start) if j > i else None
 
     def _resolve_phrase(self, p: int, toks: list[Token], i: int, end: int) -> int | None:
@@ -343,13 +348,20 @@ class SpeakerFinder:
             return None
         return self._before(p, toks, len(toks))
 
-    def last_subject(self, p: int) -> int | None:
-        """The subject of a paragraph's last sentence ("Valastro praised Christie’s leadership …")."""
-        sentences = self.sentences(p)
+    def last_subject(self, p: int, before: int | None = None) -> int | None:
+        """The subject of a paragraph's last sentence ("Valastro praised Christie’s leadership …"),
+        or of its last sentence ending before token `before`."""
+        sentences = [(s, e) for s, e in self.sentences(p) if before is None or e <= before]
         if not sentences:
             return None
         start, end = sentences[-1]
         return self._subject_in(p, start, end, None)
+
+    def opens_sentence(self, p: int, offset: int) -> int | None:
+        """The token index of a quotation's opening mark when it starts a sentence, else None."""
+        toks = self.tokens[p]
+        i = _index_at(toks, offset)
+        return i if i > 0 and is_sentence_end(toks, i - 1) else None
 
     def _resolve_description(self, words: list[Token], offset: int) -> int:
         """ "the senator" -> the last person named before whose role has that word; else nobody."""
