@@ -24,7 +24,7 @@ from bot.digest_commands import TOGGLE_ONLY_NEWS, DigestCommands
 from bot.queries import Store
 from bot.schedule import DigestScheduler
 from bot.state import StateStore
-from bot.uploads import RejectedUpload, save_seed
+from bot.uploads import MAX_BYTES, RejectedUpload, save_seed
 from handlers.reply import command_args, edit_answer, send_answer
 
 log = logging.getLogger(__name__)
@@ -102,6 +102,8 @@ class DigestHandlers:
             await send_answer(update, context, Answer("Only the bot's administrators can add documents."))
             return
         try:
+            if document.file_size and document.file_size > MAX_BYTES:
+                raise RejectedUpload(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
             file = await document.get_file()
             data = bytes(await file.download_as_bytearray())
             path, added = save_seed(self.settings.seeds_dir, document.file_name or "document.txt", data)
@@ -113,7 +115,16 @@ class DigestHandlers:
                 f"{render.escape(path.name)} is already in the store with this content; nothing changed."))
             return
         before = {s.title for s in self.briefing.sources()}
-        report = await asyncio.to_thread(store.build, self.settings.seeds_dir, self.settings.briefing_db)
+        try:
+            report = await asyncio.to_thread(store.build, self.settings.seeds_dir, self.settings.briefing_db)
+        except Exception:
+            # A file that breaks the build must not stay in seeds/ and break every later build too.
+            log.exception("Rebuilding the store with the uploaded %s failed; the file is removed", path.name)
+            path.unlink(missing_ok=True)
+            await send_answer(update, context, Answer(
+                f"Adding {render.escape(path.name)} failed while rebuilding the store; the store is unchanged "
+                "and the file was not kept. The log has the details."))
+            return
         await send_answer(update, context, Answer(self.found(path.name, before, report)))
 
     def found(self, name: str, titles_before: set[str], report: store.BuildReport) -> str:

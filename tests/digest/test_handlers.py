@@ -201,3 +201,20 @@ async def test_uploads_from_others_or_of_other_kinds_are_refused(app, api, setti
     await send(app, message("", chat_id=ADMIN, user_id=ADMIN, document=document(api, "f4", "y.pdf", b"%PDF")))
     assert "Only .htm, .html, .md, .txt files" in api.texts(ADMIN)[-1]
     assert sorted(p.name for p in settings.seeds_dir.iterdir()) == [SEED.name]
+
+
+async def test_a_file_that_breaks_the_build_is_not_kept(app, api, settings, monkeypatch):
+    def broken_build(seeds_dir, db_path):
+        raise RuntimeError("extractor bug")
+    monkeypatch.setattr(digests.store, "build", broken_build)
+    await send(app, message("", chat_id=ADMIN, user_id=ADMIN, document=document(api, "f5", "z.md", b"# Title\n\nText")))
+    assert "failed while rebuilding" in api.texts(ADMIN)[-1]
+    assert sorted(p.name for p in settings.seeds_dir.iterdir()) == [SEED.name]
+
+
+async def test_an_oversized_file_is_refused_before_downloading(app, api, settings):
+    doc = document(api, "f6", "big.txt", b"x")
+    doc["file_size"] = 50 * 1024 * 1024
+    await send(app, message("", chat_id=ADMIN, user_id=ADMIN, document=doc))
+    assert "larger than 5 MB" in api.texts(ADMIN)[-1]
+    assert not any(m == "getFile" for m, _ in api.calls)
