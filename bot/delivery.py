@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -120,17 +120,25 @@ class DigestDelivery:
                 continue
             sub = self.state.subscription(entry.chat_id)
             if sub is not None and not sub.paused:
-                with self._working_on(sub.chat_id):
-                    outcomes.append(await self._send(sub, entry))
+                outcomes.append(await self._guarded(sub, entry.local_date, self._send(sub, entry)))
         for sub in self.state.subscriptions():
             if (wanted is not None and sub.chat_id not in wanted) or sub.chat_id in self._busy:
                 continue
             due = due_slot(sub.time, sub.tz, now, self.grace)
             if due is None or (sub.since and due[1] < sub.since) or self.state.delivery(sub.chat_id, due[0]):
                 continue
-            with self._working_on(sub.chat_id):
-                outcomes.append(await self.deliver(sub, *due))
+            outcomes.append(await self._guarded(sub, due[0], self.deliver(sub, *due)))
         return outcomes
+
+    async def _guarded(self, sub: Subscription, local_date: date | str, delivering: Awaitable[Outcome]) -> Outcome:
+        """Run one chat's delivery so that nothing unexpected in it stops the fan-out to the others."""
+        with self._working_on(sub.chat_id):
+            try:
+                return await delivering
+            except Exception as exc:  # noqa: BLE001 - logged in full; the digest stays open for a retry
+                log.exception("Delivering the digest to chat %s failed unexpectedly", sub.chat_id)
+                self.state.note_error(sub.chat_id, local_date, f"{type(exc).__name__}: {exc}")
+                return Outcome(sub.chat_id, date.fromisoformat(str(local_date)), COMPOSED)
 
     @contextmanager
     def _working_on(self, chat_id: int) -> Iterator[None]:

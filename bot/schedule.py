@@ -59,7 +59,11 @@ class DigestScheduler:
     async def _fire(self, context: Any) -> None:
         """A chat's job: deliver what is due for it, then plan its next run."""
         chat_id = context.job.data
-        outcomes = await self.delivery.deliver_due([chat_id])
+        try:
+            outcomes = await self.delivery.deliver_due([chat_id])
+        except Exception:
+            self.plan(chat_id, retry=True)  # whatever went wrong (state.db itself?), the chat keeps a job
+            raise
         for outcome in outcomes:
             if outcome.migrated_from is not None:
                 self.plan(outcome.migrated_from)  # removes the old chat's job

@@ -77,7 +77,7 @@ class FakeBotApi:
 
     Fault words: "ok" (no fault), "429:N" (flood control, retry after N s), "500", "502", "timeout" (answers after
     the client gave up, and the message is not delivered), "403" (blocked), "kicked",
-    "notfound" (chat not found), "migrate:NEW" (group upgraded to chat NEW), "thread" (topic gone),
+    "notfound" (chat not found), "migrate:NEW" (group upgraded to chat NEW), "thread" (topic gone), "409" (an answer the delivery code does not expect),
     "hang" (never answers, as if the bot died mid-request).
     """
     url: str = ""
@@ -143,6 +143,8 @@ class FakeBotApi:
             if kind == "migrate":
                 return _error(400, "Bad Request: group chat was upgraded to a supergroup chat",
                               {"migrate_to_chat_id": int(arg)})
+            if kind == "409":
+                return _error(409, "Conflict: something unexpected")
             if kind == "thread":
                 return _error(400, "Bad Request: message thread not found")
             if kind == "hang":

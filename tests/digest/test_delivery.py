@@ -187,3 +187,15 @@ async def test_a_slot_that_passed_before_subscribing_is_not_owed(api, bot, state
     clock.set(SLOT + timedelta(days=1, minutes=1))
     [outcome] = await delivery(bot, state, clock).deliver_due()
     assert outcome.status == SENT and api.texts(1) == ["<b>Digest</b> 2026-03-02 08:00 part 1"]
+
+
+async def test_an_unexpected_error_for_one_chat_does_not_stop_the_others(api, bot, state, at_slot):
+    for chat in (1, 2, 3):
+        state.subscribe(chat, "08:00", "UTC")
+    api.faults[2] = ["409"]
+    d = delivery(bot, state, at_slot)
+    outcomes = {o.chat_id: o.status for o in await d.deliver_due()}
+    assert outcomes == {1: SENT, 2: COMPOSED, 3: SENT}
+    assert "Conflict" in state.delivery(2, DAY).error
+    [outcome] = await d.deliver_due()  # the next attempt sends the stored digest
+    assert (outcome.chat_id, outcome.status) == (2, SENT) and len(api.texts(2)) == 1

@@ -175,3 +175,18 @@ async def test_a_crash_mid_fan_out_then_restart_gives_every_chat_exactly_one(api
     await queue.run_until(datetime(2026, 3, 1, 23, tzinfo=UTC))
     assert len(api.sent) == len(chats)
     assert sorted(j.name for j in queue.live()) == sorted(job_name(c) for c in chats)
+
+
+async def test_a_job_that_fails_outright_still_leaves_the_chat_a_job(api, bot, state, clock):
+    clock.set(datetime(2026, 3, 1, 7, 0, tzinfo=UTC))
+    state.subscribe(1, "08:00", "UTC")
+    scheduler, queue = scheduler_over(bot, state, clock)
+    scheduler.plan(1)
+
+    async def broken(chat_ids=None):
+        raise OSError("disk full")
+    scheduler.delivery.deliver_due = broken
+    with pytest.raises(OSError):
+        await queue.run_until(datetime(2026, 3, 1, 8, 1, tzinfo=UTC))
+    [job] = queue.live()
+    assert job.when == datetime(2026, 3, 1, 8, 10, tzinfo=UTC)  # tried again ten minutes later
