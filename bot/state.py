@@ -115,9 +115,9 @@ class StateStore:
         rows = list(self.db["subscriptions"].rows_where("chat_id = ?", [chat_id]))
         return _subscription(rows[0]) if rows else None
 
-    def subscriptions(self, include_paused: bool = False) -> list[Subscription]:
-        where = None if include_paused else "paused = 0"
-        return [_subscription(r) for r in self.db["subscriptions"].rows_where(where, order_by="chat_id")]
+    def subscriptions(self) -> list[Subscription]:
+        """The active (unpaused) subscriptions."""
+        return [_subscription(r) for r in self.db["subscriptions"].rows_where("paused = 0", order_by="chat_id")]
 
     def pause(self, chat_id: int, reason: str) -> None:
         with self.db.atomic():
