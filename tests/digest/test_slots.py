@@ -2,8 +2,10 @@
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.slots import BadSchedule, due_slot, latest_slot, next_slot, parse_time, parse_zone, slot
+from bot.slots import BadSchedule, due_slot, latest_slot, next_slot, parse_time, parse_zone, slot, zone
 
 UTC = timezone.utc
 
@@ -83,3 +85,27 @@ def test_due_within_grace_only():
     assert due_slot("08:00", "UTC", slot_time, grace) == (date(2026, 3, 1), slot_time)
     assert due_slot("08:00", "UTC", slot_time + timedelta(hours=5, minutes=59), grace) == (date(2026, 3, 1), slot_time)
     assert due_slot("08:00", "UTC", slot_time + grace, grace) is None
+
+
+ZONES = ["Europe/Kyiv", "Europe/London", "America/New_York", "America/Santiago", "Australia/Lord_Howe",
+         "Asia/Kolkata", "Pacific/Chatham", "UTC+05:45", "UTC-09:30"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(tz=st.sampled_from(ZONES), hours=st.integers(0, 23), minutes=st.sampled_from([0, 15, 30, 45]),
+       start=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 1, 1)))
+def test_following_next_slot_gives_one_slot_per_local_day_at_the_asked_time(tz, hours, minutes, start):
+    local_time = f"{hours:02d}:{minutes:02d}"
+    now = start.replace(tzinfo=UTC)
+    days = []
+    for _ in range(400):  # more than a year: every daylight-saving change of the zone
+        day, instant = next_slot(local_time, tz, now)
+        assert instant > now
+        local = instant.astimezone(zone(tz))
+        # At the asked time, or (when that time does not exist that day) later by the clock change.
+        assert local.date() == day
+        assert local.strftime("%H:%M") == local_time or local.replace(tzinfo=None) > datetime.combine(
+            day, datetime.strptime(local_time, "%H:%M").time())
+        days.append(day)
+        now = instant
+    assert all((b - a).days == 1 for a, b in zip(days, days[1:]))  # no local day twice, none missed
