@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 from emulator import BOT_USERNAME, TOKEN, User, buttons_of, text_of
 
@@ -29,10 +30,11 @@ def test_deep_link_opens_the_card(polling_bot):
 def test_who_exact_and_misspelt(polling_bot):
     front, _ = polling_bot
     user = User(front, chat_id=103, user_id=103)
-    for asked in ("Anthony J. Blinken", "blinkin", "haines"):
+    for asked, name in [("Anthony J. Blinken", "Anthony J. Blinken"), ("blinkin", "Anthony J. Blinken"),
+                        ("haines", "Avril D. Haines"), ("Xi", "Xi Jinping")]:
         user.command(f"/who {asked}")
         text = text_of(user.reply(timeout=30))
-        assert "¶" in text, text  # cites its source
+        assert text.startswith(f"<b>{name}</b>") and "¶" in text, text  # the card, citing its source
     user.command("/who Blinken")
     card = user.reply()
     assert "Also called:" in text_of(card) and "Blinken" in text_of(card)
@@ -46,9 +48,9 @@ def test_quotes_pages_edit_the_same_message(polling_bot):
     assert re.search(r"All quotes</b> \(1–5 of \d+\)", text_of(first))
     nxt = buttons_of(first)["Next ▶"]
     user.press(first, nxt)
-    deadline_text = _wait_for_edit(user, first, "(6–10 of")
-    assert "◀ Previous" in buttons_of(deadline_text)
-    user.press(user.current(first), buttons_of(deadline_text)["◀ Previous"])
+    second = _wait_for_edit(user, first, "(6–10 of")
+    assert "◀ Previous" in buttons_of(second)
+    user.press(second, buttons_of(second)["◀ Previous"])
     back = _wait_for_edit(user, first, "(1–5 of")
     assert text_of(back) == text_of(first)
     user.silence(0.5)  # paging edited; it sent no new message
@@ -138,8 +140,6 @@ def test_token_never_logged(polling_bot):
 
 
 def _wait_for_edit(user: User, message: dict, needle: str, timeout: float = 15.0) -> dict:
-    import time
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         current = user.current(message)
