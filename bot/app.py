@@ -47,6 +47,7 @@ async def register_commands(application: Application) -> None:
 
 
 def build_application(settings: Settings) -> Application:
+    """The Application with its defaults, flood control, the store's command core and every handler."""
     builder = (
         ApplicationBuilder()
         .token(settings.token)
