@@ -28,6 +28,8 @@ _MAX_SEARCH_TERMS = 16
 _MAX_TERM_LENGTH = 64
 _HONORIFICS = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame"}
 _SNIPPET_TOKENS = 32
+RANKED_WINDOW = 2000  # FTS matches ranked per question (see Store._ranked_matches)
+COUNT_CAP = 10_000  # totals of FTS questions are counted up to this
 _SNIPPET_CHARS = 240
 
 
@@ -98,9 +100,10 @@ class _Person:
 class _NameIndex:
     """Every person's name and aliases, tokenised in memory, for fuzzy lookups without SQL scans.
 
-    Loaded once per store file. A query word matches a name word exactly (100), as a prefix of at
-    least three letters (85) or by edit similarity ≥ 80; a person's score is the mean over the query
-    words, so "Xi" finds Xi Jinping exactly and "blinkin" finds Blinken by similarity.
+    Loaded once per store file. A query word matches a name word exactly (100); a word that is no
+    name word matches as a prefix of at least three letters (85) or by edit similarity ≥ 80. A
+    person's score is the mean over the query words, so "Xi" finds Xi Jinping exactly and
+    "blinkin" finds Blinken by similarity.
     """
 
     MAX_POSTINGS = 2000  # per matched word; postings are kept most prominent first
@@ -125,6 +128,7 @@ class _NameIndex:
         self.by_length: dict[int, list[str]] = {}
         for token in self.vocabulary:
             self.by_length.setdefault(len(token), []).append(token)
+        self.near_length: dict[int, list[str]] = {}
         self.ranked = sorted(self.people.values(), key=lambda p: self.prominence(p.id), reverse=True)
 
     def prominence(self, person_id: int) -> tuple[int, int, int]:
@@ -133,17 +137,25 @@ class _NameIndex:
 
     def word_matches(self, word: str) -> dict[str, float]:
         """Vocabulary words like `word`, with how alike they are (0..100)."""
-        matches = {word: 100.0} if word in self.postings else {}
+        if word in self.postings:  # a real name word: near spellings would only add other people
+            return {word: 100.0}
         if len(word) < 3:  # "Xi", "Li": two letters are too few for anything but an exact match
-            return matches
+            return {}
+        matches: dict[str, float] = {}
         position = bisect.bisect_left(self.vocabulary, word)
-        while position < len(self.vocabulary) and self.vocabulary[position].startswith(word):
-            matches.setdefault(self.vocabulary[position], 85.0)
+        while position < len(self.vocabulary) and self.vocabulary[position].startswith(word) and len(matches) < 50:
+            matches[self.vocabulary[position]] = 85.0
             position += 1
-        candidates = [t for n in range(len(word) - 2, len(word) + 3) for t in self.by_length.get(n, ())]
-        for token, score, _ in process.extract(word, candidates, scorer=fuzz.ratio, score_cutoff=80, limit=20):
+        for token, score, _ in process.extract(word, self.similar_length(len(word)), scorer=fuzz.ratio,
+                                               score_cutoff=80, limit=20):
             matches[token] = max(matches.get(token, 0.0), min(score, 99.0))
         return matches
+
+    def similar_length(self, length: int) -> list[str]:
+        """Vocabulary words within two letters of `length`: the only ones that can be 80% alike."""
+        if length not in self.near_length:
+            self.near_length[length] = [t for n in range(length - 2, length + 3) for t in self.by_length.get(n, ())]
+        return self.near_length[length]
 
     def find(self, name: str, limit: int) -> list[PersonMatch]:
         words = name_tokens(name)[:6]
@@ -270,13 +282,30 @@ class Store:
         return [self._quote_hit(r) for r in rows], self._count("quotes")
 
     def quotes_about(self, topic: str, offset: int = 0, limit: int = 5) -> tuple[list[QuoteHit], int]:
-        """Quotations whose words match `topic` (BM25, best first). Raises NoUsableWords."""
+        """Quotations whose words match `topic`, best first (see `_ranked_matches`). Raises NoUsableWords."""
         match = match_expression(topic)
-        rows = self._rows(self._QUOTE_COLUMNS + ", bm25(quotes_fts) as rank from quotes_fts"
-                          " join quotes q on q.id = quotes_fts.rowid" + self._QUOTE_JOINS +
-                          " where quotes_fts match ? order by rank limit ? offset ?", match, limit, offset)
-        total = self._rows("select count(*) from quotes_fts where quotes_fts match ?", match)[0][0]
-        return [self._quote_hit(r, -r["rank"]) for r in rows], total
+        ranked = self._ranked_matches("quotes_fts", match, offset, limit)
+        by_id = {r["id"]: r for r in self._rows(
+            self._QUOTE_COLUMNS + " from quotes q" + self._QUOTE_JOINS +
+            f" where q.id in ({','.join('?' * len(ranked))})", *ranked)}
+        return [self._quote_hit(by_id[i], score) for i, score in ranked.items()], self._count_matches("quotes_fts", match)
+
+    def _ranked_matches(self, table: str, match: str, offset: int, limit: int) -> dict[int, float]:
+        """Rowids of a page of FTS matches, best (BM25) first, with their scores.
+
+        BM25 costs time per match, so only the last RANKED_WINDOW matches in rowid order are ranked:
+        exact for rarer words; for a word in tens of thousands of paragraphs, the best of the most
+        recently added ones (rowids follow the seed folder's order).
+        """
+        rows = self._rows(f"select rowid, rank from (select rowid, bm25({table}) as rank from {table}"
+                          f" where {table} match ? order by rowid desc limit ?) order by rank, rowid desc"
+                          " limit ? offset ?", match, RANKED_WINDOW, limit, offset)
+        return {row[0]: -row[1] for row in rows}
+
+    def _count_matches(self, table: str, match: str) -> int:
+        """How many rows match, counted up to COUNT_CAP (beyond that, answers say "COUNT_CAP")."""
+        return self._rows(f"select count(*) from (select rowid from {table} where {table} match ? limit ?)",
+                          match, COUNT_CAP)[0][0]
 
     def quiz_question(self, rng: random.Random) -> tuple[QuoteHit, list[str]] | None:
         """A real quotation of a named person and three other people's names; None under 4 people."""
@@ -296,21 +325,23 @@ class Store:
     # ---- paragraphs --------------------------------------------------------------------------
 
     def search(self, words: str, offset: int = 0, limit: int = 5) -> tuple[list[SearchHit], int]:
-        """Paragraphs holding all of `words` (stemmed), best first (BM25). Raises NoUsableWords.
+        """Paragraphs holding all of `words` (stemmed), best first; the total is capped at COUNT_CAP.
 
-        Any text is safe: it is reduced to quoted words by `match_expression`.
+        Any text is safe: it is reduced to quoted words by `match_expression`, which raises
+        NoUsableWords when none is left. Ranking as in `_ranked_matches`.
         """
         match = match_expression(words)
-        rows = self._rows(
-            "select p.document_id, p.idx, d.title, d.published, bm25(paragraphs_fts) as rank,"
-            " snippet(paragraphs_fts, 0, ?, ?, '…', ?) as snippet from paragraphs_fts"
-            " join paragraphs p on p.id = paragraphs_fts.rowid join documents d on d.id = p.document_id"
-            " where paragraphs_fts match ? order by rank limit ? offset ?",
-            HIGHLIGHT_START, HIGHLIGHT_END, _SNIPPET_TOKENS, match, limit, offset)
-        total = self._rows("select count(*) from paragraphs_fts where paragraphs_fts match ?", match)[0][0]
-        hits = [SearchHit(r["snippet"], Source(r["document_id"], r["title"], r["idx"], r["published"]), -r["rank"])
-                for r in rows]
-        return hits, total
+        ranked = self._ranked_matches("paragraphs_fts", match, offset, limit)
+        marks = ",".join("?" * len(ranked))
+        snippets = dict(self._rows(
+            f"select rowid, snippet(paragraphs_fts, 0, ?, ?, '…', ?) from paragraphs_fts"
+            f" where paragraphs_fts match ? and rowid in ({marks})",
+            HIGHLIGHT_START, HIGHLIGHT_END, _SNIPPET_TOKENS, match, *ranked))
+        sources = {r["id"]: Source(r["document_id"], r["title"], r["idx"], r["published"]) for r in self._rows(
+            "select p.id, p.document_id, p.idx, d.title, d.published from paragraphs p"
+            f" join documents d on d.id = p.document_id where p.id in ({marks})", *ranked)}
+        hits = [SearchHit(snippets[i], sources[i], score) for i, score in ranked.items()]
+        return hits, self._count_matches("paragraphs_fts", match)
 
     def mentions(self, person_id: int, offset: int = 0, limit: int = 5) -> tuple[list[SearchHit], int]:
         """Paragraphs that mention the person, newest documents first, the mentions highlighted."""
@@ -357,11 +388,12 @@ class Store:
         return Briefing(document["id"], document["title"], document["published"], json.loads(document["credits"]),
                         key_points, people, quotes)
 
-    def sources(self, offset: int = 0, limit: int = 50) -> list[SourceInfo]:
-        """The documents in the store, newest first."""
+    def sources(self, offset: int = 0, limit: int | None = None) -> list[SourceInfo]:
+        """The documents in the store, newest first (all of them unless `limit` says otherwise)."""
         return [SourceInfo(r["id"], r["title"], r["published"], r["added_at"], r["people"], r["quotes"])
                 for r in self._rows("select id, title, published, added_at, people, quotes from documents"
-                                    " order by sort_date desc, id desc limit ? offset ?", limit, offset)]
+                                    " order by sort_date desc, id desc limit ? offset ?",
+                                    -1 if limit is None else limit, offset)]
 
     def summary(self) -> dict:
         """Counts of what the store holds, when it was built, and how many seed files were skipped."""

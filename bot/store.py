@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlite_utils
+from sqlite_utils.db import DescIndex
 
 import bot.extract
 from bot.documents import READER_VERSION, UnreadableDocument, read_document
@@ -354,14 +355,14 @@ def _create_search_and_indexes(db: sqlite_utils.Database) -> None:
     for table, columns, unique in [
         ("documents", ["sort_date", "id"], False),
         ("paragraphs", ["document_id", "idx"], True),
-        ("people", ["mentions", "quotes", "id"], False),
+        ("people", [DescIndex("mentions"), DescIndex("quotes"), "id"], False),
         ("aliases", ["person_id"], False),
         ("mentions", ["person_id", "document_id", "paragraph"], False),
         ("person_documents", ["person_id", "sort_date", "document_id"], False),
         ("person_documents", ["document_id", "mentions"], False),
         ("person_paragraphs", ["person_id", "sort_date", "document_id", "paragraph"], False),
-        ("quotes", ["person_id", "strength", "id"], False),
-        ("quotes", ["document_id", "strength"], False),
+        ("quotes", ["person_id", DescIndex("strength"), "id"], False),
+        ("quotes", ["document_id", DescIndex("strength"), "id"], False),
         ("quotes", ["sort_date", "strength"], False),
         ("key_points", ["document_id", "rank"], False),
     ]:
