@@ -11,13 +11,13 @@ from urllib.parse import urlparse
 from telegram import (BotCommand, BotCommandScopeAllChatAdministrators, BotCommandScopeAllGroupChats,
                       BotCommandScopeAllPrivateChats, Update)
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 
 from bot.commands import COMMANDS, CommandCore
 from bot.config import Settings
 from bot.logging_setup import configure_logging
-from bot.queries import Store
+from bot.queries import Store, StoreNotBuilt
 from handlers import brief, digests, errors, fallback, inline, people, quiz, search, start, throttle
 
 log = logging.getLogger(__name__)
@@ -69,19 +69,33 @@ def build_application(settings: Settings) -> Application:
 
 
 def run_bot(settings: Settings) -> None:
-    """Run until interrupted: webhook mode when settings.webhook_url is set, else long polling."""
+    """Run until interrupted: webhook mode when settings.webhook_url is set, else long polling.
+
+    A failure that stops the bot is logged through the redacting formatter and ends the process with
+    status 1: an exception left to Python's default handler could print the token (PTB's InvalidToken
+    message quotes it).
+    """
     configure_logging(settings.log_level, [settings.token, settings.webhook_secret])
-    application = build_application(settings)
-    if settings.webhook_url:
-        log.info("Webhook mode: listening on %s:%s", settings.webhook_listen, settings.webhook_port)
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret or None,
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        log.info("Long polling %s", settings.api_base_url or "api.telegram.org")
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    try:
+        application = build_application(settings)
+        if settings.webhook_url:
+            log.info("Webhook mode: listening on %s:%s", settings.webhook_listen, settings.webhook_port)
+            application.run_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+                webhook_url=settings.webhook_url,
+                secret_token=settings.webhook_secret or None,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            log.info("Long polling %s", settings.api_base_url or "api.telegram.org")
+            application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        log.critical("The Bot API server rejected the bot token: check TELEGRAM_BOT_TOKEN.")
+        raise SystemExit(1) from None
+    except StoreNotBuilt:
+        raise  # the command line explains this one
+    except Exception:
+        log.critical("The bot stopped on an unexpected error", exc_info=True)
+        raise SystemExit(1) from None

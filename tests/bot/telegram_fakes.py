@@ -19,6 +19,7 @@ class FakeBotApi:
     def __init__(self):
         self.calls: list[tuple[str, dict]] = []
         self.refuse: set[str] = set()
+        self.unauthorized = False  # answer every call as Telegram does for a revoked token
         self.message_ids = itertools.count(1000)
         self.url = ""
 
@@ -37,6 +38,8 @@ class FakeBotApi:
                 except (TypeError, ValueError):
                     params[key] = value
         self.calls.append((method, params))
+        if self.unauthorized:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         if method in self.refuse:
             return web.json_response({"ok": False, "error_code": 400, "description": f"Bad Request: {method} refused"},
                                      status=400)
