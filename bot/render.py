@@ -210,26 +210,20 @@ def fit_callback(prefix: str, free_text: str = "") -> str:
     return prefix + data
 
 
-_TAG = re.compile(r"<(/?)(\w+)(?:\s+href=\"([^\"]*)\")?[^>]*>")
+_TAG = re.compile(r"<(/?)(\w+)[^>]*>")
 
 
 def to_plain(text: str) -> str:
-    """Readable plain text from this module's HTML: quotes indented, links spelled out, no tags."""
+    """Readable plain text from this module's HTML: tags dropped, quotations indented and marked."""
     out: list[str] = []
     pos = 0
-    href = ""
     in_quote = False
     for m in _TAG.finditer(text):
         chunk = text[pos:m.start()]
         out.append(chunk.replace("\n", "\n  ") if in_quote else chunk)
-        closing, tag, link = m.group(1), m.group(2).lower(), m.group(3)
-        if tag == "blockquote":
-            in_quote = not closing
-            out.append("  “" if not closing else "”")
-        elif tag == "a":
-            if closing and href:
-                out.append(f" ({href})")
-            href = html.unescape(link or "")
+        if m.group(2).lower() == "blockquote":
+            in_quote = not m.group(1)
+            out.append("”" if m.group(1) else "  “")
         pos = m.end()
     out.append(text[pos:])
     return html.unescape("".join(out))

@@ -61,11 +61,10 @@ def test_callback_data_always_fits_64_bytes(free_text, prefix):
 
 
 def test_to_plain_has_no_tags_and_unescapes():
-    html = render.quote_block(hit()) + '\n<a href="https://x.org/?a=1&amp;b=2">link</a>'
-    plain = render.to_plain(html)
-    assert not any(tag in plain for tag in ("<blockquote>", "<i>", "</i>", "<b>Ann", "<a ", "</a>", "&amp;"))
-    assert "We <b>will</b> & stay" in plain and "Ann <Lee>" in plain
-    assert "link (https://x.org/?a=1&b=2)" in plain
+    plain = render.to_plain(render.quote_block(hit("line one\nline <b>two</b> & more")) + "\n<code>/who x</code>")
+    assert not any(tag in plain for tag in ("<blockquote>", "<i>", "</i>", "<b>Ann", "<code>", "&amp;", "&lt;"))
+    assert plain.startswith("  “line one line <b>two</b> & more”\n— Ann <Lee>, Minister & envoy")
+    assert plain.endswith("\n/who x")
 
 
 def test_briefing_has_headline_points_people_and_quotes():
