@@ -125,19 +125,19 @@ def quotes_page(heading: str, hits: list[QuoteHit], offset: int, total: int) -> 
 
 
 def search_page(words: str, hits: list[SearchHit], offset: int, total: int) -> str:
-    return _hits_page(f"Search: {escape(words)}", hits, offset, total,
+    return _hits_page(f"Search: {escape(words)}", "best first", hits, offset, total,
                       f"Nothing in the store matches “{escape(words)}”.")
 
 
 def mentions_page(name: str, hits: list[SearchHit], offset: int, total: int) -> str:
-    return _hits_page(f"Mentions of {escape(name)}", hits, offset, total,
+    return _hits_page(f"Mentions of {escape(name)}", "newest documents first", hits, offset, total,
                       f"No paragraph mentions {escape(name)}.")
 
 
-def _hits_page(heading: str, hits: list[SearchHit], offset: int, total: int, empty: str) -> str:
+def _hits_page(heading: str, order: str, hits: list[SearchHit], offset: int, total: int, empty: str) -> str:
     if not hits:
         return empty if total == 0 else "No more results."
-    head = f"<b>{heading}</b> ({page_range(offset, len(hits), total)}, best first)"
+    head = f"<b>{heading}</b> ({page_range(offset, len(hits), total)}, {order})"
     blocks = [f"{highlight(_shorten_snippet(h.snippet))}\n— {cite(h.source)}" for h in hits]
     return "\n\n".join([head, *blocks])
 
