@@ -34,6 +34,9 @@ def find_key_points(document: Document, quotes: list[Quote]) -> list[KeyPoint]:
 
     claims = [q for q in quotes if q.speaker and len(q.text.split()) >= 8]
     claims.sort(key=lambda q: -min(len(q.text.split()), 40))
-    points = [KeyPoint(q.text, q.start, q.end, q.paragraph, "quote", min(len(q.text.split()), 40) / 40)
-              for q in claims[:QUOTES]]
+    points = []
+    for q in claims[:QUOTES]:
+        text = q.text.rstrip(",;:—– ")  # “… a good thing,” Mr. Blinken said -> "… a good thing"
+        points.append(KeyPoint(text, q.start, q.start + len(text), q.paragraph, "quote",
+                               min(len(q.text.split()), 40) / 40))
     return leads + sorted(points, key=lambda k: k.start)

@@ -158,8 +158,8 @@ more most van de la le del des di da du don von see says sky rose lily iris may
 
 @functools.lru_cache(maxsize=1)
 def given_names() -> dict[str, str | None]:
-    """First name (lower case) -> "m", "f" or None (used for both)."""
-    genders: dict[str, set[str]] = {}
+    """First name (lower case) -> "m", "f" or None (used for both), by where it is most frequent."""
+    weight: dict[str, dict[str, int]] = {}
     data = resources.files("gender_guesser").joinpath("data/nam_dict.txt").read_bytes()
     for raw in data.decode("iso-8859-1").splitlines():
         if not raw or raw[0] in "#=":
@@ -167,12 +167,16 @@ def given_names() -> dict[str, str | None]:
         code, name = raw[:2].strip(), raw[3:29].strip()
         if not name or " " in name or "+" in name or "<" in name:
             continue
-        gender = "m" if "M" in code else "f" if "F" in code else "?"
-        genders.setdefault(name.lower(), set()).add(gender)
+        # "M"/"1M" (mostly) male, "F"/"1F" female; "?M", "?F" and "?" are used for both.
+        gender = "m" if code in ("M", "1M") else "f" if code in ("F", "1F") else "?"
+        # The columns after the name give its frequency in each country (hex digits, blank = rare).
+        frequency = 1 + sum(int(c, 16) for c in raw[30:] if c in "0123456789abcdefABCDEF")
+        counts = weight.setdefault(name.lower(), {})
+        counts[gender] = counts.get(gender, 0) + frequency
     names: dict[str, str | None] = {}
-    for name, found in genders.items():
+    for name, counts in weight.items():
         if name in AMBIGUOUS_GIVEN_NAMES:
             continue
-        found.discard("?")
-        names[name] = found.pop() if len(found) == 1 else None
+        m, f, either = counts.get("m", 0), counts.get("f", 0), counts.get("?", 0)
+        names[name] = "m" if m > 3 * (f + either) else "f" if f > 3 * (m + either) else None
     return names

@@ -318,8 +318,10 @@ def cluster_people(mentions: list[Mention]) -> list[PersonCluster]:
         if not candidates and len(m.words) == 1:
             candidates = [p for p in by_word.get(surname, [])]
         gender = gender_of(m)
-        if gender:
-            candidates = [p for p in candidates if people[p].gender in (None, gender)] or candidates
+        if gender:  # "Mr. Smith" is not Governor Jane Smith
+            candidates = [p for p in candidates if people[p].gender in (None, gender)]
+            if not candidates and surname in singles and people[singles[surname]].gender not in (None, gender):
+                singles.pop(surname)
         if candidates:
             add(m, _nearest(people, candidates, m.start))
         elif len(m.words) == 1 and surname in singles:

@@ -74,3 +74,9 @@ def test_people_roles_and_aliases():
     assert people["Annalena Lindqvist"].role == "Germany’s foreign minister"
     assert {"Ms. Lindqvist", "Lindqvist"} <= set(people["Annalena Lindqvist"].aliases)
     assert people["Wu Tao"].role == "Foreign Minister" and "Mr. Wu" in people["Wu Tao"].aliases
+
+
+def test_an_honorific_keeps_people_of_one_surname_apart():
+    _, quotes = run("Governor Jane Smith vetoed the bill on Friday.\n\n"
+                    "“This veto will not stand for long in this state,” said Mr. Smith, the Democrat.")
+    assert quotes["This veto will not stand for long in this state,"] == "Smith"
