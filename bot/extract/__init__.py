@@ -5,6 +5,9 @@ Measured with `python -m benchmarks.quotes_eval` on the PolNeAR corpus.
 """
 from __future__ import annotations
 
+import bisect
+import re
+
 from bot.extract.keypoints import find_key_points
 from bot.extract.people import Mention, PersonCluster, cluster_people, find_mentions
 from bot.extract.quotes import QuoteSpan, find_quote_spans
@@ -15,6 +18,7 @@ from bot.models import Document, Extraction, Person, Quote
 # Bump when a rule changes what is extracted: the store rebuilds documents extracted before.
 EXTRACTOR_VERSION = "1"
 
+_LOWER_WORD = re.compile(r"\b[a-z]{3,}\b")
 # A quotation this short is a scare quote or a title unless a speaker is found for it.
 _SHORT_QUOTE_WORDS = 3
 
@@ -35,7 +39,7 @@ def extract(document: Document) -> Extraction:
         mentions.extend(found)
         mention_paragraph.extend([para.index] * len(found))
     # Names of the credits line ("Julian E Barnes contributed reporting") are people too.
-    clusters = cluster_people(mentions)
+    clusters = cluster_people(mentions, set(_LOWER_WORD.findall(text)))
     roles = {i: _role(c) for i, c in enumerate(clusters)}
     names = {i: _canonical(c) for i, c in enumerate(clusters)}
 
@@ -74,7 +78,6 @@ class _QuoteIndex:
         self.spans = sorted((s.start, s.end) for s in spans)
 
     def contains(self, offset: int) -> bool:
-        import bisect
         i = bisect.bisect_right(self.spans, (offset, float("inf"))) - 1
         return i >= 0 and self.spans[i][0] <= offset < self.spans[i][1]
 

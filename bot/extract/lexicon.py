@@ -33,6 +33,7 @@ criticized accuse accuses accused tout touts touted hail hails hailed brag brags
 barked snapped retorted sniped mocked teased chided thanked adding noting arguing writing telling
 warning insisting explaining declaring calling describing praising tweeting asserting claiming
 suggesting stating citing cited recalling acknowledging insisted continuing concluding replying
+estimated believes believed thinks pointed questioned wondering
 """.split())
 
 # Cues that are phrases: "according to X", "as he put it", "in a statement".

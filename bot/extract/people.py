@@ -274,8 +274,11 @@ def _read_speaking(tokens: list[Token], mention: Mention) -> None:
             mention.speaking = True
 
 
-def cluster_people(mentions: list[Mention]) -> list[PersonCluster]:
-    """Group mentions of one person: full names first, then short forms by surname."""
+def cluster_people(mentions: list[Mention], common_words: set[str] = frozenset()) -> list[PersonCluster]:
+    """Group mentions of one person: full names first, then short forms by surname.
+
+    A lone word whose only evidence is speaking is no name when the text also writes it in lower
+    case ("Prosecutors said" beside "prosecutors"): `common_words` holds the lower-case words."""
     people: list[PersonCluster] = []
     by_word: dict[str, list[int]] = {}
 
@@ -326,7 +329,8 @@ def cluster_people(mentions: list[Mention]) -> list[PersonCluster]:
             add(m, _nearest(people, candidates, m.start))
         elif len(m.words) == 1 and surname in singles:
             add(m, singles[surname])
-        elif m.evidence and (len(m.words) == 1 or m.words[0].lower() not in NON_NAME_WORDS):
+        elif m.evidence and (len(m.words) > 1 or m.honorific or m.title or m.appositive
+                             or m.words[0].lower() not in common_words):
             people.append(PersonCluster())
             singles[surname] = len(people) - 1
             by_word.setdefault(surname, []).append(len(people) - 1)

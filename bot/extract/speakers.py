@@ -79,6 +79,8 @@ class SpeakerFinder:
         if i >= n:
             return None
         if toks[i].lower in SPEECH_CUES:
+            if toks[i].lower.endswith("ing"):
+                return None  # “…,” claiming that …: the sentence's own subject speaks
             return self._noun_phrase_forward(p, toks, i + 1) if i + 1 < n else None
         if toks[i].lower == "as" and i + 1 < n:  # as he put it
             i += 1
@@ -93,7 +95,8 @@ class SpeakerFinder:
             found = self._noun_phrase_forward(p, toks, cue + 1)
             if found is not None and found != NO_SPEAKER:
                 return found
-        if cue - i > 8 and not self._appositive_between(p, toks, i, cue):
+        if cue - i > 8 and not self._appositive_between(p, toks, i, cue) \
+                and not _is_noun_phrase(toks[i:cue]):
             return None
         return self._subject_of_cue(p, toks, cue)
 
@@ -130,7 +133,7 @@ class SpeakerFinder:
             if tok.kind == "quote":
                 # Skip over an earlier quotation of the same sentence.
                 depth = 1 - depth
-            elif depth == 0 and k < begin - 1 and is_sentence_end(toks, k):
+            elif depth == 0 and is_sentence_end(toks, k):
                 sentence_start = k + 1
                 break
             elif depth == 0 and tok.lower in SPEECH_CUES:
@@ -161,15 +164,19 @@ class SpeakerFinder:
         if k >= 1 and toks[k].text == "," and (p, k - 1) in self.mention_at:
             k -= 1  # "Germany’s foreign minister, Annalina Berbock, said": the name is the subject
         elif k >= 0 and toks[k].text in ",)":
-            # Skip an appositive: "Avril D. Haines, the director of national intelligence, said".
+            # Skip an appositive: "Avril D. Haines, the director of national intelligence, said",
+            # "Rep. Zoe Lofgren (D-Calif.), who introduced a bill this month …, said".
             closer = "," if toks[k].text == "," else "("
             j = k - 1
-            while j >= 0 and k - j < 16 and toks[j].text != closer:
+            while j >= 0 and k - j < 32 and toks[j].text != closer and not is_sentence_end(toks, j):
                 j -= 1
-            if j >= 0 and toks[j].text == closer:
-                k = j - 1
-            else:
+            if j < 0 or toks[j].text != closer:
                 return None
+            k = j - 1
+            if k >= 0 and toks[k].text == ")":
+                while k >= 0 and toks[k].text != "(":
+                    k -= 1
+                k -= 1
         if k < 0:
             return None
         return self._resolve_ending_at(p, toks, k)
@@ -377,6 +384,15 @@ class SpeakerFinder:
             if head in role.split():
                 return mention.person
         return NO_SPEAKER
+
+
+_NOUN_PHRASE_WORDS = ROLE_NOUNS | {"of", "and", "the", "for", "at", "a", "an"}
+
+
+def _is_noun_phrase(words: list[Token]) -> bool:
+    """ "nuclear experts David Albright and Serena Kelleher-Vergantini of Washington’s Institute" """
+    return all(w.kind == "word" and (w.is_capitalised or w.lower in _NOUN_PHRASE_WORDS
+                                     or bare(w.text).lower() in ROLE_NOUNS) for w in words)
 
 
 def _index_at(toks: list[Token], offset: int) -> int:
