@@ -139,12 +139,15 @@ def _story(paragraphs: list[Paragraph]) -> tuple[list[Paragraph], list[str]]:
     story: list[Paragraph] = []
     credits: list[str] = []
     for paragraph in paragraphs:
-        if not _HAS_WORD.search(paragraph.text) or is_boilerplate(paragraph.text):
+        if not _HAS_WORD.search(paragraph.text):
             continue
-        names = credited_names(paragraph.text)
-        if names:
-            credits.extend(name for name in names if name not in credits)
-            continue
+        if len(paragraph.text.split(maxsplit=_SHORT_WORDS)) <= _SHORT_WORDS:  # long ones are story text
+            if is_boilerplate(paragraph.text):
+                continue
+            names = credited_names(paragraph.text)
+            if names:
+                credits.extend(name for name in names if name not in credits)
+                continue
         story.append(Paragraph(len(story), paragraph.start, paragraph.end, paragraph.text))
     return story, credits
 

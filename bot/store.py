@@ -190,7 +190,8 @@ def quote_strength(text: str) -> int:
 
 
 def _extraction_to_blob(extraction: Extraction) -> bytes:
-    return zlib.compress(json.dumps(dataclasses.asdict(extraction), ensure_ascii=False).encode())
+    # vars() instead of dataclasses.asdict: the same JSON, several times faster on large builds.
+    return zlib.compress(json.dumps(extraction, default=vars, ensure_ascii=False).encode())
 
 
 def _extraction_from_blob(blob: bytes) -> Extraction:
@@ -243,7 +244,12 @@ class _ExtractionCache:
             return None
         row = self.conn.execute("select extraction from extraction_cache where key = ? and versions = ?",
                                 (key, self.versions)).fetchone()
-        return _extraction_from_blob(row[0]) if row else None
+        if row is None:
+            return None
+        try:
+            return _extraction_from_blob(row[0])
+        except (zlib.error, ValueError, TypeError, KeyError):  # written by another shape of bot.models
+            return None
 
     def close(self) -> None:
         if self.conn is not None:
@@ -416,6 +422,7 @@ def _insert_documents(db: sqlite_utils.Database, seeds_dir: Path, hashes: dict[P
                                      "end": point.end, "score": point.score}
             yield "extraction_cache", {"key": _ExtractionCache.key(sha, Path(document.path)),
                                        "versions": cache.versions, "extraction": _extraction_to_blob(extraction)}
+            read.extraction = Extraction(extraction.people, extraction.quotes, key_points=[])  # stored already
             kept.append(read)
             report.documents += 1
             report.key_points += len(extraction.key_points)

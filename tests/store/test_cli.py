@@ -70,3 +70,14 @@ def test_people_and_quotes_answer_from_the_store(built):
 def test_missing_store_exits_3(tmp_path):
     result = briefbot("people", "--db", tmp_path / "none.db")
     assert result.returncode == 3 and "briefbot build" in result.stderr
+
+
+def test_start_without_token_builds_then_opens_the_console(seeds, tmp_path):
+    db = tmp_path / "state" / "briefing.db"
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "start"], input="", capture_output=True, text=True,
+                            cwd=tmp_path, timeout=120,
+                            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "SEEDS_DIR": str(seeds),
+                                 "BRIEFING_DB": str(db), "STATE_DB": str(tmp_path / "state.db"),
+                                 "TELEGRAM_BOT_TOKEN": ""})
+    assert result.returncode == 0, result.stderr
+    assert db.is_file() and "3 documents" in result.stdout
