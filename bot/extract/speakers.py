@@ -90,7 +90,7 @@ class SpeakerFinder:
             return mention.person  # “…,” Trump, the 2016 GOP front-runner nationally, said
         cue = self._first_cue(toks, i)
         if cue is None:
-            return None
+            return self._any_verb_after(p, toks, i)
         if toks[cue - 1].text == "," and cue + 1 < n and cue - i <= 10:
             found = self._noun_phrase_forward(p, toks, cue + 1)
             if found is not None and found != NO_SPEAKER:
@@ -99,6 +99,25 @@ class SpeakerFinder:
                 and not _is_noun_phrase(toks[i:cue]):
             return None
         return self._subject_of_cue(p, toks, cue)
+
+    def _any_verb_after(self, p: int, toks: list[Token], i: int) -> int | None:
+        """`“…,” an angry Hollande retaliated`, `“…,” he groused`: right after a quotation, a person
+        followed by any past-tense verb is its speaker, whatever the verb."""
+        n = len(toks)
+        if toks[i].lower in PRONOUN_GENDER and toks[i].lower in SUBJECT_PRONOUNS:
+            end = i
+        else:
+            j = i
+            while j < n and j - i < 3 and toks[j].kind == "word" and (p, j) not in self.mention_first:
+                j += 1
+            mention = self.mention_first.get((p, j))
+            if mention is None or mention.person < 0:
+                return None
+            end = mention.last
+        verb = toks[end + 1] if end + 1 < n else None
+        if verb is None or verb.kind != "word" or not verb.text.islower() or not verb.text.endswith("ed"):
+            return None
+        return self._resolve_phrase(p, toks, i if end == i else j, end)
 
     def _first_cue(self, toks: list[Token], i: int, limit: int = 30) -> int | None:
         """The first speech cue from token i on, within the sentence."""
