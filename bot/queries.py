@@ -13,6 +13,7 @@ import os
 import random
 import re
 import sqlite3
+import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,6 +190,7 @@ class Store:
         self._identity: tuple[int, int, int, int] | None = None
         self._names: _NameIndex | None = None
         self._meta: dict[str, str] = {}
+        self._reopening = threading.Lock()
         self._db()
 
     def _db(self) -> sqlite3.Connection:
@@ -197,14 +199,15 @@ class Store:
         except FileNotFoundError:
             raise StoreNotBuilt(f"no store at {self.path}: run `briefbot build`") from None
         identity = (status.st_dev, status.st_ino, status.st_mtime_ns, status.st_size)
-        if identity != self._identity or self._conn is None:
-            self.close()
-            self._conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
-            self._conn.row_factory = sqlite3.Row
-            self._meta = dict(self._conn.execute("select key, value from meta").fetchall())
-            self._identity = identity
-            self._names = None
-        return self._conn
+        with self._reopening:
+            if identity != self._identity or self._conn is None:
+                # The old connection is not closed here: a query in another thread may still be
+                # reading the old file through it; it closes when the last reference goes.
+                conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+                conn.row_factory = sqlite3.Row
+                self._meta = dict(conn.execute("select key, value from meta").fetchall())
+                self._conn, self._identity, self._names = conn, identity, None
+            return self._conn
 
     def close(self) -> None:
         if self._conn is not None:
@@ -216,9 +219,12 @@ class Store:
 
     def _name_index(self) -> _NameIndex:
         conn = self._db()
-        if self._names is None:
-            self._names = _NameIndex(conn)
-        return self._names
+        names = self._names
+        if names is None:
+            names = _NameIndex(conn)
+            if conn is self._conn:  # not swapped meanwhile
+                self._names = names
+        return names
 
     def _count(self, name: str) -> int:
         self._db()
