@@ -201,7 +201,7 @@ def _without_block_marker(paragraph: Paragraph) -> Paragraph:
 
 
 def document_from_markdown(path: str, text: str) -> Document:
-    """A Markdown document; headline from front matter `title:`, the first heading, or the first line.
+    """A Markdown document; headline from front matter `title:`, a `#` heading, or the first line.
 
     Each block (and each heading line) is a paragraph whose span skips its block marker, so
     `text[p.start:p.end] == p.text` still holds; inline markup such as links stays in `p.text`.
@@ -218,7 +218,8 @@ def document_from_markdown(path: str, text: str) -> Document:
     top_heading = _MD_TOP_HEADING.search(text, body_start)
     first_block = text[body_start:].lstrip()
     opening = _MD_HEADING.match(first_block.split("\n", 1)[0]) if first_block else None
-    title = fields.get("title") or (top_heading or opening or [None, ""])[1] or first_block.split("\n", 1)[0]
+    heading = top_heading or opening
+    title = fields.get("title") or (heading.group(1) if heading else first_block.split("\n", 1)[0])
     date = _ISO_DATE.match(fields.get("date", ""))
     return Document(path=path, title=plain_words(title) or Path(path).stem, text=text, paragraphs=paragraphs,
                     credits=credits, published=date.group(0) if date else None)
