@@ -35,6 +35,8 @@ _POSSESSIVE = ("’s", "'s", "’", "'")
 
 def bare(word: str) -> str:
     """A word without a possessive ending: "Putin’s" -> "Putin"."""
+    if word[-1] not in "s’'":
+        return word
     for ending in _POSSESSIVE:
         if word.endswith(ending) and len(word) > len(ending) + 1:
             return word[: -len(ending)]
@@ -112,7 +114,7 @@ def find_mentions(tokens: list[Token], text: str, in_quote) -> list[Mention]:
         if tok.lower in HONORIFICS and j + 1 < n and tokens[j + 1].is_capitalised:
             honorific = tok.text
             j += 1
-        if j < n and is_name_word(tokens[j]):
+        if j < n and tokens[j].is_capitalised and is_name_word(tokens[j]):
             k = j
             # Grow the name over name words, middle initials and particles: "Julian E Barnes".
             while k + 1 < n and not _is_possessive(tokens[k]):

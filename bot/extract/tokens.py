@@ -6,7 +6,7 @@ tokens that remember where they stand; nothing is normalised, offsets stay into 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 OPEN_QUOTES = "“\"«„"
 CLOSE_QUOTES = "”\"»"
@@ -30,35 +30,38 @@ _TOKEN = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     text: str
     start: int
     end: int
     kind: str  # "word", "num", "quote" or "punct"
+    lower: str
+    is_capitalised: bool  # a word starting with a capital letter
 
-    @property
-    def lower(self) -> str:
-        return self.text.lower()
 
-    @property
-    def is_capitalised(self) -> bool:
-        return self.kind == "word" and self.text[0].isupper()
+_INITIALS = re.compile(r"(?:[A-Z]\.)+")
 
 
 def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     """Tokens of text[start:end]; a word keeps a trailing period only when it is an abbreviation."""
     tokens: list[Token] = []
+    append = tokens.append
+    make = tuple.__new__  # the hot loop of extraction: build the tuples directly
     for m in _TOKEN.finditer(text, start, len(text) if end is None else end):
         kind = m.lastgroup or "punct"
         word = m.group()
-        if kind == "word" and word.endswith(".") and word.lower() not in ABBREVIATIONS \
-                and not re.fullmatch(r"(?:[A-Z]\.)+", word):
-            # "said." -> "said" + "."
-            tokens.append(Token(word[:-1], m.start(), m.end() - 1, "word"))
-            tokens.append(Token(".", m.end() - 1, m.end(), "punct"))
+        a, b = m.span()
+        if kind != "word":
+            append(make(Token, (word, a, b, kind, word, False)))
             continue
-        tokens.append(Token(word, m.start(), m.end(), kind))
+        low = word.lower()
+        cap = word[0].isupper()
+        if word[-1] == "." and low not in ABBREVIATIONS and not _INITIALS.fullmatch(word):
+            # "said." -> "said" + "."
+            append(make(Token, (word[:-1], a, b - 1, "word", low[:-1], cap)))
+            append(make(Token, (".", b - 1, b, "punct", ".", False)))
+            continue
+        append(make(Token, (word, a, b, "word", low, cap)))
     return tokens
 
 
