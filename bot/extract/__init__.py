@@ -54,8 +54,11 @@ def extract(document: Document) -> Extraction:
         person = attribution.person
         if not attribution.cue_found:
             person = _running_speaker(span, previous_speaker, document, finder)
+        quoted = text[span.start:span.end]
+        if person is None and span.open_mark is not None and not _is_title(quoted):
+            person = finder.sentence_subject_before(span.paragraph, span.open_mark)
         previous_speaker[span.paragraph] = person
-        words = len(text[span.start:span.end].split())
+        words = len(quoted.split())
         if words <= _SHORT_QUOTE_WORDS and (person is None or person == NO_SPEAKER):
             continue  # "boundless", “Saturday Night Live”: not a quotation of a person
         speaker = names[person] if person is not None and person >= 0 else None
@@ -80,6 +83,12 @@ class _QuoteIndex:
     def contains(self, offset: int) -> bool:
         i = bisect.bisect_right(self.spans, (offset, float("inf"))) - 1
         return i >= 0 and self.spans[i][0] <= offset < self.spans[i][1]
+
+
+def _is_title(quoted: str) -> bool:
+    """ “Saturday Night Live”, “The Art of the Deal”: every longer word capitalised."""
+    words = [w for w in quoted.split() if len(w) > 3]
+    return bool(words) and all(w[0].isupper() for w in words)
 
 
 def _running_speaker(span: QuoteSpan, previous: dict[int, int | None], document: Document,

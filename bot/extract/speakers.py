@@ -383,6 +383,16 @@ class SpeakerFinder:
         start, end = sentences[-1]
         return self._subject_in(p, start, end, None)
 
+    def sentence_subject_before(self, p: int, offset: int) -> int | None:
+        """The subject of the sentence a quotation stands in, named before it:
+        "Trump later called Haley “very weak on immigration.”" """
+        toks = self.tokens[p]
+        i = _index_at(toks, offset)
+        for start, end in self.sentences(p):
+            if start <= i < end:
+                return self._subject_in(p, start, i, None)
+        return None
+
     def opens_sentence(self, p: int, offset: int) -> int | None:
         """The token index of a quotation's opening mark when it starts a sentence, else None."""
         toks = self.tokens[p]
