@@ -20,6 +20,7 @@ PEOPLE_PAGE = 10
 QUOTES_PAGE = 5
 SEARCH_PAGE = 5
 CHOICES = 5
+SOURCES_SHOWN = 20  # /sources lists the newest documents, not a whole archive
 SURE_MATCH = 90  # among several matches, one this good and clearly ahead of the next is "that person"
 CLEAR_LEAD = 10
 SUGGESTION_POOL = 500  # how many of the best-known people /who compares an unknown name with
@@ -187,14 +188,15 @@ class CommandCore:
         n = int(args) if args else None
         b = self.store.brief(n)
         if b is None:
-            total = len(self.store.sources())
+            total = self.store.summary().get("documents", 0)
             if total == 0:
                 return Answer("The store holds no documents yet.")
             return Answer(f"There is no document {render.escape(args)}; the store holds {total}. See /sources.")
         return Answer(render.briefing(b))
 
     def cmd_sources(self, args: str) -> Answer:
-        return Answer(render.sources(self.store.sources()))
+        total = self.store.summary().get("documents", 0)
+        return Answer(render.sources(self.store.sources(0, SOURCES_SHOWN), total))
 
     def cmd_quiz(self, args: str) -> Answer:
         question = self.store.quiz_question(self.rng)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.models import Document, Paragraph
 
-READER_VERSION = "1"  # bump when reading changes what paragraphs or offsets a file yields
+READER_VERSION = "2"  # bump when reading changes what paragraphs or offsets a file yields
 MAX_BYTES = 5 * 1024 * 1024
 TEXT_SUFFIXES = {".txt", ".text"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -152,9 +152,32 @@ def _story(paragraphs: list[Paragraph]) -> tuple[list[Paragraph], list[str]]:
     return story, credits
 
 
+_LINE_BREAK = re.compile(r"\n")
+_ENDS_SENTENCE = tuple(".!?:”\"’")
+
+
+def split_lines(paragraphs: list[Paragraph], text: str) -> list[Paragraph]:
+    """Paragraphs written one per line (no blank line between them) split at their line ends.
+
+    A line that ends a sentence, or a next line that opens a quotation, ends a paragraph; a line
+    broken mid-sentence (hard-wrapped text) does not.
+    """
+    result: list[Paragraph] = []
+    for paragraph in paragraphs:
+        start = paragraph.start
+        for line_end in _LINE_BREAK.finditer(text, paragraph.start, paragraph.end):
+            before = text[start:line_end.start()].rstrip()
+            after = text[line_end.end():paragraph.end].lstrip()
+            if before.endswith(_ENDS_SENTENCE) or after.startswith(("“", '"')):
+                result.extend(split_paragraphs(text[:line_end.start()], offset=start))
+                start = line_end.end()
+        result.extend(split_paragraphs(text[:paragraph.end], offset=start))
+    return [Paragraph(i, p.start, p.end, p.text) for i, p in enumerate(result)]
+
+
 def document_from_text(path: str, text: str) -> Document:
     """A plain-text document: the first non-empty line is the headline."""
-    paragraphs, credits = _story(split_paragraphs(text))
+    paragraphs, credits = _story(split_lines(split_paragraphs(text), text))
     first_line = text.strip().splitlines()[0].strip() if text.strip() else ""
     return Document(path=path, title=first_line or Path(path).stem, text=text,
                     paragraphs=paragraphs, credits=credits)

@@ -171,14 +171,16 @@ def briefing(b: Briefing) -> str:
     return "\n\n".join(blocks)
 
 
-def sources(infos: list[SourceInfo]) -> str:
+def sources(infos: list[SourceInfo], total: int) -> str:
+    """The newest documents, numbered as /brief N numbers them, out of `total`."""
     if not infos:
         return "The store holds no documents yet."
     lines = []
     for n, s in enumerate(infos, 1):
         date = escape(s.published or f"added {s.added_at[:10]}")
         lines.append(f"{n}. <b>{escape(s.title)}</b> — {date}; {s.people} people, {s.quotes} quotes")
-    return "<b>Sources</b>\n\n" + "\n".join(lines) + "\n\n/brief N gives the briefing of document N."
+    heading = "<b>Sources</b>" if total <= len(infos) else f"<b>Sources</b> (the newest {len(infos)} of {total})"
+    return heading + "\n\n" + "\n".join(lines) + "\n\n/brief N gives the briefing of document N."
 
 
 def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:

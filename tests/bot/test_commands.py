@@ -196,3 +196,17 @@ def test_parse_command():
     assert parse_command("/who@BriefBot  anthony blinken") == ("who", "anthony blinken")
     assert parse_command("/WHO") == ("who", "")
     assert parse_command("who") is None and parse_command("/ who") is None
+
+
+def test_sources_shows_the_newest_of_a_large_store(tmp_path):
+    from bot.commands import SOURCES_SHOWN
+    from bot.store import build
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for n in range(SOURCES_SHOWN + 5):
+        (seeds / f"{n:03}.txt").write_text(f"Story number {n}\n\nMayor Ivan Brodsky opened bridge {n}.\n")
+    build(seeds, tmp_path / "briefing.db")
+    html = CommandCore(Store(tmp_path / "briefing.db")).answer("sources").html
+    assert f"the newest {SOURCES_SHOWN} of {SOURCES_SHOWN + 5}" in html
+    assert html.count("</b> — ") == SOURCES_SHOWN

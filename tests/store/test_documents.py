@@ -167,3 +167,15 @@ def test_huge_file_is_refused_without_reading_it(tmp_path):
         handle.truncate(MAX_BYTES + 1)  # sparse: cheap to make
     with pytest.raises(UnreadableDocument, match="too large"):
         read_document(path)
+
+
+def test_paragraphs_written_one_per_line_are_split_but_wrapped_lines_are_not():
+    from bot.documents import document_from_text
+
+    text = ("Headline\n\nThe senator spoke on Monday.\n“We will win,” she said.\nThe crowd cheered and\n"
+            "chanted her name.\n")
+    doc = document_from_text("t.txt", text)
+    assert [p.text for p in doc.paragraphs] == [
+        "Headline", "The senator spoke on Monday.", "“We will win,” she said.",
+        "The crowd cheered and\nchanted her name."]
+    assert all(text[p.start:p.end] == p.text for p in doc.paragraphs)
