@@ -59,6 +59,8 @@ def is_name_word(tok: Token) -> bool:
         return False
     if word.isupper() and len(word) > 1:  # acronyms: NATO, GOP, CNN
         return False
+    if low in SPEECH_CUES:  # "Continued Stone: …", "Said Dorothy Poynter, …"
+        return False
     if "-" in low and any(part in TITLE_WORDS for part in low.split("-")):  # Secretary-Treasurer
         return False
     return any(c.islower() for c in word)
@@ -133,6 +135,8 @@ def find_mentions(tokens: list[Token], text: str, in_quote) -> list[Mention]:
             if k - j >= 2 and not honorific and tokens[j].lower not in given_names():
                 # "United Auto Workers Gary Casteel": the name starts at its first name.
                 j = next((g for g in range(j + 1, k) if tokens[g].lower in given_names()), j)
+            if k - j >= 5 and tokens[j].lower in given_names():
+                k = j + 1  # a headline in title case: "Salma Hayek Described Her Experience …"
             words = tuple(bare(t.text) for t in tokens[j:k + 1] if t.lower not in SUFFIXES)
             # "Joint Chiefs", "Clinton Foundation": the name is part of an organisation's.
             org_follows = k + 1 < n and tokens[k + 1].is_capitalised and not _is_possessive(tokens[k]) \

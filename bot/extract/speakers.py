@@ -84,13 +84,18 @@ class SpeakerFinder:
             return self._noun_phrase_forward(p, toks, i + 1) if i + 1 < n else None
         if toks[i].lower == "as" and i + 1 < n:  # as he put it
             i += 1
+        # A quotation that ends its sentence (“… ASAP.”) may be followed by a new sentence that
+        # reports something else: “…” Steve Adler, rVotes' owner, said the campaign had not …
+        ended = i > 0 and toks[i - 1].kind == "quote" and i >= 2 and toks[i - 2].text in ".!?"
         mention = self.mention_first.get((p, i))
         if mention is not None and mention.person >= 0 and mention.last + 1 < n \
-                and toks[mention.last + 1].text == ",":
+                and toks[mention.last + 1].text == "," and not ended:
             return mention.person  # “…,” Trump, the 2016 GOP front-runner nationally, said
         cue = self._first_cue(toks, i)
         if cue is None:
             return self._any_verb_after(p, toks, i)
+        if ended and not _closes_clause(toks, cue + 1):
+            return None
         if toks[cue - 1].text == "," and cue + 1 < n and cue - i <= 10:
             found = self._noun_phrase_forward(p, toks, cue + 1)
             if found is not None and found != NO_SPEAKER:
@@ -115,7 +120,8 @@ class SpeakerFinder:
                 return None
             end = mention.last
         verb = toks[end + 1] if end + 1 < n else None
-        if verb is None or verb.kind != "word" or not verb.text.islower() or not verb.text.endswith("ed"):
+        if verb is None or verb.kind != "word" or not verb.text.islower() \
+                or not (verb.text.endswith("ed") or verb.text in _IRREGULAR_PAST):
             return None
         return self._resolve_phrase(p, toks, i if end == i else j, end)
 
@@ -180,7 +186,14 @@ class SpeakerFinder:
             while start > 0 and not is_sentence_end(toks, start - 1):
                 start -= 1
             return self._sentence_subject(p, toks, start, k)
-        if k >= 1 and toks[k].text == "," and (p, k - 1) in self.mention_at:
+        if k >= 2 and toks[k].text == "," and toks[k - 1].text == ")":
+            # "Gov. John Kasich (R-OH), said": step over the parenthesis to the name.
+            j = k - 1
+            while j > 0 and toks[j].text != "(" and k - j < 8:
+                j -= 1
+            if toks[j].text == "(" and (p, j - 1) in self.mention_at:
+                k = j  # now toks[k - 1] ends the name
+        if k >= 1 and toks[k].text in ",(" and (p, k - 1) in self.mention_at:
             k -= 1  # "Germany’s foreign minister, Annalina Berbock, said": the name is the subject
         elif k >= 0 and toks[k].text in ",)":
             # Skip an appositive: "Avril D. Haines, the director of national intelligence, said",
@@ -413,6 +426,22 @@ class SpeakerFinder:
             if head in role.split():
                 return mention.person
         return NO_SPEAKER
+
+
+_IRREGULAR_PAST = frozenset("shot went spoke took struck hit began fired wrote told".split())
+
+
+def _closes_clause(toks: list[Token], i: int) -> bool:
+    """Whether a cue at i - 1 ends its clause ("… ASAP.” Smith said on Monday."), rather than
+    opening reported speech of its own ("Smith said the campaign had not …")."""
+    k = i
+    while k < len(toks) and k - i <= 5:
+        if toks[k].text in ".,;:!?" or toks[k].kind == "quote":
+            return True
+        if toks[k].lower in ("that", "the", "it", "he", "she", "they", "there", "this"):
+            return False
+        k += 1
+    return k >= len(toks)
 
 
 _NOUN_PHRASE_WORDS = ROLE_NOUNS | {"of", "and", "the", "for", "at", "a", "an"}
