@@ -436,6 +436,8 @@ def _closes_clause(toks: list[Token], i: int) -> bool:
     opening reported speech of its own ("Smith said the campaign had not …")."""
     k = i
     while k < len(toks) and k - i <= 5:
+        if toks[k].text in ",:" and k + 1 < len(toks) and toks[k + 1].kind == "quote":
+            return False  # "Mills then writes back, “You look cute.”": the cue opens the next one
         if toks[k].text in ".,;:!?" or toks[k].kind == "quote":
             return True
         if toks[k].lower in ("that", "the", "it", "he", "she", "they", "there", "this"):
