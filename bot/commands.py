@@ -183,9 +183,9 @@ class CommandCore:
         return self.search(args, 0)
 
     def cmd_brief(self, args: str) -> Answer:
-        if args and not args.isdigit():
+        n = number(args)
+        if args and n is None:
             return Answer(usage("brief"))
-        n = int(args) if args else None
         b = self.store.brief(n)
         if b is None:
             total = self.store.summary().get("documents", 0)
@@ -282,16 +282,16 @@ class CommandCore:
     def answer_callback(self, data: str) -> Answer:
         """The answer a button leads to. data is `kind:offset:rest` as written by `_pager`/`person`."""
         kind, _, rest = data.partition(":")
-        number, _, tail = rest.partition(":")
-        if not number.isdigit():
+        offset, _, tail = rest.partition(":")
+        n = number(offset)
+        if n is None:
             return Answer("That button has expired. Send the command again.")
-        n = int(number)
         if kind == "p":
             return self.person(n)
         if kind == "wl":
             return self.people_page(n)
-        if kind in {"qp", "mn"} and tail.isdigit():
-            return (self.quotes_by if kind == "qp" else self.mentions)(int(tail), n)
+        if kind in {"qp", "mn"} and number(tail) is not None:
+            return (self.quotes_by if kind == "qp" else self.mentions)(number(tail), n)
         if kind == "qt":
             return self.quotes_about(tail, n)
         if kind == "sr":
@@ -329,6 +329,14 @@ class CommandCore:
 
 def unknown_command(command: str) -> Answer:
     return Answer(f"I don't know /{render.escape(command)}. Send /help for the list of commands.")
+
+
+def number(text: str) -> int | None:
+    """A document number, offset or id as typed or put in a button: ASCII digits only ("²" and "١"
+    count as digits to str.isdigit but not to int), capped so SQLite can take it; None otherwise."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        return None
+    return int(text)
 
 
 def _is_sure(matches: list[PersonMatch]) -> bool:

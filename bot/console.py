@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Callable, TextIO
 
 from bot import render
-from bot.commands import NOT_A_COMMAND, Answer, CommandCore, QuizPoll, parse_command
+from bot.commands import NOT_A_COMMAND, Answer, CommandCore, QuizPoll, number, parse_command
 from bot.config import Settings
 from bot.queries import Store
 
@@ -33,8 +33,8 @@ class ConsoleChat:
 
     def reply(self, line: str) -> str:
         line = line.strip()
-        if line.isdigit() and self.choices:
-            n = int(line)
+        n = number(line)
+        if n is not None and self.choices:
             if 1 <= n <= len(self.choices):
                 return self.choices[n - 1].pick()
             return f"Choose a number from 1 to {len(self.choices)}."

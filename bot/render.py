@@ -193,16 +193,29 @@ def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     current = ""
     for block in text.split("\n\n"):
         if len(block) > limit:
-            block = escape(shorten(to_plain(block), limit - 10))
+            block = _plain_within(block, limit)
         candidate = f"{current}\n\n{block}" if current else block
         if len(candidate) <= limit:
             current = candidate
         else:
-            chunks.append(current)
+            if current:
+                chunks.append(current)
             current = block
     if current:
         chunks.append(current)
     return chunks or [""]
+
+
+def _plain_within(block: str, limit: int) -> str:
+    """`block` as escaped plain text of at most `limit` characters. Escaping lengthens the text
+    ("&" becomes "&amp;"), so the plain text is cut shorter until its escaped form fits."""
+    plain = to_plain(block)
+    room = limit
+    while True:
+        fitted = escape(shorten(plain, room))
+        if len(fitted) <= limit:
+            return fitted
+        room -= len(fitted) - limit
 
 
 def fit_callback(prefix: str, free_text: str = "") -> str:
