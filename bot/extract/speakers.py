@@ -59,15 +59,18 @@ class SpeakerFinder:
         toks = self.tokens[quote.paragraph]
         open_i = _index_at(toks, quote.open_mark) if quote.open_mark is not None else None
         close_i = _index_at(toks, quote.close_mark) if quote.close_mark is not None else None
+        after = None
         if close_i is not None:
-            found = self._after(quote.paragraph, toks, close_i + 1)
-            if found is not None:
-                return Attribution(found, True)
+            after = self._after(quote.paragraph, toks, close_i + 1)
+            if after is not None and after != NO_SPEAKER:
+                return Attribution(after, True)
+        # “… nomination.” O’Malley’s move was first reported by MSNBC: a closed sentence's
+        # "speaker" that is nobody gives way to a cue before the quotation.
         begin = open_i if open_i is not None else _index_from(toks, quote.start)
         found = self._before(quote.paragraph, toks, begin)
-        if found is not None:
+        if found is not None and (after is None or found != NO_SPEAKER):
             return Attribution(found, True)
-        return Attribution(None, False)
+        return Attribution(after, after is not None)
 
     def _after(self, p: int, toks: list[Token], i: int) -> int | None:
         """The attribution right after the closing mark: `“…,” Mr. Smith said`, `“…,” said Smith`,
@@ -349,7 +352,7 @@ class SpeakerFinder:
             previous = toks[i - 1].lower if i > 0 else ""
             mention = self.mention_first.get((p, i))
             if mention is not None and mention.first >= i:
-                if mention.person >= 0 and self.people[mention.person].gender in (None, gender):
+                if mention.person >= 0 and (gender is None or self.people[mention.person].gender in (None, gender)):
                     possessive = toks[mention.last].text.endswith(("’s", "'s"))
                     if previous not in _PREPOSITIONS and not possessive:
                         return mention.person
