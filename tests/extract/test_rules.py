@@ -80,3 +80,15 @@ def test_an_honorific_keeps_people_of_one_surname_apart():
     _, quotes = run("Governor Jane Smith vetoed the bill on Friday.\n\n"
                     "“This veto will not stand for long in this state,” said Mr. Smith, the Democrat.")
     assert quotes["This veto will not stand for long in this state,"] == "Smith"
+
+
+def test_a_quotation_without_a_cue_belongs_to_the_previous_sentences_subject():
+    _, quotes = run("John Bolton distanced himself from the movement on Monday. "
+                    "“I am going to support him, and support him enthusiastically.”")
+    assert quotes["I am going to support him, and support him enthusiastically."] == "John Bolton"
+
+
+def test_a_closed_quotation_is_not_attributed_to_the_next_sentences_subject():
+    _, quotes = run("Morris says the campaign will “compete vigorously for the nomination.” "
+                    "The move was first reported by a local paper.")
+    assert quotes["compete vigorously for the nomination."] == "Morris"
