@@ -56,7 +56,8 @@ class FakeBotApi:
                     {"text": o["text"] if isinstance(o, dict) else o, "voter_count": 0, "persistent_id": str(i)}
                     for i, o in enumerate(params["options"])],
                     "total_voter_count": 0, "is_closed": False, "is_anonymous": False, "type": "quiz",
-                    "allows_multiple_answers": False}
+                    "allows_multiple_answers": False,
+                    "allows_revoting": False, "members_only": False}  # required by PTB 22.8 (Bot API 9.6, 10.0)
             else:
                 message["text"] = params["text"]
             return message
