@@ -44,7 +44,7 @@ PUT_IT = ("put it", "puts it", "wrote in", "said in")
 CUE_FILLERS = frozenset("""
 has have had also later then again once recently previously repeatedly often frequently
 publicly privately reportedly earlier quickly simply flatly bluntly angrily told would will
-was were is are been being did does do just even still already separately subsequently
+was were is are been being did does do just even still already separately subsequently now
 """.split())
 
 PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f", "hers": "f"}

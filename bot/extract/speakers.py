@@ -167,7 +167,9 @@ class SpeakerFinder:
             elif depth == 0 and tok.lower in SPEECH_CUES:
                 if k == 0 or is_sentence_end(toks, k - 1):  # Said Dorothy Poynter, …, “…”
                     return self._noun_phrase_forward(p, toks, k + 1)
-                return self._subject_of_cue(p, toks, k)
+                if k == 0 or toks[k - 1].lower not in ("that", "who", "which"):
+                    return self._subject_of_cue(p, toks, k)
+                # "Penwell said the world lost a voice that said “…”": the outer cue speaks
             elif depth == 0 and tok.lower == "to" and k >= 1 and toks[k - 1].lower == "according":
                 return self._noun_phrase_forward(p, toks, k + 1)
             k -= 1
@@ -183,7 +185,9 @@ class SpeakerFinder:
         if k >= 0 and toks[k].lower in ("he", "she") and k >= 1 and (p, k - 1) in self.mention_at:
             k -= 1  # garbled "Mr. Blinken He said": the name is the subject
         coordinated = k >= 0 and toks[k].lower in ("and", "but", "then")  # De Blasio said … and said
-        if coordinated or toks[cue].lower.endswith("ing") and k >= 0 and toks[k].text == ",":
+        participle = toks[cue].lower.endswith("ing") and k >= 0 \
+            and toks[k].lower in (",", "while", "before", "after", "when", "by")  # …, saying “…”
+        if coordinated or participle:
             # "…, saying “…”": the clause's subject is the sentence's.
             start = k
             while start > 0 and not is_sentence_end(toks, start - 1):
@@ -196,7 +200,8 @@ class SpeakerFinder:
                 j -= 1
             if toks[j].text == "(" and (p, j - 1) in self.mention_at:
                 k = j  # now toks[k - 1] ends the name
-        if k >= 1 and toks[k].text in ",(" and (p, k - 1) in self.mention_at:
+        if k >= 1 and toks[k].text in ",(" and (p, k - 1) in self.mention_at \
+                and self._opens_phrase(p, toks, self.mention_at[(p, k - 1)]):
             k -= 1  # "Germany’s foreign minister, Annalina Berbock, said": the name is the subject
         elif k >= 0 and toks[k].text in ",)":
             # Skip an appositive: "Avril D. Haines, the director of national intelligence, said",
@@ -216,6 +221,13 @@ class SpeakerFinder:
             return None
         return self._resolve_ending_at(p, toks, k)
 
+    def _opens_phrase(self, p: int, toks: list[Token], mention: Mention) -> bool:
+        """Whether a name starts its phrase ("…, Annalina Berbock, said") rather than ending an
+        appositive ("Parker Eaton, a Republican who voted for JFK and Bill Clinton, said")."""
+        first = mention.first - (1 if mention.honorific else 0)
+        return first == 0 or toks[first - 1].text in ",(—–:" or toks[first - 1].kind == "quote" \
+            or is_sentence_end(toks, first - 1) or toks[first - 1].is_capitalised
+
     def _sentence_subject(self, p: int, toks: list[Token], start: int, end: int) -> int | None:
         """The first person named in the sentence outside a prepositional phrase."""
         k = start
@@ -229,7 +241,7 @@ class SpeakerFinder:
             mention = self.mention_first.get((p, k))
             if mention is not None:
                 previous = toks[k - 1].lower if k > start else ""
-                if previous not in _PREPOSITIONS:
+                if previous not in _PREPOSITIONS and mention.person >= 0:
                     return mention.person
                 k = mention.last
             k += 1
@@ -334,7 +346,7 @@ class SpeakerFinder:
                         continue
                     end = min(end, k)
                 yield para, start, end
-                count += 1
+                count += not self.in_quote(self.tokens[para][start].start) if start < end else 0
                 if count >= limit:
                     return
 
@@ -446,7 +458,7 @@ def _closes_clause(toks: list[Token], i: int) -> bool:
         if toks[k].lower in ("that", "the", "it", "he", "she", "they", "there", "this"):
             return False
         k += 1
-    return k >= len(toks)
+    return True
 
 
 _NOUN_PHRASE_WORDS = ROLE_NOUNS | {"of", "and", "the", "for", "at", "a", "an"}

@@ -23,7 +23,7 @@ ark. d-calif. r-texas
 """.split())
 
 _TOKEN = re.compile(
-    r"""(?P<word>(?:[A-Z]\.){2,}|[A-Za-z][a-z]{0,3}\.(?=\s+[A-Z])|[^\W\d_](?:[\w’'\-.]*\w)?)"""
+    r"""(?P<word>(?:[A-Z]\.){2,}|[A-Za-z][a-z]{0,3}\.(?=\s+[A-Z])|[^\W\d_](?:[\w’'\-]*\w)?)"""
     r"""|(?P<num>\d[\d,.:%]*)"""
     r"""|(?P<quote>[“”"«»„])"""
     r"""|(?P<punct>[^\s\w])""",
