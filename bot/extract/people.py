@@ -31,6 +31,7 @@ HONORIFIC_ROLES = {"sen.": "Senator", "sens.": "Senator", "rep.": "Representativ
                    "capt.": "Captain", "maj.": "Major", "prof.": "Professor", "rev.": "Reverend",
                    "atty.": "Attorney", "dr.": "Doctor", "dr": "Doctor"}
 _POSSESSIVE = ("’s", "'s", "’", "'")
+_CONTRACTIONS = tuple(f"{mark}{end}" for mark in "’'" for end in ("ve", "ll", "re", "d", "m", "t"))
 
 
 def bare(word: str) -> str:
@@ -60,6 +61,8 @@ def is_name_word(tok: Token) -> bool:
     if word.isupper() and len(word) > 1:  # acronyms: NATO, GOP, CNN
         return False
     if low in SPEECH_CUES:  # "Continued Stone: …", "Said Dorothy Poynter, …"
+        return False
+    if low.endswith(_CONTRACTIONS):  # "You’ve", "They’re"
         return False
     if "-" in low and any(part in TITLE_WORDS for part in low.split("-")):  # Secretary-Treasurer
         return False
@@ -260,10 +263,13 @@ def _read_speaking(tokens: list[Token], mention: Mention) -> None:
     """Whether the name is the subject of a speech cue: "Smith said", "said Smith", "Smith, …, said"."""
     n = len(tokens)
     k = mention.last + 1
-    if mention.appositive and k < n and tokens[k].text == ",":
-        while k < n and not (tokens[k].text == "," and k > mention.last + 1):
-            k += 1
-        k += 1
+    relative = k + 1 < n and tokens[k].text == "," and tokens[k + 1].lower in ("who", "whose", "which")
+    if (mention.appositive or relative) and k < n and tokens[k].text == ",":
+        # "Melanne Verveer, who served as Hillary Clinton’s chief of staff …, said"
+        end = k + 1
+        while end < n and end - k < 32 and tokens[end].text != ",":
+            end += 1
+        k = end + 1
     while k < n and tokens[k].lower in ("has", "had", "also", "later", "then", "again", "once"):
         k += 1
     if k < n and tokens[k].lower in SPEECH_CUES:

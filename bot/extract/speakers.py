@@ -179,8 +179,7 @@ class SpeakerFinder:
 
     def _subject_of_cue(self, p: int, toks: list[Token], cue: int) -> int | None:
         k = cue - 1
-        while k >= 0 and (toks[k].lower in CUE_FILLERS or toks[k].lower.endswith("ly") and toks[k].kind == "word"
-                          and toks[k].lower not in ("only", "family")):
+        while k >= 0 and (toks[k].lower in CUE_FILLERS or _is_adverb(toks[k])):
             k -= 1
         if k >= 0 and toks[k].lower in ("he", "she") and k >= 1 and (p, k - 1) in self.mention_at:
             k -= 1  # garbled "Mr. Blinken He said": the name is the subject
@@ -444,6 +443,12 @@ class SpeakerFinder:
 
 
 _IRREGULAR_PAST = frozenset("shot went spoke took struck hit began fired wrote told".split())
+
+
+def _is_adverb(tok: Token) -> bool:
+    """ "recently", "flatly" — not "Kelly" nor "only"."""
+    return tok.kind == "word" and not tok.is_capitalised and tok.text.endswith("ly") \
+        and tok.text not in ("only", "family", "rally", "ally", "italy")
 
 
 def _closes_clause(toks: list[Token], i: int) -> bool:
