@@ -22,6 +22,8 @@ from handlers import brief, digests, errors, fallback, inline, people, quiz, sea
 
 log = logging.getLogger(__name__)
 
+REPLY_RETRIES = 3  # flood-control waits per Bot API call before it fails
+
 # Each module exposes `register(application, settings)`. `throttle` comes first (it guards the
 # others, in handler group -1); `fallback` is registered after all of them by `build_application`.
 HANDLER_FAMILIES = [throttle, errors, start, people, search, brief, quiz, inline, digests]
@@ -58,7 +60,9 @@ def build_application(settings: Settings) -> Application:
         base = settings.api_base_url.rstrip("/")
         builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
     if settings.rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter())
+        # max_retries: a reply Telegram refuses with "retry after N" is sent again after N seconds,
+        # instead of being lost (the digest fan-out waits out flood control itself, in bot.delivery).
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=REPLY_RETRIES))
     application = builder.build()
     application.bot_data["settings"] = settings
     application.bot_data["core"] = CommandCore(Store(settings.briefing_db))

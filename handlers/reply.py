@@ -2,14 +2,14 @@
 
 Replies go to the asking chat and forum topic and, in groups, quote the asking message (PTB's
 `reply_*` shortcuts do both). Long answers are split at paragraph boundaries with the buttons on
-the last part. When a user edits a command, the earlier answer is edited instead of a second one
-being sent.
+the last part; a reply that meets a group's move to a supergroup goes to the supergroup. When a
+user edits a command, the earlier answer is edited instead of a second one being sent.
 """
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, ChatMigrated
 from telegram.ext import ContextTypes
 
 from bot import render
@@ -44,14 +44,26 @@ async def send_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, answer
         except BadRequest:
             pass  # the old answer is gone or unchanged: answer afresh
     sent: Message | None = None
+    chat_id = message.chat_id
     for i, part in enumerate(parts):
-        last = i == len(parts) - 1
-        sent = await message.reply_text(part, parse_mode=ParseMode.HTML,
-                                        reply_markup=keyboard(answer) if last else None)
+        markup = keyboard(answer) if i == len(parts) - 1 else None
+        try:
+            sent = await _send_part(context, message, chat_id, part, markup)
+        except ChatMigrated as exc:  # the group became a supergroup meanwhile: Telegram names it
+            chat_id = exc.new_chat_id
+            sent = await _send_part(context, message, chat_id, part, markup)
     if sent is not None:
         if len(answered) > 200:  # only recent commands get edited; keep chat_data small
             answered.pop(next(iter(answered)))
         answered[message.message_id] = sent.message_id
+
+
+async def _send_part(context: ContextTypes.DEFAULT_TYPE, message: Message, chat_id: int, text: str,
+                     markup: InlineKeyboardMarkup | None) -> Message:
+    """A reply to `message`, or, once its group moved to supergroup `chat_id`, a message there."""
+    if chat_id == message.chat_id:
+        return await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    return await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
 async def edit_answer(update: Update, answer: Answer) -> None:

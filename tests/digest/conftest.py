@@ -77,7 +77,7 @@ class FakeBotApi:
 
     Fault words: "ok" (no fault), "429:N" (flood control, retry after N s), "500", "502", "timeout" (answers after
     the client gave up, and the message is not delivered), "403" (blocked), "kicked",
-    "notfound" (chat not found), "migrate:NEW" (group upgraded to chat NEW), "thread" (topic gone), "409" (an answer the delivery code does not expect),
+    "notfound" (chat not found), "toolong" (message is too long), "migrate:NEW" (group upgraded to chat NEW), "thread" (topic gone), "409" (an answer the delivery code does not expect),
     "hang" (never answers, as if the bot died mid-request).
     """
     url: str = ""
@@ -147,6 +147,8 @@ class FakeBotApi:
                 return _error(409, "Conflict: something unexpected")
             if kind == "thread":
                 return _error(400, "Bad Request: message thread not found")
+            if kind == "toolong":
+                return _error(400, "Bad Request: message is too long")
             if kind == "hang":
                 self.hung.set()
                 await asyncio.Event().wait()
