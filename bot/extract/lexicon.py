@@ -97,7 +97,7 @@ review network channel street avenue square hall building tower bridge river lak
 mountains island islands sea ocean gulf bay valley county state states city province region
 republic kingdom federation commission authority bureau service services board chiefs staff
 project program programme initiative campaign foundation club team fc church mosque temple
-museum airport station port prize award awards act bill law treaty accord accords summit
+museum airport station port prize award awards act law treaty accord accords summit
 conference forum organization organisation alliance coalition movement front caucus cabinet
 parliament assembly duma kremlin pentagon airlines airways motors media records studios
 capital capitol plaza park garden gardens hotel tower prison jail base embassy consulate
@@ -151,7 +151,7 @@ southern democrats republicans democratic republican gop nato un eu us usa uk
 # Given names that are also common capitalised words, not evidence of a person on their own.
 AMBIGUOUS_GIVEN_NAMES = frozenset("""
 will may june april august grant hope faith rich guy chase page major long young price
-king queen prince earl duke mark bill art jack joy ray pat sun star summer autumn winter
+king queen prince earl duke art joy sun star summer autumn winter
 an the in do so see said new north south east west early black white green brown gray grey
 more most van de la le del des di da du don von see says sky rose lily iris may
 """.split())

@@ -330,7 +330,14 @@ def cluster_people(mentions: list[Mention], common_words: set[str] = frozenset()
             continue
         surname = m.words[-1].lower()
         candidates = [p for p in by_word.get(surname, []) if people[p].full[-1].lower() == surname]
-        if not candidates and len(m.words) == 1:
+        sibling = False
+        if len(m.words) > 1:
+            # "Bill Clinton" beside "Hillary Clinton": same surname, another first name, another person.
+            same_first = [p for p in candidates if people[p].full[0].lower() == m.words[0].lower()
+                          or len(people[p].full) == 1]
+            sibling = bool(candidates) and not same_first
+            candidates = same_first
+        elif not candidates:
             candidates = [p for p in by_word.get(surname, [])]
         gender = gender_of(m)
         if gender:  # "Mr. Smith" is not Governor Jane Smith
@@ -341,8 +348,8 @@ def cluster_people(mentions: list[Mention], common_words: set[str] = frozenset()
             add(m, _nearest(people, candidates, m.start))
         elif len(m.words) == 1 and surname in singles:
             add(m, singles[surname])
-        elif m.evidence and (len(m.words) > 1 or m.honorific or m.title or m.appositive
-                             or m.words[0].lower() not in common_words):
+        elif (m.evidence or sibling) and (len(m.words) > 1 or m.honorific or m.title or m.appositive
+                                          or m.words[0].lower() not in common_words):
             people.append(PersonCluster())
             singles[surname] = len(people) - 1
             by_word.setdefault(surname, []).append(len(people) - 1)

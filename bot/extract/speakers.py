@@ -186,7 +186,8 @@ class SpeakerFinder:
         coordinated = k >= 0 and toks[k].lower in ("and", "but", "then")  # De Blasio said … and said
         participle = toks[cue].lower.endswith("ing") and k >= 0 \
             and toks[k].lower in (",", "while", "before", "after", "when", "by")  # …, saying “…”
-        if coordinated or participle:
+        infinitive = k >= 0 and toks[k].lower == "to"  # "She went on to say:"
+        if coordinated or participle or infinitive:
             # "…, saying “…”": the clause's subject is the sentence's.
             start = k
             while start > 0 and not is_sentence_end(toks, start - 1):

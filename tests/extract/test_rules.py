@@ -92,3 +92,16 @@ def test_a_closed_quotation_is_not_attributed_to_the_next_sentences_subject():
     _, quotes = run("Morris says the campaign will “compete vigorously for the nomination.” "
                     "The move was first reported by a local paper.")
     assert quotes["compete vigorously for the nomination."] == "Morris"
+
+
+def test_people_sharing_a_surname_stay_apart():
+    result, quotes = run("Hillary Clinton thinks schools test too much, former President Bill Clinton said.\n\n"
+                         "Bill Clinton said it was “not that there shouldn’t be tests at all.”")
+    assert {p.name for p in result.people} == {"Hillary Clinton", "Bill Clinton"}
+    assert quotes["not that there shouldn’t be tests at all."] == "Bill Clinton"
+
+
+def test_infinitive_cue_takes_the_sentence_subject():
+    _, quotes = run("Ms. Claudia Tenney spoke for an hour. She went on to say:\n\n"
+                    "“None of them will come out and support the nominee.”")
+    assert quotes["None of them will come out and support the nominee."] == "Claudia Tenney"
