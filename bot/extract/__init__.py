@@ -18,6 +18,8 @@ from bot.models import Document, Extraction, Person, Quote
 # Bump when a rule changes what is extracted: the store rebuilds documents extracted before.
 EXTRACTOR_VERSION = "1"
 
+# A quotation this short in title case names a show, a book or a slogan.
+_TITLE_WORDS = 5
 _LOWER_WORD = re.compile(r"\b[a-z]{3,}\b")
 # A quotation this short is a scare quote or a title unless a speaker is found for it.
 _SHORT_QUOTE_WORDS = 3
@@ -59,8 +61,9 @@ def extract(document: Document) -> Extraction:
             person = finder.sentence_subject_before(span.paragraph, span.open_mark)
         previous_speaker[span.paragraph] = person
         words = len(quoted.split())
-        if words <= _SHORT_QUOTE_WORDS and (person is None or person == NO_SPEAKER):
-            continue  # "boundless", “Saturday Night Live”: not a quotation of a person
+        if words <= _SHORT_QUOTE_WORDS and (person is None or person == NO_SPEAKER) \
+                or words <= _TITLE_WORDS and _is_title(quoted):
+            continue  # “boundless”, “Meet the Press”: not a quotation of a person
         speaker = names[person] if person is not None and person >= 0 else None
         quotes.append(Quote(text[span.start:span.end], span.start, span.end, speaker, span.paragraph))
 
