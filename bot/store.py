@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import glob
 import hashlib
 import json
 import os
@@ -29,7 +30,13 @@ import bot.extract
 from bot.documents import READER_VERSION, UnreadableDocument, read_document
 from bot.models import Document, Extraction, KeyPoint, Person, Quote
 
+try:
+    import fcntl
+except ImportError:  # Windows: no flock, so stale temp files are not cleaned up there
+    fcntl = None
+
 SCHEMA_VERSION = "1"
+TEMP_SUFFIX = ".building"  # a store being written, beside the one it will replace
 BATCH_SIZE = 1000
 _HONORIFICS = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame"}
 
@@ -275,8 +282,9 @@ def build(seeds_dir: str | Path, db_path: str | Path, *, progress: Progress | No
                            seconds=time.monotonic() - started, **json.loads(meta["counts"]))
 
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=".building", dir=db_path.parent)
-    os.close(handle)
+    _remove_stale_builds(db_path)
+    handle, temp_name = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=TEMP_SUFFIX, dir=db_path.parent)
+    _hold(handle)  # until the rename: marks the temp file as this running build's
     cache = _ExtractionCache(db_path, f"{READER_VERSION}|{extractor_version()}")
     try:
         report = _write_store(Path(temp_name), seeds_dir, hashes, fingerprint, cache, progress)
@@ -290,9 +298,34 @@ def build(seeds_dir: str | Path, db_path: str | Path, *, progress: Progress | No
         cache.close()
         Path(temp_name).unlink(missing_ok=True)
         raise
+    finally:
+        os.close(handle)  # after SQLite closed the file: closing earlier would drop SQLite's own locks
     report.db_path = db_path
     report.seconds = time.monotonic() - started
     return report
+
+
+def _hold(handle: int) -> None:
+    """Lock a build's temp file for as long as the build runs (the lock dies with the process)."""
+    if fcntl is not None:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+
+
+def _remove_stale_builds(db_path: Path) -> None:
+    """Delete temp files that killed builds (SIGKILL, power loss) left beside the store.
+
+    A running build holds a lock on its temp file, so only files nobody holds are removed, never
+    the file of a build still running in another process. Without flock (Windows) nothing is removed.
+    """
+    if fcntl is None:
+        return
+    for path in db_path.parent.glob(f".{glob.escape(db_path.name)}.*{TEMP_SUFFIX}"):
+        try:
+            with path.open("rb") as stale:
+                fcntl.flock(stale.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                path.unlink()
+        except OSError:  # held by a running build, or already gone
+            continue
 
 
 def _write_store(temp_path: Path, seeds_dir: Path, hashes: dict[Path, str], fingerprint: str,
