@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from telegram.ext import ApplicationBuilder
 
 HERE = Path(__file__).resolve().parent
@@ -23,36 +22,23 @@ import bot.app as app_module  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.logging_setup import configure_logging  # noqa: E402
 from tests.bot.conftest import application, bot_api, seed_store, synthetic_store  # noqa: E402,F401
+from servers import PollingBotApi, RestartableServer  # noqa: E402
 from tests.digest.conftest import READ_TIMEOUT, FakeBotApi, api, settings  # noqa: E402,F401
 from tests.digest.conftest import TOKEN as DIGEST_TOKEN  # noqa: E402
-
-
-class RestartableServer:
-    """tests/digest's fake Bot API on a fixed port that can be stopped and started again, so the bot
-    meets a refused connection and then the server coming back."""
-
-    def __init__(self, fake: FakeBotApi):
-        self.fake = fake
-        self.port = 0
-        self.runner: web.AppRunner | None = None
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_route("*", "/bot{token}/{method}", self.fake.handle)
-        self.runner = web.AppRunner(app, shutdown_timeout=0.1)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", self.port, reuse_address=True)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
-        self.fake.url = f"http://127.0.0.1:{self.port}"
-
-    async def stop(self) -> None:
-        await self.runner.cleanup()
 
 
 @pytest.fixture
 async def server():
     s = RestartableServer(FakeBotApi())
+    await s.start()
+    yield s
+    await s.stop()
+
+
+@pytest.fixture
+async def polling_server():
+    """A fake Bot API that `briefbot run` can long-poll."""
+    s = RestartableServer(PollingBotApi())
     await s.start()
     yield s
     await s.stop()
