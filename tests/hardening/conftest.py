@@ -54,13 +54,14 @@ class _ShortTimeouts(ApplicationBuilder):
 
 @pytest.fixture
 async def make_app(server, seed_store, tmp_path, monkeypatch):
-    """`await make_app(rate_limit=...)`: the Application `briefbot run` builds, over `server`."""
+    """`await make_app(rate_limit=..., **settings)`: the Application `briefbot run` builds, over `server`."""
     monkeypatch.setattr(app_module, "ApplicationBuilder", _ShortTimeouts)
     built = []
 
-    async def make(rate_limit: bool = False):
+    async def make(rate_limit: bool = False, **overrides):
         settings = Settings(token=DIGEST_TOKEN, api_base_url=f"{server.fake.url}/bot", briefing_db=seed_store,
-                            state_db=tmp_path / "state.db", rate_limit=rate_limit)
+                            state_db=tmp_path / "state.db", seeds_dir=tmp_path / "seeds", rate_limit=rate_limit,
+                            **overrides)
         application = app_module.build_application(settings)
         await application.initialize()
         built.append(application)
