@@ -26,9 +26,26 @@ class RedactingFormatter(logging.Formatter):
         return line
 
 
+class RedactingStreamHandler(logging.StreamHandler):
+    """A stream handler that, when it cannot write a line, says so without the line itself.
+
+    logging's own handleError would print the record's message and arguments, unformatted and
+    so unredacted, to sys.stderr.
+    """
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if not logging.raiseExceptions:
+            return
+        try:
+            kind = type(sys.exc_info()[1]).__name__
+            sys.stderr.write(f"--- Logging error: {kind}; a line of {record.name} was dropped ---\n")
+        except Exception:  # noqa: BLE001 - nowhere left to report to
+            pass
+
+
 def configure_logging(level: str, secrets: list[str]) -> None:
     """Root logging to stderr through a redacting formatter; httpx kept to warnings."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = RedactingStreamHandler(sys.stderr)
     handler.setFormatter(RedactingFormatter(secrets, "%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     for old in list(root.handlers):

@@ -12,8 +12,8 @@ from pathlib import Path
 from bot.store import build
 from tests.bot.conftest import SEED
 
-DOCUMENTS = 300  # about three seconds of building: the kill lands well inside it
-KILL_AT = 60
+DOCUMENTS = 200  # about two seconds of building: the kill lands well inside it
+KILL_AT = 40
 TABLES = ["documents", "paragraphs", "people", "aliases", "mentions", "quotes", "key_points"]
 
 
