@@ -7,6 +7,8 @@ user edits a command, the earlier answer is edited instead of a second one being
 """
 from __future__ import annotations
 
+import logging
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated
@@ -15,6 +17,7 @@ from telegram.ext import ContextTypes
 from bot import render
 from bot.commands import Answer, CommandCore, parse_command
 
+log = logging.getLogger(__name__)
 _ANSWERED = "answered"  # chat_data key: asking message id -> our answer's message id
 
 
@@ -70,7 +73,10 @@ async def edit_answer(update: Update, answer: Answer) -> None:
     """Show `answer` in place of the message whose button was pressed (or below it, when that
     message can no longer be edited, e.g. after 48 hours)."""
     query = update.callback_query
-    await query.answer()
+    try:
+        await query.answer()
+    except BadRequest as exc:  # "query is too old" after a restart or a slow moment: the page still matters
+        log.info("Could not answer the button press: %s", exc.message)
     text = render.split_message(answer.html)[0]
     try:
         await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard(answer))

@@ -23,21 +23,13 @@ from bot.config import Settings  # noqa: E402
 from bot.logging_setup import configure_logging  # noqa: E402
 from tests.bot.conftest import application, bot_api, seed_store, synthetic_store  # noqa: E402,F401
 from servers import PollingBotApi, RestartableServer  # noqa: E402
-from tests.digest.conftest import READ_TIMEOUT, FakeBotApi, api, settings  # noqa: E402,F401
+from tests.digest.conftest import READ_TIMEOUT, api, settings  # noqa: E402,F401
 from tests.digest.conftest import TOKEN as DIGEST_TOKEN  # noqa: E402
 
 
 @pytest.fixture
 async def server():
-    s = RestartableServer(FakeBotApi())
-    await s.start()
-    yield s
-    await s.stop()
-
-
-@pytest.fixture
-async def polling_server():
-    """A fake Bot API that `briefbot run` can long-poll."""
+    """tests/digest's fake Bot API with its faults, which `briefbot run` can also long-poll."""
     s = RestartableServer(PollingBotApi())
     await s.start()
     yield s

@@ -6,7 +6,7 @@ import asyncio
 
 from aiohttp import web
 
-from tests.digest.conftest import FakeBotApi, _ok
+from tests.digest.conftest import FakeBotApi, _error, _ok
 
 
 class RestartableServer:
@@ -35,14 +35,19 @@ POLL_SECONDS = 0.2  # how long an empty getUpdates is held: short, so a stopping
 
 
 class PollingBotApi(FakeBotApi):
-    """Answers the calls of run_polling's start-up and polling, and tells waiters of each message."""
+    """Answers the calls of run_polling's start-up and polling, refuses any method when told, and
+    tells waiters of each message it takes."""
 
     def __init__(self):
         super().__init__()
         self.changed = asyncio.Event()
+        self.refusals: dict[str, list[str]] = {}  # method -> descriptions of the 400s its next calls get
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
+        if self.refusals.get(method):
+            self.calls.append((method, {}))
+            return _error(400, self.refusals[method].pop(0))
         if method == "getUpdates":
             await asyncio.sleep(POLL_SECONDS)  # the server's side of a long poll: nothing came
             return _ok([])

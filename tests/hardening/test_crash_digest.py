@@ -33,13 +33,13 @@ def deliveries(state_db: Path) -> list[tuple]:
 
 
 async def test_a_fan_out_killed_midway_is_completed_by_the_next_process_without_duplicates(
-        polling_server, seed_store, tmp_path):
-    fake = polling_server.fake
+        server, seed_store, tmp_path):
+    fake = server.fake
     state_db, log = tmp_path / "state.db", tmp_path / "bot.log"
     due = subscribe_due(type("S", (), {"state_db": state_db}), CHATS, datetime.now(timezone.utc))
     fake.faults[HUNG] = ["hang"]
 
-    first = await start_bot(polling_server, seed_store, state_db, log)
+    first = await start_bot(server, seed_store, state_db, log)
     try:
         await asyncio.wait_for(fake.hung.wait(), 60)
     finally:
@@ -49,7 +49,7 @@ async def test_a_fan_out_killed_midway_is_completed_by_the_next_process_without_
     assert HUNG not in before and 0 < len(before) < len(CHATS)  # killed in the middle
     assert (HUNG, str(due.date()), COMPOSED) in [row[:3] for row in deliveries(state_db)]  # claimed, unsent
 
-    second = await start_bot(polling_server, seed_store, state_db, log)
+    second = await start_bot(server, seed_store, state_db, log)
     try:
         await fake.wait_until(lambda: all(fake.texts(c) for c in CHATS))
     finally:

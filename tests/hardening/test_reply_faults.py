@@ -75,3 +75,14 @@ async def test_a_reply_to_a_group_that_just_became_a_supergroup_goes_to_the_supe
     await feed(application, Updates.message("/who xi", chat_id=-5, chat_type="group", user_id=9))
     assert server.fake.texts(-5) == []
     assert [t[:17] for t in server.fake.texts(-1005)] == ["<b>Xi Jinping</b>"]
+
+
+async def test_a_button_press_too_old_to_answer_still_shows_its_page(make_app, server):
+    """After a restart or a slow moment Telegram refuses answerCallbackQuery ("query is too old");
+    the page the button asked for must still replace the message."""
+    application = await make_app()
+    server.fake.refusals["answerCallbackQuery"] = [
+        "Bad Request: query is too old and response timeout expired or query ID is invalid"]
+    await feed(application, Updates.callback("qt:5:", chat_id=CHAT, user_id=CHAT, message_id=77))
+    [edit] = [p for m, p in server.fake.calls if m == "editMessageText"]
+    assert edit["message_id"] == 77 and "All quotes</b> (6–" in edit["text"]
