@@ -1,6 +1,6 @@
 """Fixtures of the hardening tests, borrowed from the other test folders rather than copied.
 
-tests/bot gives stores built from the seed and a synthetic story, and the fake Bot API that records
+tests/bot gives the store built from the seed article, and the fake Bot API that records
 PTB's calls; tests/digest gives the fake Bot API whose answers carry Telegram's faults. Added here:
 that fake on a port that can be closed and reopened, the Application `briefbot run` builds over it,
 and the bot's own redacting log handler at DEBUG.
@@ -21,9 +21,9 @@ sys.path.insert(0, str(HERE))  # test modules import the helpers beside this fil
 import bot.app as app_module  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.logging_setup import configure_logging  # noqa: E402
-from tests.bot.conftest import application, bot_api, seed_store, synthetic_store  # noqa: E402,F401
 from servers import PollingBotApi, RestartableServer  # noqa: E402
-from tests.digest.conftest import READ_TIMEOUT, api, settings  # noqa: E402,F401
+from tests.bot.conftest import application, bot_api, seed_store  # noqa: E402,F401
+from tests.digest.conftest import READ_TIMEOUT  # noqa: E402
 from tests.digest.conftest import TOKEN as DIGEST_TOKEN  # noqa: E402
 
 

@@ -3,7 +3,6 @@ finishes, removes what the killed one left behind, and gives the same store as a
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
 import sys

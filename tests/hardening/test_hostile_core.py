@@ -18,7 +18,7 @@ from bot.queries import Store
 from hostile import arguments, phrase
 from telegram_html import callback_problems, problems, tags_not_from_text
 
-EXAMPLES = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+EXAMPLES = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NAMES = [c.name for c in COMMANDS] + ["frobnicate", "WHO", "Search"]
 CALLBACK_KINDS = ["p", "wl", "qp", "qt", "mn", "sr", "zz", ""]
 
@@ -83,7 +83,7 @@ def test_inline_queries_offer_valid_articles(core, query):
         assert problems(first) == [], problems(first)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=100, deadline=None)
 @example(lines=["/who", "²"])
 @example(lines=["/who", "9" * 5000])
 @given(lines=st.lists(st.one_of(st.tuples(st.sampled_from(NAMES), arguments).map(lambda t: f"/{t[0]} {t[1]}"),

@@ -17,7 +17,7 @@ from telegram_fakes import Updates, feed
 from telegram_html import callback_problems, problems
 
 NAMES = [c.name for c in COMMANDS] + ["frobnicate"]
-EXAMPLES = settings(max_examples=40, deadline=None,
+EXAMPLES = settings(max_examples=100, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 

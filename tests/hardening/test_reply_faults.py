@@ -12,10 +12,6 @@ from tests.digest.conftest import TOKEN
 CHAT = 31
 
 
-def sorry_or_not(fake, chat):
-    return [t for t in fake.texts(chat) if t == SORRY]
-
-
 async def served_next(application, fake, chat=CHAT) -> None:
     """The next command from the chat gets its real answer."""
     await feed(application, Updates.message("/who haines", chat_id=chat, user_id=abs(chat)))
