@@ -170,6 +170,8 @@ class SpeakerFinder:
                 if k == 0 or toks[k - 1].lower not in ("that", "who", "which"):
                     return self._subject_of_cue(p, toks, k)
                 # "Penwell said the world lost a voice that said “…”": the outer cue speaks
+            elif depth == 0 and tok.lower == "back" and k >= 1 and toks[k - 1].lower in ("shot", "fired"):
+                return self._subject_of_cue(p, toks, k - 1)  # "Hillary shot back, “…”"
             elif depth == 0 and tok.lower == "to" and k >= 1 and toks[k - 1].lower == "according":
                 return self._noun_phrase_forward(p, toks, k + 1)
             k -= 1
@@ -188,10 +190,17 @@ class SpeakerFinder:
             and toks[k].lower in (",", "while", "before", "after", "when", "by")  # …, saying “…”
         infinitive = k >= 0 and toks[k].lower == "to"  # "She went on to say:"
         if coordinated or participle or infinitive:
-            # "…, saying “…”": the clause's subject is the sentence's.
+            # "…, saying “…”": the clause's subject is the sentence's — the subject of the verb
+            # before it when that is a cue ("Hollande said Tuesday in Paris, noting …").
             start = k
             while start > 0 and not is_sentence_end(toks, start - 1):
                 start -= 1
+            for earlier in range(k - 1, start - 1, -1):
+                if toks[earlier].lower in SPEECH_CUES and not self.in_quote(toks[earlier].start):
+                    found = self._subject_of_cue(p, toks, earlier)
+                    if found is not None and found != NO_SPEAKER:
+                        return found
+                    break
             return self._sentence_subject(p, toks, start, k)
         if k >= 2 and toks[k].text == "," and toks[k - 1].text == ")":
             # "Gov. John Kasich (R-OH), said": step over the parenthesis to the name.
@@ -213,6 +222,9 @@ class SpeakerFinder:
             if j < 0 or toks[j].text != closer:
                 return None
             k = j - 1
+            if k >= 2 and toks[k - 1].text == "," and toks[k].kind == "word" and not toks[k].is_capitalised \
+                    and (p, k - 2) in self.mention_at:
+                k -= 2  # "Sanders, meanwhile, who sits at zero endorsements, said"
             if k >= 0 and toks[k].text == ")":
                 while k >= 0 and toks[k].text != "(":
                     k -= 1
@@ -236,12 +248,13 @@ class SpeakerFinder:
             if self.in_quote(tok.start) or tok.kind == "quote":
                 k += 1
                 continue
-            if tok.lower in SUBJECT_PRONOUNS:
+            if tok.lower in SUBJECT_PRONOUNS and tok.lower != "it":
                 return self._resolve_pronoun(p, toks, k)
             mention = self.mention_first.get((p, k))
             if mention is not None:
                 previous = toks[k - 1].lower if k > start else ""
-                if previous not in _PREPOSITIONS and mention.person >= 0:
+                possessive = toks[mention.last].text.endswith(("’s", "'s"))
+                if previous not in _PREPOSITIONS and mention.person >= 0 and not possessive:
                     return mention.person
                 k = mention.last
             k += 1

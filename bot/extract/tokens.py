@@ -70,6 +70,6 @@ def is_sentence_end(tokens: list[Token], i: int) -> bool:
     if tokens[i].text not in ".!?":
         return False
     j = i + 1
-    while j < len(tokens) and (tokens[j].kind == "quote" or tokens[j].text in ")’'"):
+    while j < len(tokens) and (tokens[j].kind == "quote" or tokens[j].text in ")]’'"):
         j += 1
     return j >= len(tokens) or tokens[j].is_capitalised or tokens[j].kind in ("quote", "num")

@@ -105,3 +105,9 @@ def test_infinitive_cue_takes_the_sentence_subject():
     _, quotes = run("Ms. Claudia Tenney spoke for an hour. She went on to say:\n\n"
                     "“None of them will come out and support the nominee.”")
     assert quotes["None of them will come out and support the nominee."] == "Claudia Tenney"
+
+
+def test_a_participle_speaks_for_the_cue_before_it():
+    _, quotes = run("Donald Trump’s excesses are sickening, François Hollande said Tuesday in Paris, noting "
+                    "that the nominee “makes you want to retch.”")
+    assert quotes["makes you want to retch."] == "François Hollande"
