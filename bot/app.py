@@ -23,6 +23,7 @@ from handlers import brief, digests, errors, fallback, inline, people, quiz, sea
 log = logging.getLogger(__name__)
 
 REPLY_RETRIES = 3  # flood-control waits per Bot API call before it fails
+CONCURRENT_UPDATES = 256  # updates handled at once (PTB's figure for `concurrent_updates(True)`)
 
 # Each module exposes `register(application, settings)`. `throttle` comes first (it guards the
 # others, in handler group -1); `fallback` is registered after all of them by `build_application`.
@@ -55,6 +56,9 @@ def build_application(settings: Settings) -> Application:
         .token(settings.token)
         .defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True))
         .post_init(register_commands)
+        # Updates are handled side by side: a reply that flood control holds back (a busy group's
+        # 21st message in a minute) must not hold up every other chat's answer.
+        .concurrent_updates(CONCURRENT_UPDATES)
     )
     if settings.api_base_url:
         base = settings.api_base_url.rstrip("/")

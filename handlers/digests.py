@@ -41,6 +41,7 @@ class DigestHandlers:
         self.scheduler = scheduler
         self.settings = settings
         self.briefing = briefing
+        self._rebuilding = asyncio.Lock()
 
     async def may_change(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         """Anyone in a private chat; in groups, administrators (incl. anonymous ones) only."""
@@ -114,18 +115,21 @@ class DigestHandlers:
             await send_answer(update, context, Answer(
                 f"{render.escape(path.name)} is already in the store with this content; nothing changed."))
             return
-        before = {s.title for s in self.briefing.sources()}
-        try:
-            report = await asyncio.to_thread(store.build, self.settings.seeds_dir, self.settings.briefing_db)
-        except Exception:
-            # A file that breaks the build must not stay in seeds/ and break every later build too.
-            log.exception("Rebuilding the store with the uploaded %s failed; the file is removed", path.name)
-            path.unlink(missing_ok=True)
-            await send_answer(update, context, Answer(
-                f"Adding {render.escape(path.name)} failed while rebuilding the store; the store is unchanged "
-                "and the file was not kept. The log has the details."))
-            return
-        await send_answer(update, context, Answer(self.found(path.name, before, report)))
+        # One build at a time (updates are handled concurrently): a build that started before another
+        # upload was saved must not finish after that upload's build and swap in a store without it.
+        async with self._rebuilding:
+            before = {s.title for s in self.briefing.sources()}
+            try:
+                report = await asyncio.to_thread(store.build, self.settings.seeds_dir, self.settings.briefing_db)
+            except Exception:
+                # A file that breaks the build must not stay in seeds/ and break every later build too.
+                log.exception("Rebuilding the store with the uploaded %s failed; the file is removed", path.name)
+                path.unlink(missing_ok=True)
+                answer = Answer(f"Adding {render.escape(path.name)} failed while rebuilding the store; the store "
+                                "is unchanged and the file was not kept. The log has the details.")
+            else:
+                answer = Answer(self.found(path.name, before, report))
+        await send_answer(update, context, answer)
 
     def found(self, name: str, titles_before: set[str], report: store.BuildReport) -> str:
         """What the rebuilt store learnt from the new file."""

@@ -51,9 +51,9 @@ async def make_app(server, seed_store, tmp_path, monkeypatch):
     built = []
 
     async def make(rate_limit: bool = False, **overrides):
-        settings = Settings(token=DIGEST_TOKEN, api_base_url=f"{server.fake.url}/bot", briefing_db=seed_store,
-                            state_db=tmp_path / "state.db", seeds_dir=tmp_path / "seeds", rate_limit=rate_limit,
-                            **overrides)
+        paths = {"briefing_db": seed_store, "state_db": tmp_path / "state.db", "seeds_dir": tmp_path / "seeds"}
+        settings = Settings(token=DIGEST_TOKEN, api_base_url=f"{server.fake.url}/bot", rate_limit=rate_limit,
+                            **{**paths, **overrides})
         application = app_module.build_application(settings)
         await application.initialize()
         built.append(application)

@@ -21,6 +21,7 @@ class RestartableServer:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self.fake.handle)
+        app.router.add_get("/file/bot{token}/{path:.*}", self.fake.download)
         self.runner = web.AppRunner(app, shutdown_timeout=0.1)
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", self.port, reuse_address=True)

@@ -4,17 +4,24 @@ seeds/, and the token offered to the log at DEBUG on every error path."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
+import shutil
+import threading
 
 from hypothesis import given, settings, strategies as st
 
+from telegram import Update
+from telegram.ext import AIORateLimiter
+
+import bot.app as app_module
 from bot.state import StateStore
 from bot.store import seed_files
 from bot.uploads import RejectedUpload, save_seed
 from handlers.digests import ADMINS_ONLY
 from handlers.throttle import BURST, RATE, Throttle
 from telegram_fakes import Updates, feed
-from tests.digest.conftest import ADMIN, TOKEN
+from tests.digest.conftest import ADMIN, SEED, TOKEN
 from tests.digest.test_handlers import GROUP, callback, document, message
 
 FLOODER, NEIGHBOUR = 501, 502
@@ -121,3 +128,72 @@ async def test_the_token_never_reaches_the_log_at_debug_on_any_error_path(make_a
     assert "Set Bot API URL" in log and "/bot<token>" in log  # PTB offered the token to the log ...
     assert log.count("Error while handling update") >= 6 and "failed calling" in log
     assert TOKEN not in log and TOKEN.split(":")[1] not in log  # ... and it never got through
+
+
+async def test_a_busy_group_held_back_by_flood_control_does_not_stall_other_chats(make_app, server, monkeypatch):
+    """Telegram allows 20 messages a minute per group, and the rate limiter holds the 21st reply back.
+    Updates come from one queue: if they were handled one at a time, every other chat would wait
+    behind that group. (Its window is shortened to 6 s here, so the test waits at most a second.)"""
+    monkeypatch.setattr(app_module, "AIORateLimiter", functools.partial(AIORateLimiter, group_time_period=6))
+    application = await make_app(rate_limit=True)
+    await application.start()  # the real update loop, fed through its queue as polling would
+    try:
+        for n in range(25):  # five members, five commands each: none of them over the flood control
+            user = 600 + n % 5
+            await application.update_queue.put(Update.de_json(
+                Updates.message("/who@briefbot xi", chat_id=-700, chat_type="supergroup", user_id=user),
+                application.bot))
+        await application.update_queue.put(Update.de_json(
+            Updates.message("/who haines", chat_id=NEIGHBOUR, user_id=NEIGHBOUR), application.bot))
+        await server.fake.wait_until(lambda: server.fake.texts(NEIGHBOUR), timeout=20)
+        assert len(server.fake.texts(-700)) < 25  # answered while the group's last replies still wait
+        await server.fake.wait_until(lambda: len(server.fake.texts(-700)) == 25, timeout=20)
+    finally:
+        await application.stop()
+    order = [m.chat_id for m in server.fake.sent]
+    assert order.index(NEIGHBOUR) < len(order) - 1
+
+
+async def test_two_admins_uploading_at_once_both_end_up_in_the_store(make_app, server, tmp_path, monkeypatch):
+    """Updates are handled concurrently, so two uploads can rebuild at once. Forced here: the first
+    build has listed seeds/ before the second file is saved, and would swap its store in last."""
+    import bot.store as store_module
+    import handlers.digests as digests_module
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    shutil.copy(SEED, seeds / SEED.name)
+    store_module.build(seeds, tmp_path / "briefing.db")  # its own store: this test rebuilds it
+    application = await make_app(admin_user_ids=frozenset({ADMIN, ADMIN + 1}), briefing_db=tmp_path / "briefing.db")
+    first_listed, second_built = threading.Event(), threading.Event()
+    real_write, real_build, real_save = store_module._write_store, store_module.build, digests_module.save_seed
+    writes = []
+
+    def write(*args):
+        writes.append(args)
+        if len(writes) == 1:
+            first_listed.set()
+            second_built.wait(timeout=1)  # without one build at a time, the second finishes meanwhile
+        return real_write(*args)
+
+    def build(*args, **kwargs):
+        report = real_build(*args, **kwargs)
+        if len(writes) > 1:
+            second_built.set()
+        return report
+
+    def save(seeds_dir, name, data):
+        if name == "b.txt":
+            first_listed.wait(timeout=5)
+        return real_save(seeds_dir, name, data)
+
+    monkeypatch.setattr(store_module, "_write_store", write)
+    monkeypatch.setattr(store_module, "build", build)
+    monkeypatch.setattr(digests_module, "save_seed", save)
+    stories = {name: f"{title}\n\nMayor Ivan Brodsky spoke about the {title.lower()} on Monday.\n".encode()
+               for name, title in [("a.txt", "Harbour plan"), ("b.txt", "Bridge plan")]}
+    await asyncio.gather(*(feed(application, message("", chat_id=ADMIN + n, user_id=ADMIN + n,
+                                                        document=document(server.fake, name, name, data)))
+                           for n, (name, data) in enumerate(stories.items())))
+    titles = {s.title for s in application.bot_data["core"].store.sources()}
+    assert {"Harbour plan", "Bridge plan"} <= titles
