@@ -15,6 +15,7 @@ from bot.config import Settings
 
 BURST = 8
 RATE = 1.0  # requests per second, sustained
+PRUNE_EVERY = 1024  # calls between sweeps of idle users' buckets, so memory stays bounded
 
 
 @dataclass
@@ -39,10 +40,20 @@ class Throttle:
     def __init__(self, clock=time.monotonic):
         self.clock = clock
         self.buckets: dict[int, Bucket] = {}
+        self.calls = 0
 
     def allow(self, user_id: int) -> bool:
-        bucket = self.buckets.setdefault(user_id, Bucket(stamp=self.clock()))
-        return bucket.take(self.clock())
+        now = self.clock()
+        self.calls += 1
+        if self.calls % PRUNE_EVERY == 0:
+            self.prune(now)
+        bucket = self.buckets.setdefault(user_id, Bucket(stamp=now))
+        return bucket.take(now)
+
+    def prune(self, now: float) -> None:
+        """Forget users idle long enough for their bucket to be full again: a fresh one is the same."""
+        idle = BURST / RATE
+        self.buckets = {user: b for user, b in self.buckets.items() if now - b.stamp < idle}
 
     def should_warn(self, user_id: int) -> bool:
         """True the first time a user is refused since they were last served."""

@@ -22,3 +22,15 @@ def test_burst_then_refused_then_refilled_and_warned_once_per_burst():
     assert throttle.should_warn(1)  # served in between: a new burst may be warned about again
     clock.now += 3600
     assert sum(throttle.allow(1) for _ in range(BURST + 5)) == BURST  # refills to the burst, no more
+
+
+def test_idle_users_are_forgotten_so_memory_stays_bounded():
+    from handlers.throttle import BURST, PRUNE_EVERY, RATE, Throttle
+
+    now = [0.0]
+    throttle = Throttle(clock=lambda: now[0])
+    for user in range(PRUNE_EVERY - 1):
+        throttle.allow(user)
+    now[0] += BURST / RATE + 1
+    throttle.allow(-1)  # the PRUNE_EVERY-th call sweeps
+    assert list(throttle.buckets) == [-1]
