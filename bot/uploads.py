@@ -12,6 +12,8 @@ import tempfile
 from pathlib import Path
 
 EXTENSIONS = {".txt", ".md", ".html", ".htm"}
+from bot.documents import UnreadableDocument, document_from_bytes
+
 MAX_BYTES = 5 * 1024 * 1024
 
 
@@ -35,8 +37,12 @@ def save_seed(seeds_dir: Path, filename: str, data: bytes) -> tuple[Path, bool]:
         raise RejectedUpload(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
     if not data.strip():
         raise RejectedUpload("The file is empty.")
-    seeds_dir.mkdir(parents=True, exist_ok=True)
     name = safe_seed_name(filename)
+    try:  # an unreadable file is refused here, not kept in seeds/ to be skipped by every build
+        document_from_bytes(name, data)
+    except UnreadableDocument as exc:
+        raise RejectedUpload(f"The file cannot be read: {exc}.") from None
+    seeds_dir.mkdir(parents=True, exist_ok=True)
     stem, _, ext = name.rpartition(".")
     for n in range(1, 1000):
         target = seeds_dir / (name if n == 1 else f"{stem}_{n}.{ext}")

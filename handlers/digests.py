@@ -28,6 +28,7 @@ from bot.uploads import MAX_BYTES, RejectedUpload, save_seed
 from handlers.reply import command_args, edit_answer, send_answer
 
 log = logging.getLogger(__name__)
+NEWEST_CHECKED = 50  # an upload's reply describes the new documents among this many newest
 
 ADMINS_ONLY = "Only this group's administrators can change its daily digest. /settings shows it to everyone."
 
@@ -118,7 +119,7 @@ class DigestHandlers:
         # One build at a time (updates are handled concurrently): a build that started before another
         # upload was saved must not finish after that upload's build and swap in a store without it.
         async with self._rebuilding:
-            before = {s.title for s in self.briefing.sources()}
+            before = {s.title for s in self.briefing.sources(0, NEWEST_CHECKED)}
             try:
                 report = await asyncio.to_thread(store.build, self.settings.seeds_dir, self.settings.briefing_db)
             except Exception:
@@ -137,9 +138,9 @@ class DigestHandlers:
         if skipped:
             return (f"Saved {render.escape(name)}, but it could not be read: "
                     f"{render.escape(skipped[0].reason)}. The store is unchanged.")
-        sources = self.briefing.sources()
-        lines = [f"Added {render.escape(name)}. The store now holds {len(sources)} documents."]
-        for n, info in enumerate(sources, 1):
+        total = self.briefing.summary().get("documents", 0)
+        lines = [f"Added {render.escape(name)}. The store now holds {total} documents."]
+        for n, info in enumerate(self.briefing.sources(0, NEWEST_CHECKED), 1):
             if info.title in titles_before:
                 continue
             b = self.briefing.brief(n)

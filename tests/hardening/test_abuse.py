@@ -9,6 +9,7 @@ import re
 import shutil
 import threading
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from telegram import Update
@@ -95,12 +96,24 @@ NAMES = st.one_of(st.text(max_size=60), st.sampled_from(["../../etc/x.txt", "..\
                                                          "x.txt\x00.sh", "ü n i c ø d e.MD", " .txt"]))
 
 
+READABLE_HTML = (b"<html><head><title>Some story</title></head><body><article><h1>Some story</h1><p>The mayor "
+                 b"opened the new bridge over the river on Monday, and hundreds walked across it.</p></article>"
+                 b"</body></html>")
+
+
+def test_an_unreadable_upload_is_refused_and_not_kept(tmp_path):
+    for name, data in [("story.txt", b"\xff\xfe binary \x00 junk"), ("page.html", b"<html><body></body></html>")]:
+        with pytest.raises(RejectedUpload, match="cannot be read"):
+            save_seed(tmp_path, name, data)
+    assert list(tmp_path.iterdir()) == []
+
+
 @settings(max_examples=200, deadline=None)
 @given(name=NAMES, suffix=st.sampled_from([".txt", ".md", ".html", ".htm", ".TXT", "", ".sh", ".txt.exe"]))
 def test_any_uploaded_name_lands_inside_seeds_under_a_safe_visible_name(tmp_path_factory, name, suffix):
     seeds = tmp_path_factory.mktemp("seeds")
     try:
-        path, added = save_seed(seeds, name + suffix, b"Some story\n\nText.\n")
+        path, added = save_seed(seeds, name + suffix, READABLE_HTML if "htm" in suffix.lower() else b"Some story\n\nText.\n")
     except RejectedUpload:
         assert not suffix.lower() in {".txt", ".md", ".html", ".htm"} or not name + suffix
         assert list(seeds.iterdir()) == []
