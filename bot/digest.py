@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from bot import render
 from bot.models import Briefing, QuoteHit, SourceInfo
@@ -24,10 +25,12 @@ KEY_POINTS = 3
 PEOPLE = 6
 MAX_PARTS = 3  # a digest is one message or a short thread, never a flood
 SPOTLIGHT_QUOTE_WORDS = 6
-ALL = 100_000  # "every row" for the store's paginated queries
+NEWEST = 20  # how many of the newest documents a digest looks at for news
+ROTATION_PAGE = 200  # people or quotes read at a time when looking for the next spotlight
 CACHE_SLOTS = 256
 
 DOCUMENT, PERSON, QUOTE = "document", "person", "quote"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -62,11 +65,26 @@ def quote_key(hit: QuoteHit) -> str:
     return hashlib.sha1(f"{hit.speaker}\x00{hit.text}".encode()).hexdigest()[:16]
 
 
-def _next_in_rotation(keys: list[str], seen: dict[str, int]) -> int | None:
-    """Index of the first key never seen, else of the one seen longest ago; None when `keys` is empty."""
-    if not keys:
-        return None
-    return min(range(len(keys)), key=lambda i: (seen.get(keys[i], 0), i))
+def _next_in_rotation(fetch: Callable[[int, int], list[T]], key: Callable[[T], str | None],
+                      seen: dict[str, int]) -> T | None:
+    """The first item never seen, paging through the store in its order; when every item was seen,
+    the one seen longest ago (the rotation starts over). Items whose key is None are passed over.
+
+    Pages are read only as far as the first unseen item, so a chat's daily spotlight costs a page or
+    two whatever the size of the store.
+    """
+    offset, oldest, oldest_seen = 0, None, None
+    while page := fetch(offset, ROTATION_PAGE):
+        for item in page:
+            k = key(item)
+            if k is None:
+                continue
+            if k not in seen:
+                return item
+            if oldest_seen is None or seen[k] < oldest_seen:
+                oldest, oldest_seen = item, seen[k]
+        offset += len(page)
+    return oldest
 
 
 class DigestComposer:
@@ -79,18 +97,20 @@ class DigestComposer:
 
     def plan(self, chat_id: int, only_news: bool) -> DigestPlan:
         seen_documents = self.state.seen(chat_id, DOCUMENT)
-        # sources() lists the newest first, numbered as /brief N numbers them.
-        new = [n for n, info in enumerate(self.store.sources(), 1) if document_key(info) not in seen_documents]
+        # sources() lists the newest first, numbered as /brief N numbers them; only the newest few can
+        # be news (a chat that subscribes to a large archive is not sent the archive).
+        new = [n for n, info in enumerate(self.store.sources(0, NEWEST), 1)
+               if document_key(info) not in seen_documents]
         if new:
             return DigestPlan(documents=tuple(new[:FULL_DOCUMENTS]), also_new=tuple(new[FULL_DOCUMENTS:]))
         if only_news:
             return DigestPlan()
-        people, _ = self.store.list_people(0, ALL)
-        person = _next_in_rotation([p.name for p in people], self.state.seen(chat_id, PERSON))
-        quotes = self._spotlight_quotes()
-        quote = _next_in_rotation([quote_key(q) for q in quotes], self.state.seen(chat_id, QUOTE))
-        return DigestPlan(person=None if person is None else people[person].id,
-                          quote=None if quote is None else quotes[quote].id)
+        person = _next_in_rotation(lambda offset, limit: self.store.list_people(offset, limit)[0],
+                                   lambda p: p.name, self.state.seen(chat_id, PERSON))
+        quote = _next_in_rotation(lambda offset, limit: self.store.recent_quotes(offset, limit)[0],
+                                  _spotlight_key, self.state.seen(chat_id, QUOTE))
+        return DigestPlan(person=None if person is None else person.id,
+                          quote=None if quote is None else quote.id)
 
     def digest_for(self, chat_id: int, only_news: bool, slot: datetime | None = None) -> Digest:
         """The chat's digest; with a `slot`, chats of that slot with the same plan share one composition."""
@@ -123,7 +143,7 @@ class DigestComposer:
             quote = _quote_that_matters(b)
             items[QUOTE] += [quote_key(quote)] if quote else []
         if plan.also_new:
-            sources = self.store.sources()
+            sources = self.store.sources(0, NEWEST)
             listed = [(n, sources[n - 1]) for n in plan.also_new if n <= len(sources)]
             sections.append("<b>Also new</b>\n" + "\n".join(
                 f"• {render.escape(s.title)} — /brief {n}" for n, s in listed))
@@ -148,7 +168,7 @@ class DigestComposer:
                               + f"\nMore: /who {render.escape(card.name)}")
                 items[PERSON] = [card.name]
         if plan.quote is not None:
-            hit = self._quote(plan.quote)
+            hit = self.store.quote(plan.quote)
             if hit is not None:
                 blocks.append("<b>Quote of the day</b>\n" + render.quote_block(hit))
                 items[QUOTE] = [quote_key(hit)]
@@ -156,13 +176,13 @@ class DigestComposer:
             return Digest(parts=[])
         return Digest(parts=_messages(blocks), items=items)
 
-    def _spotlight_quotes(self) -> list[QuoteHit]:
-        """Quotations worth a spotlight: attributed, and a sentence rather than a fragment."""
-        quotes, _ = self.store.recent_quotes(0, ALL)
-        return [q for q in quotes if q.speaker and len(q.text.split()) >= SPOTLIGHT_QUOTE_WORDS]
 
-    def _quote(self, quote_id: int) -> QuoteHit | None:
-        return next((q for q in self._spotlight_quotes() if q.id == quote_id), None)
+
+def _spotlight_key(quote: QuoteHit) -> str | None:
+    """Quotations worth a spotlight are attributed sentences, not fragments; others have no key."""
+    if quote.speaker and len(quote.text.split()) >= SPOTLIGHT_QUOTE_WORDS:
+        return quote_key(quote)
+    return None
 
 
 def _document_section(b: Briefing) -> str:

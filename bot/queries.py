@@ -281,6 +281,10 @@ class Store:
         total = self._rows("select quotes from people where id = ?", person_id)
         return [self._quote_hit(r) for r in rows], total[0]["quotes"] if total else 0
 
+    def quote(self, quote_id: int) -> QuoteHit | None:
+        rows = self._rows(self._QUOTE_COLUMNS + " from quotes q" + self._QUOTE_JOINS + " where q.id = ?", quote_id)
+        return self._quote_hit(rows[0]) if rows else None
+
     def recent_quotes(self, offset: int = 0, limit: int = 5) -> tuple[list[QuoteHit], int]:
         """Quotations of the newest documents, strongest first within each."""
         rows = self._rows(self._QUOTE_COLUMNS + " from quotes q" + self._QUOTE_JOINS +

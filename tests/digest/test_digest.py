@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from bot import store as store_builder
-from bot.digest import DOCUMENT, MAX_PARTS, PERSON, QUOTE, DigestComposer
+from bot.digest import (DOCUMENT, MAX_PARTS, NEWEST, PERSON, QUOTE, ROTATION_PAGE, DigestComposer,
+                        document_key)
 from bot.queries import Store
 from bot.render import MESSAGE_LIMIT
 
@@ -113,3 +114,30 @@ def test_stored_text_is_escaped(tmp_path, state):
     store_builder.build(seeds, tmp_path / "b.db")
     [text] = DigestComposer(Store(tmp_path / "b.db"), state).digest_for(1, False).parts
     assert "Tags &lt;b&gt;&amp;&lt;/b&gt; in a headline" in text
+
+
+class PageCountingStore(CountingStore):
+    """A real Store that records the pages of people and quotes a spotlight reads."""
+
+    def __init__(self, store: Store):
+        super().__init__(store)
+        self.pages: list[tuple[str, int, int]] = []
+
+    def list_people(self, offset=0, limit=10):
+        self.pages.append(("people", offset, limit))
+        return self.store.list_people(offset, limit)
+
+    def recent_quotes(self, offset=0, limit=5):
+        self.pages.append(("quotes", offset, limit))
+        return self.store.recent_quotes(offset, limit)
+
+
+def test_only_the_newest_are_news_and_a_spotlight_reads_a_page_not_the_whole_store(tmp_path, state):
+    store = PageCountingStore(build(tmp_path, copies=NEWEST + 5))
+    composer = DigestComposer(store, state)
+    news = composer.plan(1, only_news=False)
+    assert len(news.documents) + len(news.also_new) == NEWEST  # a new subscriber is not sent the archive
+    state.mark_seen(1, {DOCUMENT: [document_key(info) for info in store.sources(0, NEWEST)]})
+    spotlight = composer.plan(1, only_news=False)
+    assert spotlight.person is not None and spotlight.quote is not None
+    assert store.pages == [("people", 0, ROTATION_PAGE), ("quotes", 0, ROTATION_PAGE)]
