@@ -327,7 +327,8 @@ class Store:
         if not rows:
             return None
         speaker_id = self._rows("select person_id from quotes where id = ?", rows[0]["id"])[0][0]
-        others = [p.name for p in self._name_index().ranked[:40] if p.id != speaker_id]
+        # Distractors are people of the news (a byline's reporters are never mentioned in it).
+        others = [p.name for p in self._name_index().ranked[:40] if p.id != speaker_id and p.mentions > 0]
         if len(others) < 3:
             return None
         return self._quote_hit(rows[0]), rng.sample(others, 3)

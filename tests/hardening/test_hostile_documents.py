@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 from datetime import datetime, timezone
 
-import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from bot import render

@@ -142,10 +142,3 @@ def seed_folder(tmp_path) -> Path:
     shutil.copy(SEED, folder / SEED.name)
     return folder
 
-
-def real_extractor_or_skip() -> None:
-    """Skip while bot.extract is still the stub that finds nothing."""
-    from bot.documents import read_document
-
-    if not bot.extract.extract(read_document(SEED)).people:
-        pytest.skip("the real extractor has not landed yet (bot.extract finds no people)")

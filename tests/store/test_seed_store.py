@@ -1,15 +1,13 @@
-"""The store built from the real seed article with the real extractor (skipped while it is a stub)."""
+"""The store built from the real seed article with the real extractor."""
 import pytest
 
 from bot.queries import HIGHLIGHT_START, Store
 from bot.store import build
 
-from .conftest import real_extractor_or_skip
 
 
 @pytest.fixture
 def seed_store(seed_folder, tmp_path):
-    real_extractor_or_skip()
     build(seed_folder, tmp_path / "briefing.db")
     return Store(tmp_path / "briefing.db")
 
@@ -36,3 +34,11 @@ def test_seed_quotes_search_and_brief(seed_store):
     brief = seed_store.brief()
     assert brief.credits == ["Julian E Barnes", "Stephen Erlanger"]
     assert brief.key_points and brief.people and brief.quotes
+
+
+def test_quiz_distractors_are_people_of_the_news_not_the_bylines_reporters(seed_store):
+    import random
+
+    for seed in range(30):
+        _, others = seed_store.quiz_question(random.Random(seed))
+        assert not {"Julian E Barnes", "Stephen Erlanger"} & set(others)
