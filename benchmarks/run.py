@@ -103,10 +103,10 @@ class Runner:
         if "wire" in self.only and self.stores:
             size = max([s for s in self.stores if s <= 10_000] or [min(self.stores)])  # 100k: answers and rss
             db = self.stores[size]
-            burst, paced = ("300", "300") if self.quick else ("2000", "8000")
-            self.child("benchmarks.bench_wire", ["--db", db, "--burst", burst, "--paced", paced, "--rate", "100",
+            commands = "1000" if self.quick else "10000"
+            self.child("benchmarks.bench_wire", ["--db", db, "--commands", commands,
                                                  "--label", f"wire, {size_label(size)} store"], 600,
-                       f"{int(burst) + int(paced)} commands through the emulator, {size_label(size)} store")
+                       f"{commands} commands through the emulator, {size_label(size)} store")
 
     def builds(self) -> None:
         from benchmarks.bench_build import store_path
