@@ -384,7 +384,8 @@ class SpeakerFinder:
                     fallback = mention.person if fallback is None else fallback
                 i = mention.last + 1
                 continue
-            if gender and PRONOUN_GENDER.get(tok.lower) == gender and tok.lower in SUBJECT_PRONOUNS \
+            pronoun = PRONOUN_GENDER.get(tok.lower)
+            if pronoun and pronoun == (gender or pronoun) and tok.lower in SUBJECT_PRONOUNS \
                     and previous not in _PREPOSITIONS:
                 found = self._resolve_pronoun(p, toks, i)
                 if found != NO_SPEAKER:

@@ -111,3 +111,9 @@ def test_a_participle_speaks_for_the_cue_before_it():
     _, quotes = run("Donald Trump’s excesses are sickening, François Hollande said Tuesday in Paris, noting "
                     "that the nominee “makes you want to retch.”")
     assert quotes["makes you want to retch."] == "François Hollande"
+
+
+def test_a_pronoun_subject_carries_to_the_next_quoted_sentence():
+    _, quotes = run("Gloria Garcia, a nurse from Brownsville, was among those polled. She says people should "
+                    "choose for themselves. “It is their life; they are not hurting anybody.”")
+    assert quotes["It is their life; they are not hurting anybody."] == "Gloria Garcia"
