@@ -1,7 +1,9 @@
 """Read-only questions to briefing.db: who is who, who said what, where a word occurs, what is new.
 
-`Store` opens the file read-only and, before each question, checks (one `stat`) whether a rebuild
-has swapped in a new file; if so it reopens, so a running bot serves the new store without a restart.
+`Store` opens the file read-only and, before each question, checks whether a build changed the
+store: a full build swaps in a new file (one `stat` sees another inode, and the Store reopens), an
+incremental build commits to the same file (`PRAGMA data_version` changes, and the Store reloads
+its meta and name index). Either way a running bot serves the new store without a restart.
 Every answer carries its Source (document, title, paragraph, date), and every query is an index
 lookup or an FTS5 match, so answers stay fast on large stores.
 """
@@ -182,7 +184,7 @@ class _NameIndex:
 
 
 class Store:
-    """Read-only questions to briefing.db; reopens by itself when a rebuild swaps the file."""
+    """Read-only questions to briefing.db; follows rebuilds by itself (a swapped file or an in-place update)."""
 
     def __init__(self, db_path: str | Path):
         self.path = Path(db_path)
@@ -190,6 +192,8 @@ class Store:
         self._identity: tuple[int, int, int, int] | None = None
         self._names: _NameIndex | None = None
         self._meta: dict[str, str] = {}
+        self._version: int | None = None
+        self._generation = 0  # counts the versions of the store this Store has seen
         self._reopening = threading.Lock()
         self._db()
 
@@ -205,9 +209,21 @@ class Store:
                 # reading the old file through it; it closes when the last reference goes.
                 conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
                 conn.row_factory = sqlite3.Row
-                self._meta = dict(conn.execute("select key, value from meta").fetchall())
-                self._conn, self._identity, self._names = conn, identity, None
+                self._conn, self._identity = conn, identity
+                self._load(conn)
+            else:
+                # An incremental build commits to this very file: data_version tells (cheaply).
+                version = self._conn.execute("pragma data_version").fetchone()[0]
+                if version != self._version:
+                    self._load(self._conn)
             return self._conn
+
+    def _load(self, conn: sqlite3.Connection) -> None:
+        """What is kept per version of the store: its meta table; the name index is rebuilt on demand."""
+        self._version = conn.execute("pragma data_version").fetchone()[0]
+        self._meta = dict(conn.execute("select key, value from meta").fetchall())
+        self._names = None
+        self._generation += 1
 
     def close(self) -> None:
         if self._conn is not None:
@@ -219,10 +235,10 @@ class Store:
 
     def _name_index(self) -> _NameIndex:
         conn = self._db()
-        names = self._names
+        generation, names = self._generation, self._names
         if names is None:
             names = _NameIndex(conn)
-            if conn is self._conn:  # not swapped meanwhile
+            if generation == self._generation:  # the store did not change meanwhile
                 self._names = names
         return names
 

@@ -9,35 +9,45 @@ extractor and reader versions) is not rebuilt. The extraction of each file is ke
 from __future__ import annotations
 
 import bisect
+import concurrent.futures
+import contextlib
 import dataclasses
 import glob
 import hashlib
+import itertools
 import json
+import multiprocessing
 import os
+import signal
 import sqlite3
 import tempfile
+import threading
 import time
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-
-import sqlite_utils
-from sqlite_utils.db import DescIndex
+from typing import NamedTuple
 
 import bot.extract
 from bot.documents import READER_VERSION, UnreadableDocument, read_document
-from bot.models import Document, Extraction, KeyPoint, Person, Quote
+from bot.models import Extraction, KeyPoint, Person, Quote
 
 try:
     import fcntl
 except ImportError:  # Windows: no flock, so stale temp files are not cleaned up there
     fcntl = None
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 TEMP_SUFFIX = ".building"  # a store being written, beside the one it will replace
-BATCH_SIZE = 1000
+BATCH_ROWS = 20_000  # rows held back for one executemany per table
+POOL_THRESHOLD = 200  # files: fewer are read and extracted in this process (a pool costs more than it saves)
+CHUNK_SIZE = 16  # files per task sent to a worker
+CHUNKS_IN_FLIGHT = 4  # tasks queued per worker: enough to keep it busy, few enough to keep memory flat
+INCREMENTAL_MIN_FILES = 50  # up to this many changed files (or INCREMENTAL_SHARE of them) update in place
+INCREMENTAL_SHARE = 0.05
 _HONORIFICS = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame"}
 
 Progress = Callable[[int, int, str], None]  # (files done, files in all, path just read)
@@ -210,32 +220,14 @@ def _extraction_from_blob(blob: bytes) -> Extraction:
     )
 
 
-@dataclass
-class _ReadDocument:
-    """What the second pass (people, mentions, quotes) needs of a document; its text is already stored."""
-    id: int
-    sha256: str
-    paragraph_spans: list[tuple[int, int]]
-    extraction: Extraction
-    sort_date: str
-
-    def paragraph_at(self, offset: int) -> int | None:
-        """Index of the story paragraph holding `offset`, or None (credits, boilerplate)."""
-        position = bisect.bisect_right(self.paragraph_spans, (offset, float("inf"))) - 1
-        if position >= 0 and offset < self.paragraph_spans[position][1]:
-            return position
-        return None
-
-
-# ---- the build ----------------------------------------------------------------------------------
-
 class _ExtractionCache:
     """Extractions kept by the previous store, looked up by (content hash, file type, versions)."""
 
-    def __init__(self, db_path: Path, versions: str):
+    def __init__(self, db_path: Path | None, versions: str, conn: sqlite3.Connection | None = None):
         self.versions = versions
-        self.conn: sqlite3.Connection | None = None
-        if db_path.is_file():
+        self.conn: sqlite3.Connection | None = conn
+        self.owned = conn is None
+        if conn is None and db_path is not None and db_path.is_file():
             try:
                 self.conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
                 self.conn.execute("select 1 from extraction_cache limit 1")
@@ -246,29 +238,332 @@ class _ExtractionCache:
     def key(sha256: str, path: Path) -> str:
         return f"{sha256}:{path.suffix.lower()}"
 
-    def get(self, key: str) -> Extraction | None:
+    def get_blob(self, key: str) -> bytes | None:
         if self.conn is None:
             return None
-        row = self.conn.execute("select extraction from extraction_cache where key = ? and versions = ?",
-                                (key, self.versions)).fetchone()
-        if row is None:
-            return None
         try:
-            return _extraction_from_blob(row[0])
-        except (zlib.error, ValueError, TypeError, KeyError):  # written by another shape of bot.models
+            row = self.conn.execute("select extraction from extraction_cache where key = ? and versions = ?",
+                                    (key, self.versions)).fetchone()
+        except sqlite3.Error:
             return None
+        return None if row is None else row[0]
 
     def close(self) -> None:
-        if self.conn is not None:
+        if self.conn is not None and self.owned:
             self.conn.close()
-            self.conn = None
+        self.conn = None
 
 
-def build(seeds_dir: str | Path, db_path: str | Path, *, progress: Progress | None = None) -> BuildReport:
+class _Prepared(NamedTuple):
+    """One seed file made ready for the store (in a worker process or in this one); plain tuples only.
+
+    `records` are the document's people as its extraction saw them: (name, aliases, role, mentions,
+    paragraphs); mentions, person_paragraphs and person_documents refer to them by their position
+    (`ord`), quotes by the position of their speaker, so that the merged person ids can be filled
+    in once people are merged across documents.
+    """
+    rel: str
+    path: str
+    sha256: str
+    skipped: str | None = None
+    document: tuple = ()  # title, published, credits, added_at, sort_date, words, paragraphs, people, quotes
+    paragraphs: list = []  # (idx, start, end, text)
+    key_points: list = []  # (paragraph, rank, kind, text, start, end, score)
+    cache_key: str = ""
+    blob: bytes = b""
+    reused: bool = False
+    records: list = []  # (name, aliases tuple, role, mentions, paragraphs)
+    mentions: list = []  # (ord, paragraph, start, end)
+    person_paragraphs: list = []  # (ord, paragraph)
+    person_documents: list = []  # (ord, first_paragraph, mentions)
+    quotes: list = []  # (speaker ord or None, speaker, paragraph, start, end, text, words, strength)
+
+
+def _prepare(path: Path, rel: str, sha: str, cache: _ExtractionCache | None) -> _Prepared:
+    """Read and extract one file (or take its extraction from the cache) and turn it into rows."""
+    try:
+        document = read_document(path)
+    except UnreadableDocument as exc:
+        return _Prepared(rel, str(path), sha, skipped=str(exc))
+    key = _ExtractionCache.key(sha, path)
+    blob = cache.get_blob(key) if cache is not None else None
+    extraction = None
+    if blob is not None:
+        try:
+            extraction = _extraction_from_blob(blob)
+        except (zlib.error, ValueError, TypeError, KeyError):  # written by another shape of bot.models
+            extraction = None
+    reused = extraction is not None
+    if extraction is None:
+        extraction = bot.extract.extract(document)
+        blob = _extraction_to_blob(extraction)
+    spans = [(p.start, p.end) for p in document.paragraphs]
+
+    def paragraph_at(offset: int) -> int | None:
+        """Index of the story paragraph holding `offset`, or None (credits, boilerplate)."""
+        position = bisect.bisect_right(spans, (offset, float("inf"))) - 1
+        if position >= 0 and offset < spans[position][1]:
+            return position
+        return None
+
+    added_at = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
+    sort_date = document.published or added_at
+    records, mentions, person_paragraphs, person_documents = [], [], [], []
+    local: dict[str, int] = {}
+    for ord_, person in enumerate(extraction.people):
+        paragraphs: dict[int, int] = {}
+        for start, end in person.spans:
+            paragraph = paragraph_at(start)
+            if paragraph is None:
+                continue
+            paragraphs[paragraph] = paragraphs.get(paragraph, 0) + 1
+            mentions.append((ord_, paragraph, start, end))
+        person_paragraphs.extend((ord_, paragraph) for paragraph in paragraphs)
+        person_documents.append((ord_, min(paragraphs, default=0), person.mentions))
+        records.append((person.name, tuple(person.aliases), person.role, person.mentions, len(paragraphs)))
+        local[person.name] = ord_
+    quotes = [(local.get(q.speaker) if q.speaker else None, q.speaker, q.paragraph, q.start, q.end, q.text,
+               len(q.text.split()), quote_strength(q.text)) for q in extraction.quotes]
+    ranked = sorted(extraction.key_points, key=lambda k: -k.score)
+    return _Prepared(
+        rel, str(path), sha,
+        document=(document.title, document.published, json.dumps(document.credits, ensure_ascii=False), added_at,
+                  sort_date, sum(len(p.text.split()) for p in document.paragraphs), len(document.paragraphs),
+                  len(extraction.people), len(extraction.quotes)),
+        paragraphs=[(p.index, p.start, p.end, p.text) for p in document.paragraphs],
+        key_points=[(k.paragraph, rank, k.kind, k.text, k.start, k.end, k.score) for rank, k in enumerate(ranked)],
+        cache_key=key, blob=blob, reused=reused, records=records, mentions=mentions,
+        person_paragraphs=person_paragraphs, person_documents=person_documents, quotes=quotes,
+    )
+
+
+# ---- reading and extracting: in this process, or in a pool over the cores ------------------------
+
+_worker_cache: _ExtractionCache | None = None
+
+
+def _worker_start(db_path: str | None, versions: str, parent: int) -> None:
+    global _worker_cache
+    _die_with_parent(parent)
+    _worker_cache = _ExtractionCache(Path(db_path) if db_path else None, versions)
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker ends when the build that started it is killed (SIGKILL included), instead of living on
+    with the build's inherited files open (Linux; elsewhere it ends when its task queue closes)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+
+def _worker_prepare(items: list[tuple[str, str, str]]) -> list[_Prepared]:
+    return [_prepare(Path(path), rel, sha, _worker_cache) for path, rel, sha in items]
+
+
+def _pool_context():
+    """fork where it is safe (no other threads: quick, and a test's stand-in extractor comes along), else spawn."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _prepared_stream(items: list[tuple[Path, str, str]], db_path: Path, versions: str,
+                     workers: int | None) -> Iterator[_Prepared]:
+    """Every file prepared, in order. Large folders go through a process pool over the cores, fed in
+    chunks with a bounded number in flight (memory stays flat); small ones are done here, where
+    starting workers would cost more than it saves."""
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(items) >= POOL_THRESHOLD else 1
+    if workers <= 1:
+        cache = _ExtractionCache(db_path, versions)
+        try:
+            for path, rel, sha in items:
+                yield _prepare(path, rel, sha, cache)
+        finally:
+            cache.close()
+        return
+    chunks = [[(str(p), r, s) for p, r, s in items[i:i + CHUNK_SIZE]] for i in range(0, len(items), CHUNK_SIZE)]
+    in_flight: deque[concurrent.futures.Future] = deque()
+    with concurrent.futures.ProcessPoolExecutor(
+            workers, mp_context=_pool_context(), initializer=_worker_start,
+            initargs=(str(db_path) if db_path.is_file() else None, versions, os.getpid())) as pool:
+        try:
+            pending = iter(chunks)
+            for chunk in itertools.islice(pending, workers * CHUNKS_IN_FLIGHT):
+                in_flight.append(pool.submit(_worker_prepare, chunk))
+            while in_flight:
+                done = in_flight.popleft().result()
+                following = next(pending, None)
+                if following is not None:
+                    in_flight.append(pool.submit(_worker_prepare, following))
+                yield from done
+        finally:
+            for future in in_flight:
+                future.cancel()
+
+
+# ---- writing rows ---------------------------------------------------------------------------------
+
+_TABLES = """
+create table documents (id integer primary key, path text, title text, sha256 text, published text, credits text,
+    added_at text, sort_date text, words integer, paragraphs integer, people integer, quotes integer);
+create table paragraphs (id integer primary key, document_id integer references documents(id), idx integer,
+    start integer, "end" integer, text text);
+create table people (id integer primary key, name text, role text, mentions integer, quotes integer,
+    documents integer, paragraphs integer);
+create table aliases (person_id integer references people(id), alias text);
+create table mentions (person_id integer references people(id), document_id integer references documents(id),
+    paragraph integer, start integer, "end" integer, ord integer);
+create table person_documents (person_id integer references people(id), document_id integer references documents(id),
+    first_paragraph integer, mentions integer, sort_date text, ord integer);
+create table person_paragraphs (person_id integer references people(id),
+    document_id integer references documents(id), paragraph integer, sort_date text, ord integer);
+create table quotes (id integer primary key, person_id integer references people(id), speaker text,
+    document_id integer references documents(id), paragraph integer, start integer, "end" integer, text text,
+    words integer, strength integer, sort_date text);
+create table key_points (document_id integer references documents(id), paragraph integer, rank integer, kind text,
+    text text, start integer, "end" integer, score float);
+create table person_records (id integer primary key, document_id integer references documents(id), ord integer,
+    person_id integer references people(id), name text, name_key text, aliases text, role text, mentions integer);
+create table alias_keys (key text, record_id integer references person_records(id));
+create table meta (key text primary key, value text);
+create table extraction_cache (key text primary key, versions text, extraction blob);
+"""
+# `person_records` and `alias_keys` are what extraction saw of each document's people (the input of
+# `merge_people`), kept so that an incremental build can merge again only the people a change touches.
+
+_INDEXES = [  # (table, columns, unique): built after the bulk insert, which is faster than keeping them up
+    ("documents", ["sort_date", "id"], False),
+    ("paragraphs", ["document_id", "idx"], True),
+    ("people", ["mentions desc", "quotes desc", "id"], False),
+    ("aliases", ["person_id"], False),
+    ("mentions", ["person_id", "document_id", "paragraph"], False),
+    ("person_documents", ["person_id", "sort_date", "document_id"], False),
+    ("person_documents", ["document_id", "mentions"], False),
+    ("person_paragraphs", ["person_id", "sort_date", "document_id", "paragraph"], False),
+    ("quotes", ["person_id", "strength desc", "id"], False),
+    ("quotes", ["document_id", "strength desc", "id"], False),
+    ("quotes", ["sort_date", "strength"], False),
+    ("key_points", ["document_id", "rank"], False),
+    ("person_records", ["name_key"], False),
+    ("person_records", ["document_id", "ord"], False),
+    ("alias_keys", ["key"], False),
+    ("alias_keys", ["record_id"], False),
+]
+
+
+class _Rows:
+    """Rows waiting for one executemany per table (plain sqlite3: no per-row Python work beyond the tuple)."""
+
+    SQL = {
+        "documents": "insert into documents values (?,?,?,?,?,?,?,?,?,?,?,?)",
+        "paragraphs": "insert into paragraphs (document_id, idx, start, \"end\", text) values (?,?,?,?,?)",
+        "key_points": "insert into key_points values (?,?,?,?,?,?,?,?)",
+        "extraction_cache": "insert or replace into extraction_cache values (?,?,?)",
+        "mentions": "insert into mentions values (?,?,?,?,?,?)",
+        "person_paragraphs": "insert into person_paragraphs values (?,?,?,?,?)",
+        "person_documents": "insert into person_documents values (?,?,?,?,?,?)",
+        "quotes": "insert into quotes values (?,?,?,?,?,?,?,?,?,?,?)",
+        "person_records": "insert into person_records values (?,?,?,?,?,?,?,?,?)",
+        "alias_keys": "insert into alias_keys values (?,?)",
+        "aliases": "insert into aliases values (?,?)",
+        "people": "insert into people values (?,?,?,?,?,?,?)",
+    }
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self.pending: dict[str, list[tuple]] = {table: [] for table in self.SQL}
+        self.count = 0
+
+    def add(self, table: str, rows: Iterable[tuple]) -> None:
+        batch = self.pending[table]
+        before = len(batch)
+        batch.extend(rows)
+        self.count += len(batch) - before
+        if self.count >= BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        for table, batch in self.pending.items():
+            if batch:
+                self.conn.executemany(self.SQL[table], batch)
+                batch.clear()
+        self.count = 0
+
+
+def _add_document(rows: _Rows, document_id: int, prepared: _Prepared, person_of: list[int | None],
+                  first_quote_id: int, versions: str) -> None:
+    """A prepared document's rows; `person_of[ord]` is the person id (or, in a full build, the record id)."""
+    d = prepared.document
+    sort_date = d[4]
+    rows.add("documents", [(document_id, prepared.rel, d[0], prepared.sha256, d[1], d[2], d[3], sort_date, d[5], d[6],
+                            d[7], d[8])])
+    rows.add("paragraphs", [(document_id, *p) for p in prepared.paragraphs])
+    rows.add("key_points", [(document_id, *k) for k in prepared.key_points])
+    rows.add("extraction_cache", [(prepared.cache_key, versions, prepared.blob)])
+    rows.add("mentions", [(person_of[o], document_id, paragraph, start, end, o)
+                          for o, paragraph, start, end in prepared.mentions])
+    rows.add("person_paragraphs", [(person_of[o], document_id, paragraph, sort_date, o)
+                                   for o, paragraph in prepared.person_paragraphs])
+    rows.add("person_documents", [(person_of[o], document_id, first, mentions, sort_date, o)
+                                  for o, first, mentions in prepared.person_documents])
+    rows.add("quotes", [(first_quote_id + n, None if o is None else person_of[o], speaker, document_id, paragraph,
+                         start, end, text, words, strength, sort_date)
+                        for n, (o, speaker, paragraph, start, end, text, words, strength) in enumerate(prepared.quotes)])
+
+
+def _add_records(rows: _Rows, document_id: int, prepared: _Prepared, first_record_id: int,
+                 person_of: list[int | None]) -> None:
+    rows.add("person_records", [
+        (first_record_id + o, document_id, o, person_of[o], name, name_key(name),
+         json.dumps(list(aliases), ensure_ascii=False), role, mentions)
+        for o, (name, aliases, role, mentions, _) in enumerate(prepared.records)])
+    rows.add("alias_keys", [(name_key(alias), first_record_id + o)
+                            for o, record in enumerate(prepared.records) for alias in record[1]])
+
+
+class _Record:
+    """The part of a Person that `merge_people` reads, without the spans."""
+    __slots__ = ("name", "aliases", "role", "mentions")
+
+    def __init__(self, name: str, aliases: list[str], role: str | None, mentions: int):
+        self.name, self.aliases, self.role, self.mentions = name, aliases, role, mentions
+
+
+def _meta_rows(fingerprint: str, seeds_dir: Path, hashes: dict[Path, str], report: BuildReport,
+               paragraphs: int) -> list[tuple[str, str]]:
+    counts = {"documents": report.documents, "people": report.people, "quotes": report.quotes,
+              "key_points": report.key_points}
+    return [
+        ("fingerprint", fingerprint),
+        ("built_at", datetime.now(timezone.utc).isoformat(timespec="seconds")),
+        ("schema_version", SCHEMA_VERSION),
+        ("reader_version", READER_VERSION),
+        ("extractor_version", extractor_version()),
+        ("seed_hashes", json.dumps({p.relative_to(seeds_dir).as_posix(): h for p, h in hashes.items()})),
+        ("skipped", json.dumps([dataclasses.asdict(s) for s in report.skipped])),
+        ("counts", json.dumps(counts)),
+        ("paragraphs", str(paragraphs)),
+    ]
+
+
+# ---- the build ----------------------------------------------------------------------------------
+
+def build(seeds_dir: str | Path, db_path: str | Path, *, progress: Progress | None = None,
+          workers: int | None = None, incremental: bool = True) -> BuildReport:
     """Build the store at `db_path` from the files in `seeds_dir`, unless it is already built from them.
 
     Unreadable files are skipped and listed in the report. Any other failure (an error in
     extraction, a full disk) raises, and the store that was there before stays as it was.
+    `workers`: processes reading and extracting (default: every core for large folders, none for
+    small ones). `incremental=False` always writes a new file.
     """
     started = time.monotonic()
     seeds_dir, db_path = Path(seeds_dir), Path(db_path)
@@ -282,26 +577,34 @@ def build(seeds_dir: str | Path, db_path: str | Path, *, progress: Progress | No
                            seconds=time.monotonic() - started, **json.loads(meta["counts"]))
 
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    report = _update_in_place(db_path, seeds_dir, hashes, fingerprint, meta, progress) if incremental else None
+    if report is None:
+        report = _build_new_file(db_path, seeds_dir, hashes, fingerprint, progress, workers)
+    report.db_path = db_path
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _build_new_file(db_path: Path, seeds_dir: Path, hashes: dict[Path, str], fingerprint: str,
+                    progress: Progress | None, workers: int | None) -> BuildReport:
+    """The full build: a new file beside the store, renamed over it when complete."""
     _remove_stale_builds(db_path)
     handle, temp_name = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=TEMP_SUFFIX, dir=db_path.parent)
     _hold(handle)  # until the rename: marks the temp file as this running build's
-    cache = _ExtractionCache(db_path, f"{READER_VERSION}|{extractor_version()}")
     try:
-        report = _write_store(Path(temp_name), seeds_dir, hashes, fingerprint, cache, progress)
-        cache.close()
+        report = _write_store(Path(temp_name), seeds_dir, hashes, fingerprint, db_path, progress, workers)
         _sync_file(Path(temp_name))
         # mkstemp makes the file private; the store is as readable as the one it replaces.
         os.chmod(temp_name, db_path.stat().st_mode & 0o777 if db_path.exists() else 0o644)
-        os.replace(temp_name, db_path)
+        with _store_lock(db_path):
+            _empty_wal(db_path)
+            os.replace(temp_name, db_path)
         _sync_directory(db_path.parent)
     except BaseException:
-        cache.close()
         Path(temp_name).unlink(missing_ok=True)
         raise
     finally:
         os.close(handle)  # after SQLite closed the file: closing earlier would drop SQLite's own locks
-    report.db_path = db_path
-    report.seconds = time.monotonic() - started
     return report
 
 
@@ -328,205 +631,419 @@ def _remove_stale_builds(db_path: Path) -> None:
             continue
 
 
-def _write_store(temp_path: Path, seeds_dir: Path, hashes: dict[Path, str], fingerprint: str,
-                 cache: _ExtractionCache, progress: Progress | None) -> BuildReport:
-    db = sqlite_utils.Database(temp_path)
-    # A temp file nobody reads yet: durability comes from the final fsync and rename, not the journal.
-    db.execute("pragma journal_mode = memory")
-    db.execute("pragma synchronous = off")
-    db.execute("pragma cache_size = -65536")
-    report = BuildReport(temp_path, unchanged=False)
+@contextlib.contextmanager
+def _store_lock(db_path: Path) -> Iterator[None]:
+    """Builds that change the live store (an in-place update, the rename of a new file) take turns.
+
+    The lock is a flock on the store's folder (no lock file to leave behind); it dies with the process.
+    """
+    if fcntl is None:
+        yield
+        return
+    fd = os.open(db_path.parent, os.O_RDONLY)
     try:
-        _create_tables(db)
-        with db.atomic():
-            documents = _insert_documents(db, seeds_dir, hashes, cache, progress, report)
-            _insert_people_and_quotes(db, documents, report)
-            _create_search_and_indexes(db)
-            counts = {"documents": report.documents, "people": report.people, "quotes": report.quotes,
-                      "key_points": report.key_points}
-            db["meta"].insert_all([
-                {"key": "fingerprint", "value": fingerprint},
-                {"key": "built_at", "value": datetime.now(timezone.utc).isoformat(timespec="seconds")},
-                {"key": "schema_version", "value": SCHEMA_VERSION},
-                {"key": "reader_version", "value": READER_VERSION},
-                {"key": "extractor_version", "value": extractor_version()},
-                {"key": "seed_hashes", "value": json.dumps({p.relative_to(seeds_dir).as_posix(): h for p, h in hashes.items()})},
-                {"key": "skipped", "value": json.dumps([dataclasses.asdict(s) for s in report.skipped])},
-                {"key": "counts", "value": json.dumps(counts)},
-                {"key": "paragraphs", "value": str(db["paragraphs"].count)},
-            ])
-        db.execute("analyze")
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
     finally:
-        db.close()
+        os.close(fd)
+
+
+def _empty_wal(db_path: Path) -> None:
+    """Before a new file is renamed over a store in WAL mode: move every committed page into the old
+    file and cut its `-wal` to zero bytes, so that no frame of the old store's log can ever be read
+    as part of the new one (the `-wal` and `-shm` files go by name, not by inode)."""
+    if not Path(f"{db_path}-wal").exists() or not db_path.exists():
+        return
+    conn = sqlite3.connect(db_path, timeout=30)
+    try:
+        busy, _, _ = conn.execute("pragma wal_checkpoint(truncate)").fetchone()
+    finally:
+        conn.close()
+    if busy:
+        raise sqlite3.OperationalError(f"{db_path} is busy: its log could not be emptied; the old store is serving")
+
+
+def _write_store(temp_path: Path, seeds_dir: Path, hashes: dict[Path, str], fingerprint: str, old_store: Path,
+                 progress: Progress | None, workers: int | None = None) -> BuildReport:
+    conn = sqlite3.connect(temp_path, isolation_level=None)
+    report = BuildReport(temp_path, unchanged=False)
+    versions = f"{READER_VERSION}|{extractor_version()}"
+    try:
+        # A temp file nobody reads yet: durability comes from the final fsync and rename, not a journal.
+        conn.execute("pragma journal_mode = off")
+        conn.execute("pragma synchronous = off")
+        conn.execute("pragma cache_size = -131072")
+        conn.execute("pragma locking_mode = exclusive")
+        conn.executescript(_TABLES)
+        conn.execute("begin")
+        rows = _Rows(conn)
+        people_by_document: list[list[_Record]] = []
+        record_paragraphs: list[int] = [0]  # by record id
+        record_quotes: list[int] = [0]
+        interned: dict[str, str] = {}
+        document_ids: list[int] = []
+        paragraphs = quote_id = record_id = 0
+        items = [(path, path.relative_to(seeds_dir).as_posix(), sha) for path, sha in hashes.items()]
+        for done, prepared in enumerate(_prepared_stream(items, old_store, versions, workers), 1):
+            if prepared.skipped is not None:
+                report.skipped.append(SkippedFile(prepared.path, prepared.skipped))
+            else:
+                document_id = report.documents + 1
+                person_of = list(range(record_id + 1, record_id + 1 + len(prepared.records)))
+                _add_document(rows, document_id, prepared, person_of, quote_id + 1, versions)
+                _add_records(rows, document_id, prepared, record_id + 1, [None] * len(prepared.records))
+                people_by_document.append([
+                    _Record(interned.setdefault(name, name), [interned.setdefault(a, a) for a in aliases],
+                            role and interned.setdefault(role, role), mentions)
+                    for name, aliases, role, mentions, _ in prepared.records])
+                record_paragraphs.extend(r[4] for r in prepared.records)
+                quotes_by_ord = [0] * len(prepared.records)
+                for q in prepared.quotes:
+                    if q[0] is not None:
+                        quotes_by_ord[q[0]] += 1
+                record_quotes.extend(quotes_by_ord)
+                document_ids.append(document_id)
+                record_id += len(prepared.records)
+                quote_id += len(prepared.quotes)
+                paragraphs += len(prepared.paragraphs)
+                report.documents += 1
+                report.quotes += len(prepared.quotes)
+                report.key_points += len(prepared.key_points)
+                report.reused += prepared.reused
+            if progress:
+                progress(done, len(items), prepared.path)
+        rows.flush()
+        interned.clear()
+
+        # People merged across documents; the person columns, written as record ids, become person ids.
+        merged, ids_by_document = merge_people(people_by_document)
+        person_of_record = [0]
+        person_documents = [0] * (len(merged) + 1)
+        person_paragraphs = [0] * (len(merged) + 1)
+        person_quotes = [0] * (len(merged) + 1)
+        for people, ids in zip(people_by_document, ids_by_document):
+            for record in people:
+                person = ids[record.name]
+                rid = len(person_of_record)
+                person_of_record.append(person)
+                person_documents[person] += 1
+                person_paragraphs[person] += record_paragraphs[rid]
+                person_quotes[person] += record_quotes[rid]
+        del people_by_document, ids_by_document, record_paragraphs, record_quotes
+        conn.executemany("update person_records set person_id = ? where id = ?",
+                         ((person, rid) for rid, person in enumerate(person_of_record) if rid))
+        for table in ("mentions", "person_documents", "person_paragraphs", "quotes"):
+            conn.execute(f"update {table} set person_id = r.person_id from person_records r"
+                         f" where r.id = {table}.person_id")
+        rows.add("people", ((p.id, p.name, p.role, p.mentions, person_quotes[p.id], person_documents[p.id],
+                             person_paragraphs[p.id]) for p in merged))
+        rows.add("aliases", ((p.id, alias) for p in merged for alias in p.aliases))
+        rows.flush()
+        report.people = len(merged)
+        del merged, person_of_record
+
+        _create_search_and_indexes(conn)
+        conn.executemany("insert into meta values (?, ?)", _meta_rows(fingerprint, seeds_dir, hashes, report, paragraphs))
+        conn.execute("commit")
+        conn.execute("analyze")
+        conn.execute("pragma locking_mode = normal")
+        # Readers and in-place updates use WAL: a reader keeps its snapshot while an update commits.
+        conn.execute("pragma journal_mode = wal")
+    finally:
+        conn.close()
     return report
 
 
-def _create_tables(db: sqlite_utils.Database) -> None:
-    db["documents"].create({"id": int, "path": str, "title": str, "sha256": str, "published": str,
-                            "credits": str, "added_at": str, "sort_date": str, "words": int,
-                            "paragraphs": int, "people": int, "quotes": int}, pk="id")
-    db["paragraphs"].create({"id": int, "document_id": int, "idx": int, "start": int, "end": int, "text": str},
-                            pk="id", foreign_keys=[("document_id", "documents")])
-    db["people"].create({"id": int, "name": str, "role": str, "mentions": int, "quotes": int,
-                         "documents": int, "paragraphs": int}, pk="id")
-    db["aliases"].create({"person_id": int, "alias": str}, foreign_keys=[("person_id", "people")])
-    db["mentions"].create({"person_id": int, "document_id": int, "paragraph": int, "start": int, "end": int},
-                          foreign_keys=[("person_id", "people"), ("document_id", "documents")])
-    # Derived from mentions, so that a person's pages are index range scans even for the most mentioned.
-    db["person_documents"].create({"person_id": int, "document_id": int, "first_paragraph": int,
-                                   "mentions": int, "sort_date": str},
-                                  foreign_keys=[("person_id", "people"), ("document_id", "documents")])
-    db["person_paragraphs"].create({"person_id": int, "document_id": int, "paragraph": int, "sort_date": str},
-                                   foreign_keys=[("person_id", "people"), ("document_id", "documents")])
-    db["quotes"].create({"id": int, "person_id": int, "speaker": str, "document_id": int, "paragraph": int,
-                         "start": int, "end": int, "text": str, "words": int, "strength": int, "sort_date": str},
-                        pk="id", foreign_keys=[("person_id", "people"), ("document_id", "documents")])
-    db["key_points"].create({"document_id": int, "paragraph": int, "rank": int, "kind": str, "text": str,
-                             "start": int, "end": int, "score": float},
-                            foreign_keys=[("document_id", "documents")])
-    db["meta"].create({"key": str, "value": str}, pk="key")
-    db["extraction_cache"].create({"key": str, "versions": str, "extraction": bytes}, pk="key")
+def _create_search_and_indexes(conn: sqlite3.Connection) -> None:
+    """FTS5 (porter stemming) over paragraphs and quotes, filled from their tables, then the indexes."""
+    for table in ("paragraphs", "quotes"):
+        conn.execute(f"create virtual table {table}_fts using fts5 (text, tokenize='porter', content={table})")
+        conn.execute(f"insert into {table}_fts (rowid, text) select id, text from {table}")
+    for table, columns, unique in _INDEXES:
+        name = "_".join(c.split()[0] for c in columns)
+        listed = ", ".join(f'"{c.split()[0]}"' + (" desc" if c.endswith(" desc") else "") for c in columns)
+        conn.execute(f'create {"unique " if unique else ""}index "idx_{table}_{name}" on "{table}" ({listed})')
 
 
-def _create_search_and_indexes(db: sqlite_utils.Database) -> None:
-    db["paragraphs"].enable_fts(["text"], tokenize="porter")
-    db["quotes"].enable_fts(["text"], tokenize="porter")
-    for table, columns, unique in [
-        ("documents", ["sort_date", "id"], False),
-        ("paragraphs", ["document_id", "idx"], True),
-        ("people", [DescIndex("mentions"), DescIndex("quotes"), "id"], False),
-        ("aliases", ["person_id"], False),
-        ("mentions", ["person_id", "document_id", "paragraph"], False),
-        ("person_documents", ["person_id", "sort_date", "document_id"], False),
-        ("person_documents", ["document_id", "mentions"], False),
-        ("person_paragraphs", ["person_id", "sort_date", "document_id", "paragraph"], False),
-        ("quotes", ["person_id", DescIndex("strength"), "id"], False),
-        ("quotes", ["document_id", DescIndex("strength"), "id"], False),
-        ("quotes", ["sort_date", "strength"], False),
-        ("key_points", ["document_id", "rank"], False),
-    ]:
-        db[table].create_index(columns, unique=unique)
+# ---- the incremental build: a few changed files, updated in place in one transaction ----------------
+
+def _chunks(values: list, size: int = 500) -> Iterator[list]:
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
 
 
-def _read_documents(seeds_dir: Path, hashes: dict[Path, str], cache: _ExtractionCache,
-                    progress: Progress | None, report: BuildReport) -> Iterator[tuple[Document, str, Extraction, bool]]:
-    """Each readable file with its hash, extraction and whether that came from the cache; skips are reported."""
-    for done, (path, sha) in enumerate(hashes.items(), 1):
+def _update_in_place(db_path: Path, seeds_dir: Path, hashes: dict[Path, str], fingerprint: str,
+                     meta: dict[str, str], progress: Progress | None) -> BuildReport | None:
+    """Apply a few changed, added or removed files to the live store in one SQLite transaction.
+
+    Returns None (and changes nothing) when a full build is the right thing: no store, another
+    schema, reader or extractor version, or too many changed files. The store is in WAL mode, so
+    readers keep reading the snapshot they started with while the update runs and see all of it
+    once it commits; an error rolls it back and a killed build leaves only uncommitted log frames,
+    which SQLite ignores. Only the documents that changed are read and extracted, and only the
+    people whose merge they can affect are merged again (see `_affected_records`).
+    """
+    if not meta or not db_path.is_file() or any(meta.get(k) != v for k, v in (
+            ("schema_version", SCHEMA_VERSION), ("reader_version", READER_VERSION),
+            ("extractor_version", extractor_version()))) or "seed_hashes" not in meta:
+        return None
+    relative = {path: path.relative_to(seeds_dir).as_posix() for path in hashes}
+    new_hashes = {relative[path]: sha for path, sha in hashes.items()}
+    old_hashes: dict[str, str] = json.loads(meta["seed_hashes"])
+    changed = {rel for rel in old_hashes.keys() | new_hashes.keys() if old_hashes.get(rel) != new_hashes.get(rel)}
+    if not changed or len(changed) > max(INCREMENTAL_MIN_FILES, len(new_hashes) * INCREMENTAL_SHARE):
+        return None
+    try:
+        old_skipped = [SkippedFile(**s) for s in json.loads(meta["skipped"])]
+        counts = json.loads(meta["counts"])
+        skipped_rel = {Path(s.path).relative_to(seeds_dir).as_posix(): s for s in old_skipped}
+    except (ValueError, KeyError, TypeError):  # another seed folder spelling, or an odd meta table
+        return None
+
+    with _store_lock(db_path):
+        conn = sqlite3.connect(db_path, isolation_level=None, timeout=30)
         try:
-            document = read_document(path)
-        except UnreadableDocument as exc:
-            report.skipped.append(SkippedFile(str(path), str(exc)))
+            if conn.execute("pragma journal_mode = wal").fetchone()[0] != "wal":
+                return None
+            conn.execute("pragma synchronous = normal")
+            conn.execute("pragma cache_size = -65536")
+            conn.execute("begin immediate")
+            try:
+                if conn.execute("select value from meta where key = 'fingerprint'").fetchone() != (meta["fingerprint"],):
+                    conn.execute("rollback")  # another build changed the store since we looked: start over
+                    return None
+                report, paragraphs = _apply_changes(conn, hashes, relative, changed, skipped_rel, counts,
+                                                    int(meta.get("paragraphs", 0)), progress)
+                conn.executemany("insert or replace into meta values (?, ?)", _meta_rows(
+                    fingerprint, seeds_dir, hashes, report, paragraphs))
+                conn.execute("commit")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("rollback")
+                raise
+        finally:
+            conn.close()
+    return report
+
+
+def _apply_changes(conn: sqlite3.Connection, hashes: dict[Path, str], relative: dict[Path, str],
+                   changed: set[str], skipped_rel: dict[str, SkippedFile], counts: dict[str, int],
+                   paragraphs_total: int, progress: Progress | None) -> tuple[BuildReport, int]:
+    versions = f"{READER_VERSION}|{extractor_version()}"
+    report = BuildReport(Path(), unchanged=False)
+    document_of_path = dict(conn.execute("select path, id from documents"))
+    removed = [document_of_path[rel] for rel in changed if rel in document_of_path]
+    order = {rel: n for n, rel in enumerate(relative[p] for p in hashes)}  # the full build's order
+
+    # The changed files, read and extracted here (they are few).
+    cache = _ExtractionCache(None, versions, conn)
+    to_read = [(path, relative[path], sha) for path, sha in hashes.items() if relative[path] in changed]
+    added: list[_Prepared] = []
+    new_skips: dict[str, SkippedFile] = {}
+    for done, (path, rel, sha) in enumerate(to_read, 1):
+        prepared = _prepare(path, rel, sha, cache)
+        if prepared.skipped is not None:
+            new_skips[rel] = SkippedFile(prepared.path, prepared.skipped)
         else:
-            key = _ExtractionCache.key(sha, path)
-            extraction = cache.get(key)
-            reused = extraction is not None
-            if extraction is None:
-                extraction = bot.extract.extract(document)
-            yield document, sha, extraction, reused
+            added.append(prepared)
         if progress:
-            progress(done, len(hashes), str(path))
+            progress(done, len(to_read), prepared.path)
+    skips = {rel: s for rel, s in skipped_rel.items() if rel not in changed} | new_skips
+    report.skipped = [skips[rel] for rel in sorted(skips, key=lambda r: order.get(r, -1))]
+
+    # People: merge again every record whose merged person a change can touch.
+    touched = {name_key(r[0]) for p in added for r in p.records} | {
+        name_key(alias) for p in added for r in p.records for alias in r[1]}
+    for chunk in _chunks(removed):
+        marks = ",".join("?" * len(chunk))
+        touched.update(k for (k,) in conn.execute(f"select name_key from person_records where document_id in ({marks})", chunk))
+        touched.update(k for (k,) in conn.execute(
+            f"select a.key from alias_keys a join person_records r on r.id = a.record_id where r.document_id in ({marks})",
+            chunk))
+    affected = _affected_records(conn, touched)
+    removed_set = set(removed)
+    old_people = {row[3] for row in affected.values()}
+    surviving = sorted((row for row in affected.values() if row[1] not in removed_set),
+                       key=lambda row: (order[row[8]], row[2]))
+    # merge_people in the order a clean build would give it the same records: by path, then position.
+    groups: list[list[_Record]] = []
+    sources: list[list[tuple]] = []  # per group: the surviving record rows, or the new records' positions
+    previous_document = None
+    for row in surviving:
+        if row[1] != previous_document:
+            groups.append([])
+            sources.append([])
+            previous_document = row[1]
+        groups[-1].append(_Record(row[4], json.loads(row[5]), row[6], row[7]))
+        sources[-1].append(row)
+    new_groups: dict[str, int] = {}
+    for prepared in added:
+        new_groups[prepared.rel] = len(groups)
+        groups.append([_Record(name, list(aliases), role, mentions) for name, aliases, role, mentions, _ in prepared.records])
+        sources.append([])
+    position = {g: order[rows[0][8]] for g, rows in enumerate(sources) if rows}
+    position.update({g: order[rel] for rel, g in new_groups.items()})
+    ranked = sorted(range(len(groups)), key=position.__getitem__)
+    merged, ids_by_group = merge_people([groups[g] for g in ranked])
+    ids_by_group = {g: ids for g, ids in zip(ranked, ids_by_group)}
+
+    # Person ids stay as they were where they can: each merged person takes the smallest old id among
+    # its records' that no other took; the others get new ids.
+    next_id = (conn.execute("select max(id) from people").fetchone()[0] or 0) + 1
+    candidates: dict[int, set[int]] = {}
+    for g, rows in enumerate(sources):
+        for row in rows:
+            candidates.setdefault(ids_by_group[g][row[4]], set()).add(row[3])
+    person_id: dict[int, int] = {}
+    taken: set[int] = set()
+    for person in merged:
+        free = sorted(candidates.get(person.id, set()) - taken)
+        if free:
+            person_id[person.id] = free[0]
+        else:
+            person_id[person.id] = next_id
+            next_id += 1
+        taken.add(person_id[person.id])
+
+    # Remove the changed documents.
+    deleted_paragraphs = 0
+    for document_id in removed:
+        paragraph_rows = conn.execute("select id, text from paragraphs where document_id = ?", (document_id,)).fetchall()
+        conn.executemany("insert into paragraphs_fts (paragraphs_fts, rowid, text) values ('delete', ?, ?)", paragraph_rows)
+        deleted_paragraphs += len(paragraph_rows)
+        quote_rows = conn.execute("select id, text from quotes where document_id = ?", (document_id,)).fetchall()
+        conn.executemany("insert into quotes_fts (quotes_fts, rowid, text) values ('delete', ?, ?)", quote_rows)
+        report.quotes -= len(quote_rows)
+        report.key_points -= conn.execute("delete from key_points where document_id = ?", (document_id,)).rowcount
+        people_here = [p for (p,) in conn.execute("select distinct person_id from person_records where document_id = ?",
+                                                   (document_id,))]
+        for table in ("mentions", "person_paragraphs"):
+            conn.executemany(f"delete from {table} where person_id = ? and document_id = ?",
+                             [(p, document_id) for p in people_here])
+        for table in ("paragraphs", "quotes", "person_documents"):
+            conn.execute(f"delete from {table} where document_id = ?", (document_id,))
+        conn.execute("delete from alias_keys where record_id in (select id from person_records where document_id = ?)",
+                     (document_id,))
+        conn.execute("delete from person_records where document_id = ?", (document_id,))
+        sha, path = conn.execute("select sha256, path from documents where id = ?", (document_id,)).fetchone()
+        conn.execute("delete from documents where id = ?", (document_id,))
+        key = _ExtractionCache.key(sha, Path(path))
+        if not any(_ExtractionCache.key(sha, Path(other)) == key
+                   for (other,) in conn.execute("select path from documents where sha256 = ?", (sha,))):
+            conn.execute("delete from extraction_cache where key = ?", (key,))
+    for chunk in _chunks(sorted(old_people)):
+        marks = ",".join("?" * len(chunk))
+        conn.execute(f"delete from people where id in ({marks})", chunk)
+        conn.execute(f"delete from aliases where person_id in ({marks})", chunk)
+
+    # Records that stay but now belong to another person id: whole people move at once when they can.
+    # New ids are written negated first, so that two people swapping ids do not mix.
+    moves: dict[int, dict[int, list[tuple]]] = {}
+    for g, rows in enumerate(sources):
+        for row in rows:
+            moves.setdefault(row[3], {}).setdefault(person_id[ids_by_group[g][row[4]]], []).append(row)
+    person_tables = ("mentions", "person_paragraphs", "person_documents", "person_records")
+    for old, targets in moves.items():
+        if len(targets) == 1:
+            (new,) = targets
+            if new != old:
+                for table in (*person_tables, "quotes"):
+                    conn.execute(f"update {table} set person_id = ? where person_id = ?", (-new, old))
+            continue
+        for new, rows in targets.items():
+            for row in rows:  # (id, document_id, ord, person_id, name, ...)
+                for table in ("mentions", "person_paragraphs", "person_documents"):
+                    conn.execute(f"update {table} set person_id = ? where person_id = ? and document_id = ? and ord = ?",
+                                 (-new, old, row[1], row[2]))
+                conn.execute("update person_records set person_id = ? where id = ?", (-new, row[0]))
+                conn.execute("update quotes set person_id = ? where person_id = ? and document_id = ? and speaker = ?",
+                             (-new, old, row[1], row[4]))
+    for table in (*person_tables, "quotes"):
+        conn.execute(f"update {table} set person_id = -person_id where person_id < 0")
+
+    # Add the new versions of the changed documents.
+    rows = _Rows(conn)
+    next_document = (conn.execute("select max(id) from documents").fetchone()[0] or 0) + 1
+    next_quote = (conn.execute("select max(id) from quotes").fetchone()[0] or 0) + 1
+    next_record = (conn.execute("select max(id) from person_records").fetchone()[0] or 0) + 1
+    added_ids = []
+    for prepared in added:
+        document_id = document_of_path.get(prepared.rel)
+        if document_id is None:
+            document_id, next_document = next_document, next_document + 1
+        ids = ids_by_group[new_groups[prepared.rel]]
+        person_of = [person_id[ids[record[0]]] for record in prepared.records]
+        _add_document(rows, document_id, prepared, person_of, next_quote, versions)
+        _add_records(rows, document_id, prepared, next_record, person_of)
+        next_quote += len(prepared.quotes)
+        next_record += len(prepared.records)
+        added_ids.append(document_id)
+        report.quotes += len(prepared.quotes)
+        report.key_points += len(prepared.key_points)
+        paragraphs_total += len(prepared.paragraphs)
+        report.reused += prepared.reused
+    rows.flush()
+    for document_id in added_ids:
+        conn.execute("insert into paragraphs_fts (rowid, text) select id, text from paragraphs where document_id = ?",
+                     (document_id,))
+        conn.execute("insert into quotes_fts (rowid, text) select id, text from quotes where document_id = ?",
+                     (document_id,))
+
+    # The merged people, with their counts taken from the rows they now have.
+    for person in merged:
+        pid = person_id[person.id]
+        (quotes,), (documents,), (paragraphs,) = (
+            conn.execute(f"select count(*) from {table} where person_id = ?", (pid,)).fetchone()
+            for table in ("quotes", "person_documents", "person_paragraphs"))
+        rows.add("people", [(pid, person.name, person.role, person.mentions, quotes, documents, paragraphs)])
+        rows.add("aliases", [(pid, alias) for alias in person.aliases])
+    rows.flush()
+
+    report.documents = counts["documents"] - len(removed) + len(added)
+    report.people = counts["people"] - len(old_people) + len(merged)
+    report.quotes += counts["quotes"]
+    report.key_points += counts["key_points"]
+    report.reused += report.documents - len(added)
+    return report, paragraphs_total - deleted_paragraphs
 
 
-def _insert_documents(db: sqlite_utils.Database, seeds_dir: Path, hashes: dict[Path, str], cache: _ExtractionCache,
-                      progress: Progress | None, report: BuildReport) -> list[_ReadDocument]:
-    """Documents, paragraphs, key points and the extraction cache; returns what people and quotes need."""
-    kept: list[_ReadDocument] = []
+def _affected_records(conn: sqlite3.Connection, touched: set[str]) -> dict[int, tuple]:
+    """Every person record whose merged person a change of the `touched` name keys can alter.
 
-    def rows() -> Iterator[tuple[str, dict]]:
-        for document, sha, extraction, reused in _read_documents(seeds_dir, hashes, cache, progress, report):
-            added_at = datetime.fromtimestamp(Path(document.path).stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
-            read = _ReadDocument(len(kept) + 1, sha, [(p.start, p.end) for p in document.paragraphs], extraction,
-                                 document.published or added_at)
-            report.reused += reused
-            yield "documents", {
-                "id": read.id, "path": Path(document.path).relative_to(seeds_dir).as_posix(), "title": document.title, "sha256": sha,
-                "published": document.published, "credits": json.dumps(document.credits, ensure_ascii=False),
-                "added_at": added_at, "sort_date": read.sort_date,
-                "words": sum(len(p.text.split()) for p in document.paragraphs),
-                "paragraphs": len(document.paragraphs), "people": len(extraction.people),
-                "quotes": len(extraction.quotes),
-            }
-            for p in document.paragraphs:
-                yield "paragraphs", {"document_id": read.id, "idx": p.index, "start": p.start, "end": p.end, "text": p.text}
-            ranked = sorted(extraction.key_points, key=lambda k: -k.score)
-            for rank, point in enumerate(ranked):
-                yield "key_points", {"document_id": read.id, "paragraph": point.paragraph, "rank": rank,
-                                     "kind": point.kind, "text": point.text, "start": point.start,
-                                     "end": point.end, "score": point.score}
-            yield "extraction_cache", {"key": _ExtractionCache.key(sha, Path(document.path)),
-                                       "versions": cache.versions, "extraction": _extraction_to_blob(extraction)}
-            read.extraction = Extraction(extraction.people, extraction.quotes, key_points=[])  # stored already
-            kept.append(read)
-            report.documents += 1
-            report.key_points += len(extraction.key_points)
+    `merge_people` joins records only through name keys: a record's own name, and its aliases where
+    another record carries that alias as its name. So the records to merge again are those connected
+    to a touched key through such links (a connected component), and every merged person of the old
+    store lies wholly inside or wholly outside it. Keys that were touched link through all their
+    aliases, since the change may have made or unmade them someone's name.
+    Returns record id → (id, document_id, ord, person_id, name, aliases, role, mentions, path).
+    """
+    found: dict[int, tuple] = {}
+    seen = set(touched)
+    frontier = list(touched)
+    is_name: dict[str, bool] = {}
 
-    _insert_batched(db, rows())
-    return kept
+    def names(key: str) -> bool:
+        if key not in is_name:
+            is_name[key] = conn.execute("select 1 from person_records where name_key = ? limit 1", (key,)).fetchone() is not None
+        return is_name[key]
 
-
-def _insert_batched(db: sqlite_utils.Database, rows: Iterable[tuple[str, dict]]) -> None:
-    """Insert (table, row) pairs with one executemany per table per BATCH_SIZE rows."""
-    pending: dict[str, list[dict]] = {}
-    for table, row in rows:
-        batch = pending.setdefault(table, [])
-        batch.append(row)
-        if len(batch) >= BATCH_SIZE:
-            db[table].insert_all(batch, batch_size=BATCH_SIZE, replace=table == "extraction_cache")
-            batch.clear()
-    for table, batch in pending.items():
-        if batch:
-            db[table].insert_all(batch, batch_size=BATCH_SIZE, replace=table == "extraction_cache")
-
-
-def _insert_people_and_quotes(db: sqlite_utils.Database, documents: list[_ReadDocument], report: BuildReport) -> None:
-    merged, ids_by_document = merge_people([read.extraction.people for read in documents])
-    quote_counts: dict[int, int] = {}
-    document_counts: dict[int, int] = {}
-    paragraph_counts: dict[int, int] = {}
-
-    def rows() -> Iterator[tuple[str, dict]]:
-        quote_id = 0
-        for read, person_ids in zip(documents, ids_by_document):
-            for person in read.extraction.people:
-                person_id = person_ids[person.name]
-                paragraphs: dict[int, int] = {}  # paragraph → mentions there
-                for start, end in person.spans:
-                    paragraph = read.paragraph_at(start)
-                    if paragraph is None:
-                        continue
-                    paragraphs[paragraph] = paragraphs.get(paragraph, 0) + 1
-                    yield "mentions", {"person_id": person_id, "document_id": read.id, "paragraph": paragraph,
-                                       "start": start, "end": end}
-                for paragraph in paragraphs:
-                    yield "person_paragraphs", {"person_id": person_id, "document_id": read.id,
-                                                "paragraph": paragraph, "sort_date": read.sort_date}
-                yield "person_documents", {"person_id": person_id, "document_id": read.id,
-                                           "first_paragraph": min(paragraphs, default=0),
-                                           "mentions": person.mentions, "sort_date": read.sort_date}
-                document_counts[person_id] = document_counts.get(person_id, 0) + 1
-                paragraph_counts[person_id] = paragraph_counts.get(person_id, 0) + len(paragraphs)
-            for quote in read.extraction.quotes:
-                quote_id += 1
-                person_id = person_ids.get(quote.speaker) if quote.speaker else None
-                if person_id is not None:
-                    quote_counts[person_id] = quote_counts.get(person_id, 0) + 1
-                yield "quotes", {"id": quote_id, "person_id": person_id, "speaker": quote.speaker,
-                                 "document_id": read.id, "paragraph": quote.paragraph, "start": quote.start,
-                                 "end": quote.end, "text": quote.text, "words": len(quote.text.split()),
-                                 "strength": quote_strength(quote.text), "sort_date": read.sort_date}
-                report.quotes += 1
-
-    _insert_batched(db, rows())
-    _insert_batched(db, (
-        ("aliases", {"person_id": person.id, "alias": alias}) for person in merged for alias in person.aliases
-    ))
-    _insert_batched(db, (
-        ("people", {"id": p.id, "name": p.name, "role": p.role, "mentions": p.mentions,
-                    "quotes": quote_counts.get(p.id, 0), "documents": document_counts.get(p.id, 0),
-                    "paragraphs": paragraph_counts.get(p.id, 0)})
-        for p in merged
-    ))
-    report.people = len(merged)
+    select = ("select r.id, r.document_id, r.ord, r.person_id, r.name, r.aliases, r.role, r.mentions, d.path"
+              " from person_records r join documents d on d.id = r.document_id")
+    while frontier:
+        key = frontier.pop()
+        rows = conn.execute(f"{select} where r.name_key = ?", (key,)).fetchall()
+        if key in touched or names(key):
+            rows += conn.execute(f"{select} where r.id in (select record_id from alias_keys where key = ?)", (key,)).fetchall()
+        for row in rows:
+            if row[0] in found:
+                continue
+            found[row[0]] = row
+            links = [name_key(row[4])] + [k for (k,) in conn.execute("select key from alias_keys where record_id = ?", (row[0],))]
+            for link in links:
+                if link not in seen and (link == links[0] or names(link)):
+                    seen.add(link)
+                    frontier.append(link)
+    return found
 
 
 def _sync_file(path: Path) -> None:

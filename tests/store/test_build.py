@@ -120,16 +120,46 @@ def test_failed_build_leaves_the_old_store_serving(built, seeds, monkeypatch):
 
 
 def test_open_reader_keeps_its_snapshot_until_it_sees_the_swap(built, seeds):
+    """A full build writes a new file: a connection to the old one reads the old store."""
     from bot.queries import Store
 
     store = Store(built)
     assert store.summary()["documents"] == 3
     old = sqlite3.connect(f"file:{built}?mode=ro", uri=True)
     (seeds / "d_new.txt").write_text("Another day\n\nLi Hui went to Paris.\n", encoding="utf-8")
-    build(seeds, built)
+    build(seeds, built, incremental=False)
     assert old.execute("select count(*) from documents").fetchone() == (3,)  # the old file is intact
     assert store.summary()["documents"] == 4  # the Store noticed the new file
     old.close()
+
+
+def test_open_reader_keeps_its_snapshot_during_an_incremental_build(built, seeds):
+    """An incremental build commits to the same file (WAL): a reader inside a transaction keeps its
+    snapshot, and the Store sees the new documents, counts and names at its next question."""
+    from bot.queries import Store
+
+    store = Store(built)
+    assert store.summary()["documents"] == 3 and store.find_people("Ivan Brodsky") == []
+    inode = built.stat().st_ino
+    old = sqlite3.connect(f"file:{built}?mode=ro", uri=True, isolation_level=None)
+    old.execute("begin")
+    assert old.execute("select count(*) from documents").fetchone() == (3,)
+    (seeds / "d_new.txt").write_text("Another day\n\nMayor Ivan Brodsky opened a bridge, Li Hui said.\n",
+                                     encoding="utf-8")
+    import tests.store.conftest as conftest
+    conftest.LEXICON["Ivan Brodsky"] = ([], "Mayor")
+    try:
+        report = build(seeds, built)
+    finally:
+        del conftest.LEXICON["Ivan Brodsky"]
+    assert built.stat().st_ino == inode  # updated in place, not swapped
+    assert report.documents == 4 and report.reused == 3
+    assert old.execute("select count(*) from documents").fetchone() == (3,)  # its snapshot
+    old.execute("commit")
+    assert old.execute("select count(*) from documents").fetchone() == (4,)
+    old.close()
+    assert store.summary()["documents"] == 4  # the Store noticed the update
+    assert store.find_people("Ivan Brodsky")[0].name == "Ivan Brodsky"  # and rebuilt its name index
 
 
 def test_progress_is_reported_for_every_file(seeds, tmp_path, stand_in_extractor):

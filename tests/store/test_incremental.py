@@ -1,0 +1,243 @@
+"""Incremental builds (a few changed files updated in place) and the worker pool give the very store a
+clean build gives; a failing incremental build leaves the store as it was."""
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import bot.extract
+import bot.store as store
+from bot.models import Document, Extraction, KeyPoint, Person, Quote
+from bot.store import build
+
+SYNTHETIC = Path(__file__).resolve().parents[2] / "benchmarks" / "work" / "seeds-1000-s7"
+SEARCHES = ["minister", "said", "election", "war", "president", "talks", "we"]
+
+
+def canonical(db: Path) -> dict[str, list]:
+    """Every table of the store with ids replaced by what they stand for (paths, names), sorted.
+
+    Ids differ between an incremental and a clean build (an update keeps the ids it can), so tables
+    are compared by content, FTS indexes entry by entry (term, row's path and place, offset)."""
+    conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+    person = "(select name from people where id = t.person_id)"
+    path = "(select path from documents where id = t.document_id)"
+    queries = {
+        "documents": "select path, title, sha256, published, credits, added_at, sort_date, words, paragraphs, people,"
+                     " quotes from documents",
+        "paragraphs": f'select {path}, idx, start, "end", text from paragraphs t',
+        "people": "select name, role, mentions, quotes, documents, paragraphs,"
+                  " (select group_concat(alias, '|') from (select alias from aliases where person_id = p.id"
+                  " order by alias)) from people p",
+        "mentions": f'select {person}, {path}, paragraph, start, "end", ord from mentions t',
+        "person_documents": f"select {person}, {path}, first_paragraph, mentions, sort_date, ord from person_documents t",
+        "person_paragraphs": f"select {person}, {path}, paragraph, sort_date, ord from person_paragraphs t",
+        "quotes": f'select {person}, speaker, {path}, paragraph, start, "end", text, words, strength, sort_date'
+                  " from quotes t",
+        "key_points": f'select {path}, paragraph, rank, kind, text, start, "end", score from key_points t',
+        "person_records": f"select {path}, ord, {person}, name, name_key, aliases, role, mentions from person_records t",
+        "alias_keys": "select key, (select path from documents where id = r.document_id), r.ord"
+                      " from alias_keys a join person_records r on r.id = a.record_id",
+        "extraction_cache": "select key, versions, extraction from extraction_cache",
+        "meta": "select key, value from meta where key != 'built_at'",
+    }
+    tables = {name: sorted(conn.execute(sql).fetchall(), key=repr) for name, sql in queries.items()}
+    for table, key in (("paragraphs", "t.idx"), ("quotes", "t.start")):
+        # The whole index, each entry named by its row's document path and place, not by its rowid.
+        conn.execute(f"create virtual table temp.{table}_words using fts5vocab(main, {table}_fts, instance)")
+        tables[f"{table}_fts"] = sorted(conn.execute(
+            f"select v.term, d.path, {key}, v.offset from temp.{table}_words v join {table} t on t.id = v.doc"
+            f" join documents d on d.id = t.document_id").fetchall())
+        tables[f"{table}_fts_rows"] = conn.execute(f"select count(*) from {table}_fts_docsize").fetchall()
+        tables[f"{table}_search"] = [(word, sorted(r[0] for r in conn.execute(
+            f"select t.text from {table}_fts f join {table} t on t.id = f.rowid where {table}_fts match ?", (word,))))
+            for word in SEARCHES]
+    conn.close()
+    return tables
+
+
+def assert_same_store(db: Path, clean: Path) -> None:
+    got, want = canonical(db), canonical(clean)
+    for table in want:
+        assert got[table] == want[table], table
+
+
+def clean_build(seeds: Path, tmp_path: Path) -> Path:
+    db = tmp_path / "clean" / "briefing.db"
+    db.parent.mkdir(exist_ok=True)
+    report = build(seeds, db, incremental=False, workers=1)
+    assert not report.unchanged
+    return db
+
+
+# ---- a scripted extractor: people and quotes written into the text, for tricky merges --------------
+
+PERSON = re.compile(r"^@(?P<name>[^|\n]+)\|(?P<aliases>[^|\n]*)\|(?P<role>[^|\n]*)\|(?P<mentions>\d+)$", re.M)
+QUOTE = re.compile(r"“([^”]+)” (?:said )?(?P<speaker>[^.\n]*)\.")
+
+
+def scripted_extract(document: Document) -> Extraction:
+    """Lines `@Name|alias;alias|role|mentions` are people (spans: the line); `“…” said Name.` are quotes."""
+    people = [Person(m["name"], [a for a in m["aliases"].split(";") if a], m["role"] or None, int(m["mentions"]),
+                     [m.span("name")]) for m in PERSON.finditer(document.text)]
+    quotes = []
+    for m in QUOTE.finditer(document.text):
+        paragraph = next(p.index for p in document.paragraphs if p.start <= m.start() < p.end)
+        quotes.append(Quote(m.group(1), m.start(1), m.end(1), m["speaker"] or None, paragraph))
+    points = [KeyPoint(p.text, p.start, p.end, p.index, "lead", 1.0 / (1 + p.index)) for p in document.paragraphs[:2]]
+    return Extraction(people, quotes, points)
+
+
+def story(title: str, *people: str, quote: tuple[str, str] | None = None) -> str:
+    lines = [title, ""] + [f"@{p}" + "\n" for p in people]
+    if quote:
+        lines.append(f"“{quote[0]}” said {quote[1]}.\n")
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def scripted(monkeypatch):
+    monkeypatch.setattr(bot.extract, "extract", scripted_extract)
+
+
+@pytest.fixture
+def smiths(tmp_path, scripted) -> tuple[Path, Path]:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text(story("Senate", "John Smith|Mr. Smith|senator|3", "Ann Lee||mayor|1",
+                                       quote=("We will vote", "John Smith")))
+    (seeds / "b.txt").write_text(story("Hearing", "Smith||-|2", quote=("No comment", "Smith")).replace("|-|", "||"))
+    (seeds / "c.txt").write_text(story("City", "Ann Lee|Ms. Lee|mayor|4", "Lee||deputy|1",
+                                       quote=("The bridge opens", "Ann Lee")))
+    (seeds / "d.txt").write_text(story("Other", "Bo Chan||coach|2"))
+    db = tmp_path / "briefing.db"
+    build(seeds, db)
+    return seeds, db
+
+
+def test_a_new_claimant_splits_a_merged_person_as_a_clean_build_does(smiths, tmp_path):
+    seeds, db = smiths
+    # "Smith" joined John Smith (the one fuller name claiming it); Will Smith makes it ambiguous.
+    (seeds / "e.txt").write_text(story("Film", "Will Smith|Mr. Smith|actor|5", quote=("Action", "Will Smith")))
+    inode = db.stat().st_ino
+    report = build(seeds, db)
+    assert db.stat().st_ino == inode and report.documents == 5
+    assert_same_store(db, clean_build(seeds, tmp_path))
+    names = {r[0] for r in canonical(db)["people"]}
+    assert {"John Smith", "Will Smith", "Smith"} <= names
+
+
+def test_removing_and_changing_documents_updates_in_place_like_a_clean_build(smiths, tmp_path):
+    seeds, db = smiths
+    (seeds / "a.txt").unlink()  # "Smith" is left on its own
+    (seeds / "c.txt").write_text(story("City", "Ann Lee||mayor|4", quote=("The bridge is late", "Ann Lee")))
+    (seeds / "f.txt").write_text(story("Sports", "Bo Chan|Coach Chan;Chan|coach|1", "Chan||-|1").replace("|-|", "||"))
+    (seeds / "g.txt").write_bytes(b"\x00\x01binary")
+    report = build(seeds, db)
+    assert db.stat().st_ino == report.db_path.stat().st_ino
+    assert [s.path.rsplit("/", 1)[-1] for s in report.skipped] == ["g.txt"]
+    assert_same_store(db, clean_build(seeds, tmp_path))
+    assert build(seeds, db).unchanged
+    (seeds / "g.txt").unlink()  # the skipped file goes away: only meta changes
+    build(seeds, db)
+    assert_same_store(db, clean_build(seeds, tmp_path))
+
+
+def test_people_swapping_ids_do_not_mix(smiths, tmp_path):
+    seeds, db = smiths
+    # Lee (deputy) and Ann Lee merge when Ann Lee is the one claimant of "Lee"; make it two, then one.
+    (seeds / "h.txt").write_text(story("Court", "Tom Lee|Mr. Lee|judge|2"))
+    build(seeds, db)
+    assert_same_store(db, clean_build(seeds, tmp_path))
+    (seeds / "h.txt").unlink()
+    build(seeds, db)
+    assert_same_store(db, clean_build(seeds, tmp_path))
+
+
+def test_a_failure_midway_through_an_incremental_build_leaves_the_store_as_it_was(smiths, monkeypatch):
+    from bot.queries import Store
+
+    seeds, db = smiths
+    reader = Store(db)
+    before = canonical(db)
+    (seeds / "a.txt").unlink()
+    (seeds / "e.txt").write_text(story("Film", "Will Smith|Mr. Smith|actor|5"))
+    real = store._add_records
+
+    def failing(*args):  # after the old rows are deleted and people moved: a late failure
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store, "_add_records", failing)
+    with pytest.raises(OSError, match="disk full"):
+        build(seeds, db)
+    assert canonical(db) == before
+    assert reader.summary()["documents"] == 4 and reader.find_people("john smith")[0].name == "John Smith"
+    monkeypatch.setattr(store, "_add_records", real)
+    assert build(seeds, db).documents == 4
+
+
+def test_many_changed_files_make_a_full_build(smiths, tmp_path):
+    seeds, db = smiths
+    for n in range(60):
+        (seeds / f"z{n:02}.txt").write_text(story(f"Story {n}", f"Person Number{n}||-|1").replace("|-|", "||"))
+    inode = db.stat().st_ino
+    build(seeds, db)
+    assert db.stat().st_ino != inode  # a new file, swapped in
+    assert_same_store(db, clean_build(seeds, tmp_path))
+
+
+# ---- the real extractor over synthetic news (benchmarks/corpus_gen) ------------------------------
+
+@pytest.fixture
+def synthetic(tmp_path) -> Path:
+    source = SYNTHETIC
+    if not source.is_dir():
+        try:
+            from benchmarks import corpus_gen
+
+            source = corpus_gen.generate(60, 7, out=tmp_path / "generated")
+        except (OSError, ValueError) as exc:
+            pytest.skip(f"no synthetic seeds (benchmarks/corpus_gen needs the PolNeAR corpus): {exc}")
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for path in sorted(p for p in source.iterdir() if not p.name.startswith("."))[:60]:
+        shutil.copy2(path, seeds / path.name)
+    return seeds
+
+
+def test_real_extractor_incremental_equals_clean(synthetic, tmp_path):
+    db = tmp_path / "briefing.db"
+    files = sorted(synthetic.iterdir())
+    spare = tmp_path / "spare"
+    spare.mkdir()
+    for path in files[40:]:
+        shutil.move(path, spare / path.name)
+    build(synthetic, db, workers=1)
+    # One changed, one removed, two added.
+    changed = files[7]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nA spokesman said on Friday: “We are reviewing the matter.”\n",
+                       encoding="utf-8")
+    files[12].unlink()
+    for path in sorted(spare.iterdir())[:2]:
+        shutil.move(path, synthetic / path.name)
+    inode = db.stat().st_ino
+    report = build(synthetic, db)
+    assert db.stat().st_ino == inode and report.documents == 41
+    assert_same_store(db, clean_build(synthetic, tmp_path))
+
+
+def test_the_worker_pool_and_this_process_build_the_same_store(synthetic, tmp_path):
+    pooled, single = tmp_path / "pooled.db", tmp_path / "single.db"
+    build(synthetic, pooled, workers=2, incremental=False)
+    build(synthetic, single, workers=1, incremental=False)
+    with sqlite3.connect(pooled) as a, sqlite3.connect(single) as b:
+        for (table,) in a.execute("select name from sqlite_master where type = 'table' and name not like '%fts%'"):
+            order = "order by rowid" if table != "meta" else "order by key"
+            where = "where key != 'built_at'" if table == "meta" else ""
+            assert a.execute(f"select * from {table} {where} {order}").fetchall() == \
+                b.execute(f"select * from {table} {where} {order}").fetchall(), table
+    assert canonical(pooled) == canonical(single)
