@@ -1,10 +1,28 @@
-"""Building briefing.db from the seed folder: read, extract, merge people, write, swap in atomically.
+"""Building briefing.db from the seed folder: read, extract, merge people, write; atomically either way.
 
-The build writes a new file beside the old store and renames it over the old one (`os.replace`),
-so a reader sees either the old store or the new one, never a half-written file, and a failed build
-leaves the old store serving. An unchanged seed folder (same files, same content hashes, same
-extractor and reader versions) is not rebuilt. The extraction of each file is kept in the store
-(compressed, keyed by content hash), so a rebuild extracts only the files that changed.
+Two kinds of build, both all-or-nothing for readers:
+
+- A full build (no store yet, a new schema, reader or extractor version, or many changed files)
+  writes a new file beside the old store and renames it over the old one (`os.replace`), so a reader
+  sees either the old store or the new one, never a half-written file, and a failed or killed build
+  leaves the old store serving. Files are read and extracted by a pool of worker processes (one per
+  core; in this process for small folders), in order and a few chunks at a time, while this process
+  writes rows with plain `executemany` into a file with no journal (it is nobody's store until the
+  rename); FTS and indexes are built after the bulk insert.
+- An incremental build (a few files changed, added or removed) updates the store in place, in one
+  SQLite transaction in WAL mode: it deletes the changed documents' rows, inserts their new
+  versions, merges again only the people the change can reach (`_affected_records`) and updates
+  FTS rows and meta. That is as atomic as the rename: readers keep the snapshot they started with
+  until the commit, then see all of it; an error rolls the transaction back and a killed build
+  leaves only uncommitted log frames, which SQLite ignores. The result equals a clean build table
+  for table, except that ids are kept where they can be (tests/store/test_incremental.py).
+
+A running `bot.queries.Store` notices both: a new inode after a full build, `PRAGMA data_version`
+after an incremental one. Builds that touch the live store take turns (`_store_lock`), and a full
+build empties the old store's WAL before its rename (`_empty_wal`), since `-wal`/`-shm` files go by
+name. An unchanged seed folder (same files, same content hashes, same extractor and reader
+versions) is not rebuilt. The extraction of each file is kept in the store (compressed, keyed by
+content hash), so a full rebuild extracts only the files that changed.
 """
 from __future__ import annotations
 
@@ -342,13 +360,13 @@ def _prepare(path: Path, rel: str, sha: str, cache: _ExtractionCache | None) -> 
 _worker_cache: _ExtractionCache | None = None
 
 
-def _worker_start(db_path: str | None, versions: str, parent: int) -> None:
+def _worker_start(db_path: str | None, versions: str, parent: int | None) -> None:
     global _worker_cache
     _die_with_parent(parent)
     _worker_cache = _ExtractionCache(Path(db_path) if db_path else None, versions)
 
 
-def _die_with_parent(parent: int) -> None:
+def _die_with_parent(parent: int | None) -> None:
     """A worker ends when the build that started it is killed (SIGKILL included), instead of living on
     with the build's inherited files open (Linux; elsewhere it ends when its task queue closes)."""
     try:
@@ -358,7 +376,7 @@ def _die_with_parent(parent: int) -> None:
         libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         return
-    if os.getppid() != parent:  # the parent died before the line above took effect
+    if parent is not None and os.getppid() != parent:  # the parent died before the line above took effect
         os._exit(1)
 
 
@@ -391,9 +409,12 @@ def _prepared_stream(items: list[tuple[Path, str, str]], db_path: Path, versions
         return
     chunks = [[(str(p), r, s) for p, r, s in items[i:i + CHUNK_SIZE]] for i in range(0, len(items), CHUNK_SIZE)]
     in_flight: deque[concurrent.futures.Future] = deque()
+    context = _pool_context()
+    # A forkserver's workers are its children, not ours; it ends with us, and they with it.
+    parent = None if context.get_start_method() == "forkserver" else os.getpid()
     with concurrent.futures.ProcessPoolExecutor(
-            workers, mp_context=_pool_context(), initializer=_worker_start,
-            initargs=(str(db_path) if db_path.is_file() else None, versions, os.getpid())) as pool:
+            workers, mp_context=context, initializer=_worker_start,
+            initargs=(str(db_path) if db_path.is_file() else None, versions, parent)) as pool:
         try:
             pending = iter(chunks)
             for chunk in itertools.islice(pending, workers * CHUNKS_IN_FLIGHT):
@@ -577,8 +598,17 @@ def build(seeds_dir: str | Path, db_path: str | Path, *, progress: Progress | No
                            seconds=time.monotonic() - started, **json.loads(meta["counts"]))
 
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    report = _update_in_place(db_path, seeds_dir, hashes, fingerprint, meta, progress) if incremental else None
-    if report is None:
+    report = None
+    for _ in range(3) if incremental else ():
+        report = _update_in_place(db_path, seeds_dir, hashes, fingerprint, meta, progress)
+        if report is not _STALE:
+            break
+        meta = _stored_meta(db_path)  # another build changed the store meanwhile: look again
+        if meta.get("fingerprint") == fingerprint:
+            return BuildReport(db_path, unchanged=True, seconds=time.monotonic() - started,
+                               skipped=[SkippedFile(**s) for s in json.loads(meta["skipped"])],
+                               **json.loads(meta["counts"]))
+    if report is None or report is _STALE:
         report = _build_new_file(db_path, seeds_dir, hashes, fingerprint, progress, workers)
     report.db_path = db_path
     report.seconds = time.monotonic() - started
@@ -767,6 +797,9 @@ def _create_search_and_indexes(conn: sqlite3.Connection) -> None:
 
 # ---- the incremental build: a few changed files, updated in place in one transaction ----------------
 
+_STALE = BuildReport(Path(), unchanged=False)  # what _update_in_place returns when the store changed under it
+
+
 def _chunks(values: list, size: int = 500) -> Iterator[list]:
     for i in range(0, len(values), size):
         yield values[i:i + size]
@@ -810,8 +843,8 @@ def _update_in_place(db_path: Path, seeds_dir: Path, hashes: dict[Path, str], fi
             conn.execute("begin immediate")
             try:
                 if conn.execute("select value from meta where key = 'fingerprint'").fetchone() != (meta["fingerprint"],):
-                    conn.execute("rollback")  # another build changed the store since we looked: start over
-                    return None
+                    conn.execute("rollback")  # another build changed the store since we looked
+                    return _STALE
                 report, paragraphs = _apply_changes(conn, hashes, relative, changed, skipped_rel, counts,
                                                     int(meta.get("paragraphs", 0)), progress)
                 conn.executemany("insert or replace into meta values (?, ?)", _meta_rows(

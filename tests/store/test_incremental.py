@@ -230,7 +230,12 @@ def test_real_extractor_incremental_equals_clean(synthetic, tmp_path):
     assert_same_store(db, clean_build(synthetic, tmp_path))
 
 
-def test_the_worker_pool_and_this_process_build_the_same_store(synthetic, tmp_path):
+@pytest.mark.parametrize("start_method", ["fork", "forkserver"])
+def test_the_worker_pool_and_this_process_build_the_same_store(synthetic, tmp_path, monkeypatch, start_method):
+    """fork is used when the building process has no other thread; forkserver (the bot, threads) otherwise."""
+    import multiprocessing
+
+    monkeypatch.setattr(store, "_pool_context", lambda: multiprocessing.get_context(start_method))
     pooled, single = tmp_path / "pooled.db", tmp_path / "single.db"
     build(synthetic, pooled, workers=2, incremental=False)
     build(synthetic, single, workers=1, incremental=False)
@@ -241,3 +246,33 @@ def test_the_worker_pool_and_this_process_build_the_same_store(synthetic, tmp_pa
             assert a.execute(f"select * from {table} {where} {order}").fetchall() == \
                 b.execute(f"select * from {table} {where} {order}").fetchall(), table
     assert canonical(pooled) == canonical(single)
+
+
+def test_an_incremental_build_killed_midway_leaves_the_store_whole(smiths, tmp_path):
+    """SIGKILL after the old rows are deleted and people moved, before the new rows are in: the
+    transaction never committed, so readers and the next build find the store as it was."""
+    import subprocess
+    import sys
+
+    seeds, db = smiths
+    before = canonical(db)
+    (seeds / "a.txt").unlink()
+    (seeds / "e.txt").write_text(story("Film", "Will Smith|Mr. Smith|actor|5"))
+    root = Path(__file__).resolve().parents[2]
+    script = (
+        "import os, signal, sys\n"
+        f"sys.path.insert(0, {str(root)!r})\n"
+        "import bot.extract, bot.store as store\n"
+        "from tests.store.test_incremental import scripted_extract\n"
+        "bot.extract.extract = scripted_extract\n"
+        "store._add_records = lambda *args: os.kill(os.getpid(), signal.SIGKILL)\n"
+        f"store.build({str(seeds)!r}, {str(db)!r})\n"
+    )
+    killed = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+    assert killed.returncode == -9, killed.stderr
+    with sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True) as conn:
+        assert conn.execute("pragma integrity_check").fetchall() == [("ok",)]
+    assert canonical(db) == before
+    report = build(seeds, db)
+    assert not report.unchanged and report.documents == 4
+    assert_same_store(db, clean_build(seeds, tmp_path))
