@@ -893,7 +893,7 @@ def _apply_changes(conn: sqlite3.Connection, hashes: dict[Path, str], relative: 
         touched.update(k for (k,) in conn.execute(
             f"select a.key from alias_keys a join person_records r on r.id = a.record_id where r.document_id in ({marks})",
             chunk))
-    affected = _affected_records(conn, touched)
+    affected, ambiguous = _affected_records(conn, touched, removed, added)
     removed_set = set(removed)
     old_people = {row[3] for row in affected.values()}
     surviving = sorted((row for row in affected.values() if row[1] not in removed_set),
@@ -916,9 +916,16 @@ def _apply_changes(conn: sqlite3.Connection, hashes: dict[Path, str], relative: 
         sources.append([])
     position = {g: order[rows[0][8]] for g, rows in enumerate(sources) if rows}
     position.update({g: order[rel] for rel, g in new_groups.items()})
+    # Two stand-in claimants for each ambiguous key, last: in the partial merge as in a full one, a
+    # short name claimed by several fuller ones stays apart.
+    position[len(groups)] = len(order)
+    groups.append([_Record(f"\x00stand-in {n}", [key], None, 0) for n, key in enumerate(k for k in ambiguous for _ in "ab")])
+    sources.append([])
     ranked = sorted(range(len(groups)), key=position.__getitem__)
     merged, ids_by_group = merge_people([groups[g] for g in ranked])
     ids_by_group = {g: ids for g, ids in zip(ranked, ids_by_group)}
+    stand_ins = set(ids_by_group[len(groups) - 1].values())
+    merged = [person for person in merged if person.id not in stand_ins]
 
     # Person ids stay as they were where they can: each merged person takes the smallest old id among
     # its records' that no other took; the others get new ids.
@@ -1040,43 +1047,83 @@ def _apply_changes(conn: sqlite3.Connection, hashes: dict[Path, str], relative: 
     return report, paragraphs_total - deleted_paragraphs
 
 
-def _affected_records(conn: sqlite3.Connection, touched: set[str]) -> dict[int, tuple]:
-    """Every person record whose merged person a change of the `touched` name keys can alter.
+def _affected_records(conn: sqlite3.Connection, touched: set[str], removed: list[int],
+                      added: list[_Prepared]) -> tuple[dict[int, tuple], list[str]]:
+    """The person records to merge again, and the name keys that stay ambiguous after the change.
 
-    `merge_people` joins records only through name keys: a record's own name, and its aliases where
-    another record carries that alias as its name. So the records to merge again are those connected
-    to a touched key through such links (a connected component), and every merged person of the old
-    store lies wholly inside or wholly outside it. Keys that were touched link through all their
-    aliases, since the change may have made or unmade them someone's name.
+    `merge_people` groups records by name key and then redirects a group k to the group g of a
+    fuller name when g is the only group carrying k as an alias. A merged person is one tree of such
+    redirects. A change can alter only the redirects of the keys it touches (their records or their
+    claimants changed), so the people to merge again are the trees, before and after the change, that
+    hold a touched key: from each key, its redirect target (before and after) and the keys redirected
+    into it are followed, never the many fuller names that merely share an ambiguous alias ("Mr.
+    Smith"). So that the partial merge keeps such a key ambiguous, the caller adds two stand-in
+    claimants for each (the returned keys) and drops them from the result.
     Returns record id → (id, document_id, ord, person_id, name, aliases, role, mentions, path).
     """
-    found: dict[int, tuple] = {}
-    seen = set(touched)
+    added_own: set[str] = set()
+    added_claims: dict[str, set[str]] = {}  # alias key → own keys of new records carrying it
+    for prepared in added:
+        for record in prepared.records:
+            own = name_key(record[0])
+            added_own.add(own)
+            for alias in record[1]:
+                if name_key(alias) != own:
+                    added_claims.setdefault(name_key(alias), set()).add(own)
+    gone = f" and r.document_id not in ({','.join(map(str, removed))})" if removed else ""
+    memo: dict[tuple, object] = {}
+
+    def once(key: tuple, compute: Callable[[], object]):
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]
+
+    def is_group(key: str, after: bool) -> bool:
+        if after and key in added_own:
+            return True
+        return once(("group", key, after), lambda: conn.execute(
+            f"select 1 from person_records r where r.name_key = ?{gone if after else ''} limit 1", (key,)).fetchone()
+            is not None)
+
+    def claimants(key: str, after: bool) -> set[str]:
+        """Up to three groups (own keys) carrying `key` as an alias: enough to tell one from many."""
+        found = once(("claim", key, after), lambda: {k for (k,) in conn.execute(
+            "select distinct r.name_key from alias_keys a join person_records r on r.id = a.record_id"
+            f" where a.key = ? and r.name_key != ?{gone if after else ''} limit 3", (key, key))})
+        return found | added_claims.get(key, set()) if after else found
+
+    def target(key: str, after: bool) -> str | None:
+        if not is_group(key, after):
+            return None
+        groups = claimants(key, after)
+        if len(groups) != 1:
+            return None
+        (group,) = groups
+        return group if len(group.split()) > len(key.split()) else None
+
+    visited: set[str] = set()
     frontier = list(touched)
-    is_name: dict[str, bool] = {}
-
-    def names(key: str) -> bool:
-        if key not in is_name:
-            is_name[key] = conn.execute("select 1 from person_records where name_key = ? limit 1", (key,)).fetchone() is not None
-        return is_name[key]
-
-    select = ("select r.id, r.document_id, r.ord, r.person_id, r.name, r.aliases, r.role, r.mentions, d.path"
-              " from person_records r join documents d on d.id = r.document_id")
     while frontier:
         key = frontier.pop()
-        rows = conn.execute(f"{select} where r.name_key = ?", (key,)).fetchall()
-        if key in touched or names(key):
-            rows += conn.execute(f"{select} where r.id in (select record_id from alias_keys where key = ?)", (key,)).fetchall()
-        for row in rows:
-            if row[0] in found:
-                continue
-            found[row[0]] = row
-            links = [name_key(row[4])] + [k for (k,) in conn.execute("select key from alias_keys where record_id = ?", (row[0],))]
-            for link in links:
-                if link not in seen and (link == links[0] or names(link)):
-                    seen.add(link)
-                    frontier.append(link)
-    return found
+        if key in visited:
+            continue
+        visited.add(key)
+        for after in (False, True):
+            up = target(key, after)
+            if up is not None and up not in visited:
+                frontier.append(up)
+        for (alias,) in conn.execute("select distinct a.key from alias_keys a join person_records r"
+                                     " on r.id = a.record_id where r.name_key = ?", (key,)):
+            if alias not in visited and key in (target(alias, False), target(alias, True)):
+                frontier.append(alias)
+
+    found: dict[int, tuple] = {}
+    select = ("select r.id, r.document_id, r.ord, r.person_id, r.name, r.aliases, r.role, r.mentions, d.path"
+              " from person_records r join documents d on d.id = r.document_id where r.name_key = ?")
+    for key in visited:
+        found.update((row[0], row) for row in conn.execute(select, (key,)))
+    ambiguous = sorted(key for key in visited if is_group(key, True) and len(claimants(key, True)) > 1)
+    return found, ambiguous
 
 
 def _sync_file(path: Path) -> None:

@@ -276,3 +276,17 @@ def test_an_incremental_build_killed_midway_leaves_the_store_whole(smiths, tmp_p
     report = build(seeds, db)
     assert not report.unchanged and report.documents == 4
     assert_same_store(db, clean_build(seeds, tmp_path))
+
+
+def test_a_short_name_claimed_by_several_stays_apart_when_only_one_claimant_changes(smiths, tmp_path):
+    seeds, db = smiths
+    (seeds / "e.txt").write_text(story("Film", "Will Smith|Mr. Smith|actor|5"))
+    build(seeds, db)
+    # b.txt now holds John Smith as well as the bare "Smith": John Smith is merged again, Will Smith
+    # is not, and "Smith" must stay ambiguous (two claimants) as in a clean build.
+    (seeds / "b.txt").write_text(story("Hearing", "Smith||-|2", "John Smith|Mr. Smith|senator|1",
+                                       quote=("No comment", "Smith")).replace("|-|", "||"))
+    report = build(seeds, db)
+    assert report.documents == 5
+    assert_same_store(db, clean_build(seeds, tmp_path))
+    assert "Smith" in {r[0] for r in canonical(db)["people"]}
