@@ -97,3 +97,74 @@ def run_child(module: str, args: list[str], timeout: float) -> dict:
             result["seconds"] = time.monotonic() - started
             return result
     return {"error": f"exit {done.returncode}", "stderr": done.stderr[-3000:]}
+
+
+class TreeSampler:
+    """Samples this process and all its descendants (worker pools, a forkserver's children) from /proc:
+    the peak of their summed resident memory, and their CPU seconds (each process's last sample).
+
+        with TreeSampler() as tree:
+            work()
+        tree.peak_rss_mb, tree.cpu_seconds, tree.max_processes
+    """
+
+    def __init__(self, interval: float = 0.2):
+        import threading
+        self.interval = interval
+        self.peak_rss_mb = 0.0
+        self.max_processes = 0
+        self._cpu: dict[int, float] = {}
+        self._base: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._ticks = os.sysconf("SC_CLK_TCK")
+        self._page = os.sysconf("SC_PAGE_SIZE")
+
+    def _sample(self) -> None:
+        me = os.getpid()
+        stats: dict[int, tuple[int, float, float]] = {}  # pid -> (ppid, rss MB, cpu s)
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                raw = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = raw[raw.rindex(")") + 2:].split()  # after "pid (comm) "
+            ppid, utime, stime, rss = int(fields[1]), int(fields[11]), int(fields[12]), int(fields[21])
+            stats[int(entry)] = (ppid, rss * self._page / 2**20, (utime + stime) / self._ticks)
+        tree, frontier = {me}, [me]
+        children: dict[int, list[int]] = {}
+        for pid, (ppid, _, _) in stats.items():
+            children.setdefault(ppid, []).append(pid)
+        while frontier:
+            for child in children.get(frontier.pop(), []):
+                if child not in tree:
+                    tree.add(child)
+                    frontier.append(child)
+        total = 0.0
+        for pid in tree:
+            if pid in stats:
+                total += stats[pid][1]
+                self._cpu[pid] = max(self._cpu.get(pid, 0.0), stats[pid][2])
+        self.peak_rss_mb = max(self.peak_rss_mb, total)
+        self.max_processes = max(self.max_processes, len(tree))
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(cpu - self._base.get(pid, 0.0) for pid, cpu in self._cpu.items())
+
+    def __enter__(self) -> "TreeSampler":
+        self._sample()
+        self._base = dict(self._cpu)  # count only what is spent from now on
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._sample()
+        self._stop.set()
+        self._thread.join()
