@@ -99,10 +99,39 @@ class BuildReport:
 
 def seed_files(seeds_dir: Path) -> list[Path]:
     """Every regular file under `seeds_dir`, sorted, except hidden ones (".gitkeep", editor swap files)."""
-    return sorted(
-        path for path in seeds_dir.rglob("*")
-        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(seeds_dir).parts)
-    )
+    return [path for path, _, _ in _scan(seeds_dir)]
+
+
+def _scan(seeds_dir: Path) -> list[tuple[Path, str, list[int]]]:
+    """(path, path relative to the folder, [size, mtime, ctime, inode]) of each seed file, sorted by path.
+
+    One scandir pass (what `Path.rglob` visits: symlinked folders are not entered, hidden names are
+    skipped), so that a large folder is listed and stat'ed in a fraction of a second.
+    """
+    found: list[tuple[Path, str, list[int]]] = []
+
+    def walk(folder: Path, prefix: str) -> None:
+        try:
+            with os.scandir(folder) as entries:
+                listed = list(entries)
+        except PermissionError:
+            return
+        for entry in listed:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    walk(folder / entry.name, f"{prefix}{entry.name}/")
+                elif entry.is_file():
+                    status = entry.stat()
+                    found.append((folder / entry.name, prefix + entry.name,
+                                  [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino]))
+            except OSError:  # gone meanwhile
+                continue
+
+    walk(seeds_dir, "")
+    found.sort(key=lambda item: item[0])
+    return found
 
 
 def _sha256(path: Path) -> str:
@@ -113,11 +142,41 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _fingerprint(seeds_dir: Path, hashes: dict[Path, str]) -> str:
+class _SeedHashes(dict):
+    """path → content hash of every seed file, with each file's relative path and stat."""
+    relative: dict[Path, str]
+    stats: dict[str, list[int]]
+    scanned_at: int
+
+
+def _seed_hashes(seeds_dir: Path, meta: dict[str, str]) -> _SeedHashes:
+    """Content hashes of the seed files; a file whose stat (size, mtime, ctime, inode) is what the store
+    recorded is not read again. Like git's index: only a stat taken more than a second after the file
+    last changed is trusted, so a write within the same clock tick cannot go unnoticed."""
+    scanned_at = time.time_ns()
+    try:
+        old_hashes = json.loads(meta.get("seed_hashes", "{}"))
+        old_stats = json.loads(meta.get("seed_stats", "{}"))
+        trusted_before = int(meta.get("seed_stats_at", "0")) - 1_000_000_000
+    except ValueError:
+        old_hashes, old_stats, trusted_before = {}, {}, 0
+    hashes = _SeedHashes()
+    hashes.relative, hashes.stats, hashes.scanned_at = {}, {}, scanned_at
+    for path, rel, status in _scan(seeds_dir):
+        known = old_hashes.get(rel)
+        if known is None or old_stats.get(rel) != status or status[2] >= trusted_before:
+            known = _sha256(path)
+        hashes[path] = known
+        hashes.relative[path] = rel
+        hashes.stats[rel] = status
+    return hashes
+
+
+def _fingerprint(seeds_dir: Path, hashes: _SeedHashes) -> str:
     """One hash for the whole input: file names, contents, and the versions of reader, extractor and schema."""
     digest = hashlib.sha256(f"{SCHEMA_VERSION}|{READER_VERSION}|{extractor_version()}".encode())
     for path, sha in hashes.items():
-        digest.update(f"\n{path.relative_to(seeds_dir).as_posix()}\t{sha}".encode())
+        digest.update(f"\n{hashes.relative[path]}\t{sha}".encode())
     return digest.hexdigest()
 
 
@@ -558,7 +617,7 @@ class _Record:
         self.name, self.aliases, self.role, self.mentions = name, aliases, role, mentions
 
 
-def _meta_rows(fingerprint: str, seeds_dir: Path, hashes: dict[Path, str], report: BuildReport,
+def _meta_rows(fingerprint: str, seeds_dir: Path, hashes: _SeedHashes, report: BuildReport,
                paragraphs: int) -> list[tuple[str, str]]:
     counts = {"documents": report.documents, "people": report.people, "quotes": report.quotes,
               "key_points": report.key_points}
@@ -568,7 +627,9 @@ def _meta_rows(fingerprint: str, seeds_dir: Path, hashes: dict[Path, str], repor
         ("schema_version", SCHEMA_VERSION),
         ("reader_version", READER_VERSION),
         ("extractor_version", extractor_version()),
-        ("seed_hashes", json.dumps({p.relative_to(seeds_dir).as_posix(): h for p, h in hashes.items()})),
+        ("seed_hashes", json.dumps({hashes.relative[p]: h for p, h in hashes.items()})),
+        ("seed_stats", json.dumps(hashes.stats)),
+        ("seed_stats_at", str(hashes.scanned_at)),
         ("skipped", json.dumps([dataclasses.asdict(s) for s in report.skipped])),
         ("counts", json.dumps(counts)),
         ("paragraphs", str(paragraphs)),
@@ -590,9 +651,9 @@ def build(seeds_dir: str | Path, db_path: str | Path, *, progress: Progress | No
     seeds_dir, db_path = Path(seeds_dir), Path(db_path)
     if not seeds_dir.is_dir():
         raise FileNotFoundError(f"seed folder not found: {seeds_dir}")
-    hashes = {path: _sha256(path) for path in seed_files(seeds_dir)}
-    fingerprint = _fingerprint(seeds_dir, hashes)
     meta = _stored_meta(db_path)
+    hashes = _seed_hashes(seeds_dir, meta)
+    fingerprint = _fingerprint(seeds_dir, hashes)
     if meta.get("fingerprint") == fingerprint:
         return BuildReport(db_path, unchanged=True, skipped=[SkippedFile(**s) for s in json.loads(meta["skipped"])],
                            seconds=time.monotonic() - started, **json.loads(meta["counts"]))
@@ -615,7 +676,7 @@ def build(seeds_dir: str | Path, db_path: str | Path, *, progress: Progress | No
     return report
 
 
-def _build_new_file(db_path: Path, seeds_dir: Path, hashes: dict[Path, str], fingerprint: str,
+def _build_new_file(db_path: Path, seeds_dir: Path, hashes: _SeedHashes, fingerprint: str,
                     progress: Progress | None, workers: int | None) -> BuildReport:
     """The full build: a new file beside the store, renamed over it when complete."""
     _remove_stale_builds(db_path)
@@ -693,7 +754,7 @@ def _empty_wal(db_path: Path) -> None:
         raise sqlite3.OperationalError(f"{db_path} is busy: its log could not be emptied; the old store is serving")
 
 
-def _write_store(temp_path: Path, seeds_dir: Path, hashes: dict[Path, str], fingerprint: str, old_store: Path,
+def _write_store(temp_path: Path, seeds_dir: Path, hashes: _SeedHashes, fingerprint: str, old_store: Path,
                  progress: Progress | None, workers: int | None = None) -> BuildReport:
     conn = sqlite3.connect(temp_path, isolation_level=None)
     report = BuildReport(temp_path, unchanged=False)
@@ -713,7 +774,7 @@ def _write_store(temp_path: Path, seeds_dir: Path, hashes: dict[Path, str], fing
         interned: dict[str, str] = {}
         document_ids: list[int] = []
         paragraphs = quote_id = record_id = 0
-        items = [(path, path.relative_to(seeds_dir).as_posix(), sha) for path, sha in hashes.items()]
+        items = [(path, hashes.relative[path], sha) for path, sha in hashes.items()]
         for done, prepared in enumerate(_prepared_stream(items, old_store, versions, workers), 1):
             if prepared.skipped is not None:
                 report.skipped.append(SkippedFile(prepared.path, prepared.skipped))
@@ -805,7 +866,7 @@ def _chunks(values: list, size: int = 500) -> Iterator[list]:
         yield values[i:i + size]
 
 
-def _update_in_place(db_path: Path, seeds_dir: Path, hashes: dict[Path, str], fingerprint: str,
+def _update_in_place(db_path: Path, seeds_dir: Path, hashes: _SeedHashes, fingerprint: str,
                      meta: dict[str, str], progress: Progress | None) -> BuildReport | None:
     """Apply a few changed, added or removed files to the live store in one SQLite transaction.
 
@@ -820,7 +881,7 @@ def _update_in_place(db_path: Path, seeds_dir: Path, hashes: dict[Path, str], fi
             ("schema_version", SCHEMA_VERSION), ("reader_version", READER_VERSION),
             ("extractor_version", extractor_version()))) or "seed_hashes" not in meta:
         return None
-    relative = {path: path.relative_to(seeds_dir).as_posix() for path in hashes}
+    relative = hashes.relative
     new_hashes = {relative[path]: sha for path, sha in hashes.items()}
     old_hashes: dict[str, str] = json.loads(meta["seed_hashes"])
     changed = {rel for rel in old_hashes.keys() | new_hashes.keys() if old_hashes.get(rel) != new_hashes.get(rel)}
@@ -859,7 +920,7 @@ def _update_in_place(db_path: Path, seeds_dir: Path, hashes: dict[Path, str], fi
     return report
 
 
-def _apply_changes(conn: sqlite3.Connection, hashes: dict[Path, str], relative: dict[Path, str],
+def _apply_changes(conn: sqlite3.Connection, hashes: _SeedHashes, relative: dict[Path, str],
                    changed: set[str], skipped_rel: dict[str, SkippedFile], counts: dict[str, int],
                    paragraphs_total: int, progress: Progress | None) -> tuple[BuildReport, int]:
     versions = f"{READER_VERSION}|{extractor_version()}"
