@@ -99,18 +99,18 @@ class BuildReport:
 
 def seed_files(seeds_dir: Path) -> list[Path]:
     """Every regular file under `seeds_dir`, sorted, except hidden ones (".gitkeep", editor swap files)."""
-    return [path for path, _, _ in _scan(seeds_dir)]
+    return [seeds_dir / rel for rel, _ in _scan(seeds_dir)]
 
 
-def _scan(seeds_dir: Path) -> list[tuple[Path, str, list[int]]]:
-    """(path, path relative to the folder, [size, mtime, ctime, inode]) of each seed file, sorted by path.
+def _scan(seeds_dir: Path) -> list[tuple[str, list[int]]]:
+    """(path relative to the folder, [size, mtime, ctime, inode]) of each seed file, in Path order.
 
     One scandir pass (what `Path.rglob` visits: symlinked folders are not entered, hidden names are
     skipped), so that a large folder is listed and stat'ed in a fraction of a second.
     """
-    found: list[tuple[Path, str, list[int]]] = []
+    found: list[tuple[str, list[int]]] = []
 
-    def walk(folder: Path, prefix: str) -> None:
+    def walk(folder: str, prefix: str) -> None:
         try:
             with os.scandir(folder) as entries:
                 listed = list(entries)
@@ -121,16 +121,16 @@ def _scan(seeds_dir: Path) -> list[tuple[Path, str, list[int]]]:
                 continue
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    walk(folder / entry.name, f"{prefix}{entry.name}/")
+                    walk(entry.path, f"{prefix}{entry.name}/")
                 elif entry.is_file():
                     status = entry.stat()
-                    found.append((folder / entry.name, prefix + entry.name,
+                    found.append((prefix + entry.name,
                                   [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino]))
             except OSError:  # gone meanwhile
                 continue
 
-    walk(seeds_dir, "")
-    found.sort(key=lambda item: item[0])
+    walk(str(seeds_dir), "")
+    found.sort(key=lambda item: item[0].split("/"))  # as Paths sort: part by part
     return found
 
 
@@ -143,10 +143,12 @@ def _sha256(path: Path) -> str:
 
 
 class _SeedHashes(dict):
-    """path → content hash of every seed file, with each file's relative path and stat."""
-    relative: dict[Path, str]
+    """Path relative to the folder → content hash of every seed file (in Path order), with their stats
+    and the hashes the store recorded."""
+    folder: Path
     stats: dict[str, list[int]]
     scanned_at: int
+    recorded: dict[str, str]
 
 
 def _seed_hashes(seeds_dir: Path, meta: dict[str, str]) -> _SeedHashes:
@@ -161,13 +163,12 @@ def _seed_hashes(seeds_dir: Path, meta: dict[str, str]) -> _SeedHashes:
     except ValueError:
         old_hashes, old_stats, trusted_before = {}, {}, 0
     hashes = _SeedHashes()
-    hashes.relative, hashes.stats, hashes.scanned_at = {}, {}, scanned_at
-    for path, rel, status in _scan(seeds_dir):
+    hashes.folder, hashes.stats, hashes.scanned_at, hashes.recorded = seeds_dir, {}, scanned_at, old_hashes
+    for rel, status in _scan(seeds_dir):
         known = old_hashes.get(rel)
         if known is None or old_stats.get(rel) != status or status[2] >= trusted_before:
-            known = _sha256(path)
-        hashes[path] = known
-        hashes.relative[path] = rel
+            known = _sha256(seeds_dir / rel)
+        hashes[rel] = known
         hashes.stats[rel] = status
     return hashes
 
@@ -175,8 +176,8 @@ def _seed_hashes(seeds_dir: Path, meta: dict[str, str]) -> _SeedHashes:
 def _fingerprint(seeds_dir: Path, hashes: _SeedHashes) -> str:
     """One hash for the whole input: file names, contents, and the versions of reader, extractor and schema."""
     digest = hashlib.sha256(f"{SCHEMA_VERSION}|{READER_VERSION}|{extractor_version()}".encode())
-    for path, sha in hashes.items():
-        digest.update(f"\n{hashes.relative[path]}\t{sha}".encode())
+    for rel, sha in hashes.items():
+        digest.update(f"\n{rel}\t{sha}".encode())
     return digest.hexdigest()
 
 
@@ -627,7 +628,7 @@ def _meta_rows(fingerprint: str, seeds_dir: Path, hashes: _SeedHashes, report: B
         ("schema_version", SCHEMA_VERSION),
         ("reader_version", READER_VERSION),
         ("extractor_version", extractor_version()),
-        ("seed_hashes", json.dumps({hashes.relative[p]: h for p, h in hashes.items()})),
+        ("seed_hashes", json.dumps(hashes)),
         ("seed_stats", json.dumps(hashes.stats)),
         ("seed_stats_at", str(hashes.scanned_at)),
         ("skipped", json.dumps([dataclasses.asdict(s) for s in report.skipped])),
@@ -774,7 +775,7 @@ def _write_store(temp_path: Path, seeds_dir: Path, hashes: _SeedHashes, fingerpr
         interned: dict[str, str] = {}
         document_ids: list[int] = []
         paragraphs = quote_id = record_id = 0
-        items = [(path, hashes.relative[path], sha) for path, sha in hashes.items()]
+        items = [(seeds_dir / rel, rel, sha) for rel, sha in hashes.items()]
         for done, prepared in enumerate(_prepared_stream(items, old_store, versions, workers), 1):
             if prepared.skipped is not None:
                 report.skipped.append(SkippedFile(prepared.path, prepared.skipped))
@@ -881,11 +882,9 @@ def _update_in_place(db_path: Path, seeds_dir: Path, hashes: _SeedHashes, finger
             ("schema_version", SCHEMA_VERSION), ("reader_version", READER_VERSION),
             ("extractor_version", extractor_version()))) or "seed_hashes" not in meta:
         return None
-    relative = hashes.relative
-    new_hashes = {relative[path]: sha for path, sha in hashes.items()}
-    old_hashes: dict[str, str] = json.loads(meta["seed_hashes"])
-    changed = {rel for rel in old_hashes.keys() | new_hashes.keys() if old_hashes.get(rel) != new_hashes.get(rel)}
-    if not changed or len(changed) > max(INCREMENTAL_MIN_FILES, len(new_hashes) * INCREMENTAL_SHARE):
+    old_hashes = hashes.recorded
+    changed = {rel for rel in old_hashes.keys() | hashes.keys() if old_hashes.get(rel) != hashes.get(rel)}
+    if not changed or len(changed) > max(INCREMENTAL_MIN_FILES, len(hashes) * INCREMENTAL_SHARE):
         return None
     try:
         old_skipped = [SkippedFile(**s) for s in json.loads(meta["skipped"])]
@@ -906,7 +905,7 @@ def _update_in_place(db_path: Path, seeds_dir: Path, hashes: _SeedHashes, finger
                 if conn.execute("select value from meta where key = 'fingerprint'").fetchone() != (meta["fingerprint"],):
                     conn.execute("rollback")  # another build changed the store since we looked
                     return _STALE
-                report, paragraphs = _apply_changes(conn, hashes, relative, changed, skipped_rel, counts,
+                report, paragraphs = _apply_changes(conn, hashes, changed, skipped_rel, counts,
                                                     int(meta.get("paragraphs", 0)), progress)
                 conn.executemany("insert or replace into meta values (?, ?)", _meta_rows(
                     fingerprint, seeds_dir, hashes, report, paragraphs))
@@ -920,18 +919,18 @@ def _update_in_place(db_path: Path, seeds_dir: Path, hashes: _SeedHashes, finger
     return report
 
 
-def _apply_changes(conn: sqlite3.Connection, hashes: _SeedHashes, relative: dict[Path, str],
-                   changed: set[str], skipped_rel: dict[str, SkippedFile], counts: dict[str, int],
-                   paragraphs_total: int, progress: Progress | None) -> tuple[BuildReport, int]:
+def _apply_changes(conn: sqlite3.Connection, hashes: _SeedHashes, changed: set[str],
+                   skipped_rel: dict[str, SkippedFile], counts: dict[str, int], paragraphs_total: int,
+                   progress: Progress | None) -> tuple[BuildReport, int]:
     versions = f"{READER_VERSION}|{extractor_version()}"
     report = BuildReport(Path(), unchanged=False)
     document_of_path = dict(conn.execute("select path, id from documents"))
     removed = [document_of_path[rel] for rel in changed if rel in document_of_path]
-    order = {rel: n for n, rel in enumerate(relative[p] for p in hashes)}  # the full build's order
+    order = {rel: n for n, rel in enumerate(hashes)}  # the full build's order
 
     # The changed files, read and extracted here (they are few).
     cache = _ExtractionCache(None, versions, conn)
-    to_read = [(path, relative[path], sha) for path, sha in hashes.items() if relative[path] in changed]
+    to_read = [(hashes.folder / rel, rel, sha) for rel, sha in hashes.items() if rel in changed]
     added: list[_Prepared] = []
     new_skips: dict[str, SkippedFile] = {}
     for done, (path, rel, sha) in enumerate(to_read, 1):
