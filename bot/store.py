@@ -558,10 +558,11 @@ class _Rows:
         "people": "insert into people values (?,?,?,?,?,?,?)",
     }
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, on_flush: Callable[[], None] | None = None):
         self.conn = conn
         self.pending: dict[str, list[tuple]] = {table: [] for table in self.SQL}
         self.count = 0
+        self.on_flush = on_flush
 
     def add(self, table: str, rows: Iterable[tuple]) -> None:
         batch = self.pending[table]
@@ -577,6 +578,8 @@ class _Rows:
                 self.conn.executemany(self.SQL[table], batch)
                 batch.clear()
         self.count = 0
+        if self.on_flush is not None:
+            self.on_flush()
 
 
 def _add_document(rows: _Rows, document_id: int, prepared: _Prepared, person_of: list[int | None],
@@ -767,8 +770,17 @@ def _write_store(temp_path: Path, seeds_dir: Path, hashes: _SeedHashes, fingerpr
         conn.execute("pragma cache_size = -131072")
         conn.execute("pragma locking_mode = exclusive")
         conn.executescript(_TABLES)
+        _create_search(conn)
         conn.execute("begin")
-        rows = _Rows(conn)
+        indexed = {"paragraphs": 0, "quotes": 0}  # rows up to these ids are in the FTS indexes
+
+        def index_new_rows() -> None:
+            """FTS for the rows just written: done while the workers extract, not after."""
+            for table, last in indexed.items():
+                conn.execute(f"insert into {table}_fts (rowid, text) select id, text from {table} where id > ?", (last,))
+                indexed[table] = conn.execute(f"select max(id) from {table}").fetchone()[0] or 0
+
+        rows = _Rows(conn, on_flush=index_new_rows)
         people_by_document: list[list[_Record]] = []
         record_paragraphs: list[int] = [0]  # by record id
         record_quotes: list[int] = [0]
@@ -834,7 +846,7 @@ def _write_store(temp_path: Path, seeds_dir: Path, hashes: _SeedHashes, fingerpr
         report.people = len(merged)
         del merged, person_of_record
 
-        _create_search_and_indexes(conn)
+        _create_indexes(conn)
         conn.executemany("insert into meta values (?, ?)", _meta_rows(fingerprint, seeds_dir, hashes, report, paragraphs))
         conn.execute("commit")
         conn.execute("analyze")
@@ -846,11 +858,14 @@ def _write_store(temp_path: Path, seeds_dir: Path, hashes: _SeedHashes, fingerpr
     return report
 
 
-def _create_search_and_indexes(conn: sqlite3.Connection) -> None:
-    """FTS5 (porter stemming) over paragraphs and quotes, filled from their tables, then the indexes."""
+def _create_search(conn: sqlite3.Connection) -> None:
+    """FTS5 (porter stemming) over paragraphs and quotes, with their tables as content (filled by the build)."""
     for table in ("paragraphs", "quotes"):
         conn.execute(f"create virtual table {table}_fts using fts5 (text, tokenize='porter', content={table})")
-        conn.execute(f"insert into {table}_fts (rowid, text) select id, text from {table}")
+
+
+def _create_indexes(conn: sqlite3.Connection) -> None:
+    """The indexes, built after the bulk insert (faster than keeping them up during it)."""
     for table, columns, unique in _INDEXES:
         name = "_".join(c.split()[0] for c in columns)
         listed = ", ".join(f'"{c.split()[0]}"' + (" desc" if c.endswith(" desc") else "") for c in columns)
