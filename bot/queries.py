@@ -221,7 +221,8 @@ class Store:
     def _load(self, conn: sqlite3.Connection) -> None:
         """What is kept per version of the store: its meta table; the name index is rebuilt on demand."""
         self._version = conn.execute("pragma data_version").fetchone()[0]
-        self._meta = dict(conn.execute("select key, value from meta").fetchall())
+        # Not the seed folder's hashes and stats (megabytes on a large store; the bot has no use for them).
+        self._meta = dict(conn.execute("select key, value from meta where key not in ('seed_hashes', 'seed_stats')"))
         self._names = None
         self._generation += 1
 
