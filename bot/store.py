@@ -21,7 +21,8 @@ A running `bot.queries.Store` notices both: a new inode after a full build, `PRA
 after an incremental one. Builds that touch the live store take turns (`_store_lock`), and a full
 build empties the old store's WAL before its rename (`_empty_wal`), since `-wal`/`-shm` files go by
 name. An unchanged seed folder (same files, same content hashes, same extractor and reader
-versions) is not rebuilt. The extraction of each file is kept in the store (compressed, keyed by
+versions) is not rebuilt; files whose stat matches the last build's record are not hashed again
+(`_seed_hashes`). The extraction of each file is kept in the store (compressed, keyed by
 content hash), so a full rebuild extracts only the files that changed.
 """
 from __future__ import annotations
