@@ -131,7 +131,10 @@ def _scan(seeds_dir: Path) -> list[tuple[str, list[int]]]:
                 continue
 
     walk(str(seeds_dir), "")
-    found.sort(key=lambda item: item[0].split("/"))  # as Paths sort: part by part
+    if any("/" in rel for rel, _ in found):
+        found.sort(key=lambda item: item[0].split("/"))  # as Paths sort: part by part
+    else:
+        found.sort()  # a flat folder: the same order, faster
     return found
 
 
@@ -147,7 +150,7 @@ class _SeedHashes(dict):
     """Path relative to the folder → content hash of every seed file (in Path order), with their stats
     and the hashes the store recorded."""
     folder: Path
-    stats: dict[str, list[int]]
+    stats: dict[str, str]  # "size:mtime:ctime:inode" (a string: quick to compare, store and load)
     scanned_at: int
     recorded: dict[str, str]
 
@@ -167,10 +170,11 @@ def _seed_hashes(seeds_dir: Path, meta: dict[str, str]) -> _SeedHashes:
     hashes.folder, hashes.stats, hashes.scanned_at, hashes.recorded = seeds_dir, {}, scanned_at, old_hashes
     for rel, status in _scan(seeds_dir):
         known = old_hashes.get(rel)
-        if known is None or old_stats.get(rel) != status or status[2] >= trusted_before:
+        stamp = "%d:%d:%d:%d" % tuple(status)
+        if known is None or old_stats.get(rel) != stamp or status[2] >= trusted_before:
             known = _sha256(seeds_dir / rel)
         hashes[rel] = known
-        hashes.stats[rel] = status
+        hashes.stats[rel] = stamp
     return hashes
 
 
