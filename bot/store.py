@@ -752,7 +752,11 @@ def _empty_wal(db_path: Path) -> None:
     """Before a new file is renamed over a store in WAL mode: move every committed page into the old
     file and cut its `-wal` to zero bytes, so that no frame of the old store's log can ever be read
     as part of the new one (the `-wal` and `-shm` files go by name, not by inode)."""
-    if not Path(f"{db_path}-wal").exists() or not db_path.exists():
+    if not db_path.exists():  # a log left by a store deleted while open is nobody's: it must not pair with ours
+        for leftover in (Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
+            leftover.unlink(missing_ok=True)
+        return
+    if not Path(f"{db_path}-wal").exists():
         return
     conn = sqlite3.connect(db_path, timeout=30)
     try:

@@ -316,3 +316,19 @@ def test_a_file_rewritten_with_its_size_and_mtime_kept_is_still_seen(smiths, mon
     report = build(seeds, db)
     assert not report.unchanged and hashed == ["d.txt"]
     assert "Bo Chin" in {r[0] for r in canonical(db)["people"]}
+
+
+def test_a_log_left_by_a_deleted_store_is_not_read_as_part_of_the_new_one(smiths, tmp_path):
+    seeds, db = smiths
+    (seeds / "e.txt").write_text(story("Film", "Will Smith|Mr. Smith|actor|5"))
+    holder = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+    holder.execute("select count(*) from documents").fetchall()  # keeps the -wal and -shm in place
+    build(seeds, db)  # in place: its pages sit in the -wal while a reader is open
+    stale_wal = Path(f"{db}-wal")
+    assert stale_wal.exists() and stale_wal.stat().st_size > 0
+    db.unlink()  # someone deletes the store, not its log
+    build(seeds, db)
+    holder.close()
+    with sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True) as conn:
+        assert conn.execute("pragma integrity_check").fetchall() == [("ok",)]
+    assert_same_store(db, clean_build(seeds, tmp_path))
