@@ -94,6 +94,7 @@ class BuildReport:
     reused: int = 0  # documents whose extraction was taken from the previous store
     skipped: list[SkippedFile] = field(default_factory=list)
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per phase of a full build
 
 
 # ---- what is in the seed folder -------------------------------------------------------------
@@ -797,6 +798,7 @@ def _write_store(temp_path: Path, seeds_dir: Path, hashes: _SeedHashes, fingerpr
         document_ids: list[int] = []
         paragraphs = quote_id = record_id = 0
         items = [(seeds_dir / rel, rel, sha) for rel, sha in hashes.items()]
+        phase_started = time.monotonic()
         for done, prepared in enumerate(_prepared_stream(items, old_store, versions, workers), 1):
             if prepared.skipped is not None:
                 report.skipped.append(SkippedFile(prepared.path, prepared.skipped))
@@ -827,6 +829,8 @@ def _write_store(temp_path: Path, seeds_dir: Path, hashes: _SeedHashes, fingerpr
                 progress(done, len(items), prepared.path)
         rows.flush()
         interned.clear()
+        report.phases["read, extract, write rows"] = time.monotonic() - phase_started
+        phase_started = time.monotonic()
 
         # People merged across documents; the person columns, written as record ids, become person ids.
         merged, ids_by_document = merge_people(people_by_document)
@@ -854,11 +858,14 @@ def _write_store(temp_path: Path, seeds_dir: Path, hashes: _SeedHashes, fingerpr
         rows.flush()
         report.people = len(merged)
         del merged, person_of_record
+        report.phases["merge people"] = time.monotonic() - phase_started
+        phase_started = time.monotonic()
 
         _create_indexes(conn)
         conn.executemany("insert into meta values (?, ?)", _meta_rows(fingerprint, seeds_dir, hashes, report, paragraphs))
         conn.execute("commit")
         conn.execute("analyze")
+        report.phases["indexes"] = time.monotonic() - phase_started
         conn.execute("pragma locking_mode = normal")
         # Readers and in-place updates use WAL: a reader keeps its snapshot while an update commits.
         conn.execute("pragma journal_mode = wal")
