@@ -157,6 +157,9 @@ more most van de la le del des di da du don von see says sky rose lily iris may
 """.split())
 
 
+_HEX_VALUE = {c: int(c, 16) for c in "0123456789abcdefABCDEF"}
+
+
 @functools.lru_cache(maxsize=1)
 def given_names() -> dict[str, str | None]:
     """First name (lower case) -> "m", "f" or None (used for both), by where it is most frequent."""
@@ -171,7 +174,7 @@ def given_names() -> dict[str, str | None]:
         # "M"/"1M" (mostly) male, "F"/"1F" female; "?M", "?F" and "?" are used for both.
         gender = "m" if code in ("M", "1M") else "f" if code in ("F", "1F") else "?"
         # The columns after the name give its frequency in each country (hex digits, blank = rare).
-        frequency = 1 + sum(int(c, 16) for c in raw[30:] if c in "0123456789abcdefABCDEF")
+        frequency = 1 + sum(_HEX_VALUE.get(c, 0) for c in raw[30:].replace(" ", ""))
         counts = weight.setdefault(name.lower(), {})
         counts[gender] = counts.get(gender, 0) + frequency
     names: dict[str, str | None] = {}
