@@ -3,7 +3,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from bot.delivery import NETWORK_ATTEMPTS, DigestDelivery, RateLimiter
+from bot.delivery import NETWORK_ATTEMPTS, OVERALL_PER_SECOND, DigestDelivery, RateLimiter
 from bot.state import COMPOSED, SENT, SKIPPED, UNDELIVERABLE
 
 from .conftest import CountingComposer
@@ -171,7 +171,7 @@ async def test_rate_limits_overall_and_per_group():
     clock = FakeClockForLimiter()
     limiter = RateLimiter(clock)
     start = clock.t
-    for chat in range(1, 61):  # 60 private chats: two seconds' worth
+    for chat in range(1, 2 * OVERALL_PER_SECOND + 1):  # private chats: two seconds' worth
         await limiter.wait_turn(chat)
     assert clock.t - start == timedelta(seconds=1)
     limiter, start = RateLimiter(clock), clock.t
