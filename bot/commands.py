@@ -23,6 +23,7 @@ CHOICES = 5
 SOURCES_SHOWN = 20  # /sources lists the newest documents, not a whole archive
 SURE_MATCH = 90  # among several matches, one this good and clearly ahead of the next is "that person"
 CLEAR_LEAD = 10
+LONGEST_NAME = 64  # a longer argument is cut before spelling comparisons: no name is that long
 SUGGESTION_POOL = 500  # how many of the best-known people /who compares an unknown name with
 TOPIC_MATCH = 85  # /quotes X treats X as a speaker only when the name matches this well
 
@@ -230,7 +231,7 @@ class CommandCore:
     def closest_people(self, name: str, limit: int = 3) -> list[PersonMatch]:
         """The names nearest in spelling to `name` among the best-known people, however far they are."""
         names = self.store.people_names(SUGGESTION_POOL)
-        nearest = process.extract(name, names, scorer=fuzz.partial_token_sort_ratio,
+        nearest = process.extract(name[:LONGEST_NAME], names, scorer=fuzz.partial_token_sort_ratio,
                                   processor=utils.default_process, limit=limit)
         return [m for found, _, _ in nearest for m in self.store.find_people(found, limit=1)]
 
