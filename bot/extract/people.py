@@ -13,7 +13,7 @@ from bot.extract.lexicon import (
     HONORIFICS, NON_NAME_WORDS, ORG_WORDS, PLACES, ROLE_NOUNS, SPEECH_CUES, TITLE_WORDS,
     given_names,
 )
-from bot.extract.tokens import Token, is_sentence_end
+from bot.extract.tokens import Token
 
 PARTICLES = frozenset({"de", "van", "von", "bin", "al", "da", "di", "del", "la", "le", "du", "dos",
                        "der", "den", "ibn", "el", "ter", "st."})
@@ -363,15 +363,3 @@ def _nearest(people: list[PersonCluster], candidates: list[int], offset: int) ->
         starts = [m.start for m in people[p].mentions if m.start < offset and len(m.words) > 1]
         return max(starts) if starts else -1
     return max(candidates, key=lambda p: (last_before(p), -candidates.index(p)))
-
-
-def sentence_starts(tokens: list[Token]) -> set[int]:
-    """Token indexes that begin a sentence."""
-    starts = {0}
-    for i in range(len(tokens)):
-        if is_sentence_end(tokens, i):
-            j = i + 1
-            while j < len(tokens) and tokens[j].kind == "quote" and tokens[j].text in "”\"":
-                j += 1
-            starts.add(j)
-    return starts

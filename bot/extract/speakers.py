@@ -262,28 +262,6 @@ class SpeakerFinder:
 
     # -- noun phrases ----------------------------------------------------------------------------
 
-    def _noun_phrase_end(self, p: int, toks: list[Token], i: int) -> int | None:
-        """Index of the last token of a subject starting at i (a name, pronoun or description)."""
-        n = len(toks)
-        if toks[i].lower in SUBJECT_PRONOUNS:
-            return i
-        mention = self.mention_first.get((p, i))
-        if mention is not None:
-            end = mention.last
-            if end + 1 < n and toks[end + 1].text == ",":  # "Smith, the Democrat, said"
-                j = end + 2
-                while j < n and j - end < 16 and toks[j].text != ",":
-                    j += 1
-                if j < n and toks[j].text == "," and j + 1 < n and toks[j + 1].lower in SPEECH_CUES:
-                    return j
-            return end
-        j = i
-        while j < n and j - i < 7 and toks[j].kind == "word" and toks[j].lower not in SPEECH_CUES:
-            j += 1
-        if j > i and j < n and toks[j].kind == "word":
-            return j - 1
-        return None
-
     def _noun_phrase_forward(self, p: int, toks: list[Token], i: int) -> int | None:
         """The speaker named after a cue: "said Mr. Smith, the Democrat", "said one official"."""
         mention = self.mention_first.get((p, i))
