@@ -230,10 +230,10 @@ class CommandCore:
 
     def closest_people(self, name: str, limit: int = 3) -> list[PersonMatch]:
         """The names nearest in spelling to `name` among the best-known people, however far they are."""
-        names = self.store.people_names(SUGGESTION_POOL)
-        nearest = process.extract(name[:LONGEST_NAME], names, scorer=fuzz.partial_token_sort_ratio,
+        people = self.store.prominent_people(SUGGESTION_POOL)
+        nearest = process.extract(name[:LONGEST_NAME], [p.name for p in people], scorer=fuzz.partial_token_sort_ratio,
                                   processor=utils.default_process, limit=limit)
-        return [m for found, _, _ in nearest for m in self.store.find_people(found, limit=1)]
+        return [people[index] for _, _, index in nearest]
 
     def people_page(self, offset: int) -> Answer:
         matches, total = self.store.list_people(offset, PEOPLE_PAGE)
@@ -258,7 +258,8 @@ class CommandCore:
             return Answer(f"“{render.escape(topic)}” has no words I can look for. "
                           "Try a name or plain words, e.g. <code>/quotes ukraine</code>.")
         heading = f"Quotes about {render.escape(topic)}" if topic else "All quotes"
-        return Answer(render.quotes_page(heading, hits, offset, total),
+        ignored = self.store.search_plan(topic, "quotes_fts").ignored if topic else []
+        return Answer(render.quotes_page(heading, hits, offset, total, ignored),
                       _rows(_pager("qt", offset, QUOTES_PAGE, total, topic)))
 
     def mentions(self, person_id: int, offset: int) -> Answer:
@@ -275,7 +276,7 @@ class CommandCore:
         except NoUsableWords:
             return Answer(f"“{render.escape(words)}” has no words I can search for. "
                           "Try plain words, e.g. <code>/search crimea</code>.")
-        return Answer(render.search_page(words, hits, offset, total),
+        return Answer(render.search_page(words, hits, offset, total, self.store.search_plan(words)),
                       _rows(_pager("sr", offset, SEARCH_PAGE, total, words)))
 
     # --- buttons and inline mode --------------------------------------------------------------

@@ -13,27 +13,27 @@ import bisect
 import json
 import os
 import random
-import re
 import sqlite3
 import threading
-import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from bot.models import (BriefPerson, Briefing, PersonCard, PersonMatch, QuoteHit, SearchHit, Source,
+from bot.models import (BriefPerson, Briefing, PersonCard, PersonMatch, QuoteHit, SearchHit, SearchPlan, Source,
                         SourceInfo)
+from bot.names import WORD, name_tokens, whole_label_key
 
 HIGHLIGHT_START, HIGHLIGHT_END = "\x02", "\x03"
-_WORD = re.compile(r"[^\W_]+")  # what FTS5's unicode61 tokenizer counts as a word, near enough
 _MAX_SEARCH_TERMS = 16
 _MAX_TERM_LENGTH = 64
-_HONORIFICS = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame"}
 _SNIPPET_TOKENS = 32
-RANKED_WINDOW = 2000  # FTS matches ranked per question (see Store._ranked_matches)
+RANKED_WINDOW = 500  # FTS matches ranked per question (see Store._ranked_matches)
 COUNT_CAP = 10_000  # totals of FTS questions are counted up to this
+SAMPLE = 20_000  # newest rows in which a word's share is measured (Store._share)
+COMMON_SHARE = 0.02  # a word in more of them makes BM25 slow: such searches come newest first
+STOP_SHARE = 0.2  # a word in more of them ("the", "said") means nothing: it is left out
 _SNIPPET_CHARS = 240
+PROMINENT = 1000  # best-known people kept per version of the store (suggestions, quiz distractors)
 
 
 class NoUsableWords(ValueError):
@@ -44,14 +44,14 @@ class StoreNotBuilt(FileNotFoundError):
     """There is no briefing.db yet: run `briefbot build`."""
 
 
-def match_expression(text: str) -> str:
-    """User text as a safe FTS5 query: its words, each a quoted term, all required.
+def search_terms(text: str) -> list[str]:
+    """The words of user text that a search looks for, each once (at most 16, each cut to 64 letters).
 
     Operators (AND, OR, NOT, NEAR), quotes, parentheses, `*` and `:` lose their meaning: every word
     is looked for as itself. Raises NoUsableWords when no word is left.
     """
     terms: list[str] = []
-    for word in _WORD.findall(text[:10_000]):
+    for word in WORD.findall(text[:10_000]):
         word = word[:_MAX_TERM_LENGTH]
         if word.casefold() not in (t.casefold() for t in terms):
             terms.append(word)
@@ -59,15 +59,13 @@ def match_expression(text: str) -> str:
             break
     if not terms:
         raise NoUsableWords(text)
+    return terms
+
+
+def match_expression(text: str | list[str]) -> str:
+    """User text (or its `search_terms`) as a safe FTS5 query: each word a quoted term, all required."""
+    terms = search_terms(text) if isinstance(text, str) else text
     return " ".join(f'"{term}"' for term in terms)
-
-
-def name_tokens(name: str) -> list[str]:
-    """Words of a name as they are compared: case and accents folded, honorifics dropped."""
-    folded = unicodedata.normalize("NFKD", name.casefold())
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
-    tokens = _WORD.findall(folded)
-    return [t for t in tokens if t not in _HONORIFICS] or tokens
 
 
 def highlight(text: str, spans: list[tuple[int, int]], width: int = _SNIPPET_CHARS) -> str:
@@ -91,56 +89,40 @@ def highlight(text: str, spans: list[tuple[int, int]], width: int = _SNIPPET_CHA
     return ("…" if left else "") + "".join(out) + ("…" if right < len(text) else "")
 
 
-@dataclass
-class _Person:
-    id: int
-    name: str
-    role: str | None
-    mentions: int
-    quotes: int
+class NameIndex:
+    """Who is called what: the store's name words in memory, the people behind them read from SQLite.
 
+    Only the vocabulary of folded name words is held here (a few thousand words, even for 100k
+    documents), with how many people have each; `name_postings` gives the people of a word, most
+    mentioned first. A query word matches a name word exactly (100); a word that is no name word
+    matches as a prefix of at least three letters (85) or by edit similarity ≥ 80. A person's score
+    is the mean over the query words of their best match, so "Xi" finds Xi Jinping exactly and
+    "blinkin" finds Blinken by similarity; among equal scores, someone with the whole query as a
+    name or alias comes first, then the most mentioned.
 
-class _NameIndex:
-    """Every person's name and aliases, tokenised in memory, for fuzzy lookups without SQL scans.
-
-    Loaded once per store file. A query word matches a name word exactly (100); a word that is no
-    name word matches as a prefix of at least three letters (85) or by edit similarity ≥ 80. A
-    person's score is the mean over the query words, so "Xi" finds Xi Jinping exactly and
-    "blinkin" finds Blinken by similarity.
+    Candidates come from the rarest query words: with n words, a person scoring ≥ 75 misses at most
+    n // 4 of them, so the postings of the n // 4 + 1 rarest words hold everyone who can qualify. A
+    word's postings are read most mentioned first, at most MAX_POSTINGS of them.
     """
 
-    MAX_POSTINGS = 2000  # per matched word; postings are kept most prominent first
+    MAX_POSTINGS = 2000
+    THRESHOLD = 75.0
+    BATCH = 64  # candidates checked per query
 
     def __init__(self, conn: sqlite3.Connection):
-        self.people: dict[int, _Person] = {
-            row[0]: _Person(*row) for row in conn.execute("select id, name, role, mentions, quotes from people")
-        }
-        labels: list[tuple[int, str]] = [(p.id, p.name) for p in self.people.values()]
-        labels += conn.execute("select person_id, alias from aliases").fetchall()
-        postings: dict[str, set[int]] = {}
-        self.labels: dict[str, set[int]] = {}
-        for person_id, label in labels:
-            tokens = name_tokens(label)
-            self.labels.setdefault(" ".join(tokens), set()).add(person_id)
-            for token in tokens:
-                postings.setdefault(token, set()).add(person_id)
-        self.postings = {
-            token: sorted(ids, key=self.prominence, reverse=True)[: self.MAX_POSTINGS] for token, ids in postings.items()
-        }
-        self.vocabulary = sorted(self.postings)
-        self.by_length: dict[int, list[str]] = {}
+        self.people: dict[str, int] = dict(conn.execute("select token, people from name_vocabulary"))
+        self.vocabulary = sorted(self.people)
+        by_length: dict[int, list[str]] = {}
         for token in self.vocabulary:
-            self.by_length.setdefault(len(token), []).append(token)
-        self.near_length: dict[int, list[str]] = {}
-        self.ranked = sorted(self.people.values(), key=lambda p: self.prominence(p.id), reverse=True)
-
-    def prominence(self, person_id: int) -> tuple[int, int, int]:
-        person = self.people[person_id]
-        return person.mentions, person.quotes, -person_id
+            by_length.setdefault(len(token), []).append(token)
+        longest = max(by_length, default=0)
+        # Words within two letters of a length: the only ones that can be 80% alike.
+        self.near_length = {length: [t for n in range(length - 2, length + 3) for t in by_length.get(n, ())]
+                            for length in range(1, longest + 3)}
 
     def word_matches(self, word: str) -> dict[str, float]:
         """Vocabulary words like `word`, with how alike they are (0..100)."""
-        if word in self.postings:  # a real name word: near spellings would only add other people
+        if word in self.people:  # a real name word: near spellings would only add other people
             return {word: 100.0}
         if len(word) < 3:  # "Xi", "Li": two letters are too few for anything but an exact match
             return {}
@@ -149,38 +131,84 @@ class _NameIndex:
         while position < len(self.vocabulary) and self.vocabulary[position].startswith(word) and len(matches) < 50:
             matches[self.vocabulary[position]] = 85.0
             position += 1
-        for token, score, _ in process.extract(word, self.similar_length(len(word)), scorer=fuzz.ratio,
+        for token, score, _ in process.extract(word, self.near_length.get(len(word), ()), scorer=fuzz.ratio,
                                                score_cutoff=80, limit=20):
             matches[token] = max(matches.get(token, 0.0), min(score, 99.0))
         return matches
 
-    def similar_length(self, length: int) -> list[str]:
-        """Vocabulary words within two letters of `length`: the only ones that can be 80% alike."""
-        if length not in self.near_length:
-            self.near_length[length] = [t for n in range(length - 2, length + 3) for t in self.by_length.get(n, ())]
-        return self.near_length[length]
-
-    def find(self, name: str, limit: int) -> list[PersonMatch]:
+    def find(self, conn: sqlite3.Connection, name: str, limit: int) -> list[PersonMatch]:
         words = name_tokens(name)[:6]
-        if not words:
+        if not words or limit < 1:
             return []
-        scores: dict[int, list[float]] = {}
-        for position, word in enumerate(words):
-            for token, similarity in self.word_matches(word).items():
-                for person_id in self.postings[token]:
-                    best = scores.setdefault(person_id, [0.0] * len(words))
-                    best[position] = max(best[position], similarity)
-        whole = self.labels.get(" ".join(words), set())
-        ranked = sorted(
-            ((sum(best) / len(words), person_id in whole, self.prominence(person_id), person_id)
-             for person_id, best in scores.items()),
-            reverse=True,
-        )
-        return [
-            PersonMatch(p.id, p.name, p.role, p.mentions, round(score, 1))
-            for score, _, _, person_id in ranked[:limit] if score >= 75
-            for p in [self.people[person_id]]
-        ]
+        matches = [self.word_matches(word) for word in words]
+        spare = len(words) // 4  # words a person may miss and still average THRESHOLD
+        if sum(not m for m in matches) > spare:
+            return []
+
+        def postings(key: str, cap: int, required: list[list[str]]) -> list[tuple[int, int, int]]:
+            """People with `key`, most mentioned first, who also have one word of each of `required`.
+
+            A person's postings all carry the same (mentions, quotes), so each check is one index probe."""
+            sql = "select person_id, mentions, quotes from name_postings p where token = ?"
+            for words in required:
+                sql += (f" and exists (select 1 from name_postings o where o.token in ({','.join('?' * len(words))})"
+                        " and o.mentions = p.mentions and o.quotes = p.quotes and o.person_id = p.person_id)")
+            return conn.execute(sql + " order by mentions desc, quotes desc, person_id limit ?",
+                                (key, *(w for words in required for w in words), cap)).fetchall()
+
+        prominence: dict[int, tuple[int, int, int]] = {}
+        whole = set()
+        for pid, mentions, quotes in postings(whole_label_key(" ".join(words)), limit, []):
+            whole.add(pid)
+            prominence[pid] = (mentions, quotes, -pid)
+        rarest = sorted(range(len(words)), key=lambda i: sum(min(self.people[t], self.MAX_POSTINGS) for t in matches[i])
+                        if matches[i] else self.MAX_POSTINGS * 100)
+        best: dict[int, list[float]] = {pid: [100.0] * len(words) for pid in whole}
+        # Up to three words, everyone who qualifies has each word: the others are required in SQL.
+        required = [list(matches[i]) for i in rarest[1:]] if spare == 0 else []
+        for i in rarest[:spare + 1]:
+            # One word: a person's score is their best token's, so each token's `limit` most mentioned suffice.
+            cap = limit if len(words) == 1 else max(limit, self.MAX_POSTINGS // len(matches[i] or (0,)))
+            for token, similarity in matches[i].items():
+                for pid, mentions, quotes in postings(token, cap, required):
+                    prominence[pid] = (mentions, quotes, -pid)
+                    scores = best.setdefault(pid, [0.0] * len(words))
+                    scores[i] = max(scores[i], similarity)
+        rows: dict[int, sqlite3.Row] = {}
+        if len(words) > 1:
+            # The other words, checked against each candidate's own labels, most mentioned first, until
+            # `limit` of them have the best score any candidate can have: nobody after them can rank higher.
+            best_possible = sum(max(m.values(), default=0.0) for m in matches)
+            perfect = len(whole)
+            unchecked = sorted((pid for pid in best if pid not in whole), key=prominence.__getitem__, reverse=True)
+            for start in range(0, len(unchecked), self.BATCH):
+                if perfect >= limit:
+                    for pid in unchecked[start:]:
+                        del best[pid]
+                    break
+                batch = self._people(conn, unchecked[start:start + self.BATCH])
+                rows.update(batch)
+                for pid, row in batch.items():
+                    tokens = set(row["labels"].split()) if row["labels"] else set()
+                    scores = best[pid]
+                    for i, m in enumerate(matches):
+                        scores[i] = max([scores[i], *(m[t] for t in tokens if t in m)])
+                    perfect += sum(scores) >= best_possible
+        ranked = sorted(((sum(scores) / len(words), pid in whole, prominence[pid], pid) for pid, scores in best.items()),
+                        reverse=True)
+        ranked = [(score, pid) for score, _, _, pid in ranked[:limit] if score >= self.THRESHOLD]
+        missing = [pid for _, pid in ranked if pid not in rows]
+        rows.update(self._people(conn, missing))
+        return [PersonMatch(pid, rows[pid]["name"], rows[pid]["role"], rows[pid]["mentions"], round(score, 1))
+                for score, pid in ranked]
+
+    @staticmethod
+    def _people(conn: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite3.Row]:
+        if not ids:
+            return {}
+        return {row["id"]: row for row in conn.execute(
+            "select id, name, role, mentions, labels from people where id in (select value from json_each(?))",
+            (json.dumps(ids),))}
 
 
 class Store:
@@ -190,7 +218,9 @@ class Store:
         self.path = Path(db_path)
         self._conn: sqlite3.Connection | None = None
         self._identity: tuple[int, int, int, int] | None = None
-        self._names: _NameIndex | None = None
+        self._names: NameIndex | None = None
+        self._prominent: list[PersonMatch] | None = None
+        self._shares: dict[tuple[str, str], float] = {}
         self._meta: dict[str, str] = {}
         self._version: int | None = None
         self._generation = 0  # counts the versions of the store this Store has seen
@@ -224,6 +254,8 @@ class Store:
         # Not the seed folder's hashes and stats (megabytes on a large store; the bot has no use for them).
         self._meta = dict(conn.execute("select key, value from meta where key not in ('seed_hashes', 'seed_stats')"))
         self._names = None
+        self._prominent = None
+        self._shares = {}
         self._generation += 1
 
     def close(self) -> None:
@@ -234,11 +266,11 @@ class Store:
     def _rows(self, sql: str, *params: object) -> list[sqlite3.Row]:
         return self._db().execute(sql, params).fetchall()
 
-    def _name_index(self) -> _NameIndex:
+    def _name_index(self) -> NameIndex:
         conn = self._db()
         generation, names = self._generation, self._names
         if names is None:
-            names = _NameIndex(conn)
+            names = NameIndex(conn)
             if generation == self._generation:  # the store did not change meanwhile
                 self._names = names
         return names
@@ -251,7 +283,8 @@ class Store:
 
     def find_people(self, name: str, limit: int = 5) -> list[PersonMatch]:
         """People whose name or alias is like `name`, best first; [] when nobody is close."""
-        return self._name_index().find(name, limit)
+        names = self._name_index()
+        return names.find(self._db(), name, limit)
 
     def list_people(self, offset: int = 0, limit: int = 10) -> tuple[list[PersonMatch], int]:
         """People by prominence (mentions, then quotes), and how many there are in all."""
@@ -259,9 +292,17 @@ class Store:
                           " limit ? offset ?", limit, offset)
         return [PersonMatch(r["id"], r["name"], r["role"], r["mentions"], 100.0) for r in rows], self._count("people")
 
-    def people_names(self, limit: int | None = None) -> list[str]:
-        """Canonical names, most prominent first (for suggestions and autocompletion)."""
-        return [p.name for p in self._name_index().ranked[:limit]]
+    def prominent_people(self, limit: int = PROMINENT) -> list[PersonMatch]:
+        """The best-known people (at most PROMINENT), most mentioned first; read once per version of the store."""
+        conn = self._db()
+        generation, prominent = self._generation, self._prominent
+        if prominent is None:
+            prominent = [PersonMatch(r["id"], r["name"], r["role"], r["mentions"], 100.0) for r in conn.execute(
+                "select id, name, role, mentions from people order by mentions desc, quotes desc, id limit ?",
+                (PROMINENT,))]
+            if generation == self._generation:
+                self._prominent = prominent
+        return prominent[:limit]
 
     def person_card(self, person_id: int, quote_limit: int = 3, document_limit: int = 5) -> PersonCard | None:
         rows = self._rows("select id, name, role, mentions from people where id = ?", person_id)
@@ -310,29 +351,67 @@ class Store:
 
     def quotes_about(self, topic: str, offset: int = 0, limit: int = 5) -> tuple[list[QuoteHit], int]:
         """Quotations whose words match `topic`, best first (see `_ranked_matches`). Raises NoUsableWords."""
-        match = match_expression(topic)
-        ranked = self._ranked_matches("quotes_fts", match, offset, limit)
+        ranked, total = self._ranked_matches("quotes_fts", self.search_plan(topic, "quotes_fts"), offset, limit)
         by_id = {r["id"]: r for r in self._rows(
             self._QUOTE_COLUMNS + " from quotes q" + self._QUOTE_JOINS +
             f" where q.id in ({','.join('?' * len(ranked))})", *ranked)}
-        return [self._quote_hit(by_id[i], score) for i, score in ranked.items()], self._count_matches("quotes_fts", match)
+        return [self._quote_hit(by_id[i], score) for i, score in ranked.items()], total
 
-    def _ranked_matches(self, table: str, match: str, offset: int, limit: int) -> dict[int, float]:
-        """Rowids of a page of FTS matches, best (BM25) first, with their scores.
+    def search_plan(self, text: str, table: str = "paragraphs_fts") -> SearchPlan:
+        """How a search for `text` in `table` runs (see SearchPlan). Raises NoUsableWords."""
+        terms = search_terms(text)
+        shares = {term: self._share(table, term) for term in terms}
+        kept = [term for term in terms if shares[term] <= STOP_SHARE]
+        if not kept:  # only words like "the": look for them after all
+            kept = terms
+        ignored = [term for term in terms if term not in kept]
+        return SearchPlan(kept, ignored, all(shares[term] <= COMMON_SHARE for term in kept))
 
-        BM25 costs time per match, so only the last RANKED_WINDOW matches in rowid order are ranked:
-        exact for rarer words; for a word in tens of thousands of paragraphs, the best of the most
-        recently added ones (rowids follow the seed folder's order).
+    def _share(self, table: str, term: str) -> float:
+        """The share of the newest SAMPLE rows of `table` that hold `term` (counted up to STOP_SHARE);
+        0 in a table of no more than SAMPLE rows. Known per version of the store once asked."""
+        key = (table, term.casefold())
+        share = self._shares.get(key)
+        if share is None:
+            newest = self._rows(f"select max(rowid) from {table}")[0][0] or 0
+            share = 0.0 if newest <= SAMPLE else self._rows(
+                f"select count(*) from (select rowid from {table} where {table} match ? and rowid > ? limit ?)",
+                match_expression([term]), newest - SAMPLE, int(STOP_SHARE * SAMPLE) + 1)[0][0] / SAMPLE
+            if len(self._shares) >= 100_000:
+                self._shares.clear()
+            self._shares[key] = share
+        return share
+
+    def _ranked_matches(self, table: str, plan: SearchPlan, offset: int, limit: int) -> tuple[dict[int, float], int]:
+        """A page of the rows holding all of the plan's terms, best first, with their scores; and how many
+        rows hold them, counted up to COUNT_CAP.
+
+        BM25 costs time per match, so only the newest RANKED_WINDOW matches are ranked (rowids follow
+        the seed folder's order); later pages go on newest first. Its weights also count each word's
+        rows in the whole table, a long read for a common word: then the plan says newest first.
         """
-        rows = self._rows(f"select rowid, rank from (select rowid, bm25({table}) as rank from {table}"
-                          f" where {table} match ? order by rowid desc limit ?) order by rank, rowid desc"
-                          " limit ? offset ?", match, RANKED_WINDOW, limit, offset)
-        return {row[0]: -row[1] for row in rows}
-
-    def _count_matches(self, table: str, match: str) -> int:
-        """How many rows match, counted up to COUNT_CAP (beyond that, answers say "COUNT_CAP")."""
-        return self._rows(f"select count(*) from (select rowid from {table} where {table} match ? limit ?)",
-                          match, COUNT_CAP)[0][0]
+        match = match_expression(plan.terms)
+        page: dict[int, float] = {}
+        total = None
+        if plan.best_first and offset < RANKED_WINDOW:
+            window = self._rows(f"select rowid, rank from (select rowid, bm25({table}) as rank from {table}"
+                                f" where {table} match ? order by rowid desc limit ?) order by rank, rowid desc",
+                                match, RANKED_WINDOW)
+            page = {rowid: -rank for rowid, rank in window[offset:offset + limit]}
+            if len(window) < RANKED_WINDOW:
+                return page, len(window)
+            offset = RANKED_WINDOW
+        wanted = limit - len(page)
+        if wanted > 0:
+            newest = self._rows(f"select rowid from {table} where {table} match ? order by rowid desc limit ? offset ?",
+                                match, wanted, offset)
+            page.update((rowid, 0.0) for (rowid,) in newest)
+            if len(newest) < wanted and (newest or offset == 0):
+                total = offset + len(newest)  # the last page: no need to count
+        if total is None:
+            total = self._rows(f"select count(*) from (select rowid from {table} where {table} match ? limit ?)",
+                               match, COUNT_CAP)[0][0]
+        return page, total
 
     def quiz_question(self, rng: random.Random) -> tuple[QuoteHit, list[str]] | None:
         """A real quotation of a named person and three other people's names; None under 4 people."""
@@ -345,7 +424,7 @@ class Store:
             return None
         speaker_id = self._rows("select person_id from quotes where id = ?", rows[0]["id"])[0][0]
         # Distractors are people of the news (a byline's reporters are never mentioned in it).
-        others = [p.name for p in self._name_index().ranked[:40] if p.id != speaker_id and p.mentions > 0]
+        others = [p.name for p in self.prominent_people(40) if p.id != speaker_id and p.mentions > 0]
         if len(others) < 3:
             return None
         return self._quote_hit(rows[0]), rng.sample(others, 3)
@@ -358,8 +437,9 @@ class Store:
         Any text is safe: it is reduced to quoted words by `match_expression`, which raises
         NoUsableWords when none is left. Ranking as in `_ranked_matches`.
         """
-        match = match_expression(words)
-        ranked = self._ranked_matches("paragraphs_fts", match, offset, limit)
+        plan = self.search_plan(words)
+        ranked, total = self._ranked_matches("paragraphs_fts", plan, offset, limit)
+        match = match_expression(plan.terms)
         marks = ",".join("?" * len(ranked))
         snippets = dict(self._rows(
             f"select rowid, snippet(paragraphs_fts, 0, ?, ?, '…', ?) from paragraphs_fts"
@@ -369,7 +449,7 @@ class Store:
             "select p.id, p.document_id, p.idx, d.title, d.published from paragraphs p"
             f" join documents d on d.id = p.document_id where p.id in ({marks})", *ranked)}
         hits = [SearchHit(snippets[i], sources[i], score) for i, score in ranked.items()]
-        return hits, self._count_matches("paragraphs_fts", match)
+        return hits, total
 
     def mentions(self, person_id: int, offset: int = 0, limit: int = 5) -> tuple[list[SearchHit], int]:
         """Paragraphs that mention the person, newest documents first, the mentions highlighted."""
@@ -397,8 +477,9 @@ class Store:
         n = 1 if n is None else n
         if n < 1:
             return None
-        rows = self._rows("select id, title, published, credits from documents order by sort_date desc, id desc"
-                          " limit 1 offset ?", n - 1)
+        # position numbers documents oldest first (1..count): the Nth newest is one index lookup, not an OFFSET.
+        rows = self._rows("select id, title, published, credits from documents"
+                          " where position = (select max(position) from documents) + 1 - ?", n)
         if not rows:
             return None
         document = rows[0]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import re
 
-from bot.models import Briefing, PersonCard, PersonMatch, QuoteHit, SearchHit, Source, SourceInfo
+from bot.models import Briefing, PersonCard, PersonMatch, QuoteHit, SearchHit, SearchPlan, Source, SourceInfo
 
 MESSAGE_LIMIT = 4096  # Telegram's limit on a message's text, counted after entities are parsed
 CALLBACK_LIMIT = 64  # bytes of callback_data
@@ -116,17 +116,22 @@ def page_range(offset: int, count: int, total: int) -> str:
     return f"{offset + 1}–{offset + count} of {total}"
 
 
-def quotes_page(heading: str, hits: list[QuoteHit], offset: int, total: int) -> str:
-    """`heading` is already HTML (the caller escapes what it puts in it)."""
+def quotes_page(heading: str, hits: list[QuoteHit], offset: int, total: int, ignored: list[str] | None = None) -> str:
+    """`heading` is already HTML (the caller escapes what it puts in it); `ignored`: words left out of the search."""
     if not hits:
         return f"{heading}: none found." if total == 0 else f"{heading}: no more quotes."
-    head = f"<b>{heading}</b> ({page_range(offset, len(hits), total)})"
+    head = f"<b>{heading}</b> ({page_range(offset, len(hits), total)})" + _ignored(ignored)
     return "\n\n".join([head, *(quote_block(h) for h in hits)])
 
 
-def search_page(words: str, hits: list[SearchHit], offset: int, total: int) -> str:
-    return _hits_page(f"Search: {escape(words)}", "best first", hits, offset, total,
-                      f"Nothing in the store matches “{escape(words)}”.")
+def search_page(words: str, hits: list[SearchHit], offset: int, total: int, plan: SearchPlan | None = None) -> str:
+    order = "best first" if plan is None or plan.best_first else "newest first"
+    return _hits_page(f"Search: {escape(words)}", order, hits, offset, total,
+                      f"Nothing in the store matches “{escape(words)}”.", plan.ignored if plan else None)
+
+
+def _ignored(words: list[str] | None) -> str:
+    return f"\n<i>Left out as too common: {escape(', '.join(words))}</i>" if words else ""
 
 
 def mentions_page(name: str, hits: list[SearchHit], offset: int, total: int) -> str:
@@ -134,10 +139,11 @@ def mentions_page(name: str, hits: list[SearchHit], offset: int, total: int) -> 
                       f"No paragraph mentions {escape(name)}.")
 
 
-def _hits_page(heading: str, order: str, hits: list[SearchHit], offset: int, total: int, empty: str) -> str:
+def _hits_page(heading: str, order: str, hits: list[SearchHit], offset: int, total: int, empty: str,
+               ignored: list[str] | None = None) -> str:
     if not hits:
         return empty if total == 0 else "No more results."
-    head = f"<b>{heading}</b> ({page_range(offset, len(hits), total)}, {order})"
+    head = f"<b>{heading}</b> ({page_range(offset, len(hits), total)}, {order})" + _ignored(ignored)
     blocks = [f"{highlight(_shorten_snippet(h.snippet))}\n— {cite(h.source)}" for h in hits]
     return "\n\n".join([head, *blocks])
 

@@ -43,7 +43,7 @@ import tempfile
 import threading
 import time
 import zlib
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -53,13 +53,14 @@ from typing import NamedTuple
 import bot.extract
 from bot.documents import READER_VERSION, UnreadableDocument, read_document
 from bot.models import Extraction, KeyPoint, Person, Quote
+from bot.names import HONORIFICS, folded_labels, label_words, posting_keys
 
 try:
     import fcntl
 except ImportError:  # Windows: no flock, so stale temp files are not cleaned up there
     fcntl = None
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 TEMP_SUFFIX = ".building"  # a store being written, beside the one it will replace
 BATCH_ROWS = 20_000  # rows held back for one executemany per table
 POOL_THRESHOLD = 200  # files: fewer are read and extracted in this process (a pool costs more than it saves)
@@ -67,7 +68,6 @@ CHUNK_SIZE = 16  # files per task sent to a worker
 CHUNKS_IN_FLIGHT = 4  # tasks queued per worker: enough to keep it busy, few enough to keep memory flat
 INCREMENTAL_MIN_FILES = 50  # up to this many changed files (or INCREMENTAL_SHARE of them) update in place
 INCREMENTAL_SHARE = 0.05
-_HONORIFICS = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame"}
 
 Progress = Callable[[int, int, str], None]  # (files done, files in all, path just read)
 
@@ -203,7 +203,7 @@ def _stored_meta(db_path: Path) -> dict[str, str]:
 def name_key(name: str) -> str:
     """How names are compared: case, dots and honorifics ignored ("Mr. Blinken" ~ "blinken")."""
     tokens = name.casefold().replace(".", " ").replace("’", "'").split()
-    while len(tokens) > 1 and tokens[0] in _HONORIFICS:
+    while len(tokens) > 1 and tokens[0] in HONORIFICS:
         tokens = tokens[1:]
     return " ".join(tokens)
 
@@ -500,11 +500,14 @@ def _prepared_stream(items: list[tuple[Path, str, str]], db_path: Path, versions
 
 _TABLES = """
 create table documents (id integer primary key, path text, title text, sha256 text, published text, credits text,
-    added_at text, sort_date text, words integer, paragraphs integer, people integer, quotes integer);
+    added_at text, sort_date text, words integer, paragraphs integer, people integer, quotes integer,
+    position integer);
 create table paragraphs (id integer primary key, document_id integer references documents(id), idx integer,
     start integer, "end" integer, text text);
 create table people (id integer primary key, name text, role text, mentions integer, quotes integer,
-    documents integer, paragraphs integer);
+    documents integer, paragraphs integer, labels text);
+create table name_postings (token text, mentions integer, quotes integer, person_id integer references people(id));
+create table name_vocabulary (token text primary key, people integer);
 create table aliases (person_id integer references people(id), alias text);
 create table mentions (person_id integer references people(id), document_id integer references documents(id),
     paragraph integer, start integer, "end" integer, ord integer);
@@ -523,13 +526,21 @@ create table alias_keys (key text, record_id integer references person_records(i
 create table meta (key text primary key, value text);
 create table extraction_cache (key text primary key, versions text, extraction blob);
 """
+# `documents.position` numbers documents oldest first (by sort_date, then id), so that "the Nth newest"
+# is one index lookup. `people.labels` holds a person's name and aliases folded by `bot.names`, one per
+# line; `name_postings` lists, for each folded name word and each whole label ("=" + label), the people
+# who have it, in the order of the people index (most mentioned first); `name_vocabulary` counts the
+# people of each word. Those three are
+# what /who searches (see `bot.queries.NameIndex`).
 # `person_records` and `alias_keys` are what extraction saw of each document's people (the input of
 # `merge_people`), kept so that an incremental build can merge again only the people a change touches.
 
 _INDEXES = [  # (table, columns, unique): built after the bulk insert, which is faster than keeping them up
     ("documents", ["sort_date", "id"], False),
+    ("documents", ["position"], False),  # not unique: renumbering moves positions one row at a time
     ("paragraphs", ["document_id", "idx"], True),
     ("people", ["mentions desc", "quotes desc", "id"], False),
+    ("name_postings", ["token", "mentions desc", "quotes desc", "person_id"], False),
     ("aliases", ["person_id"], False),
     ("mentions", ["person_id", "document_id", "paragraph"], False),
     ("person_documents", ["person_id", "sort_date", "document_id"], False),
@@ -550,7 +561,7 @@ class _Rows:
     """Rows waiting for one executemany per table (plain sqlite3: no per-row Python work beyond the tuple)."""
 
     SQL = {
-        "documents": "insert into documents values (?,?,?,?,?,?,?,?,?,?,?,?)",
+        "documents": "insert into documents values (?,?,?,?,?,?,?,?,?,?,?,?,null)",
         "paragraphs": "insert into paragraphs (document_id, idx, start, \"end\", text) values (?,?,?,?,?)",
         "key_points": "insert into key_points values (?,?,?,?,?,?,?,?)",
         "extraction_cache": "insert or replace into extraction_cache values (?,?,?)",
@@ -561,7 +572,8 @@ class _Rows:
         "person_records": "insert into person_records values (?,?,?,?,?,?,?,?,?)",
         "alias_keys": "insert into alias_keys values (?,?)",
         "aliases": "insert into aliases values (?,?)",
-        "people": "insert into people values (?,?,?,?,?,?,?)",
+        "people": "insert into people values (?,?,?,?,?,?,?,?)",
+        "name_postings": "insert into name_postings values (?,?,?,?)",
     }
 
     def __init__(self, conn: sqlite3.Connection, on_flush: Callable[[], None] | None = None):
@@ -586,6 +598,51 @@ class _Rows:
         self.count = 0
         if self.on_flush is not None:
             self.on_flush()
+
+
+def _write_people(rows: _Rows, people: Iterable[tuple[int, str, str | None, list[str], int, int, int, int]]) -> Counter[str]:
+    """Rows of people (id, name, role, aliases, mentions, quotes, documents, paragraphs): the person, the
+    aliases and the name postings. Returns how many of these people each name word has."""
+    vocabulary: Counter[str] = Counter()
+    for pid, name, role, aliases, mentions, quotes, documents, paragraphs in people:
+        labels = folded_labels(name, aliases)
+        words = label_words(labels)
+        vocabulary.update(words)
+        rows.add("people", [(pid, name, role, mentions, quotes, documents, paragraphs, "\n".join(labels))])
+        rows.add("aliases", [(pid, alias) for alias in aliases])
+        rows.add("name_postings", [(key, mentions, quotes, pid) for key in posting_keys(labels)])
+    return vocabulary
+
+
+def _drop_name_postings(conn: sqlite3.Connection, person_ids: Iterable[int]) -> set[str]:
+    """Delete these people's name postings (each by its whole index key); returns their name words."""
+    words: set[str] = set()
+    for chunk in _chunks(sorted(person_ids)):
+        people = conn.execute(f"select id, labels, mentions, quotes from people where id in ({','.join('?' * len(chunk))})",
+                              chunk).fetchall()
+        for pid, labels, mentions, quotes in people:
+            labels = labels.split("\n") if labels else []
+            conn.executemany("delete from name_postings where token = ? and mentions = ? and quotes = ? and person_id = ?",
+                             [(key, mentions, quotes, pid) for key in posting_keys(labels)])
+            words.update(label_words(labels))
+    return words
+
+
+def _recount_name_vocabulary(conn: sqlite3.Connection, words: Iterable[str]) -> None:
+    for word in words:
+        (people,) = conn.execute("select count(*) from name_postings where token = ?", (word,)).fetchone()
+        if people:
+            conn.execute("insert or replace into name_vocabulary values (?, ?)", (word, people))
+        else:
+            conn.execute("delete from name_vocabulary where token = ?", (word,))
+
+
+def _number_documents(conn: sqlite3.Connection) -> None:
+    """documents.position: 1 for the oldest (by sort_date, then id); only the numbers that change are written,
+    so adding a newer document than all the others writes one row."""
+    conn.execute("update documents set position = numbered.position from (select id, row_number() over"
+                 " (order by sort_date, id) as position from documents) as numbered"
+                 " where documents.id = numbered.id and documents.position is not numbered.position")
 
 
 def _add_document(rows: _Rows, document_id: int, prepared: _Prepared, person_of: list[int | None],
@@ -852,16 +909,19 @@ def _write_store(temp_path: Path, seeds_dir: Path, hashes: _SeedHashes, fingerpr
         for table in ("mentions", "person_documents", "person_paragraphs", "quotes"):
             conn.execute(f"update {table} set person_id = r.person_id from person_records r"
                          f" where r.id = {table}.person_id")
-        rows.add("people", ((p.id, p.name, p.role, p.mentions, person_quotes[p.id], person_documents[p.id],
-                             person_paragraphs[p.id]) for p in merged))
-        rows.add("aliases", ((p.id, alias) for p in merged for alias in p.aliases))
+        vocabulary = _write_people(rows, ((p.id, p.name, p.role, p.aliases, p.mentions, person_quotes[p.id],
+                                           person_documents[p.id], person_paragraphs[p.id]) for p in merged))
         rows.flush()
+        conn.executemany("insert into name_vocabulary values (?, ?)", vocabulary.items())
+        _number_documents(conn)
         report.people = len(merged)
         del merged, person_of_record
         report.phases["merge people"] = time.monotonic() - phase_started
         phase_started = time.monotonic()
 
         _create_indexes(conn)
+        for table in ("paragraphs", "quotes"):  # one b-tree per index instead of the batches' segments
+            conn.execute(f"insert into {table}_fts ({table}_fts) values ('optimize')")
         conn.executemany("insert into meta values (?, ?)", _meta_rows(fingerprint, seeds_dir, hashes, report, paragraphs))
         conn.execute("commit")
         conn.execute("analyze")
@@ -1062,6 +1122,7 @@ def _apply_changes(conn: sqlite3.Connection, hashes: _SeedHashes, changed: set[s
         if not any(_ExtractionCache.key(sha, Path(other)) == key
                    for (other,) in conn.execute("select path from documents where sha256 = ?", (sha,))):
             conn.execute("delete from extraction_cache where key = ?", (key,))
+    name_words = _drop_name_postings(conn, old_people)
     for chunk in _chunks(sorted(old_people)):
         marks = ",".join("?" * len(chunk))
         conn.execute(f"delete from people where id in ({marks})", chunk)
@@ -1121,14 +1182,17 @@ def _apply_changes(conn: sqlite3.Connection, hashes: _SeedHashes, changed: set[s
                      (document_id,))
 
     # The merged people, with their counts taken from the rows they now have.
-    for person in merged:
+    def counted(person: MergedPerson) -> tuple:
         pid = person_id[person.id]
         (quotes,), (documents,), (paragraphs,) = (
             conn.execute(f"select count(*) from {table} where person_id = ?", (pid,)).fetchone()
             for table in ("quotes", "person_documents", "person_paragraphs"))
-        rows.add("people", [(pid, person.name, person.role, person.mentions, quotes, documents, paragraphs)])
-        rows.add("aliases", [(pid, alias) for alias in person.aliases])
+        return pid, person.name, person.role, person.aliases, person.mentions, quotes, documents, paragraphs
+
+    name_words |= _write_people(rows, map(counted, merged)).keys()
     rows.flush()
+    _recount_name_vocabulary(conn, name_words)
+    _number_documents(conn)
 
     report.documents = counts["documents"] - len(removed) + len(added)
     report.people = counts["people"] - len(old_people) + len(merged)

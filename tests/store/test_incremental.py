@@ -30,7 +30,7 @@ def canonical(db: Path) -> dict[str, list]:
         "documents": "select path, title, sha256, published, credits, added_at, sort_date, words, paragraphs, people,"
                      " quotes from documents",
         "paragraphs": f'select {path}, idx, start, "end", text from paragraphs t',
-        "people": "select name, role, mentions, quotes, documents, paragraphs,"
+        "people": "select name, role, mentions, quotes, documents, paragraphs, labels,"
                   " (select group_concat(alias, '|') from (select alias from aliases where person_id = p.id"
                   " order by alias)) from people p",
         "mentions": f'select {person}, {path}, paragraph, start, "end", ord from mentions t',
@@ -43,6 +43,9 @@ def canonical(db: Path) -> dict[str, list]:
         "alias_keys": "select key, (select path from documents where id = r.document_id), r.ord"
                       " from alias_keys a join person_records r on r.id = a.record_id",
         "extraction_cache": "select key, versions, extraction from extraction_cache",
+        "name_postings": f"select token, mentions, quotes, {person} from name_postings t",
+        "name_vocabulary": "select token, people from name_vocabulary",
+        "documents_by_position": "select position, path from documents",
         "meta": "select key, value from meta where key not in ('built_at', 'seed_stats_at')",
     }
     tables = {name: sorted(conn.execute(sql).fetchall(), key=repr) for name, sql in queries.items()}

@@ -1,6 +1,8 @@
 """The store built from the real seed article with the real extractor."""
 import pytest
 
+import bot.queries
+
 from bot.queries import HIGHLIGHT_START, Store
 from bot.store import build
 
@@ -42,3 +44,54 @@ def test_quiz_distractors_are_people_of_the_news_not_the_bylines_reporters(seed_
     for seed in range(30):
         _, others = seed_store.quiz_question(random.Random(seed))
         assert not {"Julian E Barnes", "Stephen Erlanger"} & set(others)
+
+
+# ---- common words (measured on the newest rows: SAMPLE is made small so that 37 paragraphs count) ----
+
+def _paragraphs_with(store, word: str) -> set[int]:
+    return {r[0] for r in store._rows("select rowid from paragraphs_fts where paragraphs_fts match ?", f'"{word}"')}
+
+
+def test_a_word_in_most_paragraphs_is_left_out_and_the_rest_come_newest_first(seed_store, monkeypatch):
+    monkeypatch.setattr(bot.queries, "SAMPLE", 20)
+    plan = seed_store.search_plan("the crimea")
+    assert plan.terms == ["crimea"] and plan.ignored == ["the"] and not plan.best_first
+    hits, total = seed_store.search("the crimea", 0, 10)
+    assert total == len(_paragraphs_with(seed_store, "crimea")) == 3
+    assert [h.source.paragraph for h in hits] == [35, 34, 33]  # newest (last added) first
+    assert seed_store.search_plan("the").terms == ["the"]  # nothing else to look for: kept
+
+
+def test_without_common_words_every_word_is_required_and_ranked(seed_store):
+    plan = seed_store.search_plan("the crimea")  # 37 paragraphs: no word is measured as common
+    assert plan.terms == ["the", "crimea"] and plan.ignored == [] and plan.best_first
+    hits, total = seed_store.search("the crimea", 0, 10)
+    assert total == len(_paragraphs_with(seed_store, "the") & _paragraphs_with(seed_store, "crimea"))
+    assert [h.rank for h in hits] == sorted((h.rank for h in hits), reverse=True) and hits[0].rank > 0
+
+
+@pytest.mark.parametrize("sample, window", [(20, 500), (10_000, 500), (10_000, 4)])
+def test_pages_cover_every_match_once_with_the_right_total(seed_store, monkeypatch, sample, window):
+    monkeypatch.setattr(bot.queries, "SAMPLE", sample)
+    monkeypatch.setattr(bot.queries, "RANKED_WINDOW", window)
+    wanted = _paragraphs_with(seed_store, "the")
+    seen = []
+    for offset in range(0, len(wanted) + 10, 3):
+        hits, total = seed_store.search("the", offset, 3)
+        assert total == len(wanted), offset
+        seen += [(h.source.document_id, h.source.paragraph) for h in hits]
+    rows = seed_store._rows("select id, document_id, idx from paragraphs")
+    paragraph_ids = {(r["document_id"], r["idx"]): r["id"] for r in rows}
+    assert sorted(paragraph_ids[s] for s in seen) == sorted(wanted)
+
+
+def test_the_answer_says_which_words_were_left_out_and_the_order(seed_store, monkeypatch):
+    from bot.commands import CommandCore
+
+    monkeypatch.setattr(bot.queries, "SAMPLE", 20)
+    text = CommandCore(seed_store).answer("search", "the crimea").html
+    assert "newest first" in text and "<i>Left out as too common: the</i>" in text
+    monkeypatch.setattr(bot.queries, "SAMPLE", 10)  # the seed has 19 quotations
+    quotes = CommandCore(seed_store).answer("quotes", "the support").html
+    assert "Left out as too common: the" in quotes and "(1–2 of 2)" in quotes
+    assert "Left out" not in CommandCore(seed_store).answer("search", "crimea").html

@@ -1,0 +1,53 @@
+"""How names are compared when people look someone up: words with case and accents folded.
+
+Shared by the build (which stores each person's folded labels and a word → people index) and by
+`bot.queries` (which folds the question the same way).
+"""
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+
+WORD = re.compile(r"[^\W_]+")  # what FTS5's unicode61 tokenizer counts as a word, near enough
+HONORIFICS = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame"}
+
+
+def name_tokens(name: str) -> list[str]:
+    """Words of a name as they are compared: case and accents folded, honorifics dropped."""
+    folded = unicodedata.normalize("NFKD", name.casefold())
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    tokens = WORD.findall(folded)
+    return [t for t in tokens if t not in HONORIFICS] or tokens
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a build folds the same names and aliases many times
+def fold(label: str) -> str:
+    """`name_tokens` of `label`, joined by spaces."""
+    return " ".join(name_tokens(label))
+
+
+def folded_labels(name: str, aliases: Iterable[str]) -> list[str]:
+    """A person's name and aliases folded, each once."""
+    labels: list[str] = []
+    for label in (name, *aliases):
+        folded = fold(label)
+        if folded and folded not in labels:
+            labels.append(folded)
+    return labels
+
+
+def label_words(labels: Iterable[str]) -> list[str]:
+    """The distinct words of folded labels, in order."""
+    return list(dict.fromkeys(word for label in labels for word in label.split()))
+
+
+def whole_label_key(label: str) -> str:
+    """The posting key of a whole folded label (no name word holds "=")."""
+    return "=" + label
+
+
+def posting_keys(labels: list[str]) -> list[str]:
+    """What a person is found by: each name word, and each whole label (see `whole_label_key`)."""
+    return label_words(labels) + [whole_label_key(label) for label in labels]
