@@ -15,7 +15,8 @@
 //  5. setMyCommands, deleteMyCommands, sendChatAction (unknown to the emulator, HTTP 500):
 //     answered `true`. sendPoll and answerInlineQuery stay unsupported: unit tests cover them.
 //  6. getUpdates: long polling — waits up to `timeout` seconds for an update instead of answering
-//     an empty list at once (which made PTB spin).
+//     an empty list at once (which made PTB spin); and `offset`: an update is handed out again until
+//     a later offset confirms it (the emulator forgets it once handed out, even to a closed connection).
 //  7. Webhooks: setWebhook registers this front as the emulator's target; the front relays each
 //     pushed update, patched as above and with the X-Telegram-Bot-Api-Secret-Token header, to the
 //     bot's URL.
@@ -80,12 +81,23 @@ for (const method of ['setMyCommands', 'deleteMyCommands', 'sendChatAction']) {
   if (!refused.has(method)) front.all(`/bot:token/${method}`, (req, res) => res.json({ ok: true, result: true }));
 }
 
+// The emulator marks an update read as soon as it hands it out, and ignores `offset`: an update
+// handed to a bot that never got the answer (it stopped or disconnected meanwhile) would be lost.
+// As the Bot API does, the front hands out an update again until a later `offset` confirms it.
+const unconfirmed = {}; // token → updates handed out, not yet confirmed by `offset`
 front.all('/bot:token/getUpdates', (req, res) => {
   const params = { ...req.query, ...req.body };
+  const { token } = req.params;
+  const offset = Number(params.offset) || 0;
+  unconfirmed[token] = (unconfirmed[token] || []).filter((update) => update.update_id >= offset);
   const deadline = Date.now() + Math.min(Number(params.timeout) || 0, 50) * 1000;
+  let gone = false;
+  res.on('close', () => { gone = true; });
   const poll = () => {
-    const updates = server.getUpdates(req.params.token);
-    if (updates.length || Date.now() >= deadline || res.req.socket.destroyed) {
+    if (gone) return; // nothing is taken from the emulator for a bot that went away
+    unconfirmed[token].push(...server.getUpdates(token));
+    const updates = unconfirmed[token];
+    if (updates.length || Date.now() >= deadline) {
       res.json({ ok: true, result: updates.map(patchUpdate) });
     } else {
       setTimeout(poll, 50);
