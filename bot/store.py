@@ -637,12 +637,23 @@ def _recount_name_vocabulary(conn: sqlite3.Connection, words: Iterable[str]) -> 
             conn.execute("delete from name_vocabulary where token = ?", (word,))
 
 
-def _number_documents(conn: sqlite3.Connection) -> None:
-    """documents.position: 1 for the oldest (by sort_date, then id); only the numbers that change are written,
-    so adding a newer document than all the others writes one row."""
-    conn.execute("update documents set position = numbered.position from (select id, row_number() over"
-                 " (order by sort_date, id) as position from documents) as numbered"
-                 " where documents.id = numbered.id and documents.position is not numbered.position")
+def _number_documents(conn: sqlite3.Connection, since: tuple[str, int] | None = None) -> None:
+    """documents.position: 1 for the oldest (by sort_date, then id); only the numbers that change are written.
+
+    `since`: the (sort_date, id) of the oldest document an incremental build added or removed. The
+    numbers before it stand, so only the documents from there on are numbered again: adding a
+    document newer than all the others reads and writes one row."""
+    if since is None:
+        base, tail, params = 0, "", ()
+    else:
+        tail = " where sort_date > ? or (sort_date = ? and id >= ?)"
+        params = (since[0], since[0], since[1])
+        before = conn.execute("select position from documents where sort_date < ? or (sort_date = ? and id < ?)"
+                              " order by sort_date desc, id desc limit 1", params).fetchone()
+        base = before[0] if before else 0
+    conn.execute("update documents set position = numbered.position from (select id, ? + row_number() over"
+                 f" (order by sort_date, id) as position from documents{tail}) as numbered"
+                 " where documents.id = numbered.id and documents.position is not numbered.position", (base, *params))
 
 
 def _add_document(rows: _Rows, document_id: int, prepared: _Prepared, person_of: list[int | None],
@@ -1097,6 +1108,8 @@ def _apply_changes(conn: sqlite3.Connection, hashes: _SeedHashes, changed: set[s
         taken.add(person_id[person.id])
 
     # Remove the changed documents.
+    changed_keys = [tuple(row) for chunk in _chunks(removed) for row in conn.execute(
+        f"select sort_date, id from documents where id in ({','.join('?' * len(chunk))})", chunk)]
     deleted_paragraphs = 0
     for document_id in removed:
         paragraph_rows = conn.execute("select id, text from paragraphs where document_id = ?", (document_id,)).fetchall()
@@ -1192,7 +1205,10 @@ def _apply_changes(conn: sqlite3.Connection, hashes: _SeedHashes, changed: set[s
     name_words |= _write_people(rows, map(counted, merged)).keys()
     rows.flush()
     _recount_name_vocabulary(conn, name_words)
-    _number_documents(conn)
+    changed_keys += [tuple(row) for chunk in _chunks(added_ids) for row in conn.execute(
+        f"select sort_date, id from documents where id in ({','.join('?' * len(chunk))})", chunk)]
+    if changed_keys:
+        _number_documents(conn, min(changed_keys))
 
     report.documents = counts["documents"] - len(removed) + len(added)
     report.people = counts["people"] - len(old_people) + len(merged)

@@ -2,6 +2,7 @@
 clean build gives; a failing incremental build leaves the store as it was."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sqlite3
@@ -12,6 +13,7 @@ import pytest
 import bot.extract
 import bot.store as store
 from bot.models import Document, Extraction, KeyPoint, Person, Quote
+from bot.queries import Store
 from bot.store import build
 
 SYNTHETIC = Path(__file__).resolve().parents[2] / "benchmarks" / "work" / "seeds-1000-s7"
@@ -335,3 +337,15 @@ def test_a_log_left_by_a_deleted_store_is_not_read_as_part_of_the_new_one(smiths
     with sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True) as conn:
         assert conn.execute("pragma integrity_check").fetchall() == [("ok",)]
     assert_same_store(db, clean_build(seeds, tmp_path))
+
+
+def test_documents_added_before_the_others_or_removed_between_them_are_numbered_as_a_clean_build(smiths, tmp_path):
+    seeds, db = smiths
+    oldest = seeds / "0.txt"
+    oldest.write_text(story("Archive", "Ann Lee||mayor|1"))
+    os.utime(oldest, (1_500_000_000, 1_500_000_000))  # older than every other document
+    (seeds / "b.txt").unlink()
+    build(seeds, db)
+    assert_same_store(db, clean_build(seeds, tmp_path))
+    titles = [Store(db).brief(n).title for n in range(1, 5)]
+    assert titles[-1] == "Archive" and Store(db).brief(5) is None
