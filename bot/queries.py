@@ -477,9 +477,10 @@ class Store:
         n = 1 if n is None else n
         if n < 1:
             return None
-        # position numbers documents oldest first (1..count): the Nth newest is one index lookup, not an OFFSET.
-        rows = self._rows("select id, title, published, credits from documents"
-                          " where position = (select max(position) from documents) + 1 - ?", n)
+        # document_order numbers documents oldest first (1..count): the Nth newest is one lookup, not an OFFSET.
+        rows = self._rows("select d.id, d.title, d.published, d.credits from document_order o"
+                          " join documents d on d.id = o.document_id"
+                          " where o.position = (select max(position) from document_order) + 1 - ?", n)
         if not rows:
             return None
         document = rows[0]

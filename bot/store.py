@@ -60,7 +60,7 @@ try:
 except ImportError:  # Windows: no flock, so stale temp files are not cleaned up there
     fcntl = None
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 TEMP_SUFFIX = ".building"  # a store being written, beside the one it will replace
 BATCH_ROWS = 20_000  # rows held back for one executemany per table
 POOL_THRESHOLD = 200  # files: fewer are read and extracted in this process (a pool costs more than it saves)
@@ -500,8 +500,8 @@ def _prepared_stream(items: list[tuple[Path, str, str]], db_path: Path, versions
 
 _TABLES = """
 create table documents (id integer primary key, path text, title text, sha256 text, published text, credits text,
-    added_at text, sort_date text, words integer, paragraphs integer, people integer, quotes integer,
-    position integer);
+    added_at text, sort_date text, words integer, paragraphs integer, people integer, quotes integer);
+create table document_order (position integer primary key, document_id integer references documents(id));
 create table paragraphs (id integer primary key, document_id integer references documents(id), idx integer,
     start integer, "end" integer, text text);
 create table people (id integer primary key, name text, role text, mentions integer, quotes integer,
@@ -526,8 +526,8 @@ create table alias_keys (key text, record_id integer references person_records(i
 create table meta (key text primary key, value text);
 create table extraction_cache (key text primary key, versions text, extraction blob);
 """
-# `documents.position` numbers documents oldest first (by sort_date, then id), so that "the Nth newest"
-# is one index lookup. `people.labels` holds a person's name and aliases folded by `bot.names`, one per
+# `document_order` numbers documents oldest first (by sort_date, then id), so that "the Nth newest" is
+# one lookup. `people.labels` holds a person's name and aliases folded by `bot.names`, one per
 # line; `name_postings` lists, for each folded name word and each whole label ("=" + label), the people
 # who have it, in the order of the people index (most mentioned first); `name_vocabulary` counts the
 # people of each word. Those three are
@@ -537,7 +537,7 @@ create table extraction_cache (key text primary key, versions text, extraction b
 
 _INDEXES = [  # (table, columns, unique): built after the bulk insert, which is faster than keeping them up
     ("documents", ["sort_date", "id"], False),
-    ("documents", ["position"], False),  # not unique: renumbering moves positions one row at a time
+    ("documents", ["path"], True),
     ("paragraphs", ["document_id", "idx"], True),
     ("people", ["mentions desc", "quotes desc", "id"], False),
     ("name_postings", ["token", "mentions desc", "quotes desc", "person_id"], False),
@@ -561,7 +561,7 @@ class _Rows:
     """Rows waiting for one executemany per table (plain sqlite3: no per-row Python work beyond the tuple)."""
 
     SQL = {
-        "documents": "insert into documents values (?,?,?,?,?,?,?,?,?,?,?,?,null)",
+        "documents": "insert into documents values (?,?,?,?,?,?,?,?,?,?,?,?)",
         "paragraphs": "insert into paragraphs (document_id, idx, start, \"end\", text) values (?,?,?,?,?)",
         "key_points": "insert into key_points values (?,?,?,?,?,?,?,?)",
         "extraction_cache": "insert or replace into extraction_cache values (?,?,?)",
@@ -638,22 +638,16 @@ def _recount_name_vocabulary(conn: sqlite3.Connection, words: Iterable[str]) -> 
 
 
 def _number_documents(conn: sqlite3.Connection, since: tuple[str, int] | None = None) -> None:
-    """documents.position: 1 for the oldest (by sort_date, then id); only the numbers that change are written.
+    """`document_order`: 1 for the oldest document (by sort_date, then id), and on.
 
     `since`: the (sort_date, id) of the oldest document an incremental build added or removed. The
-    numbers before it stand, so only the documents from there on are numbered again: adding a
-    document newer than all the others reads and writes one row."""
-    if since is None:
-        base, tail, params = 0, "", ()
-    else:
-        tail = " where sort_date > ? or (sort_date = ? and id >= ?)"
-        params = (since[0], since[0], since[1])
-        before = conn.execute("select position from documents where sort_date < ? or (sort_date = ? and id < ?)"
-                              " order by sort_date desc, id desc limit 1", params).fetchone()
-        base = before[0] if before else 0
-    conn.execute("update documents set position = numbered.position from (select id, ? + row_number() over"
-                 f" (order by sort_date, id) as position from documents{tail}) as numbered"
-                 " where documents.id = numbered.id and documents.position is not numbered.position", (base, *params))
+    numbers before it stand; only those from there on are written again (one row when the document
+    added is the newest)."""
+    since = since or ("", 0)
+    (base,) = conn.execute("select count(*) from documents where (sort_date, id) < (?, ?)", since).fetchone()
+    conn.execute("delete from document_order where position > ?", (base,))
+    conn.execute("insert into document_order select ? + row_number() over (order by sort_date, id), id"
+                 " from documents where (sort_date, id) >= (?, ?)", (base, *since))
 
 
 def _add_document(rows: _Rows, document_id: int, prepared: _Prepared, person_of: list[int | None],
@@ -1026,7 +1020,8 @@ def _apply_changes(conn: sqlite3.Connection, hashes: _SeedHashes, changed: set[s
                    progress: Progress | None) -> tuple[BuildReport, int]:
     versions = f"{READER_VERSION}|{extractor_version()}"
     report = BuildReport(Path(), unchanged=False)
-    document_of_path = dict(conn.execute("select path, id from documents"))
+    document_of_path = {path: document_id for chunk in _chunks(sorted(changed)) for path, document_id in conn.execute(
+        f"select path, id from documents where path in ({','.join('?' * len(chunk))})", chunk)}
     removed = [document_of_path[rel] for rel in changed if rel in document_of_path]
     order = {rel: n for n, rel in enumerate(hashes)}  # the full build's order
 
@@ -1108,7 +1103,7 @@ def _apply_changes(conn: sqlite3.Connection, hashes: _SeedHashes, changed: set[s
         taken.add(person_id[person.id])
 
     # Remove the changed documents.
-    changed_keys = [tuple(row) for chunk in _chunks(removed) for row in conn.execute(
+    removed_keys = [tuple(row) for chunk in _chunks(removed) for row in conn.execute(
         f"select sort_date, id from documents where id in ({','.join('?' * len(chunk))})", chunk)]
     deleted_paragraphs = 0
     for document_id in removed:
@@ -1205,10 +1200,11 @@ def _apply_changes(conn: sqlite3.Connection, hashes: _SeedHashes, changed: set[s
     name_words |= _write_people(rows, map(counted, merged)).keys()
     rows.flush()
     _recount_name_vocabulary(conn, name_words)
-    changed_keys += [tuple(row) for chunk in _chunks(added_ids) for row in conn.execute(
+    added_keys = [tuple(row) for chunk in _chunks(added_ids) for row in conn.execute(
         f"select sort_date, id from documents where id in ({','.join('?' * len(chunk))})", chunk)]
-    if changed_keys:
-        _number_documents(conn, min(changed_keys))
+    moved = set(removed_keys) ^ set(added_keys)  # a document rewritten with its date kept keeps its number
+    if moved:
+        _number_documents(conn, min(moved))
 
     report.documents = counts["documents"] - len(removed) + len(added)
     report.people = counts["people"] - len(old_people) + len(merged)

@@ -47,7 +47,7 @@ def canonical(db: Path) -> dict[str, list]:
         "extraction_cache": "select key, versions, extraction from extraction_cache",
         "name_postings": f"select token, mentions, quotes, {person} from name_postings t",
         "name_vocabulary": "select token, people from name_vocabulary",
-        "documents_by_position": "select position, path from documents",
+        "document_order": "select o.position, d.path from document_order o join documents d on d.id = o.document_id",
         "meta": "select key, value from meta where key not in ('built_at', 'seed_stats_at')",
     }
     tables = {name: sorted(conn.execute(sql).fetchall(), key=repr) for name, sql in queries.items()}
