@@ -7,8 +7,9 @@ Per command (/who, /quotes, /search, /brief) `--queries` mixed arguments, the sa
 (deterministic from --seed): exact names from the store, misspelt names (a letter dropped, doubled,
 swapped or changed; lower case; surname only), unknown names, topics (rare and very common words, 1-3
 words), hostile strings (FTS5 syntax, quotes, HTML, control characters, 10,000-character arguments),
-empty arguments and /brief N in and out of range. The first question after opening the store builds
-the in-memory name index; that cold start is timed separately and not in the percentiles.
+empty arguments and /brief N in and out of range. The first question after opening the store loads
+the name words (the vocabulary of `name_vocabulary`); that cold start is timed separately and not in
+the percentiles.
 """
 from __future__ import annotations
 
@@ -183,7 +184,7 @@ def main() -> None:
     cold_ms = (time.perf_counter() - t0) * 1000
     rss_index = maxrss_mb()
 
-    figures = [fig(label, "cold start: name index build", round(cold_ms, 1), "ms",
+    figures = [fig(label, "cold start: first /who (loads the name words)", round(cold_ms, 1), "ms",
                    note=f"RSS {rss_open:.0f} → {rss_index:.0f} MB; {pools.documents} documents")]
     worst_p99 = 0.0
     raised: dict[str, list[str]] = {}
