@@ -914,6 +914,9 @@ def _write_store(temp_path: Path, seeds_dir: Path, hashes: _SeedHashes, fingerpr
         for table in ("mentions", "person_documents", "person_paragraphs", "quotes"):
             conn.execute(f"update {table} set person_id = r.person_id from person_records r"
                          f" where r.id = {table}.person_id")
+        report.phases["merge people"] = time.monotonic() - phase_started
+        phase_started = time.monotonic()
+
         vocabulary = _write_people(rows, ((p.id, p.name, p.role, p.aliases, p.mentions, person_quotes[p.id],
                                            person_documents[p.id], person_paragraphs[p.id]) for p in merged))
         rows.flush()
@@ -921,12 +924,15 @@ def _write_store(temp_path: Path, seeds_dir: Path, hashes: _SeedHashes, fingerpr
         _number_documents(conn)
         report.people = len(merged)
         del merged, person_of_record
-        report.phases["merge people"] = time.monotonic() - phase_started
+        report.phases["people, name index, numbering"] = time.monotonic() - phase_started
+        phase_started = time.monotonic()
+
+        for table in ("paragraphs", "quotes"):  # one b-tree per index instead of the batches' segments
+            conn.execute(f"insert into {table}_fts ({table}_fts) values ('optimize')")
+        report.phases["merge search segments"] = time.monotonic() - phase_started
         phase_started = time.monotonic()
 
         _create_indexes(conn)
-        for table in ("paragraphs", "quotes"):  # one b-tree per index instead of the batches' segments
-            conn.execute(f"insert into {table}_fts ({table}_fts) values ('optimize')")
         conn.executemany("insert into meta values (?, ?)", _meta_rows(fingerprint, seeds_dir, hashes, report, paragraphs))
         conn.execute("commit")
         conn.execute("analyze")
