@@ -16,8 +16,9 @@ HONORIFICS = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame"}
 
 def name_tokens(name: str) -> list[str]:
     """Words of a name as they are compared: case and accents folded, honorifics dropped."""
-    folded = unicodedata.normalize("NFKD", name.casefold())
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    folded = name.casefold()
+    if not folded.isascii():  # accents off: "Müller" is compared as "muller"
+        folded = "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
     tokens = WORD.findall(folded)
     return [t for t in tokens if t not in HONORIFICS] or tokens
 
@@ -48,6 +49,6 @@ def whole_label_key(label: str) -> str:
     return "=" + label
 
 
-def posting_keys(labels: list[str]) -> list[str]:
-    """What a person is found by: each name word, and each whole label (see `whole_label_key`)."""
-    return label_words(labels) + [whole_label_key(label) for label in labels]
+def posting_keys(labels: list[str], words: list[str]) -> list[str]:
+    """What a person is found by: each name word (`label_words(labels)`), and each whole label."""
+    return words + [whole_label_key(label) for label in labels]

@@ -610,7 +610,7 @@ def _write_people(rows: _Rows, people: Iterable[tuple[int, str, str | None, list
         vocabulary.update(words)
         rows.add("people", [(pid, name, role, mentions, quotes, documents, paragraphs, "\n".join(labels))])
         rows.add("aliases", [(pid, alias) for alias in aliases])
-        rows.add("name_postings", [(key, mentions, quotes, pid) for key in posting_keys(labels)])
+        rows.add("name_postings", [(key, mentions, quotes, pid) for key in posting_keys(labels, words)])
     return vocabulary
 
 
@@ -622,9 +622,10 @@ def _drop_name_postings(conn: sqlite3.Connection, person_ids: Iterable[int]) -> 
                               chunk).fetchall()
         for pid, labels, mentions, quotes in people:
             labels = labels.split("\n") if labels else []
+            mine = label_words(labels)
             conn.executemany("delete from name_postings where token = ? and mentions = ? and quotes = ? and person_id = ?",
-                             [(key, mentions, quotes, pid) for key in posting_keys(labels)])
-            words.update(label_words(labels))
+                             [(key, mentions, quotes, pid) for key in posting_keys(labels, mine)])
+            words.update(mine)
     return words
 
 
