@@ -6,6 +6,7 @@ Telegram handlers, inline mode and the console all call `answer` (for a typed co
 """
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 from dataclasses import dataclass, field
@@ -272,11 +273,15 @@ class CommandCore:
 
     def search(self, words: str, offset: int) -> Answer:
         try:
+            plan = self.store.search_plan(words)
             hits, total = self.store.search(words, offset, SEARCH_PAGE)
+            if total == 0 and len(plan.terms) > 1:  # no paragraph has them all: those with some of them
+                hits, total = self.store.search(words, offset, SEARCH_PAGE, any_word=True)
+                plan = dataclasses.replace(plan, any_word=True)
         except NoUsableWords:
             return Answer(f"“{render.escape(words)}” has no words I can search for. "
                           "Try plain words, e.g. <code>/search crimea</code>.")
-        return Answer(render.search_page(words, hits, offset, total, self.store.search_plan(words)),
+        return Answer(render.search_page(words, hits, offset, total, plan),
                       _rows(_pager("sr", offset, SEARCH_PAGE, total, words)))
 
     # --- buttons and inline mode --------------------------------------------------------------

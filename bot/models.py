@@ -137,9 +137,10 @@ class SourceInfo:
 
 @dataclass(frozen=True)
 class SearchPlan:
-    """How a search runs: rows must hold all `terms`; `ignored` words are in so many rows ("the", "said")
-    that they would mean nothing; `best_first` is False when a word is common enough to make ranking
-    slow, and hits come newest first."""
+    """How a search runs: rows must hold all `terms` (any of them, with `any_word`); `ignored` words are
+    in so many rows ("the", "said") that they would mean nothing; `best_first` is False when a word is
+    common enough to make ranking slow, and hits come newest first."""
     terms: list[str]
     ignored: list[str]
     best_first: bool
+    any_word: bool = False

@@ -10,6 +10,7 @@ lookup or an FTS5 match, so answers stay fast on large stores.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import json
 import os
 import random
@@ -62,10 +63,11 @@ def search_terms(text: str) -> list[str]:
     return terms
 
 
-def match_expression(text: str | list[str]) -> str:
-    """User text (or its `search_terms`) as a safe FTS5 query: each word a quoted term, all required."""
+def match_expression(text: str | list[str], any_word: bool = False) -> str:
+    """User text (or its `search_terms`) as a safe FTS5 query: each word a quoted term, all required
+    (or, with `any_word`, any of them)."""
     terms = search_terms(text) if isinstance(text, str) else text
-    return " ".join(f'"{term}"' for term in terms)
+    return (" OR " if any_word else " ").join(f'"{term}"' for term in terms)
 
 
 def highlight(text: str, spans: list[tuple[int, int]], width: int = _SNIPPET_CHARS) -> str:
@@ -390,7 +392,7 @@ class Store:
         the seed folder's order); later pages go on newest first. Its weights also count each word's
         rows in the whole table, a long read for a common word: then the plan says newest first.
         """
-        match = match_expression(plan.terms)
+        match = match_expression(plan.terms, plan.any_word)
         page: dict[int, float] = {}
         total = None
         if plan.best_first and offset < RANKED_WINDOW:
@@ -431,15 +433,16 @@ class Store:
 
     # ---- paragraphs --------------------------------------------------------------------------
 
-    def search(self, words: str, offset: int = 0, limit: int = 5) -> tuple[list[SearchHit], int]:
-        """Paragraphs holding all of `words` (stemmed), best first; the total is capped at COUNT_CAP.
+    def search(self, words: str, offset: int = 0, limit: int = 5, any_word: bool = False) -> tuple[list[SearchHit], int]:
+        """Paragraphs holding all of `words` (stemmed; any of them with `any_word`), best first; the total
+        is capped at COUNT_CAP.
 
         Any text is safe: it is reduced to quoted words by `match_expression`, which raises
         NoUsableWords when none is left. Ranking as in `_ranked_matches`.
         """
-        plan = self.search_plan(words)
+        plan = dataclasses.replace(self.search_plan(words), any_word=any_word)
         ranked, total = self._ranked_matches("paragraphs_fts", plan, offset, limit)
-        match = match_expression(plan.terms)
+        match = match_expression(plan.terms, any_word)
         marks = ",".join("?" * len(ranked))
         snippets = dict(self._rows(
             f"select rowid, snippet(paragraphs_fts, 0, ?, ?, '…', ?) from paragraphs_fts"

@@ -126,6 +126,8 @@ def quotes_page(heading: str, hits: list[QuoteHit], offset: int, total: int, ign
 
 def search_page(words: str, hits: list[SearchHit], offset: int, total: int, plan: SearchPlan | None = None) -> str:
     order = "best first" if plan is None or plan.best_first else "newest first"
+    if plan is not None and plan.any_word:
+        order += "; none has all the words, these have some"
     return _hits_page(f"Search: {escape(words)}", order, hits, offset, total,
                       f"Nothing in the store matches “{escape(words)}”.", plan.ignored if plan else None)
 

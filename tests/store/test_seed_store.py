@@ -95,3 +95,15 @@ def test_the_answer_says_which_words_were_left_out_and_the_order(seed_store, mon
     quotes = CommandCore(seed_store).answer("quotes", "the support").html
     assert "Left out as too common: the" in quotes and "(1–2 of 2)" in quotes
     assert "Left out" not in CommandCore(seed_store).answer("search", "crimea").html
+
+
+def test_when_no_paragraph_has_all_the_words_those_with_some_of_them_come(seed_store):
+    from bot.commands import CommandCore
+
+    core = CommandCore(seed_store)
+    text = core.answer("search", "crimea zebra").html
+    assert "(1–3 of 3, best first; none has all the words, these have some)" in text and "<b>Crimea</b>" in text
+    assert core.answer("search", "zebra quokka").html == "Nothing in the store matches “zebra quokka”."
+    assert "none has all" not in core.answer("search", "crimea").html  # one word: nothing to fall back to
+    hits, total = seed_store.search("crimea zebra")
+    assert (hits, total) == ([], 0)  # the store's own search keeps every word required
