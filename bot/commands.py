@@ -260,7 +260,7 @@ class CommandCore:
                           "Try a name or plain words, e.g. <code>/quotes ukraine</code>.")
         heading = f"Quotes about {render.escape(topic)}" if topic else "All quotes"
         ignored = self.store.search_plan(topic, "quotes_fts").ignored if topic else []
-        return Answer(render.quotes_page(heading, hits, offset, total, ignored),
+        return Answer(render.quotes_page(heading, hits, offset, total, ignored, capped=bool(topic)),
                       _rows(_pager("qt", offset, QUOTES_PAGE, total, topic)))
 
     def mentions(self, person_id: int, offset: int) -> Answer:

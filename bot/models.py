@@ -135,11 +135,14 @@ class SourceInfo:
     quotes: int
 
 
+COUNT_CAP = 1_000  # totals of full-text questions are counted up to this; more shows as "1,000+"
+
+
 @dataclass(frozen=True)
 class SearchPlan:
     """How a search runs: rows must hold all `terms` (any of them, with `any_word`); `ignored` words are
-    in so many rows ("the", "said") that they would mean nothing; `best_first` is False when a word is
-    common enough to make ranking slow, and hits come newest first."""
+    in so many rows ("the", "said") that they would mean nothing; `best_first` is False when the words
+    are common enough to make ranking slow, and hits come newest first."""
     terms: list[str]
     ignored: list[str]
     best_first: bool

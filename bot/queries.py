@@ -20,8 +20,8 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from bot.models import (BriefPerson, Briefing, PersonCard, PersonMatch, QuoteHit, SearchHit, SearchPlan, Source,
-                        SourceInfo)
+from bot.models import (COUNT_CAP, BriefPerson, Briefing, PersonCard, PersonMatch, QuoteHit, SearchHit, SearchPlan,
+                        Source, SourceInfo)
 from bot.names import WORD, name_tokens, whole_label_key
 
 HIGHLIGHT_START, HIGHLIGHT_END = "\x02", "\x03"
@@ -29,9 +29,8 @@ _MAX_SEARCH_TERMS = 16
 _MAX_TERM_LENGTH = 64
 _SNIPPET_TOKENS = 32
 RANKED_WINDOW = 500  # FTS matches ranked per question (see Store._ranked_matches)
-COUNT_CAP = 10_000  # totals of FTS questions are counted up to this
 SAMPLE = 20_000  # newest rows in which a word's share is measured (Store._share)
-COMMON_SHARE = 0.02  # a word in more of them makes BM25 slow: such searches come newest first
+COMMON_SHARE = 0.02  # words in more of them, together, make BM25 slow: such searches come newest first
 STOP_SHARE = 0.2  # a word in more of them ("the", "said") means nothing: it is left out
 _SNIPPET_CHARS = 240
 PROMINENT = 1000  # best-known people kept per version of the store (suggestions, quiz distractors)
@@ -367,7 +366,7 @@ class Store:
         if not kept:  # only words like "the": look for them after all
             kept = terms
         ignored = [term for term in terms if term not in kept]
-        return SearchPlan(kept, ignored, all(shares[term] <= COMMON_SHARE for term in kept))
+        return SearchPlan(kept, ignored, sum(shares[term] for term in kept) <= COMMON_SHARE)
 
     def _share(self, table: str, term: str) -> float:
         """The share of the newest SAMPLE rows of `table` that hold `term` (counted up to STOP_SHARE);
@@ -394,7 +393,7 @@ class Store:
         """
         match = match_expression(plan.terms, plan.any_word)
         page: dict[int, float] = {}
-        total = None
+        total, first = None, offset
         if plan.best_first and offset < RANKED_WINDOW:
             window = self._rows(f"select rowid, rank from (select rowid, bm25({table}) as rank from {table}"
                                 f" where {table} match ? order by rowid desc limit ?) order by rank, rowid desc",
@@ -410,9 +409,9 @@ class Store:
             page.update((rowid, 0.0) for (rowid,) in newest)
             if len(newest) < wanted and (newest or offset == 0):
                 total = offset + len(newest)  # the last page: no need to count
-        if total is None:
-            total = self._rows(f"select count(*) from (select rowid from {table} where {table} match ? limit ?)",
-                               match, COUNT_CAP)[0][0]
+        if total is None:  # at least what the pages so far have shown
+            total = max(first + len(page) if page else 0, self._rows(
+                f"select count(*) from (select rowid from {table} where {table} match ? limit ?)", match, COUNT_CAP)[0][0])
         return page, total
 
     def quiz_question(self, rng: random.Random) -> tuple[QuoteHit, list[str]] | None:

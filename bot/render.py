@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import re
 
-from bot.models import Briefing, PersonCard, PersonMatch, QuoteHit, SearchHit, SearchPlan, Source, SourceInfo
+from bot.models import COUNT_CAP, Briefing, PersonCard, PersonMatch, QuoteHit, SearchHit, SearchPlan, Source, SourceInfo
 
 MESSAGE_LIMIT = 4096  # Telegram's limit on a message's text, counted after entities are parsed
 CALLBACK_LIMIT = 64  # bytes of callback_data
@@ -112,15 +112,18 @@ def nobody(asked: str, suggestions: list[PersonMatch]) -> str:
     return text
 
 
-def page_range(offset: int, count: int, total: int) -> str:
-    return f"{offset + 1}–{offset + count} of {total}"
+def page_range(offset: int, count: int, total: int, capped: bool = False) -> str:
+    """"1–5 of 12"; `capped`: the total was counted up to COUNT_CAP, which then reads "1,000+"."""
+    return f"{offset + 1}–{offset + count} of {total:,}" + ("+" if capped and total >= COUNT_CAP else "")
 
 
-def quotes_page(heading: str, hits: list[QuoteHit], offset: int, total: int, ignored: list[str] | None = None) -> str:
-    """`heading` is already HTML (the caller escapes what it puts in it); `ignored`: words left out of the search."""
+def quotes_page(heading: str, hits: list[QuoteHit], offset: int, total: int, ignored: list[str] | None = None,
+                capped: bool = False) -> str:
+    """`heading` is already HTML (the caller escapes what it puts in it); `ignored`: words left out of the search;
+    `capped`: see `page_range`."""
     if not hits:
         return f"{heading}: none found." if total == 0 else f"{heading}: no more quotes."
-    head = f"<b>{heading}</b> ({page_range(offset, len(hits), total)})" + _ignored(ignored)
+    head = f"<b>{heading}</b> ({page_range(offset, len(hits), total, capped)})" + _ignored(ignored)
     return "\n\n".join([head, *(quote_block(h) for h in hits)])
 
 
@@ -129,7 +132,7 @@ def search_page(words: str, hits: list[SearchHit], offset: int, total: int, plan
     if plan is not None and plan.any_word:
         order += "; none has all the words, these have some"
     return _hits_page(f"Search: {escape(words)}", order, hits, offset, total,
-                      f"Nothing in the store matches “{escape(words)}”.", plan.ignored if plan else None)
+                      f"Nothing in the store matches “{escape(words)}”.", plan.ignored if plan else None, capped=True)
 
 
 def _ignored(words: list[str] | None) -> str:
@@ -142,10 +145,10 @@ def mentions_page(name: str, hits: list[SearchHit], offset: int, total: int) -> 
 
 
 def _hits_page(heading: str, order: str, hits: list[SearchHit], offset: int, total: int, empty: str,
-               ignored: list[str] | None = None) -> str:
+               ignored: list[str] | None = None, capped: bool = False) -> str:
     if not hits:
         return empty if total == 0 else "No more results."
-    head = f"<b>{heading}</b> ({page_range(offset, len(hits), total)}, {order})" + _ignored(ignored)
+    head = f"<b>{heading}</b> ({page_range(offset, len(hits), total, capped)}, {order})" + _ignored(ignored)
     blocks = [f"{highlight(_shorten_snippet(h.snippet))}\n— {cite(h.source)}" for h in hits]
     return "\n\n".join([head, *blocks])
 

@@ -107,3 +107,16 @@ def test_when_no_paragraph_has_all_the_words_those_with_some_of_them_come(seed_s
     assert "none has all" not in core.answer("search", "crimea").html  # one word: nothing to fall back to
     hits, total = seed_store.search("crimea zebra")
     assert (hits, total) == ([], 0)  # the store's own search keeps every word required
+
+
+def test_a_total_counted_to_the_cap_reads_as_more(seed_store, monkeypatch):
+    from bot import render
+    from bot.commands import CommandCore
+
+    monkeypatch.setattr(bot.queries, "COUNT_CAP", 4)
+    monkeypatch.setattr(render, "COUNT_CAP", 4)
+    monkeypatch.setattr(bot.queries, "RANKED_WINDOW", 2)  # a full window: the rest is counted, not seen
+    hits, total = seed_store.search("the", 0, 3)
+    assert total == 4  # counted up to the cap
+    assert "(1–5 of 5+, best first)" in CommandCore(seed_store).answer("search", "the").html  # a page of 5 shown
+    assert "(1–3 of 3," in CommandCore(seed_store).answer("search", "crimea").html  # below the cap: exact
