@@ -103,12 +103,12 @@ class NameIndex:
 
     Candidates come from the rarest query words: with n words, a person scoring ≥ 75 misses at most
     n // 4 of them, so the postings of the n // 4 + 1 rarest words hold everyone who can qualify. A
-    word's postings are read most mentioned first, at most MAX_POSTINGS of them.
+    word's postings are read most mentioned first, at most MAX_POSTINGS of them, each with its
+    similarity to the other query words worked out in SQL (`_scored`).
     """
 
     MAX_POSTINGS = 2000
     THRESHOLD = 75.0
-    BATCH = 64  # candidates checked per query
 
     def __init__(self, conn: sqlite3.Connection):
         self.people: dict[str, int] = dict(conn.execute("select token, people from name_vocabulary"))
@@ -145,70 +145,66 @@ class NameIndex:
         spare = len(words) // 4  # words a person may miss and still average THRESHOLD
         if sum(not m for m in matches) > spare:
             return []
-
-        def postings(key: str, cap: int, required: list[list[str]]) -> list[tuple[int, int, int]]:
-            """People with `key`, most mentioned first, who also have one word of each of `required`.
-
-            A person's postings all carry the same (mentions, quotes), so each check is one index probe."""
-            sql = "select person_id, mentions, quotes from name_postings p where token = ?"
-            for words in required:
-                sql += (f" and exists (select 1 from name_postings o where o.token in ({','.join('?' * len(words))})"
-                        " and o.mentions = p.mentions and o.quotes = p.quotes and o.person_id = p.person_id)")
-            return conn.execute(sql + " order by mentions desc, quotes desc, person_id limit ?",
-                                (key, *(w for words in required for w in words), cap)).fetchall()
-
         prominence: dict[int, tuple[int, int, int]] = {}
-        whole = set()
-        for pid, mentions, quotes in postings(whole_label_key(" ".join(words)), limit, []):
-            whole.add(pid)
-            prominence[pid] = (mentions, quotes, -pid)
-        rarest = sorted(range(len(words)), key=lambda i: sum(min(self.people[t], self.MAX_POSTINGS) for t in matches[i])
-                        if matches[i] else self.MAX_POSTINGS * 100)
-        best: dict[int, list[float]] = {pid: [100.0] * len(words) for pid in whole}
-        # Up to three words, everyone who qualifies has each word: the others are required in SQL.
-        required = [list(matches[i]) for i in rarest[1:]] if spare == 0 else []
+        best: dict[int, list[float]] = {}
+        for pid, mentions, quotes in conn.execute(
+                "select person_id, mentions, quotes from name_postings where token = ?"
+                " order by mentions desc, quotes desc, person_id limit ?", (whole_label_key(" ".join(words)), limit)):
+            best[pid], prominence[pid] = [100.0] * len(words), (mentions, quotes, -pid)
+        whole = set(best)
+        # Rarest: the fewest postings in all (a word without matches last: it adds nobody).
+        rarest = sorted(range(len(words)), key=lambda i: sum(self.people[t] for t in matches[i]) if matches[i] else 1 << 62)
         for i in rarest[:spare + 1]:
             # One word: a person's score is their best token's, so each token's `limit` most mentioned suffice.
-            cap = limit if len(words) == 1 else max(limit, self.MAX_POSTINGS // len(matches[i] or (0,)))
+            cap = limit if len(words) == 1 else max(limit, self.MAX_POSTINGS // len(matches[i]))
             for token, similarity in matches[i].items():
-                for pid, mentions, quotes in postings(token, cap, required):
+                for pid, mentions, quotes, *others in self._scored(conn, token, similarity, matches, i, cap):
                     prominence[pid] = (mentions, quotes, -pid)
                     scores = best.setdefault(pid, [0.0] * len(words))
                     scores[i] = max(scores[i], similarity)
-        rows: dict[int, sqlite3.Row] = {}
-        if len(words) > 1:
-            # The other words, checked against each candidate's own labels, most mentioned first, until
-            # `limit` of them have the best score any candidate can have: nobody after them can rank higher.
-            best_possible = sum(max(m.values(), default=0.0) for m in matches)
-            perfect = len(whole)
-            unchecked = sorted((pid for pid in best if pid not in whole), key=prominence.__getitem__, reverse=True)
-            for start in range(0, len(unchecked), self.BATCH):
-                if perfect >= limit:
-                    for pid in unchecked[start:]:
-                        del best[pid]
-                    break
-                batch = self._people(conn, unchecked[start:start + self.BATCH])
-                rows.update(batch)
-                for pid, row in batch.items():
-                    tokens = set(row["labels"].split()) if row["labels"] else set()
-                    scores = best[pid]
-                    for i, m in enumerate(matches):
-                        scores[i] = max([scores[i], *(m[t] for t in tokens if t in m)])
-                    perfect += sum(scores) >= best_possible
+                    for j, score in zip((j for j in range(len(words)) if j != i), others):
+                        scores[j] = max(scores[j], score)
         ranked = sorted(((sum(scores) / len(words), pid in whole, prominence[pid], pid) for pid, scores in best.items()),
                         reverse=True)
         ranked = [(score, pid) for score, _, _, pid in ranked[:limit] if score >= self.THRESHOLD]
-        missing = [pid for _, pid in ranked if pid not in rows]
-        rows.update(self._people(conn, missing))
+        rows = self._people(conn, [pid for _, pid in ranked])
         return [PersonMatch(pid, rows[pid]["name"], rows[pid]["role"], rows[pid]["mentions"], round(score, 1))
                 for score, pid in ranked]
+
+    def _scored(self, conn: sqlite3.Connection, token: str, similarity: float, matches: list[dict[str, float]],
+                i: int, cap: int) -> list[tuple]:
+        """The people with name word `token` (matching query word i that well) who can still reach
+        THRESHOLD, most mentioned first, at most `cap`: (person_id, mentions, quotes, then their best
+        similarity to each other query word).
+
+        A person's postings all carry the same (mentions, quotes), so each other word's similarity
+        is one index probe per name word it matches."""
+        columns, params = [], []
+        for j, m in enumerate(matches):
+            if j == i:
+                continue
+            if not m:
+                columns.append("0")
+                continue
+            cases = " ".join("when ? then ?" for _ in m)
+            columns.append(f"coalesce((select max(case o.token {cases} end) from name_postings o"
+                           f" where o.token in ({','.join('?' * len(m))}) and o.mentions = p.mentions"
+                           " and o.quotes = p.quotes and o.person_id = p.person_id), 0)")
+            params += [*(x for item in m.items() for x in item), *m]
+        named = [f"{column} as s{n}" for n, column in enumerate(columns)]
+        total = " + ".join(["?"] + [f"s{n}" for n in range(len(columns))])
+        sql = (f"select * from (select person_id, mentions, quotes{''.join(', ' + c for c in named)}"
+               f" from name_postings p where token = ?) where {total} >= ?"
+               " order by mentions desc, quotes desc, person_id limit ?")
+        # A hair below THRESHOLD: SQL adds in another order than Python, which decides at the end.
+        return conn.execute(sql, (*params, token, similarity, self.THRESHOLD * len(matches) - 1e-6, cap)).fetchall()
 
     @staticmethod
     def _people(conn: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite3.Row]:
         if not ids:
             return {}
         return {row["id"]: row for row in conn.execute(
-            "select id, name, role, mentions, labels from people where id in (select value from json_each(?))",
+            "select id, name, role, mentions from people where id in (select value from json_each(?))",
             (json.dumps(ids),))}
 
 
