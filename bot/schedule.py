@@ -38,10 +38,12 @@ class DigestScheduler:
         self.clock = clock
 
     async def start(self) -> list[Outcome]:
-        """Catch up on digests missed while the bot was down, then plan every subscription's job."""
+        """Catch up on digests missed while the bot was down, then plan every subscription's job (in
+        ten minutes for a chat whose catch-up digest is still unsent, as after a failed job)."""
         outcomes = await self.delivery.deliver_due()
+        unsent = {outcome.chat_id for outcome in outcomes if outcome.status == COMPOSED}
         for sub in self.state.subscriptions():
-            self.plan(sub.chat_id)
+            self.plan(sub.chat_id, retry=sub.chat_id in unsent)
         log.info("Digest jobs planned for %d subscriptions", len(self.state.subscriptions()))
         return outcomes
 

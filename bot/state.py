@@ -3,11 +3,15 @@
 Unlike briefing.db (derived from seeds/, rebuilt at will) this database is the only copy of user data:
 subscriptions, each chat's saved time zone, the delivery log and what each chat has already seen.
 It is opened in WAL mode and every write runs in one transaction, so a crash leaves either the old
-or the new state, never half of a change.
+or the new state, never half of a change. Commits wait for the disk (synchronous=FULL), except the
+digest fan-out's claims and sent-marks, two a message: those are safe against the process dying,
+and an OS crash or power cut may undo the last few of them (those digests are then sent again).
 """
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -57,6 +61,8 @@ class StateStore:
     def __init__(self, path: Path | str):
         self.db = sqlite_utils.Database(path)
         self.db.enable_wal()
+        self.db.execute("PRAGMA synchronous = FULL")  # every commit waits for the disk, unless told otherwise
+        self._depth = 0  # savepoints open within a caller's transaction
         self._create_tables()
 
     def close(self) -> None:
@@ -85,6 +91,44 @@ class StateStore:
                 {"chat_id": int, "kind": str, "item": str, "seq": int},
                 pk=("chat_id", "kind", "item"), if_not_exists=True,
             )
+            # The open deliveries, found without reading the whole log (it grows by a row per chat a day).
+            self.db.execute(f"CREATE INDEX IF NOT EXISTS deliveries_open ON deliveries (chat_id) "
+                            f"WHERE status = '{COMPOSED}'")
+
+    @contextmanager
+    def _atomic(self, durable: bool = True) -> Iterator[None]:
+        """One change: a transaction of its own, or a savepoint within the caller's transaction.
+
+        `durable=False` commits without waiting for the disk (PRAGMA synchronous=NORMAL for this
+        commit; WAL keeps it atomic): safe when the process dies, but an OS crash or a power cut may
+        undo it until the next durable commit or checkpoint syncs the log. Only the fan-out's claims
+        and sent-marks use it (losing one means a digest sent again); what users tell the bot, never.
+        """
+        conn = self.db.conn
+        if not conn.in_transaction:
+            if not durable:
+                conn.execute("PRAGMA synchronous = NORMAL")
+            try:
+                with self.db.atomic():
+                    yield
+            finally:
+                if not durable:
+                    conn.execute("PRAGMA synchronous = FULL")
+            return
+        self._depth += 1
+        name = f"state_{self._depth}"  # numbered, unlike sqlite_utils' random names (an os.urandom each)
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:  # an error may have ended the whole transaction already
+                conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                conn.execute(f"RELEASE SAVEPOINT {name}")
+            raise
+        else:
+            conn.execute(f"RELEASE SAVEPOINT {name}")
+        finally:
+            self._depth -= 1
 
     # Subscriptions and chat settings ---------------------------------------------------------
 
@@ -94,7 +138,7 @@ class StateStore:
 
         `since` is when this time and zone were set: no earlier slot is owed to the chat.
         """
-        with self.db.atomic():
+        with self._atomic():
             self.db["subscriptions"].upsert(
                 {"chat_id": chat_id, "thread_id": thread_id, "time": time, "tz": tz,
                  "only_news": int(self.chat_only_news(chat_id)), "paused": 0, "pause_reason": None,
@@ -106,42 +150,42 @@ class StateStore:
 
     def unsubscribe(self, chat_id: int) -> bool:
         """Remove the subscription; the saved zone and what the chat has seen are kept."""
-        with self.db.atomic():
+        with self._atomic():
             found = self.subscription(chat_id) is not None
             self.db.execute("DELETE FROM subscriptions WHERE chat_id = ?", [chat_id])
         return found
 
     def subscription(self, chat_id: int) -> Subscription | None:
-        rows = list(self.db["subscriptions"].rows_where("chat_id = ?", [chat_id]))
+        rows = self._rows("SELECT * FROM subscriptions WHERE chat_id = ?", [chat_id])
         return _subscription(rows[0]) if rows else None
 
     def subscriptions(self) -> list[Subscription]:
         """The active (unpaused) subscriptions."""
-        return [_subscription(r) for r in self.db["subscriptions"].rows_where("paused = 0", order_by="chat_id")]
+        return [_subscription(r) for r in self._rows("SELECT * FROM subscriptions WHERE paused = 0 ORDER BY chat_id")]
 
     def pause(self, chat_id: int, reason: str) -> None:
-        with self.db.atomic():
+        with self._atomic():
             self.db.execute("UPDATE subscriptions SET paused = 1, pause_reason = ? WHERE chat_id = ?",
                             [reason, chat_id])
 
     def chat_zone(self, chat_id: int) -> str | None:
-        rows = list(self.db["chat_settings"].rows_where("chat_id = ?", [chat_id]))
+        rows = self._rows("SELECT tz FROM chat_settings WHERE chat_id = ?", [chat_id])
         return rows[0]["tz"] if rows else None
 
     def chat_only_news(self, chat_id: int) -> bool:
-        rows = list(self.db["chat_settings"].rows_where("chat_id = ?", [chat_id]))
+        rows = self._rows("SELECT only_news FROM chat_settings WHERE chat_id = ?", [chat_id])
         return bool(rows and rows[0]["only_news"])
 
     def set_only_news(self, chat_id: int, only_news: bool) -> None:
         """The chat's "only news" choice; it outlives unsubscribing."""
-        with self.db.atomic():
+        with self._atomic():
             self.db["chat_settings"].upsert({"chat_id": chat_id, "only_news": int(only_news)}, pk="chat_id")
             self.db.execute("UPDATE subscriptions SET only_news = ? WHERE chat_id = ?",
                             [int(only_news), chat_id])
 
     def migrate_chat(self, old_id: int, new_id: int) -> None:
         """A group became a supergroup: everything the old chat id owned moves to the new id."""
-        with self.db.atomic():
+        with self._atomic():
             for table in ("subscriptions", "chat_settings", "deliveries", "seen"):
                 # OR REPLACE: where both ids hold a row (a repeated migration), the old chat's row
                 # is the one the users last set up, so it replaces the other.
@@ -151,77 +195,104 @@ class StateStore:
     # Delivery log -----------------------------------------------------------------------------
 
     def delivery(self, chat_id: int, local_date: date | str) -> Delivery | None:
-        rows = list(self.db["deliveries"].rows_where(
-            "chat_id = ? AND local_date = ?", [chat_id, str(local_date)]))
+        rows = self._rows("SELECT * FROM deliveries WHERE chat_id = ? AND local_date = ?", [chat_id, str(local_date)])
         return _delivery(rows[0]) if rows else None
 
     def last_delivery(self, chat_id: int) -> Delivery | None:
-        rows = list(self.db["deliveries"].rows_where(
-            "chat_id = ?", [chat_id], order_by="local_date DESC", limit=1))
+        rows = self._rows("SELECT * FROM deliveries WHERE chat_id = ? ORDER BY local_date DESC LIMIT 1", [chat_id])
         return _delivery(rows[0]) if rows else None
 
     def claim(self, chat_id: int, local_date: date | str, slot: datetime, parts: list[str],
-              items: dict[str, list[str]], status: str = COMPOSED) -> Delivery | None:
+              items: dict[str, list[str]], status: str = COMPOSED, durable: bool = True) -> Delivery | None:
         """Record the composed digest for (chat, local date) before anything is sent.
 
         Returns None when that day already has an entry (it was claimed before, maybe by a run that
         crashed); otherwise the new entry. `items` are marked seen only once every part is sent, so
-        a digest that never arrives hides nothing from the next one.
+        a digest that never arrives hides nothing from the next one. `durable`: see `_atomic`.
         """
-        with self.db.atomic():
-            if self.delivery(chat_id, local_date) is not None:
-                return None
-            self.db["deliveries"].insert(
-                {"chat_id": chat_id, "local_date": str(local_date), "slot": slot.isoformat(),
-                 "status": status, "parts": json.dumps(parts), "items": json.dumps(items),
-                 "parts_sent": 0, "updated_at": _now_iso(), "error": None},
-                pk=("chat_id", "local_date"),
-            )
-        return self.delivery(chat_id, local_date)
+        entry = Delivery(chat_id=chat_id, local_date=str(local_date), slot=slot.isoformat(), status=status,
+                         parts=list(parts), items={k: list(v) for k, v in items.items()}, parts_sent=0,
+                         updated_at=_now_iso(), error=None)
+        with self._atomic(durable):
+            inserted = self.db.execute(
+                "INSERT INTO deliveries (chat_id, local_date, slot, status, parts, items, parts_sent, updated_at, "
+                "error) VALUES (?, ?, ?, ?, ?, ?, 0, ?, NULL) ON CONFLICT (chat_id, local_date) DO NOTHING",
+                [chat_id, entry.local_date, entry.slot, status, json.dumps(parts), json.dumps(items),
+                 entry.updated_at]).rowcount
+        return entry if inserted else None
 
-    def part_sent(self, chat_id: int, local_date: date | str, parts_sent: int, done: bool) -> None:
-        """Telegram accepted part number `parts_sent` (1-based); `done` when it was the last."""
-        with self.db.atomic():
+    def part_sent(self, chat_id: int, local_date: date | str, parts_sent: int, done: bool,
+                  items: dict[str, list[str]] | None = None, durable: bool = True) -> None:
+        """Telegram accepted part number `parts_sent` (1-based); `done` when it was the last, and then
+        the delivery's items are marked seen (`items`: the entry's own, to spare reading them back).
+        `durable`: see `_atomic`."""
+        with self._atomic(durable):
             self.db.execute(
                 "UPDATE deliveries SET parts_sent = ?, status = ?, updated_at = ?, error = NULL "
                 "WHERE chat_id = ? AND local_date = ?",
                 [parts_sent, SENT if done else COMPOSED, _now_iso(), chat_id, str(local_date)])
+            if done and items is None:
+                row = self.db.execute("SELECT items FROM deliveries WHERE chat_id = ? AND local_date = ?",
+                                      [chat_id, str(local_date)]).fetchone()
+                items = json.loads(row[0] or "{}") if row is not None else {}
             if done:
-                self._mark_seen(chat_id, self.delivery(chat_id, local_date).items)
+                self._mark_seen(chat_id, items)
 
     def note_error(self, chat_id: int, local_date: date | str, error: str) -> None:
         """Why the last attempt did not go through; the delivery stays open for a later attempt."""
-        with self.db.atomic():
+        with self._atomic():
             self.db.execute("UPDATE deliveries SET error = ?, updated_at = ? WHERE chat_id = ? AND local_date = ?",
                             [error, _now_iso(), chat_id, str(local_date)])
 
     def close_delivery(self, chat_id: int, local_date: date | str, status: str, error: str) -> None:
         """End an unsent delivery for good (UNDELIVERABLE, or SKIPPED when it went stale)."""
-        with self.db.atomic():
+        with self._atomic():
             self.db.execute(
                 "UPDATE deliveries SET status = ?, error = ?, updated_at = ? WHERE chat_id = ? AND local_date = ?",
                 [status, error, _now_iso(), chat_id, str(local_date)])
 
-    def pending_deliveries(self) -> list[Delivery]:
-        """Deliveries claimed but not fully sent (a crash or an outage interrupted them)."""
-        return [_delivery(r) for r in self.db["deliveries"].rows_where("status = ?", [COMPOSED])]
+    def pending_deliveries(self, chat_ids: Iterable[int] | None = None) -> list[Delivery]:
+        """Deliveries claimed but not fully sent (a crash or an outage interrupted them); of
+        `chat_ids` only, when given."""
+        query = f"SELECT * FROM deliveries WHERE status = '{COMPOSED}'"
+        order = " ORDER BY chat_id, local_date"  # a chat's older digest is resumed before a newer one
+        if chat_ids is None:
+            return self._deliveries(query + order, [])
+        ids = sorted(set(chat_ids))
+        found = []
+        for start in range(0, len(ids), 500):  # within SQLite's limit on bound parameters
+            chunk = ids[start:start + 500]
+            found += self._deliveries(query + f" AND chat_id IN ({', '.join('?' * len(chunk))})" + order, chunk)
+        return found
+
+    def _deliveries(self, query: str, params: list) -> list[Delivery]:
+        return [_delivery(row) for row in self._rows(query, params)]
+
+    def _rows(self, query: str, params: list | None = None) -> list[dict]:
+        cursor = self.db.execute(query, params or [])
+        columns = [c[0] for c in cursor.description]
+        return [dict(zip(columns, row)) for row in cursor]
 
     # What each chat has seen -----------------------------------------------------------------
 
     def seen(self, chat_id: int, kind: str) -> dict[str, int]:
         """Items of `kind` the chat has received, each with when (a per-chat sequence number)."""
-        return {r["item"]: r["seq"] for r in self.db["seen"].rows_where("chat_id = ? AND kind = ?", [chat_id, kind])}
+        return dict(self.db.execute("SELECT item, seq FROM seen WHERE chat_id = ? AND kind = ?",
+                                    [chat_id, kind]).fetchall())
 
     def mark_seen(self, chat_id: int, items: dict[str, list[str]]) -> None:
-        with self.db.atomic():
+        with self._atomic():
             self._mark_seen(chat_id, items)
 
     def _mark_seen(self, chat_id: int, items: dict[str, list[str]]) -> None:
+        rows = [(kind, item) for kind, keys in items.items() for item in keys]
+        if not rows:
+            return
         seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM seen WHERE chat_id = ?", [chat_id]).fetchone()[0]
-        rows = [{"chat_id": chat_id, "kind": kind, "item": item, "seq": seq}
-                for kind, keys in items.items() for item in keys]
-        if rows:
-            self.db["seen"].upsert_all(rows, pk=("chat_id", "kind", "item"))
+        self.db.conn.executemany(
+            "INSERT INTO seen (chat_id, kind, item, seq) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (chat_id, kind, item) DO UPDATE SET seq = excluded.seq",
+            [(chat_id, kind, item, seq) for kind, item in rows])
 
 
 def _subscription(row: dict) -> Subscription:

@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.delivery import DigestDelivery
-from bot.schedule import DigestScheduler, job_name
+from bot.delivery import NETWORK_ATTEMPTS, DigestDelivery
+from bot.schedule import RETRY_DELAY, DigestScheduler, job_name
 from bot.state import COMPOSED, SENT, StateStore
 
 from .conftest import CountingComposer
@@ -190,3 +190,17 @@ async def test_a_job_that_fails_outright_still_leaves_the_chat_a_job(api, bot, s
         await queue.run_until(datetime(2026, 3, 1, 8, 1, tzinfo=UTC))
     [job] = queue.live()
     assert job.when == datetime(2026, 3, 1, 8, 10, tzinfo=UTC)  # tried again ten minutes later
+
+
+async def test_a_start_up_digest_that_fails_is_tried_again_ten_minutes_later(api, bot, state, clock):
+    state.subscribe(1, "08:00", "UTC")
+    clock.set(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))  # back at 09:00: the 08:00 digest is owed
+    api.faults[1] = ["500"] * NETWORK_ATTEMPTS
+    scheduler, queue = scheduler_over(bot, state, clock)
+    [outcome] = await scheduler.start()
+    assert outcome.status == COMPOSED and api.texts(1) == []
+    [job] = queue.live()
+    assert job.when == clock.now() + RETRY_DELAY  # not tomorrow
+    await queue.run_until(datetime(2026, 3, 1, 9, 30, tzinfo=UTC))
+    assert api.texts(1) == ["<b>Digest</b> 2026-03-01 08:00 part 1"]
+    assert [j.when for j in queue.live()] == [datetime(2026, 3, 2, 8, tzinfo=UTC)]

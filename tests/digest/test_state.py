@@ -99,3 +99,42 @@ def test_a_failed_write_changes_nothing(state):
             state.db.execute("UPDATE subscriptions SET time = '09:00' WHERE chat_id = 1")
             state.db.execute("INSERT INTO no_such_table VALUES (1)")
     assert state.subscription(1).time == "08:00"
+
+
+def test_fan_out_writes_need_not_wait_for_the_disk_and_still_survive_reopening(tmp_path):
+    path = tmp_path / "state.db"
+    day = date(2026, 3, 1)
+    first = StateStore(path)
+    assert first.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    entry = first.claim(1, day, SLOT, ["a", "b"], {"document": ["A"]}, durable=False)
+    assert entry == first.delivery(1, day)
+    first.part_sent(1, day, 1, done=False, durable=False)
+    first.part_sent(1, day, 2, done=True, items=entry.items, durable=False)
+    assert first.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL again for everything else
+    first.close()
+    again = StateStore(path)
+    assert again.delivery(1, day).status == SENT and again.delivery(1, day).parts_sent == 2
+    assert set(again.seen(1, "document")) == {"A"}
+    again.close()
+
+
+def test_pending_deliveries_of_some_chats_come_oldest_first(state):
+    for chat, day in [(2, date(2026, 3, 2)), (1, date(2026, 3, 1)), (2, date(2026, 3, 1)), (3, date(2026, 3, 1))]:
+        state.claim(chat, day, SLOT, ["x"], {})
+    state.part_sent(3, date(2026, 3, 1), 1, done=True)
+    assert [(d.chat_id, d.local_date) for d in state.pending_deliveries()] == [
+        (1, "2026-03-01"), (2, "2026-03-01"), (2, "2026-03-02")]
+    assert [(d.chat_id, d.local_date) for d in state.pending_deliveries([2, 3])] == [
+        (2, "2026-03-01"), (2, "2026-03-02")]
+    assert state.pending_deliveries([]) == []
+
+
+def test_a_change_that_fails_inside_a_callers_transaction_undoes_only_itself(state):
+    day = date(2026, 3, 1)
+    with state.db.atomic():
+        state.claim(1, day, SLOT, ["x"], {})
+        with pytest.raises(sqlite3.IntegrityError):
+            state.subscribe(2, None, "UTC")  # no time: refused by the table
+        state.part_sent(1, day, 1, done=True)
+    assert state.delivery(1, day).status == SENT
+    assert state.subscription(2) is None and state.chat_zone(2) is None
