@@ -5,12 +5,16 @@ disk) through PTB's Bot to the fake Bot API server (benchmarks/fake_api.py, a se
     python -m benchmarks.bench_digest --mode off [--chats 10000] [--store PATH]
     python -m benchmarks.bench_digest --mode on  [--chats 10000] [--window 20]
 
---mode off: no rate limiter (a no-op stands in for RateLimiter); the server refuses nothing. The whole
-fan-out is timed: messages/s, and the peak RSS of this process.
---mode on:  bot.delivery.RateLimiter (30/s overall, 20/min per group) against a server that enforces the
-same limits with 429s; delivery runs for --window seconds and is then cancelled. Reported: accepted
-messages/s over the window, the lowest rate of any whole 5-second stretch, and 429s provoked.
+--mode off: no rate limiter (a no-op stands in for RateLimiter, so DigestDelivery's send window is
+UNTHROTTLED_IN_FLIGHT); the server refuses nothing. The whole fan-out is timed: messages/s, the peak
+RSS of this process, and the CPU seconds of this process and of the fake server during the fan-out
+(which of the two is the bottleneck).
+--mode on:  bot.delivery.RateLimiter (29/s overall, 20/min per group) against a server that enforces
+30/s and 20/min per group with 429s; delivery runs for --window seconds and is then cancelled.
+Reported: accepted messages/s over the window, the lowest rate of any whole 5-second stretch, and
+429s provoked.
 Chats are 90% private (positive ids) and 10% groups (negative ids), all due at the current UTC minute.
+The Bot's HTTPXRequest has the connection pool PTB's ApplicationBuilder gives `briefbot run` (256).
 """
 from __future__ import annotations
 
@@ -20,14 +24,18 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from benchmarks.common import WORK, emit, fig, maxrss_mb
+from benchmarks.common import WORK, cpu_seconds, emit, fig, maxrss_mb
 from benchmarks.fake_api import FakeApiProcess
 
 TOKEN = "123456:BENCH-token"
+POOL = 256  # ApplicationBuilder's default connection_pool_size, which bot/app.py keeps
 SEED_STORE_SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
 
 class NoLimiter:
+    """No rate limit (`per_second` None): DigestDelivery's send window is then UNTHROTTLED_IN_FLIGHT."""
+    per_second = None
+
     async def wait_turn(self, chat_id: int) -> None:
         return None
 
@@ -58,7 +66,7 @@ def make_state(path: Path, chats: int, now: datetime):
 
 
 async def fan_out(api_url: str, db: Path, chats: int, limited: bool, window: float | None,
-                  per_second: int | None = None) -> dict:
+                  per_second: int | None = None, server_cpu=lambda: 0.0) -> dict:
     from telegram import Bot
     from telegram.request import HTTPXRequest
 
@@ -72,12 +80,13 @@ async def fan_out(api_url: str, db: Path, chats: int, limited: bool, window: flo
     state = make_state(WORK / f"state-bench-{'on' if limited else 'off'}.db", chats, now)
     store = Store(db)
     composer = DigestComposer(store, state)
-    bot = Bot(TOKEN, base_url=f"{api_url}/bot", request=HTTPXRequest(connection_pool_size=8, read_timeout=10))
+    bot = Bot(TOKEN, base_url=f"{api_url}/bot", request=HTTPXRequest(connection_pool_size=POOL, read_timeout=10))
     await bot.initialize()
     limiter = (RateLimiter(clock, **({"per_second": per_second} if per_second else {})) if limited
                else NoLimiter())
     delivery = DigestDelivery(bot, state, composer, clock, grace=timedelta(hours=6), limiter=limiter)
     rss_before = maxrss_mb()
+    cpu_before, server_before = cpu_seconds(), server_cpu()
     started = time.perf_counter()
     outcomes: list = []
     task = asyncio.ensure_future(delivery.deliver_due())
@@ -90,13 +99,15 @@ async def fan_out(api_url: str, db: Path, chats: int, limited: bool, window: flo
         except asyncio.CancelledError:
             pass
     elapsed = time.perf_counter() - started
+    cpu, server = cpu_seconds() - cpu_before, server_cpu() - server_before
     await bot.shutdown()
     statuses: dict[str, int] = {}
     for outcome in outcomes:
         statuses[outcome.status] = statuses.get(outcome.status, 0) + 1
     state.close()
     store.close()
-    return {"elapsed": elapsed, "statuses": statuses, "rss_before": rss_before, "rss_peak": maxrss_mb()}
+    return {"elapsed": elapsed, "statuses": statuses, "rss_before": rss_before, "rss_peak": maxrss_mb(),
+            "cpu": cpu, "server_cpu": server, "in_flight": delivery.window.size}
 
 
 def main() -> None:
@@ -117,7 +128,8 @@ def main() -> None:
     store_note = f"store {db.name}"
     if limited:
         with FakeApiProcess(per_second=30, group_per_minute=20) as api:
-            result = asyncio.run(fan_out(api.url, db, args.chats, True, args.window, args.limiter_per_second))
+            result = asyncio.run(fan_out(api.url, db, args.chats, True, args.window, args.limiter_per_second,
+                                         api.cpu_seconds))
             stats = api.get("/stats?times=1")
         times = sorted(stats["sent_times"])
         rate = slowest_5s = 0.0
@@ -131,18 +143,21 @@ def main() -> None:
             slowest_5s = min(stretches) if stretches else rate
         emit([
             fig(label, "sustained msg/s", round(rate, 2), "msg/s", ">=", 28,
-                note=f"{stats['sent']} accepted in a {args.window:.0f} s window; lowest 5-s stretch {slowest_5s:.1f}/s; {store_note}"),
+                note=f"{stats['sent']} accepted in a {args.window:.0f} s window; lowest 5-s stretch {slowest_5s:.1f}/s; "
+                     f"{result['in_flight']} in flight at the end; {store_note}"),
             fig(label, "429 answers provoked", stats["rejected_429"], "", "<=", 0,
                 note="server enforces 30/s overall and 20/min per group, exactly"),
         ])
         return
     with FakeApiProcess() as api:
-        result = asyncio.run(fan_out(api.url, db, args.chats, False, None))
+        result = asyncio.run(fan_out(api.url, db, args.chats, False, None, server_cpu=api.cpu_seconds))
         stats = api.get("/stats")
     sent = stats["sent"]
     emit([
         fig(label, "messages/s", round(sent / result["elapsed"], 1), "msg/s", ">=", 1000,
-            note=f"{sent} messages to {args.chats} chats in {result['elapsed']:.1f} s; outcomes {result['statuses']}; {store_note}"),
+            note=f"{sent} messages to {args.chats} chats in {result['elapsed']:.1f} s; outcomes {result['statuses']}; "
+                 f"{result['in_flight']} in flight at most; CPU s: fan-out {result['cpu']:.1f}, "
+                 f"fake server {result['server_cpu']:.1f}; {store_note}"),
         fig(label, "peak RSS", round(result["rss_peak"], 1), "MB", note=f"before fan-out {result['rss_before']:.0f} MB"),
     ])
 

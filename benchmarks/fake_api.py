@@ -176,6 +176,13 @@ class FakeApiProcess:
         self.url = f"http://127.0.0.1:{int(line.split()[1])}"
         return self
 
+    def cpu_seconds(self) -> float:
+        """User and system CPU seconds the server process has used so far (from /proc)."""
+        import os
+        from pathlib import Path
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def get(self, path: str) -> dict:
         import urllib.request
         with urllib.request.urlopen(self.url + path, timeout=30) as answer:

@@ -5,16 +5,26 @@ the delivery log in state.db is written before anything is sent ("composed", wit
 after each accepted message ("sent" after the last), so a restart resumes where a crash stopped and
 never sends a day's digest twice. The only window left is a crash after Telegram accepted a message
 and before state.db recorded it: that message is sent again (at-least-once for that one message).
+
+Chats are delivered side by side: up to LANES chats are worked on at once (across every caller),
+each chat's messages in order by one lane. How many messages may be in flight at once is a separate,
+smaller window (SendWindow): what the rate limit needs to cover Telegram's round trip, and no more,
+since every message in flight (or accepted and not yet recorded) is one a crash could make us send
+again. Against a nearby server that is one message, as in a one-at-a-time fan-out, so the window
+above stays one message; over a 100 ms round trip it is four, and a crash may repeat up to four.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
+import time
 import warnings
 from collections import deque
-from collections.abc import Awaitable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from telegram import Bot, LinkPreviewOptions
@@ -30,6 +40,7 @@ if TYPE_CHECKING:
     from bot.digest import DigestComposer
 
 log = logging.getLogger(__name__)
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 NETWORK_ATTEMPTS = 5  # tries per message on network errors and 5xx, backing off 1, 2, 4, 8 s
 MAX_RETRY_AFTER_WAITS = 10  # flood-control waits per message before leaving it for later
@@ -37,6 +48,18 @@ MAX_RETRY_AFTER_WAITS = 10  # flood-control waits per message before leaving it 
 # 429s (the two clocks' windows never line up), 29 provoked none (benchmarks/README.md).
 OVERALL_PER_SECOND = 29
 GROUP_PER_MINUTE = 20
+# Chats worked on at once (composed, claimed, waiting for the window), across every deliver_due running,
+# and the most messages ever in flight: at 29/s that covers a round trip of up to 16 / 29 / 1.25 = 440 ms.
+LANES = 16
+# Messages in flight: rate x round trip (Little's law) with this headroom, at least 1, at most LANES.
+ROUND_TRIP_HEADROOM = 1.25
+# In flight when there is no rate limit (a local Bot API server): this process's CPU is the limit then
+# (PTB and httpx take ~1-1.3 ms of it a message), and httpx's pool costs more per request the more
+# connections it holds. benchmarks/bench_digest.py --mode off, 10,000 chats, 2 cores under other load:
+# 1 in flight 404-468 msg/s, 2: 422-588, 4: 441-564, 8: 350-439 (raw send_message: 16 and 32 in
+# flight fall to about 480 and 430 from 770-880 at 2-8). 2 sends as much as any, and a crash can
+# repeat at most two messages.
+UNTHROTTLED_IN_FLIGHT = 2
 
 
 class RateLimiter:
@@ -74,6 +97,65 @@ def _wait(sent: deque[datetime], now: datetime, window: timedelta, limit: int) -
     return (sent[0] + window - now).total_seconds()
 
 
+class SendWindow:
+    """How many messages may be in flight at once: what the rate limit needs, given the round trip.
+
+    A message counts from just before its turn at the rate limiter until state.db has recorded it as
+    sent (or it failed): every such message is one a crash could leave accepted by Telegram but not
+    recorded, to be sent again after a restart. So the window is as small as the rate allows:
+    ceil(per_second x round trip x headroom), where the round trip is a moving average of Bot API
+    calls. Without a rate limit (`per_second` None) it is UNTHROTTLED_IN_FLIGHT. Waiters are served
+    first come, first served.
+    """
+
+    def __init__(self, per_second: float | None, most: int = LANES):
+        self.per_second = per_second
+        self.most = most
+        self.round_trip: float | None = None  # seconds, exponentially weighted
+        self._in_flight = 0
+        self._waiters: deque[asyncio.Future] = deque()
+
+    @property
+    def size(self) -> int:
+        if self.per_second is None:
+            return min(self.most, UNTHROTTLED_IN_FLIGHT)
+        if self.round_trip is None:
+            return 1
+        return max(1, min(self.most, math.ceil(self.per_second * self.round_trip * ROUND_TRIP_HEADROOM)))
+
+    def observe(self, seconds: float) -> None:
+        """One Bot API call's round trip."""
+        self.round_trip = seconds if self.round_trip is None else 0.8 * self.round_trip + 0.2 * seconds
+        self._wake()
+
+    async def __aenter__(self) -> None:
+        if self._in_flight < self.size and not self._waiters:
+            self._in_flight += 1
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter  # _wake hands the place over: it is already counted in flight
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self._in_flight -= 1  # handed over, but leaving: the place passes on
+                self._wake()
+            elif waiter in self._waiters:
+                self._waiters.remove(waiter)
+            raise
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._in_flight -= 1
+        self._wake()
+
+    def _wake(self) -> None:
+        while self._waiters and self._in_flight < self.size:
+            waiter = self._waiters.popleft()
+            if not waiter.done():  # a cancelled waiter is passed over
+                self._in_flight += 1
+                waiter.set_result(None)
+
+
 class Undeliverable(Exception):
     """Telegram will not take messages for this chat (bot blocked or removed, chat gone)."""
 
@@ -94,27 +176,32 @@ class DigestDelivery:
     """Delivers due digests, each (chat, local date) at most once, over a Bot."""
 
     def __init__(self, bot: Bot, state: StateStore, composer: DigestComposer, clock: Clock,
-                 grace: timedelta, limiter: RateLimiter | None = None):
+                 grace: timedelta, limiter: RateLimiter | None = None, lanes: int = LANES):
         self.bot = bot
         self.state = state
         self.composer = composer
         self.clock = clock
         self.grace = grace
         self.limiter = limiter or RateLimiter(clock)
-        self._busy: set[int] = set()
+        self.lanes = lanes
+        self._lanes = asyncio.Semaphore(lanes)  # shared by every deliver_due running at once
+        self.window = SendWindow(getattr(self.limiter, "per_second", None), lanes)
+        self._busy: set[int] = set()  # chats some deliver_due has taken on and not finished
 
     async def deliver_due(self, chat_ids: list[int] | None = None) -> list[Outcome]:
         """Deliver every digest due now (for `chat_ids`, default all): interrupted ones first.
 
         A slot that passed less than the grace period ago is due; an older one is skipped, and an
         interrupted delivery of such a slot is closed as skipped (its items stay unseen, so the next
-        digest shows them).
+        digest shows them). Chats go side by side in up to `lanes` lanes (shared with any other
+        deliver_due running meanwhile); a chat's own digests go one after the other, oldest first.
+        Outcomes come chat by chat, chats with an interrupted digest first.
         """
         now = self.clock.now()
-        wanted = None if chat_ids is None else set(chat_ids)
-        outcomes = []
-        for entry in self.state.pending_deliveries():
-            if (wanted is not None and entry.chat_id not in wanted) or entry.chat_id in self._busy:
+        wanted = None if chat_ids is None else sorted(set(chat_ids))
+        work: dict[int, list[tuple[Subscription, date | str, Callable[[], Awaitable[Outcome]]]]] = {}
+        for entry in self.state.pending_deliveries(wanted):
+            if entry.chat_id in self._busy:
                 continue
             if now - datetime.fromisoformat(entry.slot) >= self.grace:
                 self.state.close_delivery(entry.chat_id, entry.local_date, SKIPPED, "went stale while unsent")
@@ -122,40 +209,53 @@ class DigestDelivery:
                 continue
             sub = self.state.subscription(entry.chat_id)
             if sub is not None and not sub.paused:
-                outcomes.append(await self._guarded(sub, entry.local_date, self._send(sub, entry)))
-        for sub in self.state.subscriptions():
-            if (wanted is not None and sub.chat_id not in wanted) or sub.chat_id in self._busy:
+                work.setdefault(sub.chat_id, []).append((sub, entry.local_date, partial(self._send, sub, entry)))
+        if wanted is None:
+            subs = self.state.subscriptions()
+        else:
+            subs = [sub for chat in wanted if (sub := self.state.subscription(chat)) is not None and not sub.paused]
+        for sub in subs:
+            if sub.chat_id in self._busy:
                 continue
             due = due_slot(sub.time, sub.tz, now, self.grace)
             if due is None or (sub.since and due[1] < sub.since) or self.state.delivery(sub.chat_id, due[0]):
                 continue
-            outcomes.append(await self._guarded(sub, due[0], self.deliver(sub, *due)))
-        return outcomes
+            work.setdefault(sub.chat_id, []).append((sub, due[0], partial(self.deliver, sub, *due)))
+        if not work:
+            return []
+        # Taken on now, before the first await: a job firing meanwhile for one of these chats leaves it alone.
+        self._busy.update(work)
+        queue = deque(work.items())
+        outcomes: dict[int, list[Outcome]] = {}
+        try:
+            await asyncio.gather(*(self._lane(queue, outcomes) for _ in range(min(self.lanes, len(queue)))))
+        finally:
+            self._busy.difference_update(work)
+        return [outcome for chat in work for outcome in outcomes.get(chat, [])]
+
+    async def _lane(self, queue: deque, outcomes: dict[int, list[Outcome]]) -> None:
+        """Deliver chats from `queue` one at a time, each chat's digests in order."""
+        while queue:
+            chat_id, jobs = queue.popleft()
+            async with self._lanes:
+                done = outcomes.setdefault(chat_id, [])
+                for sub, local_date, job in jobs:
+                    done.append(await self._guarded(sub, local_date, job()))
 
     async def _guarded(self, sub: Subscription, local_date: date | str, delivering: Awaitable[Outcome]) -> Outcome:
         """Run one chat's delivery so that nothing unexpected in it stops the fan-out to the others."""
-        with self._working_on(sub.chat_id):
-            try:
-                return await delivering
-            except Exception as exc:  # noqa: BLE001 - logged in full; the digest stays open for a retry
-                log.exception("Delivering the digest to chat %s failed unexpectedly", sub.chat_id)
-                self.state.note_error(sub.chat_id, local_date, f"{type(exc).__name__}: {exc}")
-                return Outcome(sub.chat_id, date.fromisoformat(str(local_date)), COMPOSED)
-
-    @contextmanager
-    def _working_on(self, chat_id: int) -> Iterator[None]:
-        """Mark a chat as being delivered to, so a job firing meanwhile leaves it alone."""
-        self._busy.add(chat_id)
         try:
-            yield
-        finally:
-            self._busy.discard(chat_id)
+            return await delivering
+        except Exception as exc:  # noqa: BLE001 - logged in full; the digest stays open for a retry
+            log.exception("Delivering the digest to chat %s failed unexpectedly", sub.chat_id)
+            self.state.note_error(sub.chat_id, local_date, f"{type(exc).__name__}: {exc}")
+            return Outcome(sub.chat_id, date.fromisoformat(str(local_date)), COMPOSED)
 
     async def deliver(self, sub: Subscription, local_date: date, slot: datetime) -> Outcome:
         """Compose, claim and send the chat's digest for `local_date`, unless that day was claimed."""
         digest = self.composer.digest_for(sub.chat_id, sub.only_news, slot)
         status = COMPOSED if digest.parts else SKIPPED
-        entry = self.state.claim(sub.chat_id, local_date, slot, digest.parts, digest.items, status)
+        entry = self.state.claim(sub.chat_id, local_date, slot, digest.parts, digest.items, status, durable=False)
         if entry is None:
             return Outcome(sub.chat_id, local_date, self.state.delivery(sub.chat_id, local_date).status)
         if status == SKIPPED:
@@ -167,36 +267,43 @@ class DigestDelivery:
         chat_id, thread_id, migrated_from = sub.chat_id, sub.thread_id, None
         local_date = date.fromisoformat(entry.local_date)
         part = entry.parts_sent
-        while part < len(entry.parts):
-            try:
-                await self._send_one(chat_id, thread_id, entry.parts[part])
-            except ChatMigrated as exc:
-                if migrated_from is not None:  # a second move at once: something is off, retry later
-                    self.state.note_error(chat_id, local_date, f"migrated again to {exc.new_chat_id}")
-                    return Outcome(chat_id, local_date, COMPOSED, migrated_from)
-                log.info("Chat %s migrated to %s; moving its subscription", chat_id, exc.new_chat_id)
-                self.state.migrate_chat(chat_id, exc.new_chat_id)
-                migrated_from, chat_id = chat_id, exc.new_chat_id
-                continue
-            except BadRequest as exc:
-                if thread_id is not None and "thread not found" in exc.message.lower():
-                    log.warning("Topic %s of chat %s is gone; sending to the main chat", thread_id, chat_id)
-                    thread_id = None
+        try:
+            while part < len(entry.parts):
+                # Committed before the next part goes: a restart resumes after the last accepted one.
+                record = partial(self.state.part_sent, chat_id, local_date, part + 1, part + 1 == len(entry.parts),
+                                 entry.items, durable=False)
+                try:
+                    await self._send_one(chat_id, thread_id, entry.parts[part], record)
+                except ChatMigrated as exc:
+                    if migrated_from is not None:  # a second move at once: something is off, retry later
+                        self.state.note_error(chat_id, local_date, f"migrated again to {exc.new_chat_id}")
+                        return Outcome(chat_id, local_date, COMPOSED, migrated_from)
+                    log.info("Chat %s migrated to %s; moving its subscription", chat_id, exc.new_chat_id)
+                    self.state.migrate_chat(chat_id, exc.new_chat_id)
+                    migrated_from, chat_id = chat_id, exc.new_chat_id
+                    self._busy.add(chat_id)  # its moved delivery is this one: no other caller resumes it
                     continue
-                if "chat not found" in exc.message.lower():
+                except BadRequest as exc:
+                    if thread_id is not None and "thread not found" in exc.message.lower():
+                        log.warning("Topic %s of chat %s is gone; sending to the main chat", thread_id, chat_id)
+                        thread_id = None
+                        continue
+                    if "chat not found" in exc.message.lower():
+                        return self._undeliverable(chat_id, local_date, exc)
+                    log.error("Telegram refused the digest for chat %s: %s", chat_id, exc.message)
+                    self.state.note_error(chat_id, local_date, f"BadRequest: {exc.message}")
+                    return Outcome(chat_id, local_date, COMPOSED, migrated_from)
+                except Forbidden as exc:
                     return self._undeliverable(chat_id, local_date, exc)
-                log.error("Telegram refused the digest for chat %s: %s", chat_id, exc.message)
-                self.state.note_error(chat_id, local_date, f"BadRequest: {exc.message}")
-                return Outcome(chat_id, local_date, COMPOSED, migrated_from)
-            except Forbidden as exc:
-                return self._undeliverable(chat_id, local_date, exc)
-            except TryLater as exc:
-                log.warning("Digest for chat %s not sent yet: %s", chat_id, exc)
-                self.state.note_error(chat_id, local_date, str(exc))
-                return Outcome(chat_id, local_date, COMPOSED, migrated_from)
-            part += 1
-            self.state.part_sent(chat_id, local_date, part, done=part == len(entry.parts))
-        return Outcome(chat_id, local_date, SENT, migrated_from)
+                except TryLater as exc:
+                    log.warning("Digest for chat %s not sent yet: %s", chat_id, exc)
+                    self.state.note_error(chat_id, local_date, str(exc))
+                    return Outcome(chat_id, local_date, COMPOSED, migrated_from)
+                part += 1
+            return Outcome(chat_id, local_date, SENT, migrated_from)
+        finally:
+            if migrated_from is not None:
+                self._busy.discard(chat_id)
 
     def _undeliverable(self, chat_id: int, local_date: date, exc: Exception) -> Outcome:
         reason = getattr(exc, "message", str(exc))
@@ -205,32 +312,44 @@ class DigestDelivery:
         self.state.pause(chat_id, reason)
         return Outcome(chat_id, local_date, UNDELIVERABLE)
 
-    async def _send_one(self, chat_id: int, thread_id: int | None, text: str) -> None:
-        """One message, waiting out flood control and retrying network errors with backoff.
+    async def _send_one(self, chat_id: int, thread_id: int | None, text: str,
+                        record: Callable[[], object]) -> None:
+        """One message, then `record()` (the sent-mark), within the send window; waiting out flood
+        control and retrying network errors with backoff, outside the window.
 
         Raises TryLater when the bounded retries are used up; Telegram's refusals (Forbidden,
         BadRequest, ChatMigrated) propagate at once, since retrying cannot change them.
         """
         network_failures = retry_after_waits = 0
         while True:
-            await self.limiter.wait_turn(chat_id)
-            try:
-                await self.bot.send_message(
-                    chat_id, text, message_thread_id=thread_id, parse_mode=ParseMode.HTML,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True))
-                return
-            except RetryAfter as exc:
-                retry_after_waits += 1
-                if retry_after_waits > MAX_RETRY_AFTER_WAITS:
-                    raise TryLater(f"flood control did not lift: {exc}") from exc
-                await self.clock.sleep(_seconds(exc))
-            except (ChatMigrated, BadRequest, Forbidden):
-                raise
-            except NetworkError as exc:  # includes TimedOut and HTTP 5xx
-                network_failures += 1
-                if network_failures >= NETWORK_ATTEMPTS:
-                    raise TryLater(f"network errors: {exc}") from exc
-                await self.clock.sleep(2 ** (network_failures - 1))
+            async with self.window:
+                await self.limiter.wait_turn(chat_id)
+                try:
+                    await self._timed_send(chat_id, thread_id, text)
+                except RetryAfter as exc:
+                    retry_after_waits += 1
+                    if retry_after_waits > MAX_RETRY_AFTER_WAITS:
+                        raise TryLater(f"flood control did not lift: {exc}") from exc
+                    wait = _seconds(exc)
+                except (ChatMigrated, BadRequest, Forbidden):
+                    raise
+                except NetworkError as exc:  # includes TimedOut and HTTP 5xx
+                    network_failures += 1
+                    if network_failures >= NETWORK_ATTEMPTS:
+                        raise TryLater(f"network errors: {exc}") from exc
+                    wait = 2 ** (network_failures - 1)
+                else:
+                    record()  # before the place in the window is given up
+                    return
+            await self.clock.sleep(wait)
+
+    async def _timed_send(self, chat_id: int, thread_id: int | None, text: str) -> None:
+        started = time.monotonic()
+        try:
+            await self.bot.send_message(chat_id, text, message_thread_id=thread_id, parse_mode=ParseMode.HTML,
+                                        link_preview_options=NO_PREVIEW)
+        finally:
+            self.window.observe(time.monotonic() - started)
 
 
 def _seconds(exc: RetryAfter) -> float:

@@ -78,7 +78,8 @@ class FakeBotApi:
     Fault words: "ok" (no fault), "429:N" (flood control, retry after N s), "500", "502", "timeout" (answers after
     the client gave up, and the message is not delivered), "403" (blocked), "kicked",
     "notfound" (chat not found), "toolong" (message is too long), "migrate:NEW" (group upgraded to chat NEW), "thread" (topic gone), "409" (an answer the delivery code does not expect),
-    "hang" (never answers, as if the bot died mid-request).
+    "hang" (never answers, as if the bot died mid-request), "slow:S" (answers after S seconds).
+    Every sendMessage takes `delay` seconds; `most_in_flight` is the most ever being answered at once.
     """
     url: str = ""
     sent: list[Sent] = field(default_factory=list)
@@ -87,6 +88,9 @@ class FakeBotApi:
     files: dict[str, bytes] = field(default_factory=dict)
     calls: list[tuple[str, dict]] = field(default_factory=list)
     hung: asyncio.Event = field(default_factory=asyncio.Event)
+    delay: float = 0.0
+    in_flight: int = 0
+    most_in_flight: int = 0
 
     def texts(self, chat_id: int) -> list[str]:
         return [m.text for m in self.sent if m.chat_id == chat_id]
@@ -120,6 +124,16 @@ class FakeBotApi:
         return _error(404, "Not Found: method not found")
 
     async def _send_message(self, params: dict) -> web.Response:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            return await self._answer_send(params)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer_send(self, params: dict) -> web.Response:
         chat_id = int(params["chat_id"])
         queue = self.faults.get(chat_id, [])
         fault = queue.pop(0) if queue else None
@@ -152,6 +166,8 @@ class FakeBotApi:
             if kind == "hang":
                 self.hung.set()
                 await asyncio.Event().wait()
+            if kind == "slow":
+                await asyncio.sleep(float(arg))
         thread = params.get("message_thread_id")
         self.sent.append(Sent(chat_id, params["text"], int(thread) if thread is not None else None))
         return _ok({"message_id": len(self.sent), "date": 1_700_000_000, "text": params["text"],
