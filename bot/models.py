@@ -135,7 +135,7 @@ class SourceInfo:
     quotes: int
 
 
-COUNT_CAP = 1_000  # totals of full-text questions are counted up to this; more shows as "1,000+"
+COUNT_CAP = 100  # totals of full-text questions are counted up to this; more shows as "100+"
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ _SNIPPET_TOKENS = 32
 RANKED_WINDOW = 500  # FTS matches ranked per question (see Store._ranked_matches)
 SAMPLE = 20_000  # newest rows in which a word's share is measured (Store._share)
 COMMON_SHARE = 0.02  # words in more of them, together, make BM25 slow: such searches come newest first
-STOP_SHARE = 0.2  # a word in more of them ("the", "said") means nothing: it is left out
+STOP_SHARE = 0.15  # a word in more of them ("the", "said", "not") means nothing: it is left out
 _SNIPPET_CHARS = 240
 PROMINENT = 1000  # best-known people kept per version of the store (suggestions, quiz distractors)
 
@@ -437,6 +437,8 @@ class Store:
         """
         plan = dataclasses.replace(self.search_plan(words), any_word=any_word)
         ranked, total = self._ranked_matches("paragraphs_fts", plan, offset, limit)
+        if not ranked:  # (an empty `rowid in ()` would still walk every match)
+            return [], total
         match = match_expression(plan.terms, any_word)
         marks = ",".join("?" * len(ranked))
         snippets = dict(self._rows(

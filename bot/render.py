@@ -113,7 +113,7 @@ def nobody(asked: str, suggestions: list[PersonMatch]) -> str:
 
 
 def page_range(offset: int, count: int, total: int, capped: bool = False) -> str:
-    """"1–5 of 12"; `capped`: the total was counted up to COUNT_CAP, which then reads "1,000+"."""
+    """"1–5 of 12"; `capped`: the total was counted up to COUNT_CAP, which then reads "100+"."""
     return f"{offset + 1}–{offset + count} of {total:,}" + ("+" if capped and total >= COUNT_CAP else "")
 
 
