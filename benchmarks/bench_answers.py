@@ -136,6 +136,21 @@ def brief_args(p: Pools, rng: random.Random) -> str:
     return rng.choice(["0", "-1", "x", "1e9", "²", "٣", rng.choice(HOSTILE)])
 
 
+def command_text(pools: Pools, rng: random.Random) -> str:
+    """One command of a mixed load, as a user types it (for the bot-process and wire benchmarks)."""
+    command = rng.choice(["who", "quotes", "search", "brief"])
+    if command == "who":
+        arg = pools.name(rng) if rng.random() < 0.6 else misspell(rng, pools.name(rng))
+    elif command == "quotes":
+        arg = pools.name(rng) if rng.random() < 0.5 else pools.topic(rng)
+    elif command == "search":
+        arg = search_args(pools, rng)
+        arg = " ".join(arg.split())[:200] or "ukraine"
+    else:
+        arg = str(rng.randint(1, max(1, pools.documents))) if rng.random() < 0.7 else ""
+    return f"/{command} {arg}".strip()
+
+
 def timed(calls: list[Callable[[], object]]) -> tuple[list[float], list[int], int]:
     """Milliseconds of each call, the indexes of the slowest, and how many raised."""
     times, errors = [], 0

@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from benchmarks.common import WORK, cpu_seconds, emit, fig, maxrss_mb

@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.bench_answers import Pools, misspell, search_args
+from benchmarks.bench_answers import Pools, command_text
 from benchmarks.common import WORK, emit, fig, rss_mb
 from benchmarks.fake_api import FakeApiProcess
 
@@ -32,20 +32,11 @@ def updates(pools: Pools, rng: random.Random, count: int) -> list[dict]:
         user = 1000 + n % 100
         chat = {"id": user, "type": "private", "first_name": "U"} if user % 4 else \
             {"id": -100_000 - user, "type": "group", "title": "G"}
-        command = rng.choice(["who", "quotes", "search", "brief"])
-        if command == "who":
-            arg = pools.name(rng) if rng.random() < 0.6 else misspell(rng, pools.name(rng))
-        elif command == "quotes":
-            arg = pools.name(rng) if rng.random() < 0.5 else pools.topic(rng)
-        elif command == "search":
-            arg = search_args(pools, rng)
-        else:
-            arg = str(rng.randint(1, max(1, pools.documents))) if rng.random() < 0.7 else ""
-        text = f"/{command} {arg}".strip()
+        text = command_text(pools, rng)
         result.append({"update_id": n + 1, "message": {
             "message_id": n + 1, "date": int(time.time()), "chat": chat, "text": text,
             "from": {"id": user, "is_bot": False, "first_name": "U"},
-            "entities": [{"type": "bot_command", "offset": 0, "length": len(command) + 1}]}})
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]}})
     return result
 
 

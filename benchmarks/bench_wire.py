@@ -42,7 +42,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchmarks.bench_answers import Pools, misspell, search_args
+from benchmarks.bench_answers import Pools, command_text
 from benchmarks.common import ROOT, WORK, emit, fig, percentile, rss_mb
 from benchmarks.wire_account import ANSWERED, OUTCOMES, Accounting, Command, account
 
@@ -51,20 +51,6 @@ sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 PROBE = (1999, 1999, "private")  # the readiness probe: not one of the 100 users
 SETTLED = {ANSWERED, "error", "warned"}  # outcomes that can no longer change
 QUIET_S = 10.0  # a phase ends this long after the emulator last stored or handed out anything
-
-
-def command_text(pools: Pools, rng: random.Random) -> str:
-    command = rng.choice(["who", "quotes", "search", "brief"])
-    if command == "who":
-        arg = pools.name(rng) if rng.random() < 0.6 else misspell(rng, pools.name(rng))
-    elif command == "quotes":
-        arg = pools.name(rng) if rng.random() < 0.5 else pools.topic(rng)
-    elif command == "search":
-        arg = search_args(pools, rng)
-        arg = " ".join(arg.split())[:200] or "ukraine"
-    else:
-        arg = str(rng.randint(1, max(1, pools.documents))) if rng.random() < 0.7 else ""
-    return f"/{command} {arg}".strip()
 
 
 def users() -> list[tuple[int, int, str]]:

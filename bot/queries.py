@@ -263,8 +263,8 @@ class Store:
     def _rows(self, sql: str, *params: object) -> list[sqlite3.Row]:
         return self._db().execute(sql, params).fetchall()
 
-    def _name_index(self) -> NameIndex:
-        conn = self._db()
+    def _name_index(self, conn: sqlite3.Connection | None = None) -> NameIndex:
+        conn = conn or self._db()
         generation, names = self._generation, self._names
         if names is None:
             names = NameIndex(conn)
@@ -280,8 +280,8 @@ class Store:
 
     def find_people(self, name: str, limit: int = 5) -> list[PersonMatch]:
         """People whose name or alias is like `name`, best first; [] when nobody is close."""
-        names = self._name_index()
-        return names.find(self._db(), name, limit)
+        conn = self._db()
+        return self._name_index(conn).find(conn, name, limit)
 
     def list_people(self, offset: int = 0, limit: int = 10) -> tuple[list[PersonMatch], int]:
         """People by prominence (mentions, then quotes), and how many there are in all."""
