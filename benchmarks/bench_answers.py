@@ -185,8 +185,9 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
-    from bot.commands import CommandCore
-    from bot.queries import NoUsableWords, Store
+    from bot.answers.commands import CommandCore
+    from bot.store.queries import Store
+    from bot.store.search_text import NoUsableWords
 
     rng = random.Random(args.seed)
     pools = Pools(args.db, rng)

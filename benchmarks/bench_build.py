@@ -39,7 +39,9 @@ def main() -> None:
     for path in files:
         words += len(path.read_text(encoding="utf-8").split())
 
-    from bot import store  # imported after generation, so the baseline RSS below is the build's own
+    from bot import (
+        build as store,  # imported after generation, so the baseline RSS below is the build's own
+    )
 
     db = store_path(args.size, args.seed)
     for old in [db, *db.parent.glob(f".{db.name}.*")]:

@@ -42,14 +42,14 @@ class NoLimiter:
 
 def seed_store() -> Path:
     """A store built from the repository's seeds/ (one article): every chat gets a one-message digest."""
-    from bot import store
+    from bot import build as store
     db = WORK / "store-seed.db"
     store.build(SEED_STORE_SEEDS, db)
     return db
 
 
 def make_state(path: Path, chats: int, now: datetime):
-    from bot.state import StateStore
+    from bot.delivery.state import StateStore
     for old in path.parent.glob(path.name + "*"):
         old.unlink()
     state = StateStore(path)
@@ -70,10 +70,10 @@ async def fan_out(api_url: str, db: Path, chats: int, limited: bool, window: flo
     from telegram import Bot
     from telegram.request import HTTPXRequest
 
-    from bot.clock import SystemClock
-    from bot.delivery import DigestDelivery, RateLimiter
-    from bot.digest import DigestComposer
-    from bot.queries import Store
+    from bot.delivery.clock import SystemClock
+    from bot.delivery.digest import DigestComposer
+    from bot.delivery.fanout import DigestDelivery, RateLimiter
+    from bot.store.queries import Store
 
     clock = SystemClock()
     now = clock.now()

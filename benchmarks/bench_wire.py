@@ -86,9 +86,9 @@ def send(front_url: str, token: str, user: tuple[int, int, str], text: str) -> b
 def expected_answers(db: Path, texts: list[str]) -> dict[str, list[str]]:
     """text → the messages the bot should send for it (CommandCore.answer split as handlers/reply.py splits
     it), computed here on the same store before the bot starts."""
-    from bot import render
-    from bot.commands import CommandCore, parse_command
-    from bot.queries import Store
+    from bot.answers import render
+    from bot.answers.commands import CommandCore, parse_command
+    from bot.store.queries import Store
 
     store = Store(db)
     core = CommandCore(store)

@@ -61,7 +61,7 @@ class Extraction:
     key_points: list[KeyPoint]
 
 
-# What the store's queries answer (bot.queries), the same for Telegram, inline mode and console.
+# What the store's queries answer (bot.store.queries), the same for Telegram, inline mode and console.
 
 @dataclass(frozen=True)
 class Source:

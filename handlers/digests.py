@@ -12,19 +12,27 @@ from datetime import timedelta
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
-from bot import render, store
-from bot.clock import Clock, SystemClock
-from bot.commands import Answer
+from bot import build as store_build
+from bot.answers import render
+from bot.answers.commands import Answer
 from bot.config import Settings
-from bot.delivery import DigestDelivery
-from bot.digest import DigestComposer
-from bot.digest_commands import TOGGLE_ONLY_NEWS, DigestCommands
-from bot.queries import Store
-from bot.schedule import DigestScheduler
-from bot.state import StateStore
-from bot.uploads import MAX_BYTES, RejectedUpload, save_seed
+from bot.delivery.clock import Clock, SystemClock
+from bot.delivery.digest import DigestComposer
+from bot.delivery.digest_commands import TOGGLE_ONLY_NEWS, DigestCommands
+from bot.delivery.fanout import DigestDelivery
+from bot.delivery.schedule import DigestScheduler
+from bot.delivery.state import StateStore
+from bot.documents.uploads import MAX_BYTES, RejectedUpload, save_seed
+from bot.store.queries import Store
 from handlers.reply import command_args, edit_answer, send_answer
 
 log = logging.getLogger(__name__)
@@ -121,7 +129,7 @@ class DigestHandlers:
         async with self._rebuilding:
             before = {s.title for s in self.briefing.sources(0, NEWEST_CHECKED)}
             try:
-                report = await asyncio.to_thread(store.build, self.settings.seeds_dir, self.settings.briefing_db)
+                report = await asyncio.to_thread(store_build.build, self.settings.seeds_dir, self.settings.briefing_db)
             except Exception:
                 # A file that breaks the build must not stay in seeds/ and break every later build too.
                 log.exception("Rebuilding the store with the uploaded %s failed; the file is removed", path.name)
@@ -132,7 +140,7 @@ class DigestHandlers:
                 answer = Answer(self.found(path.name, before, report))
         await send_answer(update, context, answer)
 
-    def found(self, name: str, titles_before: set[str], report: store.BuildReport) -> str:
+    def found(self, name: str, titles_before: set[str], report: store_build.BuildReport) -> str:
         """What the rebuilt store learnt from the new file."""
         skipped = [s for s in report.skipped if s.path.endswith(name)]
         if skipped:

@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from bot.commands import NOT_A_COMMAND, Answer, parse_command, unknown_command
+from bot.answers.commands import NOT_A_COMMAND, Answer, parse_command, unknown_command
 from bot.config import Settings
 from handlers.reply import send_answer
 

@@ -5,7 +5,7 @@ from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes, InlineQueryHandler
 
-from bot import render
+from bot.answers import render
 from bot.config import Settings
 from handlers.reply import core
 

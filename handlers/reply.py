@@ -14,8 +14,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated
 from telegram.ext import ContextTypes
 
-from bot import render
-from bot.commands import Answer, CommandCore, parse_command
+from bot.answers import render
+from bot.answers.commands import Answer, CommandCore, parse_command
 
 log = logging.getLogger(__name__)
 _ANSWERED = "answered"  # chat_data key: asking message id -> our answer's message id

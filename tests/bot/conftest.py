@@ -15,12 +15,13 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).parent))  # test modules import telegram_fakes
 
-from bot.app import build_application  # noqa: E402
-from bot.commands import CommandCore  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.queries import Store  # noqa: E402
-from bot.store import build  # noqa: E402
 from telegram_fakes import TOKEN, FakeBotApi  # noqa: E402
+
+from bot.answers.commands import CommandCore  # noqa: E402
+from bot.build import build  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.frontends.telegram_app import build_application  # noqa: E402
+from bot.store.queries import Store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "seeds" / "000_7c73074e746b7734.txt"

@@ -5,9 +5,9 @@ import random
 
 import pytest
 
-from bot import render
-from bot.commands import COMMANDS, CommandCore, parse_command
-from bot.queries import Store
+from bot.answers import render
+from bot.answers.commands import COMMANDS, CommandCore, parse_command
+from bot.store.queries import Store
 
 
 def callbacks(answer) -> dict[str, str]:
@@ -145,7 +145,7 @@ def test_quiz_is_a_real_quotation_with_its_speaker_among_four(core, seed_store):
 
 
 def test_quiz_needs_four_people(tmp_path):
-    from bot.store import build
+    from bot.build import build
 
     (tmp_path / "seeds").mkdir()
     (tmp_path / "seeds" / "a.txt").write_text("Title\n\n“We go,” Mayor Ivan Brodsky said.\n")
@@ -199,8 +199,8 @@ def test_parse_command():
 
 
 def test_sources_shows_the_newest_of_a_large_store(tmp_path):
-    from bot.commands import SOURCES_SHOWN
-    from bot.store import build
+    from bot.answers.commands import SOURCES_SHOWN
+    from bot.build import build
 
     seeds = tmp_path / "seeds"
     seeds.mkdir()

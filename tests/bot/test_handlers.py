@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import logging
 
-from bot import render
-from bot.app import register_commands
-from bot.commands import COMMANDS, Answer, Button
+from telegram_fakes import TOKEN, Updates, feed
+
+from bot.answers import render
+from bot.answers.commands import COMMANDS, Answer, Button
+from bot.frontends.telegram_app import register_commands
 from bot.logging_setup import RedactingFormatter
 from handlers.errors import SORRY
 from handlers.throttle import BURST
-from telegram_fakes import TOKEN, Updates, feed
 
 
 async def test_quiz_sends_a_quiz_poll_within_telegram_limits(application, bot_api):

@@ -1,7 +1,8 @@
 """Rendering: escaping, highlighting, citations, the 4096-character and 64-byte limits, plain text."""
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bot import render
+from bot.answers import render
 from bot.models import Briefing, BriefPerson, PersonCard, QuoteHit, SearchHit, Source
 
 SOURCE = Source(1, "Talks <maybe> & war", 4, "2023-05-01")

@@ -18,10 +18,10 @@ from aiohttp import web
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot import store as store_builder
+from bot import build as store_builder
 from bot.config import Settings
-from bot.digest import Digest
-from bot.state import StateStore
+from bot.delivery.digest import Digest
+from bot.delivery.state import StateStore
 
 TOKEN = "123456:TEST-token"
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "000_7c73074e746b7734.txt"

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 from telegram.ext import ApplicationBuilder
 
-from bot.schedule import job_name
-from bot.slots import next_slot
-from bot.state import SENT, StateStore
+from bot.delivery.schedule import job_name
+from bot.delivery.slots import next_slot
+from bot.delivery.state import SENT, StateStore
 from handlers import digests
 
 from .conftest import TOKEN, FakeClock

@@ -7,8 +7,14 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from bot.delivery import LANES, ROUND_TRIP_HEADROOM, UNTHROTTLED_IN_FLIGHT, DigestDelivery, SendWindow
-from bot.state import SENT
+from bot.delivery.fanout import (
+    LANES,
+    ROUND_TRIP_HEADROOM,
+    UNTHROTTLED_IN_FLIGHT,
+    DigestDelivery,
+    SendWindow,
+)
+from bot.delivery.state import SENT
 
 from .conftest import CountingComposer
 

@@ -3,8 +3,13 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from bot.delivery import NETWORK_ATTEMPTS, OVERALL_PER_SECOND, DigestDelivery, RateLimiter
-from bot.state import COMPOSED, SENT, SKIPPED, UNDELIVERABLE
+from bot.delivery.fanout import (
+    NETWORK_ATTEMPTS,
+    OVERALL_PER_SECOND,
+    DigestDelivery,
+    RateLimiter,
+)
+from bot.delivery.state import COMPOSED, SENT, SKIPPED, UNDELIVERABLE
 
 from .conftest import CountingComposer
 

@@ -5,11 +5,19 @@ from pathlib import Path
 
 import pytest
 
-from bot import store as store_builder
-from bot.digest import (DOCUMENT, MAX_PARTS, NEWEST, PERSON, QUOTE, ROTATION_PAGE, DigestComposer,
-                        document_key)
-from bot.queries import Store
-from bot.render import MESSAGE_LIMIT
+from bot import build as store_builder
+from bot.answers.render import MESSAGE_LIMIT
+from bot.delivery.digest import (
+    DOCUMENT,
+    MAX_PARTS,
+    NEWEST,
+    PERSON,
+    QUOTE,
+    ROTATION_PAGE,
+    DigestComposer,
+    document_key,
+)
+from bot.store.queries import Store
 
 from .conftest import SEED
 

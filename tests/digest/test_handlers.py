@@ -5,7 +5,7 @@ import pytest
 from telegram import Update
 from telegram.ext import ApplicationBuilder
 
-from bot.digest_commands import TOGGLE_ONLY_NEWS
+from bot.delivery.digest_commands import TOGGLE_ONLY_NEWS
 from handlers import digests
 
 from .conftest import ADMIN, SEED, TOKEN
@@ -206,7 +206,7 @@ async def test_uploads_from_others_or_of_other_kinds_are_refused(app, api, setti
 async def test_a_file_that_breaks_the_build_is_not_kept(app, api, settings, monkeypatch):
     def broken_build(seeds_dir, db_path):
         raise RuntimeError("extractor bug")
-    monkeypatch.setattr(digests.store, "build", broken_build)
+    monkeypatch.setattr(digests.store_build, "build", broken_build)
     await send(app, message("", chat_id=ADMIN, user_id=ADMIN, document=document(api, "f5", "z.md", b"# Title\n\nText")))
     assert "failed while rebuilding" in api.texts(ADMIN)[-1]
     assert sorted(p.name for p in settings.seeds_dir.iterdir()) == [SEED.name]

@@ -6,9 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.delivery import NETWORK_ATTEMPTS, DigestDelivery
-from bot.schedule import RETRY_DELAY, DigestScheduler, job_name
-from bot.state import COMPOSED, SENT, StateStore
+from bot.delivery.fanout import NETWORK_ATTEMPTS, DigestDelivery
+from bot.delivery.schedule import RETRY_DELAY, DigestScheduler, job_name
+from bot.delivery.state import COMPOSED, SENT, StateStore
 
 from .conftest import CountingComposer
 

@@ -5,7 +5,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.slots import BadSchedule, due_slot, latest_slot, next_slot, parse_time, parse_zone, slot, zone
+from bot.delivery.slots import (
+    BadSchedule,
+    due_slot,
+    latest_slot,
+    next_slot,
+    parse_time,
+    parse_zone,
+    slot,
+    zone,
+)
 
 UTC = timezone.utc
 

@@ -4,7 +4,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from bot.state import COMPOSED, SENT, SKIPPED, UNDELIVERABLE, StateStore
+from bot.delivery.state import COMPOSED, SENT, SKIPPED, UNDELIVERABLE, StateStore
 
 SLOT = datetime(2026, 3, 1, 8, tzinfo=timezone.utc)
 

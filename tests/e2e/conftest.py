@@ -9,8 +9,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # test modules import emulator
 
-from bot.store import build  # noqa: E402
 from emulator import SEED, Front, start_bot  # noqa: E402
+
+from bot.build import build  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from emulator import TOKEN, Front, User, buttons_of, free_port, start_bot, text_of
 
 
@@ -46,5 +45,5 @@ def test_refused_command_menu_is_a_warning_not_a_crash(webhook_bot):
     user.command("/sources")
     assert "Sources" in text_of(user.reply(timeout=30))
     log = bot.log()
-    assert "WARNING bot.app: Could not register the command menu" in log
+    assert "WARNING bot.frontends.telegram_app: Could not register the command menu" in log
     assert TOKEN not in log and "s3cret-header-value" not in log

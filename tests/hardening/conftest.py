@@ -18,10 +18,11 @@ from telegram.ext import ApplicationBuilder
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # test modules import the helpers beside this file
 
-import bot.app as app_module  # noqa: E402
+from servers import PollingBotApi, RestartableServer  # noqa: E402
+
+import bot.frontends.telegram_app as app_module  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.logging_setup import configure_logging  # noqa: E402
-from servers import PollingBotApi, RestartableServer  # noqa: E402
 from tests.bot.conftest import application, bot_api, seed_store  # noqa: E402,F401
 from tests.digest.conftest import READ_TIMEOUT  # noqa: E402
 from tests.digest.conftest import TOKEN as DIGEST_TOKEN  # noqa: E402

@@ -10,18 +10,18 @@ import shutil
 import threading
 
 import pytest
-from hypothesis import given, settings, strategies as st
-
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from telegram import Update
 from telegram.ext import AIORateLimiter
+from telegram_fakes import Updates, feed
 
-import bot.app as app_module
-from bot.state import StateStore
-from bot.store import seed_files
-from bot.uploads import RejectedUpload, save_seed
+import bot.frontends.telegram_app as app_module
+from bot.build import seed_files
+from bot.delivery.state import StateStore
+from bot.documents.uploads import RejectedUpload, save_seed
 from handlers.digests import ADMINS_ONLY
 from handlers.throttle import BURST, RATE, Throttle
-from telegram_fakes import Updates, feed
 from tests.digest.conftest import ADMIN, SEED, TOKEN
 from tests.digest.test_handlers import GROUP, callback, document, message
 
@@ -170,7 +170,8 @@ async def test_a_busy_group_held_back_by_flood_control_does_not_stall_other_chat
 async def test_two_admins_uploading_at_once_both_end_up_in_the_store(make_app, server, tmp_path, monkeypatch):
     """Updates are handled concurrently, so two uploads can rebuild at once. Forced here: the first
     build has listed seeds/ before the second file is saved, and would swap its store in last."""
-    import bot.store as store_module
+    import bot.build as store_module
+    import bot.build.full_build as full_build
     import handlers.digests as digests_module
 
     seeds = tmp_path / "seeds"
@@ -179,7 +180,7 @@ async def test_two_admins_uploading_at_once_both_end_up_in_the_store(make_app, s
     store_module.build(seeds, tmp_path / "briefing.db")  # its own store: this test rebuilds it
     application = await make_app(admin_user_ids=frozenset({ADMIN, ADMIN + 1}), briefing_db=tmp_path / "briefing.db")
     first_listed, second_built = threading.Event(), threading.Event()
-    real_write, real_build, real_save = store_module._write_store, store_module.build, digests_module.save_seed
+    real_write, real_build, real_save = full_build.write_store, store_module.build, digests_module.save_seed
     writes = []
 
     def write(*args):
@@ -200,7 +201,7 @@ async def test_two_admins_uploading_at_once_both_end_up_in_the_store(make_app, s
             first_listed.wait(timeout=5)
         return real_save(seeds_dir, name, data)
 
-    monkeypatch.setattr(store_module, "_write_store", write)
+    monkeypatch.setattr(full_build, "write_store", write)
     monkeypatch.setattr(store_module, "build", build)
     monkeypatch.setattr(digests_module, "save_seed", save)
     stories = {name: f"{title}\n\nMayor Ivan Brodsky spoke about the {title.lower()} on Monday.\n".encode()

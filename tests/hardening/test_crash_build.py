@@ -8,7 +8,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from bot.store import build
+from bot.build import build
 from tests.bot.conftest import SEED
 
 DOCUMENTS = 200  # about two seconds of building: the kill lands well inside it
@@ -81,23 +81,23 @@ async def test_a_build_killed_midway_leaves_the_old_store_whole_and_the_next_bui
 def test_a_running_build_keeps_its_temp_file_from_a_concurrent_one(tmp_path, monkeypatch):
     """Cleaning up must not delete the temp file of a build still running (e.g. an admin's upload
     rebuilding while `briefbot build` runs): only files no build holds are removed."""
-    import bot.store as store
+    import bot.build.full_build as store
 
     seeds, db = tmp_path / "seeds", tmp_path / "briefing.db"
     write_seeds(seeds, 2)
     inner_leftovers = []
-    real_write = store._write_store
+    real_write = store.write_store
 
     def write_then_build_again(temp_path, *args):
         report = real_write(temp_path, *args)
         (seeds / "extra.txt").write_text("Another story\n\nMayor Ivan Brodsky opened a bridge.\n")
-        monkeypatch.setattr(store, "_write_store", real_write)
+        monkeypatch.setattr(store, "write_store", real_write)
         build(seeds, tmp_path / "briefing.db")  # a second build while the first holds its temp file
         inner_leftovers.extend(leftovers(tmp_path))
         (seeds / "extra.txt").unlink()
         return report
 
-    monkeypatch.setattr(store, "_write_store", write_then_build_again)
+    monkeypatch.setattr(store, "write_store", write_then_build_again)
     build(seeds, db)  # the outer build's rename succeeds: its temp file was left alone
     assert len(inner_leftovers) == 1 and leftovers(tmp_path) == []
     assert whole(db)["documents"] == 2

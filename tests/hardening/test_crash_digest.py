@@ -10,7 +10,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bot.state import COMPOSED, SENT, StateStore
+from bot.delivery.state import COMPOSED, SENT, StateStore
 from tests.digest.conftest import TOKEN
 from tests.digest.test_application import subscribe_due
 

@@ -9,14 +9,15 @@ from __future__ import annotations
 import random
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings, strategies as st
-
-from bot import render
-from bot.commands import COMMANDS, Answer, CommandCore
-from bot.console import ConsoleChat
-from bot.queries import Store
 from hostile import arguments, phrase
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from telegram_html import callback_problems, problems, tags_not_from_text
+
+from bot.answers import render
+from bot.answers.commands import COMMANDS, Answer, CommandCore
+from bot.frontends.console import ConsoleChat
+from bot.store.queries import Store
 
 EXAMPLES = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NAMES = [c.name for c in COMMANDS] + ["frobnicate", "WHO", "Search"]

@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from hypothesis import example, given, settings, strategies as st
-
-from bot import render
-from bot.digest import DigestComposer
-from bot.digest_commands import DigestCommands
-from bot.queries import Store
-from bot.slots import next_slot, parse_time, zone
-from bot.state import StateStore
 from hostile import arguments, phrase
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from telegram_html import problems
+
+from bot.answers import render
+from bot.delivery.digest import DigestComposer
+from bot.delivery.digest_commands import DigestCommands
+from bot.delivery.slots import next_slot, parse_time, zone
+from bot.delivery.state import StateStore
+from bot.store.queries import Store
 from tests.digest.conftest import FakeClock
 
 ZONES = ["Europe/Kyiv", "europe/kyiv", "UTC+3", "UTC-14:00", "UTC+14:01", "GMT+99", "+5:30", "-0", "../../etc/passwd",

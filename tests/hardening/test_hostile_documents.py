@@ -6,17 +6,18 @@ from __future__ import annotations
 import random
 from datetime import datetime, timezone
 
-from hypothesis import HealthCheck, given, settings, strategies as st
-
-from bot import render
-from bot.commands import CommandCore
-from bot.digest import MAX_PARTS, DigestComposer
-from bot.queries import Store
-from bot.state import StateStore
-from bot.store import build
 from hostile import MARKUP, phrase
-from test_hostile_core import assert_telegram_takes
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from telegram_html import problems
+from test_hostile_core import assert_telegram_takes
+
+from bot.answers import render
+from bot.answers.commands import CommandCore
+from bot.build import build
+from bot.delivery.digest import MAX_PARTS, DigestComposer
+from bot.delivery.state import StateStore
+from bot.store.queries import Store
 
 TITLE = "Breaking: <b>Talks</b> & “deals” " + "&<>" * 1500  # a 4,500-character headline of markup
 STORY = f"""{TITLE}

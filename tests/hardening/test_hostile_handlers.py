@@ -7,14 +7,15 @@ import itertools
 import logging
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings, strategies as st
-
-from bot.commands import COMMANDS
-from handlers.errors import SORRY
-from handlers.throttle import Throttle
 from hostile import arguments
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from telegram_fakes import Updates, feed
 from telegram_html import callback_problems, problems
+
+from bot.answers.commands import COMMANDS
+from handlers.errors import SORRY
+from handlers.throttle import Throttle
 
 NAMES = [c.name for c in COMMANDS] + ["frobnicate"]
 EXAMPLES = settings(max_examples=100, deadline=None,

@@ -4,9 +4,9 @@ next update is served."""
 from __future__ import annotations
 
 import pytest
+from telegram_fakes import Updates, feed
 
 from handlers.errors import SORRY
-from telegram_fakes import Updates, feed
 from tests.digest.conftest import TOKEN
 
 CHAT = 31

@@ -1,6 +1,5 @@
 """The validator itself: it must refuse what Telegram refuses, or the hostile-input tests prove nothing."""
 import pytest
-
 from telegram_html import callback_problems, problems, tags_not_from_text
 
 

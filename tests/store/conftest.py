@@ -127,7 +127,7 @@ def seeds(tmp_path) -> Path:
 @pytest.fixture
 def built(seeds, tmp_path, stand_in_extractor) -> Path:
     """A store built from `seeds` with the stand-in extractor."""
-    from bot.store import build
+    from bot.build import build
 
     db = tmp_path / "briefing.db"
     build(seeds, db)

@@ -4,8 +4,10 @@ import sqlite3
 import pytest
 
 import bot.extract
+from bot.build import build
+from bot.build.merge import merge_people
+from bot.build.prepare import quote_strength
 from bot.models import Person
-from bot.store import build, merge_people, quote_strength
 
 from .conftest import stand_in_extract
 
@@ -100,7 +102,7 @@ def test_unreadable_files_are_skipped_with_reasons(seeds, tmp_path, stand_in_ext
 
 
 def test_failed_build_leaves_the_old_store_serving(built, seeds, monkeypatch):
-    from bot.queries import Store
+    from bot.store.queries import Store
 
     store = Store(built)
     before = built.read_bytes()
@@ -121,7 +123,7 @@ def test_failed_build_leaves_the_old_store_serving(built, seeds, monkeypatch):
 
 def test_open_reader_keeps_its_snapshot_until_it_sees_the_swap(built, seeds):
     """A full build writes a new file: a connection to the old one reads the old store."""
-    from bot.queries import Store
+    from bot.store.queries import Store
 
     store = Store(built)
     assert store.summary()["documents"] == 3
@@ -136,7 +138,7 @@ def test_open_reader_keeps_its_snapshot_until_it_sees_the_swap(built, seeds):
 def test_open_reader_keeps_its_snapshot_during_an_incremental_build(built, seeds):
     """An incremental build commits to the same file (WAL): a reader inside a transaction keeps its
     snapshot, and the Store sees the new documents, counts and names at its next question."""
-    from bot.queries import Store
+    from bot.store.queries import Store
 
     store = Store(built)
     assert store.summary()["documents"] == 3 and store.find_people("Ivan Brodsky") == []

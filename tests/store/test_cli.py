@@ -7,7 +7,7 @@ from .conftest import ROOT, SEED
 
 
 def briefbot(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "bot.cli", *map(str, args)], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "bot.frontends.cli", *map(str, args)], capture_output=True, text=True,
                           cwd=cwd or ROOT, timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
 
 
@@ -74,7 +74,7 @@ def test_missing_store_exits_3(tmp_path):
 
 def test_start_without_token_builds_then_opens_the_console(seeds, tmp_path):
     db = tmp_path / "state" / "briefing.db"
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "start"], input="", capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "bot.frontends.cli", "start"], input="", capture_output=True, text=True,
                             cwd=tmp_path, timeout=120,
                             env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "SEEDS_DIR": str(seeds),
                                  "BRIEFING_DB": str(db), "STATE_DB": str(tmp_path / "state.db"),

@@ -2,10 +2,19 @@
 import json
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.documents import (MAX_BYTES, UnreadableDocument, credited_names, document_from_bytes,
-                           document_from_markdown, document_from_text, is_boilerplate, read_document)
+from bot.documents import (
+    MAX_BYTES,
+    UnreadableDocument,
+    credited_names,
+    document_from_bytes,
+    document_from_markdown,
+    document_from_text,
+    is_boilerplate,
+    read_document,
+)
 
 from .conftest import ARTICLES, ROOT, SEED
 

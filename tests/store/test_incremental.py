@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
+import bot.build.in_place as in_place
+import bot.build.seed_folder as seed_folder
+import bot.build.workers as workers
 import bot.extract
-import bot.store as store
+from bot.build import build
 from bot.models import Document, Extraction, KeyPoint, Person, Quote
-from bot.queries import Store
-from bot.store import build
+from bot.store.queries import Store
 
 SYNTHETIC = Path(__file__).resolve().parents[2] / "benchmarks" / "work" / "seeds-1000-s7"
 SEARCHES = ["minister", "said", "election", "war", "president", "talks", "we"]
@@ -164,24 +166,24 @@ def test_people_swapping_ids_do_not_mix(smiths, tmp_path):
 
 
 def test_a_failure_midway_through_an_incremental_build_leaves_the_store_as_it_was(smiths, monkeypatch):
-    from bot.queries import Store
+    from bot.store.queries import Store
 
     seeds, db = smiths
     reader = Store(db)
     before = canonical(db)
     (seeds / "a.txt").unlink()
     (seeds / "e.txt").write_text(story("Film", "Will Smith|Mr. Smith|actor|5"))
-    real = store._add_records
+    real = in_place.add_records
 
     def failing(*args):  # after the old rows are deleted and people moved: a late failure
         raise OSError("disk full")
 
-    monkeypatch.setattr(store, "_add_records", failing)
+    monkeypatch.setattr(in_place, "add_records", failing)
     with pytest.raises(OSError, match="disk full"):
         build(seeds, db)
     assert canonical(db) == before
     assert reader.summary()["documents"] == 4 and reader.find_people("john smith")[0].name == "John Smith"
-    monkeypatch.setattr(store, "_add_records", real)
+    monkeypatch.setattr(in_place, "add_records", real)
     assert build(seeds, db).documents == 4
 
 
@@ -240,7 +242,7 @@ def test_the_worker_pool_and_this_process_build_the_same_store(synthetic, tmp_pa
     """fork is used when the building process has no other thread; forkserver (the bot, threads) otherwise."""
     import multiprocessing
 
-    monkeypatch.setattr(store, "_pool_context", lambda: multiprocessing.get_context(start_method))
+    monkeypatch.setattr(workers, "pool_context", lambda: multiprocessing.get_context(start_method))
     pooled, single = tmp_path / "pooled.db", tmp_path / "single.db"
     build(synthetic, pooled, workers=2, incremental=False)
     build(synthetic, single, workers=1, incremental=False)
@@ -267,10 +269,10 @@ def test_an_incremental_build_killed_midway_leaves_the_store_whole(smiths, tmp_p
     script = (
         "import os, signal, sys\n"
         f"sys.path.insert(0, {str(root)!r})\n"
-        "import bot.extract, bot.store as store\n"
+        "import bot.extract, bot.build as store, bot.build.in_place as in_place\n"
         "from tests.store.test_incremental import scripted_extract\n"
         "bot.extract.extract = scripted_extract\n"
-        "store._add_records = lambda *args: os.kill(os.getpid(), signal.SIGKILL)\n"
+        "in_place.add_records = lambda *args: os.kill(os.getpid(), signal.SIGKILL)\n"
         f"store.build({str(seeds)!r}, {str(db)!r})\n"
     )
     killed = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
@@ -305,8 +307,8 @@ def test_a_file_rewritten_with_its_size_and_mtime_kept_is_still_seen(smiths, mon
 
     seeds, db = smiths
     now = clock.time_ns
-    # Stats recorded "long" after the files last changed are trusted (see _seed_hashes).
-    monkeypatch.setattr(store.time, "time_ns", lambda: now() + 10 ** 12)
+    # Stats recorded "long" after the files last changed are trusted (see seed_folder.seed_hashes).
+    monkeypatch.setattr(seed_folder.time, "time_ns", lambda: now() + 10 ** 12)
     (seeds / "x.txt").write_text(story("Extra", "Ann Lee||mayor|1"))
     assert not build(seeds, db).unchanged  # a build that writes (a no-op records nothing)
     target = seeds / "d.txt"
@@ -316,8 +318,8 @@ def test_a_file_rewritten_with_its_size_and_mtime_kept_is_still_seen(smiths, mon
     os.utime(target, ns=(status.st_atime_ns, status.st_mtime_ns))
     assert target.stat().st_size == status.st_size
     hashed = []
-    real = store._sha256
-    monkeypatch.setattr(store, "_sha256", lambda path: hashed.append(path.name) or real(path))
+    real = seed_folder.file_sha256
+    monkeypatch.setattr(seed_folder, "file_sha256", lambda path: hashed.append(path.name) or real(path))
     report = build(seeds, db)
     assert not report.unchanged and hashed == ["d.txt"]
     assert "Bo Chin" in {r[0] for r in canonical(db)["people"]}

@@ -11,11 +11,15 @@ import string
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from bot import store as store_module
-from bot.names import name_tokens
-from bot.queries import NameIndex, Store
+import bot.extract
+from bot import build as store_module
+from bot.build import rows as store_rows
+from bot.store.name_index import NameIndex
+from bot.store.names import name_tokens
+from bot.store.queries import Store
 
 FIRST = ["John", "Joan", "Jon", "Mary", "Maria", "Marie", "Ali", "Li", "Xi", "Anna", "Ann", "Bill", "Billy", "José"]
 LAST = ["Smith", "Smyth", "Smithers", "Schmidt", "Blinken", "Blinkin", "Haines", "Hains", "Li", "Lee", "Ng",
@@ -30,7 +34,7 @@ def crowded(tmp_path_factory) -> Path:
 
     folder = tmp_path_factory.mktemp("crowded")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(store_module.bot.extract, "extract", stand_in_extract)
+        patch.setattr(bot.extract, "extract", stand_in_extract)
         db = folder / "briefing.db"
         store_module.build(write_articles(folder / "seeds"), db)
     rng = random.Random(5)
@@ -43,10 +47,10 @@ def crowded(tmp_path_factory) -> Path:
         middle = f" {rng.choice(string.ascii_uppercase)}." if rng.random() < 0.4 else ""
         aliases = [last, f"{rng.choice(TITLES)} {last}"] if rng.random() < 0.7 else []
         people.append((pid, f"{first}{middle} {last}", None, aliases, rng.randint(0, 30), rng.randint(0, 4), 1, 1))
-    rows = store_module._Rows(conn)
-    words = store_module._write_people(rows, people)
+    rows = store_rows.RowWriter(conn)
+    words = store_rows.write_people(rows, people)
     rows.flush()
-    store_module._recount_name_vocabulary(conn, words)
+    store_rows.recount_name_vocabulary(conn, words)
     conn.execute("commit")
     conn.close()
     return db

@@ -3,9 +3,16 @@ import random
 import sqlite3
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from bot.queries import HIGHLIGHT_END, HIGHLIGHT_START, NoUsableWords, Store, StoreNotBuilt, match_expression
+from bot.store.queries import Store, StoreNotBuilt
+from bot.store.search_text import (
+    HIGHLIGHT_END,
+    HIGHLIGHT_START,
+    NoUsableWords,
+    match_expression,
+)
 
 
 @pytest.fixture
@@ -149,7 +156,7 @@ def test_quiz_question_has_a_named_speaker_and_three_other_names(store):
 
 
 def test_quiz_needs_four_people(tmp_path, stand_in_extractor):
-    from bot.store import build
+    from bot.build import build
 
     from .conftest import write_articles
 

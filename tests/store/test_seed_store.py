@@ -1,11 +1,10 @@
 """The store built from the real seed article with the real extractor."""
 import pytest
 
-import bot.queries
-
-from bot.queries import HIGHLIGHT_START, Store
-from bot.store import build
-
+import bot.store.queries
+from bot.build import build
+from bot.store.queries import Store
+from bot.store.search_text import HIGHLIGHT_START
 
 
 @pytest.fixture
@@ -53,7 +52,7 @@ def _paragraphs_with(store, word: str) -> set[int]:
 
 
 def test_a_word_in_most_paragraphs_is_left_out_and_the_rest_come_newest_first(seed_store, monkeypatch):
-    monkeypatch.setattr(bot.queries, "SAMPLE", 20)
+    monkeypatch.setattr(bot.store.queries, "SAMPLE", 20)
     plan = seed_store.search_plan("the crimea")
     assert plan.terms == ["crimea"] and plan.ignored == ["the"] and not plan.best_first
     hits, total = seed_store.search("the crimea", 0, 10)
@@ -72,8 +71,8 @@ def test_without_common_words_every_word_is_required_and_ranked(seed_store):
 
 @pytest.mark.parametrize("sample, window", [(20, 500), (10_000, 500), (10_000, 4)])
 def test_pages_cover_every_match_once_with_the_right_total(seed_store, monkeypatch, sample, window):
-    monkeypatch.setattr(bot.queries, "SAMPLE", sample)
-    monkeypatch.setattr(bot.queries, "RANKED_WINDOW", window)
+    monkeypatch.setattr(bot.store.queries, "SAMPLE", sample)
+    monkeypatch.setattr(bot.store.queries, "RANKED_WINDOW", window)
     wanted = _paragraphs_with(seed_store, "the")
     seen = []
     for offset in range(0, len(wanted) + 10, 3):
@@ -86,19 +85,19 @@ def test_pages_cover_every_match_once_with_the_right_total(seed_store, monkeypat
 
 
 def test_the_answer_says_which_words_were_left_out_and_the_order(seed_store, monkeypatch):
-    from bot.commands import CommandCore
+    from bot.answers.commands import CommandCore
 
-    monkeypatch.setattr(bot.queries, "SAMPLE", 20)
+    monkeypatch.setattr(bot.store.queries, "SAMPLE", 20)
     text = CommandCore(seed_store).answer("search", "the crimea").html
     assert "newest first" in text and "<i>Left out as too common: the</i>" in text
-    monkeypatch.setattr(bot.queries, "SAMPLE", 10)  # the seed has 19 quotations
+    monkeypatch.setattr(bot.store.queries, "SAMPLE", 10)  # the seed has 19 quotations
     quotes = CommandCore(seed_store).answer("quotes", "the support").html
     assert "Left out as too common: the" in quotes and "(1–2 of 2)" in quotes
     assert "Left out" not in CommandCore(seed_store).answer("search", "crimea").html
 
 
 def test_when_no_paragraph_has_all_the_words_those_with_some_of_them_come(seed_store):
-    from bot.commands import CommandCore
+    from bot.answers.commands import CommandCore
 
     core = CommandCore(seed_store)
     text = core.answer("search", "crimea zebra").html
@@ -110,12 +109,12 @@ def test_when_no_paragraph_has_all_the_words_those_with_some_of_them_come(seed_s
 
 
 def test_a_total_counted_to_the_cap_reads_as_more(seed_store, monkeypatch):
-    from bot import render
-    from bot.commands import CommandCore
+    from bot.answers import render
+    from bot.answers.commands import CommandCore
 
-    monkeypatch.setattr(bot.queries, "COUNT_CAP", 4)
+    monkeypatch.setattr(bot.store.queries, "COUNT_CAP", 4)
     monkeypatch.setattr(render, "COUNT_CAP", 4)
-    monkeypatch.setattr(bot.queries, "RANKED_WINDOW", 2)  # a full window: the rest is counted, not seen
+    monkeypatch.setattr(bot.store.queries, "RANKED_WINDOW", 2)  # a full window: the rest is counted, not seen
     hits, total = seed_store.search("the", 0, 3)
     assert total == 4  # counted up to the cap
     assert "(1–5 of 5+, best first)" in CommandCore(seed_store).answer("search", "the").html  # a page of 5 shown

@@ -1,4 +1,4 @@
-"""The Telegram application: wiring only. Behaviour lives in `handlers/`, answers in `bot.commands`.
+"""The Telegram application: wiring only. Behaviour lives in `handlers/`, answers in `bot.answers.commands`.
 
 `briefbot run` calls `run_bot`: long polling, or webhook mode when WEBHOOK_URL is set; the Bot API
 server is Telegram's unless TELEGRAM_API_BASE_URL names another (a local server or the emulator).
@@ -8,17 +8,33 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlparse
 
-from telegram import (BotCommand, BotCommandScopeAllChatAdministrators, BotCommandScopeAllGroupChats,
-                      BotCommandScopeAllPrivateChats, Update)
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 
-from bot.commands import COMMANDS, CommandCore
+from bot.answers.commands import COMMANDS, CommandCore
 from bot.config import Settings
 from bot.logging_setup import configure_logging
-from bot.queries import Store, StoreNotBuilt
-from handlers import brief, digests, errors, fallback, inline, people, quiz, search, start, throttle
+from bot.store.queries import Store, StoreNotBuilt
+from handlers import (
+    brief,
+    digests,
+    errors,
+    fallback,
+    inline,
+    people,
+    quiz,
+    search,
+    start,
+    throttle,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +83,7 @@ def build_application(settings: Settings) -> Application:
         builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
     if settings.rate_limit:
         # max_retries: a reply Telegram refuses with "retry after N" is sent again after N seconds,
-        # instead of being lost (the digest fan-out waits out flood control itself, in bot.delivery).
+        # instead of being lost (the digest fan-out waits out flood control itself, in bot.delivery.fanout).
         builder = builder.rate_limiter(AIORateLimiter(max_retries=REPLY_RETRIES))
     application = builder.build()
     application.bot_data["settings"] = settings

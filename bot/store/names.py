@@ -1,7 +1,7 @@
 """How names are compared when people look someone up: words with case and accents folded.
 
 Shared by the build (which stores each person's folded labels and a word → people index) and by
-`bot.queries` (which folds the question the same way).
+`bot.store.queries` (which folds the question the same way).
 """
 from __future__ import annotations
 

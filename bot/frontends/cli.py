@@ -13,7 +13,6 @@ on stderr); 3 the store is missing (run `briefbot build`).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import sys
@@ -39,7 +38,7 @@ def _progress_printer(stream=sys.stderr):
 
 def build_command(seeds: Path, db: Path, quiet: bool) -> int:
     """Build the store and print what it holds; skipped files go to stderr with their reasons."""
-    from bot.store import build
+    from bot.build import build
 
     report = build(seeds, db, progress=None if quiet else _progress_printer())
     state = "unchanged (seeds as before)" if report.unchanged else f"built in {report.seconds:.1f}s"
@@ -92,7 +91,7 @@ def _person_line(name: str, role: str | None, mentions: int) -> str:
 
 
 def _open_store(db: Path):
-    from bot.queries import Store
+    from bot.store.queries import Store
 
     return Store(db)
 
@@ -107,7 +106,7 @@ def people_command(db: Path, limit: int) -> int:
 
 def quotes_command(db: Path, name: str | None, limit: int) -> int:
     """Quotes of the person NAME best matches; failing that, quotes about NAME; without NAME, the newest."""
-    from bot.queries import NoUsableWords
+    from bot.store.search_text import NoUsableWords
 
     store = _open_store(db)
     if not name:
@@ -142,7 +141,7 @@ def start_command(settings: Settings) -> int:
 
 
 def run_command(settings: Settings) -> int:
-    from bot.app import run_bot
+    from bot.frontends.telegram_app import run_bot
 
     if not settings.token:
         print("TELEGRAM_BOT_TOKEN is not set (see .env.example); `briefbot console` works without it.", file=sys.stderr)
@@ -153,10 +152,7 @@ def run_command(settings: Settings) -> int:
 
 def console_command(settings: Settings) -> int:
     store = _open_store(settings.briefing_db)
-    if importlib.util.find_spec("bot.console") is None:  # until the console lands: what the store holds
-        print(json.dumps(store.summary(), indent=2))
-        return EXIT_OK
-    from bot.console import main as console_main
+    from bot.frontends.console import main as console_main
 
     console_main(settings, store)
     return EXIT_OK
@@ -192,7 +188,7 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from bot.queries import StoreNotBuilt
+    from bot.store.queries import StoreNotBuilt
 
     settings = load_settings()
     args = parser(settings).parse_args(argv)

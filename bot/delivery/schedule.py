@@ -11,10 +11,10 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from bot.clock import Clock
-from bot.delivery import DigestDelivery, Outcome
-from bot.slots import next_slot
-from bot.state import COMPOSED, StateStore
+from bot.delivery.clock import Clock
+from bot.delivery.fanout import DigestDelivery, Outcome
+from bot.delivery.slots import next_slot
+from bot.delivery.state import COMPOSED, StateStore
 
 log = logging.getLogger(__name__)
 

@@ -32,12 +32,20 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.clock import Clock
-from bot.slots import due_slot
-from bot.state import COMPOSED, SENT, SKIPPED, UNDELIVERABLE, Delivery, StateStore, Subscription
+from bot.delivery.clock import Clock
+from bot.delivery.slots import due_slot
+from bot.delivery.state import (
+    COMPOSED,
+    SENT,
+    SKIPPED,
+    UNDELIVERABLE,
+    Delivery,
+    StateStore,
+    Subscription,
+)
 
 if TYPE_CHECKING:
-    from bot.digest import DigestComposer
+    from bot.delivery.digest import DigestComposer
 
 log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)

@@ -7,12 +7,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import render
-from bot.clock import Clock
-from bot.commands import Answer, Button
-from bot.digest import Digest, DigestComposer
-from bot.slots import DEFAULT_TIME, BadSchedule, next_slot, parse_time, parse_zone, zone
-from bot.state import SENT, SKIPPED, UNDELIVERABLE, StateStore
+from bot.answers import render
+from bot.answers.commands import Answer, Button
+from bot.delivery.clock import Clock
+from bot.delivery.digest import Digest, DigestComposer
+from bot.delivery.slots import (
+    DEFAULT_TIME,
+    BadSchedule,
+    next_slot,
+    parse_time,
+    parse_zone,
+    zone,
+)
+from bot.delivery.state import SENT, SKIPPED, UNDELIVERABLE, StateStore
 
 TOGGLE_ONLY_NEWS = "dg:only_news"  # callback_data of the /settings button
 SUBSCRIBE_USAGE = ("Usage: /subscribe [HH:MM] [TIMEZONE]\n"

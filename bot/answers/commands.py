@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process, utils
 
-from bot import render
+from bot.answers import render
 from bot.models import PersonMatch
-from bot.queries import NoUsableWords, Store
+from bot.store.queries import Store
+from bot.store.search_text import NoUsableWords
 
 PEOPLE_PAGE = 10
 QUOTES_PAGE = 5

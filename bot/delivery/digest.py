@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
-from bot import render
+from bot.answers import render
+from bot.delivery.state import StateStore
 from bot.models import Briefing, QuoteHit, SourceInfo
-from bot.state import StateStore
 
 if TYPE_CHECKING:
-    from bot.queries import Store
+    from bot.store.queries import Store
 
 FULL_DOCUMENTS = 3  # new documents briefed in full; further ones are listed by title
 KEY_POINTS = 3

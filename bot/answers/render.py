@@ -8,7 +8,17 @@ from __future__ import annotations
 import html
 import re
 
-from bot.models import COUNT_CAP, Briefing, PersonCard, PersonMatch, QuoteHit, SearchHit, SearchPlan, Source, SourceInfo
+from bot.models import (
+    COUNT_CAP,
+    Briefing,
+    PersonCard,
+    PersonMatch,
+    QuoteHit,
+    SearchHit,
+    SearchPlan,
+    Source,
+    SourceInfo,
+)
 
 MESSAGE_LIMIT = 4096  # Telegram's limit on a message's text, counted after entities are parsed
 CALLBACK_LIMIT = 64  # bytes of callback_data

@@ -10,10 +10,17 @@ import sys
 from dataclasses import dataclass
 from typing import Callable, TextIO
 
-from bot import render
-from bot.commands import NOT_A_COMMAND, Answer, CommandCore, QuizPoll, number, parse_command
+from bot.answers import render
+from bot.answers.commands import (
+    NOT_A_COMMAND,
+    Answer,
+    CommandCore,
+    QuizPoll,
+    number,
+    parse_command,
+)
 from bot.config import Settings
-from bot.queries import Store
+from bot.store.queries import Store
 
 QUIT = {"quit", "exit"}
 

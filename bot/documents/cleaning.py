@@ -1,0 +1,107 @@
+"""What is not story text: site furniture ("See also …", "Share this:") and bylines, which become credits."""
+from __future__ import annotations
+
+import re
+
+from bot.models import Paragraph
+
+_HAS_WORD = re.compile(r"\w")
+# Boilerplate and bylines are short; a long paragraph that happens to start alike is story text.
+_SHORT_WORDS = 40
+# Lines that sites wrap around a story, recognised by how they open (after markup is removed).
+_BOILERPLATE = re.compile(
+    r"""^(?:
+        (?:see|read)\s+(?:also|more)\b                        # See also  Migrant deaths …
+      | also\s+read\b | read\s+next\b
+      | (?:related|recommended|more\s+(?:from|on)\s+[^:]{0,40}|trending|most\s+(?:read|popular))\s*:
+      | you\s+(?:may|might)\s+(?:also\s+)?(?:like|be\s+interested)
+      | leave\s+a\s+(?:reply|comment)                          # comment forms
+      | (?:post|add|write)\s+a\s+comment | cancel\s+reply
+      | comments?\s+(?:are\s+closed|\(\d+\)|policy)
+      | your\s+email\s+address\s+will\s+not\s+be\s+published
+      | required\s+fields\s+are\s+marked
+      | save\s+my\s+name,?\s+email
+      | (?:share|tweet|email|print)\s+(?:this|on|via)\b      # share and subscribe prompts
+      | share\s*(?::|$) | click\s+to\s+(?:share|email|print|tweet)
+      | (?:subscribe|sign\s+up)\s+(?:to|for|now|today|here)\b | subscribe\s*$
+      | follow\s+us\b | like\s+this\s*: | advertisement\s*$ | loading\.{3}\s*$
+      | (?:copyright\b|©)
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_ANYWHERE_BOILERPLATE = re.compile(r"all\s+rights\s+reserved", re.IGNORECASE)
+
+# "Julian E Barnes contributed reporting from Washington", "Reporting by X; Editing by Y".
+_CREDIT_PHRASE = re.compile(
+    r"\b(?:contribut\w*\s+(?:reporting|to\s+this\s+(?:report|article|story))"
+    r"|(?:additional\s+)?reporting\s+by|(?:writing|editing|edited|written|compiled)\s+by)\b",
+    re.IGNORECASE,
+)
+_NAME = r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,4}"
+_FULL_NAME = re.compile(rf"{_NAME}")
+_BY_LINE = re.compile(rf"^By\s+{_NAME}(?:(?:\s*,\s*|\s+and\s+){_NAME})*\.?$")
+# Places in bylines: "from Washington", "in New York".
+_PLACE = re.compile(r"\b(?:from|in)\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*")
+_CREDIT_SEPARATOR = re.compile(r"\s*(?:[,;|&]|\band\b)\s*")
+
+# Markdown markup that is not words: block markers, link targets, emphasis.
+_MD_BLOCK_MARKER = re.compile(r"^(?:#{1,6}[ \t]+|>[ \t]?|[-*+][ \t]+|\d+[.)][ \t]+)")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_EMPHASIS = re.compile(r"[*_`]+")
+
+
+def plain_words(text: str) -> str:
+    """`text` without Markdown markup and with whitespace collapsed: what a reader sees."""
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_EMPHASIS.sub("", _MD_BLOCK_MARKER.sub("", text.lstrip()))
+    return " ".join(text.split())
+
+
+def is_boilerplate(text: str) -> bool:
+    """True for site furniture such as "See also …", "Leave a Reply", "Share this:"."""
+    words = plain_words(text)
+    if len(words.split()) > _SHORT_WORDS:
+        return False
+    return bool(_BOILERPLATE.match(words) or _ANYWHERE_BOILERPLATE.search(words))
+
+
+def credited_names(text: str) -> list[str]:
+    """The names in a byline, or [] when `text` is not a byline.
+
+    >>> credited_names("Julian E Barnes Contributing reporting from Washington, W Stephen Erlanger from Brussels.")
+    ['Julian E Barnes', 'Stephen Erlanger']
+    """
+    words = plain_words(text)
+    if len(words.split()) > _SHORT_WORDS:
+        return []
+    if not (_CREDIT_PHRASE.search(words) or _BY_LINE.match(words)):
+        return []
+    remainder = _PLACE.sub("|", re.sub(r"^By\s+", "|", _CREDIT_PHRASE.sub("|", words)))
+    names = []
+    for piece in _CREDIT_SEPARATOR.split(remainder):
+        piece = piece.strip(" .")
+        tokens = piece.split()
+        # A bare leading letter is a mangled connector ("W Stephen Erlanger" for "w/ Stephen …").
+        if len(tokens) > 2 and len(tokens[0]) == 1:
+            piece = " ".join(tokens[1:])
+        if len(piece.split()) >= 2 and _FULL_NAME.fullmatch(piece):
+            names.append(piece)
+    return names
+
+
+def story_and_credits(paragraphs: list[Paragraph]) -> tuple[list[Paragraph], list[str]]:
+    """Story paragraphs (renumbered from 0) and the credited names, dropping boilerplate."""
+    story: list[Paragraph] = []
+    credits: list[str] = []
+    for paragraph in paragraphs:
+        if not _HAS_WORD.search(paragraph.text):
+            continue
+        if len(paragraph.text.split(maxsplit=_SHORT_WORDS)) <= _SHORT_WORDS:  # long ones are story text
+            if is_boilerplate(paragraph.text):
+                continue
+            names = credited_names(paragraph.text)
+            if names:
+                credits.extend(name for name in names if name not in credits)
+                continue
+        story.append(Paragraph(len(story), paragraph.start, paragraph.end, paragraph.text))
+    return story, credits

@@ -1,0 +1,129 @@
+"""/who's name lookup: misspelt and partial names matched against the store's name words."""
+from __future__ import annotations
+
+import bisect
+import json
+import sqlite3
+
+from rapidfuzz import fuzz, process
+
+from bot.models import PersonMatch
+from bot.store.names import name_tokens, whole_label_key
+
+
+class NameIndex:
+    """Who is called what: the store's name words in memory, the people behind them read from SQLite.
+
+    Only the vocabulary of folded name words is held here (a few thousand words, even for 100k
+    documents), with how many people have each; `name_postings` gives the people of a word, most
+    mentioned first. A query word matches a name word exactly (100); a word that is no name word
+    matches as a prefix of at least three letters (85) or by edit similarity ≥ 80. A person's score
+    is the mean over the query words of their best match, so "Xi" finds Xi Jinping exactly and
+    "blinkin" finds Blinken by similarity; among equal scores, someone with the whole query as a
+    name or alias comes first, then the most mentioned.
+
+    Candidates come from the rarest query words: with n words, a person scoring ≥ 75 misses at most
+    n // 4 of them, so the postings of the n // 4 + 1 rarest words hold everyone who can qualify. A
+    word's postings are read most mentioned first, at most MAX_POSTINGS of them, each with its
+    similarity to the other query words worked out in SQL (`_scored`).
+    """
+
+    MAX_POSTINGS = 2000
+    THRESHOLD = 75.0
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.people: dict[str, int] = dict(conn.execute("select token, people from name_vocabulary"))
+        self.vocabulary = sorted(self.people)
+        by_length: dict[int, list[str]] = {}
+        for token in self.vocabulary:
+            by_length.setdefault(len(token), []).append(token)
+        longest = max(by_length, default=0)
+        # Words within two letters of a length: the only ones that can be 80% alike.
+        self.near_length = {length: [t for n in range(length - 2, length + 3) for t in by_length.get(n, ())]
+                            for length in range(1, longest + 3)}
+
+    def word_matches(self, word: str) -> dict[str, float]:
+        """Vocabulary words like `word`, with how alike they are (0..100)."""
+        if word in self.people:  # a real name word: near spellings would only add other people
+            return {word: 100.0}
+        if len(word) < 3:  # "Xi", "Li": two letters are too few for anything but an exact match
+            return {}
+        matches: dict[str, float] = {}
+        position = bisect.bisect_left(self.vocabulary, word)
+        while position < len(self.vocabulary) and self.vocabulary[position].startswith(word) and len(matches) < 50:
+            matches[self.vocabulary[position]] = 85.0
+            position += 1
+        for token, score, _ in process.extract(word, self.near_length.get(len(word), ()), scorer=fuzz.ratio,
+                                               score_cutoff=80, limit=20):
+            matches[token] = max(matches.get(token, 0.0), min(score, 99.0))
+        return matches
+
+    def find(self, conn: sqlite3.Connection, name: str, limit: int) -> list[PersonMatch]:
+        words = name_tokens(name)[:6]
+        if not words or limit < 1:
+            return []
+        matches = [self.word_matches(word) for word in words]
+        spare = len(words) // 4  # words a person may miss and still average THRESHOLD
+        if sum(not m for m in matches) > spare:
+            return []
+        prominence: dict[int, tuple[int, int, int]] = {}
+        best: dict[int, list[float]] = {}
+        for pid, mentions, quotes in conn.execute(
+                "select person_id, mentions, quotes from name_postings where token = ?"
+                " order by mentions desc, quotes desc, person_id limit ?", (whole_label_key(" ".join(words)), limit)):
+            best[pid], prominence[pid] = [100.0] * len(words), (mentions, quotes, -pid)
+        whole = set(best)
+        # Rarest: the fewest postings in all (a word without matches last: it adds nobody).
+        rarest = sorted(range(len(words)), key=lambda i: sum(self.people[t] for t in matches[i]) if matches[i] else 1 << 62)
+        for i in rarest[:spare + 1]:
+            # One word: a person's score is their best token's, so each token's `limit` most mentioned suffice.
+            cap = limit if len(words) == 1 else max(limit, self.MAX_POSTINGS // len(matches[i]))
+            for token, similarity in matches[i].items():
+                for pid, mentions, quotes, *others in self._scored(conn, token, similarity, matches, i, cap):
+                    prominence[pid] = (mentions, quotes, -pid)
+                    scores = best.setdefault(pid, [0.0] * len(words))
+                    scores[i] = max(scores[i], similarity)
+                    for j, score in zip((j for j in range(len(words)) if j != i), others):
+                        scores[j] = max(scores[j], score)
+        ranked = sorted(((sum(scores) / len(words), pid in whole, prominence[pid], pid) for pid, scores in best.items()),
+                        reverse=True)
+        ranked = [(score, pid) for score, _, _, pid in ranked[:limit] if score >= self.THRESHOLD]
+        rows = self._people(conn, [pid for _, pid in ranked])
+        return [PersonMatch(pid, rows[pid]["name"], rows[pid]["role"], rows[pid]["mentions"], round(score, 1))
+                for score, pid in ranked]
+
+    def _scored(self, conn: sqlite3.Connection, token: str, similarity: float, matches: list[dict[str, float]],
+                i: int, cap: int) -> list[tuple]:
+        """The people with name word `token` (matching query word i that well) who can still reach
+        THRESHOLD, most mentioned first, at most `cap`: (person_id, mentions, quotes, then their best
+        similarity to each other query word).
+
+        A person's postings all carry the same (mentions, quotes), so each other word's similarity
+        is one index probe per name word it matches."""
+        columns, params = [], []
+        for j, m in enumerate(matches):
+            if j == i:
+                continue
+            if not m:
+                columns.append("0")
+                continue
+            cases = " ".join("when ? then ?" for _ in m)
+            columns.append(f"coalesce((select max(case o.token {cases} end) from name_postings o"
+                           f" where o.token in ({','.join('?' * len(m))}) and o.mentions = p.mentions"
+                           " and o.quotes = p.quotes and o.person_id = p.person_id), 0)")
+            params += [*(x for item in m.items() for x in item), *m]
+        named = [f"{column} as s{n}" for n, column in enumerate(columns)]
+        total = " + ".join(["?"] + [f"s{n}" for n in range(len(columns))])
+        sql = (f"select * from (select person_id, mentions, quotes{''.join(', ' + c for c in named)}"
+               f" from name_postings p where token = ?) where {total} >= ?"
+               " order by mentions desc, quotes desc, person_id limit ?")
+        # A hair below THRESHOLD: SQL adds in another order than Python, which decides at the end.
+        return conn.execute(sql, (*params, token, similarity, self.THRESHOLD * len(matches) - 1e-6, cap)).fetchall()
+
+    @staticmethod
+    def _people(conn: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite3.Row]:
+        if not ids:
+            return {}
+        return {row["id"]: row for row in conn.execute(
+            "select id, name, role, mentions from people where id in (select value from json_each(?))",
+            (json.dumps(ids),))}
