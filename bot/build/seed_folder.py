@@ -1,17 +1,11 @@
-"""What is in the seed folder: its files, their content hashes (not read again when their stat is
-unchanged, as git does), and one fingerprint of the whole input."""
+"""What is in the seed folder: its files with their stats, and their content hashes. (What changed
+since the store was built is `bot.build.seed_records`.)"""
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sqlite3
-import time
 from pathlib import Path
-
-from bot.build.versions import extractor_version
-from bot.documents import READER_VERSION
-from bot.store.schema import SCHEMA_VERSION
 
 
 def seed_files(seeds_dir: Path) -> list[Path]:
@@ -59,46 +53,6 @@ def file_sha256(path: Path) -> str:
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()
-
-
-class SeedHashes(dict):
-    """Path relative to the folder → content hash of every seed file (in Path order), with their stats
-    and the hashes the store recorded."""
-    folder: Path
-    stats: dict[str, str]  # "size:mtime:ctime:inode" (a string: quick to compare, store and load)
-    scanned_at: int
-    recorded: dict[str, str]
-
-
-def seed_hashes(seeds_dir: Path, meta: dict[str, str]) -> SeedHashes:
-    """Content hashes of the seed files; a file whose stat (size, mtime, ctime, inode) is what the store
-    recorded is not read again. Like git's index: only a stat taken more than a second after the file
-    last changed is trusted, so a write within the same clock tick cannot go unnoticed."""
-    scanned_at = time.time_ns()
-    try:
-        old_hashes = json.loads(meta.get("seed_hashes", "{}"))
-        old_stats = json.loads(meta.get("seed_stats", "{}"))
-        trusted_before = int(meta.get("seed_stats_at", "0")) - 1_000_000_000
-    except ValueError:
-        old_hashes, old_stats, trusted_before = {}, {}, 0
-    hashes = SeedHashes()
-    hashes.folder, hashes.stats, hashes.scanned_at, hashes.recorded = seeds_dir, {}, scanned_at, old_hashes
-    for rel, status in scan_folder(seeds_dir):
-        known = old_hashes.get(rel)
-        stamp = "%d:%d:%d:%d" % tuple(status)
-        if known is None or old_stats.get(rel) != stamp or status[2] >= trusted_before:
-            known = file_sha256(seeds_dir / rel)
-        hashes[rel] = known
-        hashes.stats[rel] = stamp
-    return hashes
-
-
-def folder_fingerprint(seeds_dir: Path, hashes: SeedHashes) -> str:
-    """One hash for the whole input: file names, contents, and the versions of reader, extractor and schema."""
-    digest = hashlib.sha256(f"{SCHEMA_VERSION}|{READER_VERSION}|{extractor_version()}".encode())
-    for rel, sha in hashes.items():
-        digest.update(f"\n{rel}\t{sha}".encode())
     return digest.hexdigest()
 
 

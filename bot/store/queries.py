@@ -5,7 +5,9 @@ store: a full build swaps in a new file (one `stat` sees another inode, and the 
 incremental build commits to the same file (`PRAGMA data_version` changes, and the Store reloads
 its meta and name index). Either way a running bot serves the new store without a restart.
 Every answer carries its Source (document, title, paragraph, date), and every query is an index
-lookup or an FTS5 match, so answers stay fast on large stores.
+lookup or an FTS5 match, so answers stay fast on large stores. Text is kept once per document,
+compressed (see `bot.store.schema`): paragraphs, quotations and key points are cut from it here, and
+search snippets are made by FTS5 over the few paragraphs shown (`TextProbe`).
 """
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ import os
 import random
 import sqlite3
 import threading
+import zlib
+from collections import OrderedDict
 from pathlib import Path
 
 from bot.models import (
@@ -30,20 +34,15 @@ from bot.models import (
     SourceInfo,
 )
 from bot.store.name_index import NameIndex
-from bot.store.search_text import (
-    HIGHLIGHT_END,
-    HIGHLIGHT_START,
-    highlight,
-    match_expression,
-    search_terms,
-)
+from bot.store.search_text import TextProbe, highlight, match_expression, search_terms
 
 _SNIPPET_TOKENS = 32
 RANKED_WINDOW = 500  # FTS matches ranked per question (see Store._ranked_matches)
-SAMPLE = 20_000  # newest rows in which a word's share is measured (Store._share)
+SAMPLE = 20_000  # newest rows in which a word's share is measured (bot.build.search_shares)
 COMMON_SHARE = 0.02  # words in more of them, together, make BM25 slow: such searches come newest first
 STOP_SHARE = 0.15  # a word in more of them ("the", "said", "not") means nothing: it is left out
 PROMINENT = 1000  # best-known people kept per version of the store (suggestions, quiz distractors)
+TEXTS_KEPT = 256  # documents' decompressed paragraphs kept per version of the store
 
 
 class StoreNotBuilt(FileNotFoundError):
@@ -60,6 +59,9 @@ class Store:
         self._names: NameIndex | None = None
         self._prominent: list[PersonMatch] | None = None
         self._shares: dict[tuple[str, str], float] = {}
+        self._newest: dict[str, int] = {}
+        self._texts: OrderedDict[int, list[tuple[int, str]]] = OrderedDict()
+        self._probe = TextProbe()
         self._meta: dict[str, str] = {}
         self._version: int | None = None
         self._generation = 0  # counts the versions of the store this Store has seen
@@ -90,11 +92,12 @@ class Store:
     def _load(self, conn: sqlite3.Connection) -> None:
         """What is kept per version of the store: its meta table; the name index is rebuilt on demand."""
         self._version = conn.execute("pragma data_version").fetchone()[0]
-        # Not the seed folder's hashes and stats (megabytes on a large store; the bot has no use for them).
-        self._meta = dict(conn.execute("select key, value from meta where key not in ('seed_hashes', 'seed_stats')"))
+        self._meta = dict(conn.execute("select key, value from meta"))
         self._names = None
         self._prominent = None
         self._shares = {}
+        self._newest = {}
+        self._texts = OrderedDict()
         self._generation += 1
 
     def close(self) -> None:
@@ -144,11 +147,11 @@ class Store:
         return prominent[:limit]
 
     def person_card(self, person_id: int, quote_limit: int = 3, document_limit: int = 5) -> PersonCard | None:
-        rows = self._rows("select id, name, role, mentions from people where id = ?", person_id)
+        rows = self._rows("select id, name, role, mentions, aliases from people where id = ?", person_id)
         if not rows:
             return None
         person = rows[0]
-        aliases = [r["alias"] for r in self._rows("select alias from aliases where person_id = ? order by rowid", person_id)]
+        aliases = person["aliases"].split("\n") if person["aliases"] else []
         documents = [
             Source(r["document_id"], r["title"], r["first_paragraph"], r["published"])
             for r in self._rows(
@@ -159,16 +162,48 @@ class Store:
         quotes, _ = self.quotes_by(person_id, 0, quote_limit)
         return PersonCard(person["id"], person["name"], person["role"], aliases, person["mentions"], documents, quotes)
 
+    # ---- text ----------------------------------------------------------------------------------
+
+    def _paragraphs(self, document_id: int) -> list[tuple[int, str]]:
+        """(start, text) of each paragraph of a document, decompressed once per version of the store."""
+        texts = self._texts
+        found = texts.get(document_id)
+        if found is not None:
+            texts.move_to_end(document_id)
+            return found
+        rows = self._rows("select text, paragraph_spans from document_texts where document_id = ?", document_id)
+        found = []
+        if rows:
+            text, cursor = zlib.decompress(rows[0]["text"]).decode(), 0
+            for span in rows[0]["paragraph_spans"].split():
+                start, length = span.split(":")
+                found.append((int(start), text[cursor:cursor + int(length)]))
+                cursor += int(length)
+        texts[document_id] = found
+        if len(texts) > TEXTS_KEPT:
+            texts.popitem(last=False)
+        return found
+
+    def _cut(self, document_id: int, paragraph: int, start: int, end: int, text: str | None) -> str:
+        """A quotation's or key point's text: its own, or its span of its paragraph."""
+        if text is not None:
+            return text
+        paragraphs = self._paragraphs(document_id)
+        if not 0 <= paragraph < len(paragraphs):
+            return ""
+        offset, body = paragraphs[paragraph]
+        return body[start - offset:end - offset]
+
     # ---- quotations ------------------------------------------------------------------------
 
-    _QUOTE_COLUMNS = ("select q.id, q.text, coalesce(p.name, q.speaker) as speaker, p.role, q.document_id,"
-                      " q.paragraph, d.title, d.published")
+    _QUOTE_COLUMNS = ("select q.id, q.text, q.paragraph, q.start, q.\"end\", coalesce(p.name, q.speaker) as speaker,"
+                      " p.role, q.document_id, d.title, d.published")
     _QUOTE_JOINS = " join documents d on d.id = q.document_id left join people p on p.id = q.person_id"
 
-    @staticmethod
-    def _quote_hit(row: sqlite3.Row, score: float = 0.0) -> QuoteHit:
+    def _quote_hit(self, row: sqlite3.Row, score: float = 0.0) -> QuoteHit:
         source = Source(row["document_id"], row["title"], row["paragraph"], row["published"])
-        return QuoteHit(row["id"], row["text"], row["speaker"], row["role"], source, score)
+        text = self._cut(row["document_id"], row["paragraph"], row["start"], row["end"], row["text"])
+        return QuoteHit(row["id"], text, row["speaker"], row["role"], source, score)
 
     def quotes_by(self, person_id: int, offset: int = 0, limit: int = 5) -> tuple[list[QuoteHit], int]:
         """A person's quotations, strongest first (substantive sentences before 1-3 word fragments)."""
@@ -184,8 +219,10 @@ class Store:
 
     def recent_quotes(self, offset: int = 0, limit: int = 5) -> tuple[list[QuoteHit], int]:
         """Quotations of the newest documents, strongest first within each."""
-        rows = self._rows(self._QUOTE_COLUMNS + " from quotes q" + self._QUOTE_JOINS +
-                          " order by q.sort_date desc, q.strength desc limit ? offset ?", limit, offset)
+        rows = self._rows(self._QUOTE_COLUMNS + " from documents d join quotes q"
+                          " on q.id between d.first_quote and d.first_quote + d.quotes - 1"
+                          " left join people p on p.id = q.person_id where d.first_quote is not null"
+                          " order by d.sort_date desc, d.id desc, q.strength desc, q.id limit ? offset ?", limit, offset)
         return [self._quote_hit(r) for r in rows], self._count("quotes")
 
     def quotes_about(self, topic: str, offset: int = 0, limit: int = 5) -> tuple[list[QuoteHit], int]:
@@ -194,32 +231,40 @@ class Store:
         by_id = {r["id"]: r for r in self._rows(
             self._QUOTE_COLUMNS + " from quotes q" + self._QUOTE_JOINS +
             f" where q.id in ({','.join('?' * len(ranked))})", *ranked)}
-        return [self._quote_hit(by_id[i], score) for i, score in ranked.items()], total
+        return [self._quote_hit(by_id[i], score) for i, score in ranked.items() if i in by_id], total
 
     def search_plan(self, text: str, table: str = "paragraphs_fts") -> SearchPlan:
         """How a search for `text` in `table` runs (see SearchPlan). Raises NoUsableWords."""
         terms = search_terms(text)
-        shares = {term: self._share(table, term) for term in terms}
+        shares = dict(zip(terms, self._shares_of(table, terms)))
         kept = [term for term in terms if shares[term] <= STOP_SHARE]
         if not kept:  # only words like "the": look for them after all
             kept = terms
         ignored = [term for term in terms if term not in kept]
         return SearchPlan(kept, ignored, sum(shares[term] for term in kept) <= COMMON_SHARE)
 
-    def _share(self, table: str, term: str) -> float:
-        """The share of the newest SAMPLE rows of `table` that hold `term` (counted up to STOP_SHARE);
-        0 in a table of no more than SAMPLE rows. Known per version of the store once asked."""
-        key = (table, term.casefold())
-        share = self._shares.get(key)
-        if share is None:
-            newest = self._rows(f"select max(rowid) from {table}")[0][0] or 0
-            share = 0.0 if newest <= SAMPLE else self._rows(
-                f"select count(*) from (select rowid from {table} where {table} match ? and rowid > ? limit ?)",
-                match_expression([term]), newest - SAMPLE, int(STOP_SHARE * SAMPLE) + 1)[0][0] / SAMPLE
-            if len(self._shares) >= 100_000:
-                self._shares.clear()
-            self._shares[key] = share
-        return share
+    def _shares_of(self, table: str, terms: list[str]) -> list[float]:
+        """The share of the newest SAMPLE rows of `table` that hold each term (the build counted them, see
+        `bot.build.search_shares`); 0 in a table of no more than SAMPLE rows."""
+        conn = self._db()
+        newest = self._newest.get(table)
+        if newest is None:
+            newest = self._newest[table] = conn.execute(f"select max(rowid) from {table}").fetchone()[0] or 0
+        sample = int(self._meta.get("search_sample", SAMPLE))
+        if newest <= sample:
+            return [0.0] * len(terms)
+        stems = self._probe.stems(terms)
+        shares = []
+        for stem in stems:
+            share = self._shares.get((table, stem))
+            if share is None:
+                row = conn.execute("select rows from search_shares where fts = ? and term = ?", (table, stem)).fetchone()
+                share = (row[0] if row else 0) / sample
+                if len(self._shares) >= 100_000:
+                    self._shares.clear()
+                self._shares[table, stem] = share
+            shares.append(share)
+        return shares
 
     def _ranked_matches(self, table: str, plan: SearchPlan, offset: int, limit: int) -> tuple[dict[int, float], int]:
         """A page of the rows holding all of the plan's terms, best first, with their scores; and how many
@@ -279,35 +324,42 @@ class Store:
         """
         plan = dataclasses.replace(self.search_plan(words), any_word=any_word)
         ranked, total = self._ranked_matches("paragraphs_fts", plan, offset, limit)
-        if not ranked:  # (an empty `rowid in ()` would still walk every match)
+        if not ranked:
             return [], total
-        match = match_expression(plan.terms, any_word)
-        marks = ",".join("?" * len(ranked))
-        snippets = dict(self._rows(
-            f"select rowid, snippet(paragraphs_fts, 0, ?, ?, '…', ?) from paragraphs_fts"
-            f" where paragraphs_fts match ? and rowid in ({marks})",
-            HIGHLIGHT_START, HIGHLIGHT_END, _SNIPPET_TOKENS, match, *ranked))
-        sources = {r["id"]: Source(r["document_id"], r["title"], r["idx"], r["published"]) for r in self._rows(
-            "select p.id, p.document_id, p.idx, d.title, d.published from paragraphs p"
-            f" join documents d on d.id = p.document_id where p.id in ({marks})", *ranked)}
-        hits = [SearchHit(snippets[i], sources[i], score) for i, score in ranked.items()]
+        sources, texts = {}, {}
+        for rowid in ranked:
+            rows = self._rows("select id, title, published, first_paragraph from documents"
+                              " where first_paragraph <= ? order by first_paragraph desc limit 1", rowid)
+            if not rows:
+                continue
+            document = rows[0]
+            paragraph = rowid - document["first_paragraph"]
+            paragraphs = self._paragraphs(document["id"])
+            if paragraph >= len(paragraphs):
+                continue
+            sources[rowid] = Source(document["id"], document["title"], paragraph, document["published"])
+            texts[rowid] = paragraphs[paragraph][1]
+        snippets = self._probe.snippets(texts, match_expression(plan.terms, any_word), _SNIPPET_TOKENS)
+        hits = [SearchHit(snippets[i], sources[i], score) for i, score in ranked.items() if i in sources]
         return hits, total
 
     def mentions(self, person_id: int, offset: int = 0, limit: int = 5) -> tuple[list[SearchHit], int]:
         """Paragraphs that mention the person, newest documents first, the mentions highlighted."""
         rows = self._rows(
-            "select pp.document_id, pp.paragraph, d.title, d.published, pa.text, pa.start from person_paragraphs pp"
+            "select pp.document_id, pp.paragraph, pp.sort_date, d.title, d.published from person_paragraphs pp"
             " join documents d on d.id = pp.document_id"
-            " join paragraphs pa on pa.document_id = pp.document_id and pa.idx = pp.paragraph"
             " where pp.person_id = ? order by pp.sort_date desc, pp.document_id desc, pp.paragraph limit ? offset ?",
             person_id, limit, offset)
         hits = []
         for r in rows:
-            spans = [(m["start"] - r["start"], m["end"] - r["start"]) for m in self._rows(
-                "select start, end from mentions where person_id = ? and document_id = ? and paragraph = ?",
-                person_id, r["document_id"], r["paragraph"])]
+            paragraphs = self._paragraphs(r["document_id"])
+            text = paragraphs[r["paragraph"]][1] if r["paragraph"] < len(paragraphs) else ""
+            spans = [(int(start), int(end)) for (spans,) in self._rows(
+                "select spans from person_paragraphs where person_id = ? and sort_date = ? and document_id = ?"
+                " and paragraph = ?", person_id, r["sort_date"], r["document_id"], r["paragraph"])
+                for start, end in (span.split("-") for span in spans.split())]
             source = Source(r["document_id"], r["title"], r["paragraph"], r["published"])
-            hits.append(SearchHit(highlight(r["text"], spans), source, 0.0))
+            hits.append(SearchHit(highlight(text, spans), source, 0.0))
         total = self._rows("select paragraphs from people where id = ?", person_id)
         return hits, total[0]["paragraphs"] if total else 0
 
@@ -320,23 +372,25 @@ class Store:
         if n < 1:
             return None
         # document_order numbers documents oldest first (1..count): the Nth newest is one lookup, not an OFFSET.
-        rows = self._rows("select d.id, d.title, d.published, d.credits from document_order o"
+        rows = self._rows("select d.id, d.title, d.published, d.credits, d.first_quote, d.quotes from document_order o"
                           " join documents d on d.id = o.document_id"
                           " where o.position = (select max(position) from document_order) + 1 - ?", n)
         if not rows:
             return None
         document = rows[0]
         key_points = [
-            (r["text"], Source(document["id"], document["title"], r["paragraph"], document["published"]))
-            for r in self._rows("select text, paragraph from key_points where document_id = ? order by rank limit ?",
-                                document["id"], key_point_limit)
+            (self._cut(document["id"], r["paragraph"], r["start"], r["end"], r["text"]),
+             Source(document["id"], document["title"], r["paragraph"], document["published"]))
+            for r in self._rows('select text, paragraph, start, "end" from key_points where document_id = ?'
+                                " order by rank limit ?", document["id"], key_point_limit)
         ]
         people = [BriefPerson(r["name"], r["role"]) for r in self._rows(
             "select p.name, p.role from person_documents pd join people p on p.id = pd.person_id"
             " where pd.document_id = ? order by pd.mentions desc, p.id limit ?", document["id"], people_limit)]
         quotes = [self._quote_hit(r) for r in self._rows(
             self._QUOTE_COLUMNS + " from quotes q" + self._QUOTE_JOINS +
-            " where q.document_id = ? order by q.strength desc, q.id limit ?", document["id"], quote_limit)]
+            " where q.id between ? and ? order by q.strength desc, q.id limit ?", document["first_quote"] or 0,
+            (document["first_quote"] or 0) + document["quotes"] - 1, quote_limit)]
         return Briefing(document["id"], document["title"], document["published"], json.loads(document["credits"]),
                         key_points, people, quotes)
 

@@ -1,5 +1,8 @@
-"""User text made safe for full-text search, and snippets with the matched words marked."""
+"""User text made safe for full-text search, snippets with the matched words marked, and the stems of words."""
 from __future__ import annotations
+
+import sqlite3
+import threading
 
 from bot.store.names import WORD
 
@@ -57,3 +60,57 @@ def highlight(text: str, spans: list[tuple[int, int]], width: int = _SNIPPET_CHA
         cursor = end
     out.append(text[cursor:right])
     return ("…" if left else "") + "".join(out) + ("…" if right < len(text) else "")
+
+
+class TextProbe:
+    """A small in-memory FTS5 table with the store's tokenizer, for what the store's contentless indexes
+    cannot tell: the stem a word is indexed under, and the highlighted snippet of a few texts.
+
+    The snippets are FTS5's own (`snippet()` over the same text, tokenizer and query), so they are what
+    an index with its text would give. Safe to share between threads."""
+
+    REUSES = 2000  # calls before the table is made afresh (it collects the segments of what it held)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        self._uses = 0
+        self._stems: dict[str, str | None] = {}
+
+    def _table(self) -> sqlite3.Connection:
+        if self._conn is None or self._uses >= self.REUSES:
+            if self._conn is not None:
+                self._conn.close()
+            self._conn = sqlite3.connect(":memory:", check_same_thread=False)
+            self._conn.execute("create virtual table probe using fts5 (text, tokenize='porter')")
+            self._conn.execute("create virtual table probe_terms using fts5vocab(probe, 'instance')")
+            self._uses = 0
+        self._uses += 1
+        return self._conn
+
+    def stems(self, words: list[str]) -> list[str | None]:
+        """The term each word is indexed under ("talks" → "talk"), or None when it yields no term."""
+        missing = [w for w in dict.fromkeys(words) if w not in self._stems]
+        if missing:
+            with self._lock:
+                conn = self._table()
+                conn.executemany("insert into probe (rowid, text) values (?, ?)", enumerate(missing, 1))
+                found = dict(conn.execute("select doc, term from probe_terms where offset = 0"))
+                conn.execute("delete from probe")
+            if len(self._stems) > 100_000:
+                self._stems.clear()
+            for n, word in enumerate(missing, 1):
+                self._stems[word] = found.get(n)
+        return [self._stems[w] for w in words]
+
+    def snippets(self, texts: dict[int, str], match: str, tokens: int) -> dict[int, str]:
+        """Each text cut to about `tokens` words around its best match of `match`, the matches marked."""
+        if not texts:
+            return {}
+        with self._lock:
+            conn = self._table()
+            conn.executemany("insert into probe (rowid, text) values (?, ?)", texts.items())
+            found = dict(conn.execute("select rowid, snippet(probe, 0, ?, ?, '…', ?) from probe where probe match ?",
+                                      (HIGHLIGHT_START, HIGHLIGHT_END, tokens, match)))
+            conn.execute("delete from probe")
+        return {rowid: found.get(rowid, text) for rowid, text in texts.items()}

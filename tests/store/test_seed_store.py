@@ -13,6 +13,14 @@ def seed_store(seed_folder, tmp_path):
     return Store(tmp_path / "briefing.db")
 
 
+def sampled_store(seed_folder, path, monkeypatch, sample: int) -> Store:
+    """The seed store built with the share of words counted over only the newest `sample` rows."""
+    with monkeypatch.context() as patch:
+        patch.setattr(bot.store.queries, "SAMPLE", sample)
+        build(seed_folder, path)
+    return Store(path)
+
+
 def test_who_finds_blinken_with_alias_role_and_quotes(seed_store):
     match = seed_store.find_people("blinkin")[0]
     card = seed_store.person_card(match.id)
@@ -45,14 +53,14 @@ def test_quiz_distractors_are_people_of_the_news_not_the_bylines_reporters(seed_
         assert not {"Julian E Barnes", "Stephen Erlanger"} & set(others)
 
 
-# ---- common words (measured on the newest rows: SAMPLE is made small so that 37 paragraphs count) ----
+# ---- common words (counted on the newest rows: SAMPLE is made small so that 37 paragraphs count) ----
 
 def _paragraphs_with(store, word: str) -> set[int]:
     return {r[0] for r in store._rows("select rowid from paragraphs_fts where paragraphs_fts match ?", f'"{word}"')}
 
 
-def test_a_word_in_most_paragraphs_is_left_out_and_the_rest_come_newest_first(seed_store, monkeypatch):
-    monkeypatch.setattr(bot.store.queries, "SAMPLE", 20)
+def test_a_word_in_most_paragraphs_is_left_out_and_the_rest_come_newest_first(seed_folder, tmp_path, monkeypatch):
+    seed_store = sampled_store(seed_folder, tmp_path / "sampled.db", monkeypatch, 20)
     plan = seed_store.search_plan("the crimea")
     assert plan.terms == ["crimea"] and plan.ignored == ["the"] and not plan.best_first
     hits, total = seed_store.search("the crimea", 0, 10)
@@ -70,8 +78,8 @@ def test_without_common_words_every_word_is_required_and_ranked(seed_store):
 
 
 @pytest.mark.parametrize("sample, window", [(20, 500), (10_000, 500), (10_000, 4)])
-def test_pages_cover_every_match_once_with_the_right_total(seed_store, monkeypatch, sample, window):
-    monkeypatch.setattr(bot.store.queries, "SAMPLE", sample)
+def test_pages_cover_every_match_once_with_the_right_total(seed_folder, tmp_path, monkeypatch, sample, window):
+    seed_store = sampled_store(seed_folder, tmp_path / "sampled.db", monkeypatch, sample)
     monkeypatch.setattr(bot.store.queries, "RANKED_WINDOW", window)
     wanted = _paragraphs_with(seed_store, "the")
     seen = []
@@ -79,18 +87,16 @@ def test_pages_cover_every_match_once_with_the_right_total(seed_store, monkeypat
         hits, total = seed_store.search("the", offset, 3)
         assert total == len(wanted), offset
         seen += [(h.source.document_id, h.source.paragraph) for h in hits]
-    rows = seed_store._rows("select id, document_id, idx from paragraphs")
-    paragraph_ids = {(r["document_id"], r["idx"]): r["id"] for r in rows}
-    assert sorted(paragraph_ids[s] for s in seen) == sorted(wanted)
+    first = dict(seed_store._rows("select id, first_paragraph from documents"))
+    assert sorted(first[document] + paragraph for document, paragraph in seen) == sorted(wanted)
 
 
-def test_the_answer_says_which_words_were_left_out_and_the_order(seed_store, monkeypatch):
+def test_the_answer_says_which_words_were_left_out_and_the_order(seed_folder, tmp_path, monkeypatch):
     from bot.answers.commands import CommandCore
 
-    monkeypatch.setattr(bot.store.queries, "SAMPLE", 20)
-    text = CommandCore(seed_store).answer("search", "the crimea").html
+    text = CommandCore(sampled_store(seed_folder, tmp_path / "20.db", monkeypatch, 20)).answer("search", "the crimea").html
     assert "newest first" in text and "<i>Left out as too common: the</i>" in text
-    monkeypatch.setattr(bot.store.queries, "SAMPLE", 10)  # the seed has 19 quotations
+    seed_store = sampled_store(seed_folder, tmp_path / "10.db", monkeypatch, 10)  # the seed has 19 quotations
     quotes = CommandCore(seed_store).answer("quotes", "the support").html
     assert "Left out as too common: the" in quotes and "(1–2 of 2)" in quotes
     assert "Left out" not in CommandCore(seed_store).answer("search", "crimea").html
