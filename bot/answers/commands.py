@@ -260,8 +260,9 @@ class CommandCore:
             return Answer(f"“{render.escape(topic)}” has no words I can look for. "
                           "Try a name or plain words, e.g. <code>/quotes ukraine</code>.")
         heading = f"Quotes about {render.escape(topic)}" if topic else "All quotes"
-        ignored = self.store.search_plan(topic, "quotes_fts").ignored if topic else []
-        return Answer(render.quotes_page(heading, hits, offset, total, ignored, capped=bool(topic)),
+        plan = self.store.search_plan(topic, "quotes_fts") if topic else None
+        return Answer(render.quotes_page(heading, hits, offset, total, plan.ignored if plan else [], capped=bool(topic),
+                                         newest_rows=plan.newest_rows if plan else 0),
                       _rows(_pager("qt", offset, QUOTES_PAGE, total, topic)))
 
     def mentions(self, person_id: int, offset: int) -> Answer:

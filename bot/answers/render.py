@@ -128,12 +128,13 @@ def page_range(offset: int, count: int, total: int, capped: bool = False) -> str
 
 
 def quotes_page(heading: str, hits: list[QuoteHit], offset: int, total: int, ignored: list[str] | None = None,
-                capped: bool = False) -> str:
+                capped: bool = False, newest_rows: int = 0) -> str:
     """`heading` is already HTML (the caller escapes what it puts in it); `ignored`: words left out of the search;
-    `capped`: see `page_range`."""
+    `capped`: see `page_range`; `newest_rows`: only so many of the newest quotations were searched."""
     if not hits:
         return f"{heading}: none found." if total == 0 else f"{heading}: no more quotes."
-    head = f"<b>{heading}</b> ({page_range(offset, len(hits), total, capped)})" + _ignored(ignored)
+    head = (f"<b>{heading}</b> ({page_range(offset, len(hits), total, capped)}"
+            + (f", in the newest {newest_rows:,} quotations" if newest_rows else "") + ")" + _ignored(ignored))
     return "\n\n".join([head, *(quote_block(h) for h in hits)])
 
 
@@ -141,6 +142,8 @@ def search_page(words: str, hits: list[SearchHit], offset: int, total: int, plan
     order = "best first" if plan is None or plan.best_first else "newest first"
     if plan is not None and plan.any_word:
         order += "; none has all the words, these have some"
+    elif plan is not None and plan.newest_rows:
+        order += f", in the newest {plan.newest_rows:,} paragraphs"
     return _hits_page(f"Search: {escape(words)}", order, hits, offset, total,
                       f"Nothing in the store matches “{escape(words)}”.", plan.ignored if plan else None, capped=True)
 

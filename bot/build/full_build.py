@@ -14,10 +14,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.build.merge import MergeCounts, merge
+from bot.build.merge_tables import MergeTables
 from bot.build.report import BuildReport, Progress, SkippedFile
-from bot.build.rows import RowWriter, document_rows, meta_rows, number_documents, person_rows
-from bot.build.search_shares import refresh_shares
+from bot.build.rows import RowWriter, document_rows, meta_rows, number_documents
+from bot.store.names import label_words, posting_keys
+from bot.build.search_shares import count_shares
 from bot.build.seed_records import SeedChanges
 from bot.build.store_files import (
     TEMP_SUFFIX,
@@ -40,7 +41,6 @@ create table scratch.person_paragraphs (person_id integer, sort_date integer, do
 create table scratch.quotes (id integer primary key, document_id integer, ord integer, person_id integer,
     paragraph integer, start integer, "end" integer, words integer, strength integer, text text, speaker text);
 create table scratch.name_postings (token text, mentions integer, quotes integer, person_id integer);
-create table scratch.person_of_name (name_id integer primary key, person_id integer);
 """
 
 
@@ -93,8 +93,7 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
             "quotes": "insert into scratch.quotes values (?,?,?,?,?,?,?,?,?,?,?)",
             "name_postings": "insert into scratch.name_postings values (?,?,?,?)",
         })
-        counts = MergeCounts()
-        name_ids: dict[str, int] = {}
+        people = MergeTables(conn)
         paragraphs = quotes = 0
         skipped_rows = []
         files = changes.files or []
@@ -108,13 +107,7 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
             else:
                 document_id = report.documents + 1
                 document = document_rows(prepared, document_id, paragraphs + 1, quotes + 1, stat_of.get(prepared.rel))
-                local = []
-                for ord_, name, aliases, role, mentions, quote_count, paragraph_count in document.records:
-                    name_id = name_ids.get(name)
-                    if name_id is None:
-                        name_id = name_ids[name] = len(name_ids) + 1
-                    local.append(name_id)
-                    counts.add(name, aliases, role, mentions, quote_count, paragraph_count)
+                local = [people.add(*record[1:]) for record in document.records]
                 rows.add_document(document, local.__getitem__, local.__getitem__)
                 paragraphs += document.paragraphs
                 quotes += len(prepared.quotes)
@@ -128,23 +121,8 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
         report.phases["read, extract, write rows"] = time.monotonic() - phase_started
         phase_started = time.monotonic()
 
-        people, person_of_name, targets = merge(counts)
-        report.people = len(people)
-        conn.executemany("insert into names values (?, ?, ?, ?, ?, ?, ?)", (
-            (name_id, name, c.key, c.records, c.mentions, c.quotes, c.paragraphs)
-            for name, name_id in name_ids.items() for c in (counts.names[name],)))
-        conn.executemany("insert into name_roles values (?, ?, ?, ?)", sorted(
-            (name_ids[name], role, mentions, records) for (name, role), (mentions, records) in counts.roles.items()))
-        conn.executemany("insert into name_aliases values (?, ?, ?)",
-                         sorted((name_ids[name], alias, records) for (name, alias), records in counts.aliases.items()))
-        conn.executemany("insert into claims values (?, ?, ?)", sorted(
-            (alias_key, group_key, records) for (alias_key, group_key), records in counts.claims.items()))
-        person_of_key = {counts.names[name].key: person for name, person in person_of_name.items()}
-        conn.executemany("insert into name_groups values (?, ?, ?)",
-                         sorted((key, target, person_of_key[key]) for key, target in targets.items()))
-        conn.executemany("insert into scratch.person_of_name values (?, ?)",
-                         sorted((name_ids[name], person) for name, person in person_of_name.items()))
-        del counts, name_ids, person_of_name, person_of_key, targets
+        report.people = people.finish()
+        del people
         report.phases["merge people"] = time.monotonic() - phase_started
         phase_started = time.monotonic()
 
@@ -162,14 +140,13 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
         phase_started = time.monotonic()
 
         vocabulary: dict[str, int] = {}
-        for person in people:
-            row, words, postings = person_rows(person)
+        for pid, labels, mentions, quotes in conn.execute("select id, labels, mentions, quotes from people"):
+            labels = labels.split("\n") if labels else []
+            words = label_words(labels)
             for word in words:
                 vocabulary[word] = vocabulary.get(word, 0) + 1
-            rows.add("people", [row])
-            rows.add("name_postings", postings)
+            rows.add("name_postings", [(key, mentions, quotes, pid) for key in posting_keys(labels, words)])
         rows.flush()
-        del people
         conn.execute("insert into name_postings select * from scratch.name_postings"
                      " order by token, mentions desc, quotes desc, person_id")
         conn.executemany("insert into name_vocabulary values (?, ?)", sorted(vocabulary.items()))
@@ -183,7 +160,7 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
         phase_started = time.monotonic()
 
         create_indexes(conn)
-        refresh_shares(conn)
+        count_shares(conn)
         conn.executemany("insert into skipped_files values (?, ?, ?, ?)", sorted(skipped_rows))
         conn.executemany("insert into meta values (?, ?)", meta_rows(
             changes.fingerprint, f"{changes.seed_sum:x}", changes.scan_digest, report, paragraphs))

@@ -12,9 +12,10 @@ of such joins. What a person is follows from counts over its records, never from
 - aliases: its other names and the aliases its records carry, the most used first (ties by text);
 - mentions, quotes, documents (records) and paragraphs: sums over its records.
 
-So a build keeps counts (`MergeCounts`, stored in the tables `names`, `name_roles`,
-`name_aliases`, `claims`), and adding or removing documents changes the counts of the names they
-carry and the few trees those names belong to (`bot.build.in_place`), whatever the size of the store.
+So a build keeps counts (the tables `names`, `name_roles`, `name_aliases`, `claims`; a full build
+writes them with `merge_tables.MergeTables`), and adding or removing documents changes the counts of
+the names they carry (`MergeCounts`) and the few trees those names belong to
+(`affected_people.PeopleChange`), whatever the size of the store.
 """
 from __future__ import annotations
 
@@ -124,65 +125,3 @@ def describe(names: Mapping[str, NameCounts], roles: Mapping[tuple[str, str], li
     ordered = sorted(used, key=lambda a: (-used[a], a))
     return (canonical, role, ordered, sum(c.mentions for c in names.values()), sum(c.quotes for c in names.values()),
             sum(c.records for c in names.values()), sum(c.paragraphs for c in names.values()))
-
-
-def merge(counts: MergeCounts) -> tuple[list[MergedPerson], dict[str, int], dict[str, str | None]]:
-    """Every person of a whole build, numbered in the order of their names' keys; with each name's
-    person id and each group key's join target."""
-    claimants: defaultdict[str, list[str]] = defaultdict(list)
-    for (alias_key, group_key), records in counts.claims.items():
-        if records > 0:
-            claimants[alias_key].append(group_key)
-    groups: defaultdict[str, list[str]] = defaultdict(list)  # key → its names
-    for name, c in counts.names.items():
-        if c.records > 0:
-            groups[c.key].append(name)
-    target = {key: join_target(key, True, claimants.get(key, ())) for key in groups}
-    root: dict[str, str] = {}
-
-    def root_of(key: str) -> str:
-        path = []
-        while key not in root and target[key] is not None:
-            path.append(key)
-            key = target[key]
-        top = root.get(key, key)
-        for k in path + [key]:
-            root[k] = top
-        return top
-
-    trees: defaultdict[str, list[str]] = defaultdict(list)
-    for key in groups:
-        trees[root_of(key)].append(key)
-    roles_of: defaultdict[str, dict] = defaultdict(dict)
-    for (name, role), counted in counts.roles.items():
-        roles_of[name][name, role] = counted
-    aliases_of: defaultdict[str, dict] = defaultdict(dict)
-    for (name, alias), records in counts.aliases.items():
-        aliases_of[name][name, alias] = records
-    described = []
-    for keys in trees.values():
-        names = {name: counts.names[name] for key in keys for name in groups[key]}
-        roles = {k: v for name in names for k, v in roles_of[name].items()}
-        aliases = {k: v for name in names for k, v in aliases_of[name].items()}
-        described.append((describe(names, roles, aliases), keys))
-    described.sort(key=lambda item: (name_key(item[0][0]), item[0][0]))
-    people: list[MergedPerson] = []
-    person_of_name: dict[str, int] = {}
-    for (name, role, aliases, mentions, quotes, documents, paragraphs), keys in described:
-        person = MergedPerson(len(people) + 1, name, role, aliases, mentions, quotes, documents, paragraphs)
-        people.append(person)
-        for key in keys:
-            for member in groups[key]:
-                person_of_name[member] = person.id
-    return people, person_of_name, target
-
-
-def merge_people(people_by_document: list[list]) -> tuple[list[MergedPerson], list[dict[str, int]]]:
-    """People merged across documents (records: anything with name, aliases, role, mentions); and,
-    per document, each local name → merged person id."""
-    counts = MergeCounts()
-    for people in people_by_document:
-        for p in people:
-            counts.add(p.name, p.aliases, p.role, p.mentions)
-    merged, person_of_name, _ = merge(counts)
-    return merged, [{p.name: person_of_name[p.name] for p in people} for people in people_by_document]

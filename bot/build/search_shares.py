@@ -1,15 +1,17 @@
-"""`search_shares`: in how many of the newest rows of each full-text index every stemmed word is.
+"""`search_shares`: for each stemmed word of each full-text index, in how many of its newest rows it
+is (`rows`, among the newest `queries.SAMPLE`) and in how many rows in all (`total`).
 
-A search leaves out words in too many of the newest rows and ranks only when its words are rare
-enough (`bot.store.queries.Store.search_plan`); counting that at question time cost the first
-question with each word a walk over its postings (21 ms at 100k documents). The build counts the
-words of the newest `queries.SAMPLE` rows (by rowid) by indexing their text again in a small
-in-memory table and reading its vocabulary; an in-place update adjusts the counts by the rows that
-entered or left that window, so its cost follows the change, not the sample.
+A search leaves out words in too many of the newest rows, ranks only when its words' rows are few
+enough for BM25's weights to be read quickly, and bounds the walk of words that are all common
+(`bot.store.queries.Store.search_plan`). Counting that at question time cost the first question
+with each word a walk over its postings (21 ms at 100k documents). A full build counts the newest
+rows by indexing their text again in a small in-memory table and reading its vocabulary, and the
+totals from the index's own vocabulary; an in-place update adjusts both by the rows it adds and
+removes and the rows that enter or leave the sample, so its cost follows the change.
 
 The newest rows are those with the highest rowids, which follow the order documents were written
-in: the counts describe this store's own numbering (an updated store and a clean build of the same
-folder number rows differently, and so count different samples).
+in: the sample describes this store's own numbering (an updated store and a clean build of the
+same folder number rows differently, and so sample different rows).
 """
 from __future__ import annotations
 
@@ -39,15 +41,27 @@ def newest_rowids(conn: sqlite3.Connection) -> dict[str, int]:
     return {table: conn.execute(f"select max(rowid) from {table}").fetchone()[0] or 0 for table in TABLES}
 
 
-def refresh_shares(conn: sqlite3.Connection) -> None:
-    """Count again the words of the newest SAMPLE rows of paragraphs_fts and quotes_fts (the sample's
-    size goes in meta: the answers divide by it)."""
+def count_shares(conn: sqlite3.Connection) -> None:
+    """Count every word of both indexes: in all their rows (their vocabulary) and in the newest SAMPLE
+    (the sample's size goes in meta: the answers divide by it)."""
     sample = queries.SAMPLE
     conn.execute("delete from search_shares")
     conn.execute("insert or replace into meta values ('search_sample', ?)", (str(sample),))
     for table, newest in newest_rowids(conn).items():
-        if newest > sample:  # else a small index: every word is rare enough (see Store._shares_of)
-            _add(conn, table, word_rows(text for _, text in ROWS[table](conn, newest - sample, newest)), 1)
+        newest_words = _sample(conn, table, newest, sample)
+        conn.execute(f"create virtual table temp.{table}_vocabulary using fts5vocab(main, {table}, 'row')")
+        try:
+            conn.executemany("insert into search_shares values (?, ?, ?, ?)", (
+                (table, term, newest_words.get(term, 0), total)
+                for term, total in conn.execute(f"select term, doc from temp.{table}_vocabulary").fetchall()))
+        finally:
+            conn.execute(f"drop table temp.{table}_vocabulary")
+
+
+def _sample(conn: sqlite3.Connection, table: str, newest: int, sample: int) -> Counter[str]:
+    if newest <= sample:  # a small index: every word is rare enough (see Store._shares_of)
+        return Counter()
+    return word_rows(text for _, text in ROWS[table](conn, newest - sample, newest))
 
 
 def update_shares(conn: sqlite3.Connection, before: dict[str, int], removed: dict[str, list[tuple[int, str]]],
@@ -57,36 +71,40 @@ def update_shares(conn: sqlite3.Connection, before: dict[str, int], removed: dic
     sample = queries.SAMPLE
     stored = conn.execute("select value from meta where key = 'search_sample'").fetchone()
     if stored is None or int(stored[0]) != sample:
-        refresh_shares(conn)
+        count_shares(conn)
         return
     after = newest_rowids(conn)
     for table in TABLES:
-        old, new = before[table], after[table]
-        if new <= sample:
-            conn.execute("delete from search_shares where fts = ?", (table,))
+        gone, new = removed.get(table, []), added.get(table, [])
+        _add(conn, table, "total", word_rows(text for _, text in gone), -1)
+        _add(conn, table, "total", word_rows(text for _, text in new), 1)
+        old, newest = before[table], after[table]
+        if newest <= sample:
+            conn.execute("update search_shares set rows = 0 where fts = ?", (table,))
             continue
         if old <= sample:  # the index just grew past the sample: count it whole
-            conn.execute("delete from search_shares where fts = ?", (table,))
-            _add(conn, table, word_rows(text for _, text in ROWS[table](conn, new - sample, new)), 1)
+            conn.execute("update search_shares set rows = 0 where fts = ?", (table,))
+            _add(conn, table, "rows", _sample(conn, table, newest, sample), 1)
             continue
-        low_before, low_after = old - sample, new - sample
-        leaving = [text for rowid, text in removed.get(table, ()) if rowid > low_before]
-        entering = [text for rowid, text in added.get(table, ()) if rowid > low_after]
+        low_before, low_after = old - sample, newest - sample
+        leaving = [text for rowid, text in gone if rowid > low_before]
+        entering = [text for rowid, text in new if rowid > low_after]
         if low_after > low_before:  # rows that were among the newest and no longer are
             leaving += [text for _, text in ROWS[table](conn, low_before, min(low_after, old))]
         elif low_after < low_before:  # the newest rows went: older ones come into the sample
             entering += [text for _, text in ROWS[table](conn, low_after, low_before)]
-        _add(conn, table, word_rows(leaving), -1)
-        _add(conn, table, word_rows(entering), 1)
+        _add(conn, table, "rows", word_rows(leaving), -1)
+        _add(conn, table, "rows", word_rows(entering), 1)
+    conn.execute("delete from search_shares where total <= 0")
 
 
-def _add(conn: sqlite3.Connection, table: str, counts: Counter[str], sign: int) -> None:
+def _add(conn: sqlite3.Connection, table: str, column: str, counts: Counter[str], sign: int) -> None:
+    """Add `counts` to one column of the table's words (a word not there yet comes in with 0 in the other)."""
     for term, rows in counts.items():
-        if not conn.execute("update search_shares set rows = rows + ? where fts = ? and term = ?",
+        if not conn.execute(f"update search_shares set {column} = {column} + ? where fts = ? and term = ?",
                             (sign * rows, table, term)).rowcount:
-            conn.execute("insert into search_shares values (?, ?, ?)", (table, term, sign * rows))
-    if sign < 0:
-        conn.execute("delete from search_shares where fts = ? and rows <= 0", (table,))
+            conn.execute(f"insert into search_shares (fts, term, rows, total) values (?, ?, 0, 0)", (table, term))
+            conn.execute(f"update search_shares set {column} = ? where fts = ? and term = ?", (sign * rows, table, term))
 
 
 def _paragraph_rows(conn: sqlite3.Connection, low: int, high: int) -> Iterator[tuple[int, str]]:

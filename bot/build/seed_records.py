@@ -6,8 +6,9 @@ hash it, as git does; a stat taken less than a second after the file last change
 (the file could change again within the same clock tick), so it is read again next time.
 
 Three shortcuts keep a large folder (a year of news, ~2 million files) cheap:
-- the scan as a whole has a digest (`scan_digest` in meta): when every file's stat is what the last
-  build recorded, and old enough to trust, the folder is unchanged without looking at any record;
+- the folder as a whole has a digest of every entry's stat (`scan_digest` in meta, taken before the
+  build read anything): when it is what the last build recorded, and every stat old enough to
+  trust, the folder is unchanged, without sorting a listing or looking at any record;
 - the fingerprint of the input is made of a sum of per-file hashes (`seed_sum`), so an update
   adjusts it by the files it changes instead of hashing the whole list again;
 - a caller that knows which files it wrote or deleted (a feed's fetch round, retention) names them
@@ -19,7 +20,9 @@ import contextlib
 import hashlib
 import os
 import sqlite3
+import stat
 import time
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,11 +50,30 @@ def fingerprint_of(seed_sum: int) -> str:
     return hashlib.sha256(f"{SCHEMA_VERSION}|{READER_VERSION}|{extractor_version()}|{seed_sum:x}".encode()).hexdigest()
 
 
-def scan_digest(found: list[tuple[str, list[int]]], scanned_at: int) -> str:
-    """A digest of a whole scan (paths and stats); "" when some file changed too recently to trust its stat."""
-    if any(status[2] >= scanned_at - TRUST_NS for _, status in found):
-        return ""
-    return hashlib.blake2b(repr(found).encode(), digest_size=16).hexdigest()
+def folder_digest(seeds_dir: Path) -> tuple[str, int]:
+    """A digest of everything in the folder as `stat` sees it (every entry, hidden ones and links too,
+    not followed), and the newest ctime among them. Cheaper than the scan that lists seed files (no
+    sorting, one number per entry): a million files in about three seconds."""
+    total, newest = 0, 0
+    folders = [os.fspath(seeds_dir)]
+    while folders:
+        try:
+            with os.scandir(folders.pop()) as entries:
+                for entry in entries:
+                    try:
+                        status = entry.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    changed = status.st_ctime_ns
+                    if changed > newest:
+                        newest = changed
+                    total += hash((zlib.crc32(os.fsencode(entry.path)), status.st_mode, status.st_size,
+                                   status.st_mtime_ns, changed, status.st_ino))
+                    if stat.S_ISDIR(status.st_mode):
+                        folders.append(entry.path)
+        except OSError:
+            continue
+    return f"{total & ((1 << 64) - 1):016x}", newest
 
 
 def stored_records(db_path: Path) -> dict[str, tuple[str, int | None]]:
@@ -125,13 +147,14 @@ def look(seeds_dir: Path, db_path: Path, meta: dict[str, str], changed: Iterable
         result.fingerprint = fingerprint_of(result.seed_sum)
         return result
 
-    found = scan_folder(seeds_dir)
-    result.scan_digest = scan_digest(found, scanned_at)
+    digest, newest = folder_digest(seeds_dir)
+    result.scan_digest = digest if newest < scanned_at - TRUST_NS else ""  # (a file changing now: not trusted)
     if not every_file and result.scan_digest and result.scan_digest == meta.get("scan_digest") and stored_sum is not None \
             and fingerprint_of(int(stored_sum, 16)) == meta.get("fingerprint"):
         result.seed_sum = int(stored_sum, 16)
         result.fingerprint = meta["fingerprint"]
         return result  # every stat as recorded, same versions: nothing to read (result.files stays None)
+    found = scan_folder(seeds_dir)
     records = stored_records(db_path) if stored_sum is not None else {}
     files: list[tuple[str, str, int | None]] = []
     trusted_before = scanned_at - TRUST_NS

@@ -38,9 +38,10 @@ from bot.store.search_text import TextProbe, highlight, match_expression, search
 
 _SNIPPET_TOKENS = 32
 RANKED_WINDOW = 500  # FTS matches ranked per question (see Store._ranked_matches)
-SAMPLE = 20_000  # newest rows in which a word's share is measured (bot.build.search_shares)
-COMMON_SHARE = 0.02  # words in more of them, together, make BM25 slow: such searches come newest first
+SAMPLE = 20_000  # newest rows in which a word's share is counted (bot.build.search_shares)
 STOP_SHARE = 0.15  # a word in more of them ("the", "said", "not") means nothing: it is left out
+RANK_ROWS = 40_000  # words in more rows than this, together, make BM25 slow: such searches come newest first
+WALK_ROWS = 20_000  # words all in more rows than this: only the newest rows are searched (see search_plan)
 PROMINENT = 1000  # best-known people kept per version of the store (suggestions, quiz distractors)
 TEXTS_KEPT = 256  # documents' decompressed paragraphs kept per version of the store
 
@@ -58,7 +59,7 @@ class Store:
         self._identity: tuple[int, int, int, int] | None = None
         self._names: NameIndex | None = None
         self._prominent: list[PersonMatch] | None = None
-        self._shares: dict[tuple[str, str], float] = {}
+        self._shares: dict[tuple[str, str | None], tuple[float, int]] = {}
         self._newest: dict[str, int] = {}
         self._texts: OrderedDict[int, list[tuple[int, str]]] = OrderedDict()
         self._probe = TextProbe()
@@ -234,67 +235,86 @@ class Store:
         return [self._quote_hit(by_id[i], score) for i, score in ranked.items() if i in by_id], total
 
     def search_plan(self, text: str, table: str = "paragraphs_fts") -> SearchPlan:
-        """How a search for `text` in `table` runs (see SearchPlan). Raises NoUsableWords."""
+        """How a search for `text` in `table` runs (see SearchPlan). Raises NoUsableWords.
+
+        A word in over STOP_SHARE of the newest rows is left out (unless all are). BM25 reads the
+        rows of every word to weigh it: over RANK_ROWS of them together, hits come newest first. When
+        every word is in over WALK_ROWS rows, finding the rows that hold them all walks at least the
+        rarest word's rows, however few hold them all: only the newest rows in which the rarest word
+        has about WALK_ROWS are searched.
+        """
         terms = search_terms(text)
-        shares = dict(zip(terms, self._shares_of(table, terms)))
-        kept = [term for term in terms if shares[term] <= STOP_SHARE]
+        counted = dict(zip(terms, self._shares_of(table, terms)))
+        kept = [term for term in terms if counted[term][0] <= STOP_SHARE]
         if not kept:  # only words like "the": look for them after all
             kept = terms
         ignored = [term for term in terms if term not in kept]
-        return SearchPlan(kept, ignored, sum(shares[term] for term in kept) <= COMMON_SHARE)
+        best_first = sum(counted[term][1] for term in kept) <= RANK_ROWS
+        rarest = min(counted[term][1] for term in kept)
+        newest_rows = 0
+        if len(kept) > 1 and rarest > WALK_ROWS:
+            newest_rows = self._newest_row(table) * WALK_ROWS // rarest
+        return SearchPlan(kept, ignored, best_first, newest_rows=newest_rows)
 
-    def _shares_of(self, table: str, terms: list[str]) -> list[float]:
-        """The share of the newest SAMPLE rows of `table` that hold each term (the build counted them, see
-        `bot.build.search_shares`); 0 in a table of no more than SAMPLE rows."""
-        conn = self._db()
+    def _newest_row(self, table: str) -> int:
         newest = self._newest.get(table)
         if newest is None:
-            newest = self._newest[table] = conn.execute(f"select max(rowid) from {table}").fetchone()[0] or 0
+            newest = self._newest[table] = self._db().execute(f"select max(rowid) from {table}").fetchone()[0] or 0
+        return newest
+
+    def _shares_of(self, table: str, terms: list[str]) -> list[tuple[float, int]]:
+        """For each term, the share of the newest SAMPLE rows of `table` that hold it and how many rows
+        hold it in all (the build counted both, see `bot.build.search_shares`); the share is 0 in a
+        table of no more than SAMPLE rows."""
+        conn = self._db()
         sample = int(self._meta.get("search_sample", SAMPLE))
-        if newest <= sample:
-            return [0.0] * len(terms)
-        stems = self._probe.stems(terms)
-        shares = []
-        for stem in stems:
-            share = self._shares.get((table, stem))
-            if share is None:
-                row = conn.execute("select rows from search_shares where fts = ? and term = ?", (table, stem)).fetchone()
-                share = (row[0] if row else 0) / sample
+        newest = self._newest_row(table)
+        found = []
+        for stem in self._probe.stems(terms):
+            counted = self._shares.get((table, stem))
+            if counted is None:
+                row = conn.execute("select rows, total from search_shares where fts = ? and term = ?",
+                                   (table, stem)).fetchone()
+                counted = ((row[0] / sample if newest > sample else 0.0), row[1]) if row else (0.0, 0)
                 if len(self._shares) >= 100_000:
                     self._shares.clear()
-                self._shares[table, stem] = share
-            shares.append(share)
-        return shares
+                self._shares[table, stem] = counted
+            found.append(counted)
+        return found
 
     def _ranked_matches(self, table: str, plan: SearchPlan, offset: int, limit: int) -> tuple[dict[int, float], int]:
         """A page of the rows holding all of the plan's terms, best first, with their scores; and how many
         rows hold them, counted up to COUNT_CAP.
 
         BM25 costs time per match, so only the newest RANKED_WINDOW matches are ranked (rowids follow
-        the seed folder's order); later pages go on newest first. Its weights also count each word's
-        rows in the whole table, a long read for a common word: then the plan says newest first.
+        the order documents were written in); later pages go on newest first. Its weights also count
+        each word's rows in the whole table, a long read for a common word: then the plan says newest
+        first. A plan with `newest_rows` looks at the newest that many rows only (all of them for any
+        of the words: the first rows holding one come soon).
         """
         match = match_expression(plan.terms, plan.any_word)
+        since = max(0, self._newest_row(table) - plan.newest_rows) if plan.newest_rows and not plan.any_word else 0
         page: dict[int, float] = {}
         total, first = None, offset
         if plan.best_first and offset < RANKED_WINDOW:
             window = self._rows(f"select rowid, rank from (select rowid, bm25({table}) as rank from {table}"
-                                f" where {table} match ? order by rowid desc limit ?) order by rank, rowid desc",
-                                match, RANKED_WINDOW)
+                                f" where {table} match ? and rowid > ? order by rowid desc limit ?)"
+                                " order by rank, rowid desc", match, since, RANKED_WINDOW)
             page = {rowid: -rank for rowid, rank in window[offset:offset + limit]}
             if len(window) < RANKED_WINDOW:
                 return page, len(window)
             offset = RANKED_WINDOW
         wanted = limit - len(page)
         if wanted > 0:
-            newest = self._rows(f"select rowid from {table} where {table} match ? order by rowid desc limit ? offset ?",
-                                match, wanted, offset)
+            newest = self._rows(f"select rowid from {table} where {table} match ? and rowid > ?"
+                                " order by rowid desc limit ? offset ?", match, since, wanted, offset)
             page.update((rowid, 0.0) for (rowid,) in newest)
             if len(newest) < wanted and (newest or offset == 0):
                 total = offset + len(newest)  # the last page: no need to count
         if total is None:  # at least what the pages so far have shown
             total = max(first + len(page) if page else 0, self._rows(
-                f"select count(*) from (select rowid from {table} where {table} match ? limit ?)", match, COUNT_CAP)[0][0])
+                f"select count(*) from (select rowid from {table} where {table} match ? and rowid > ? limit ?)",
+                match, since, COUNT_CAP)[0][0])
         return page, total
 
     def quiz_question(self, rng: random.Random) -> tuple[QuoteHit, list[str]] | None:

@@ -49,7 +49,7 @@ create table name_roles (name_id integer, role text, mentions integer, records i
 create table name_aliases (name_id integer, alias text, records integer, primary key (name_id, alias)) without rowid;
 create table claims (alias_key text, group_key text, records integer, primary key (alias_key, group_key)) without rowid;
 create table name_groups (key text primary key, target text, person_id integer) without rowid;
-create table search_shares (fts text, term text, rows integer, primary key (fts, term)) without rowid;
+create table search_shares (fts text, term text, rows integer, total integer, primary key (fts, term)) without rowid;
 create table meta (key text primary key, value text);
 """
 # documents: `path` relative to the seed folder; `stat` a hash of the file's size, times and inode
@@ -81,8 +81,9 @@ create table meta (key text primary key, value text);
 # with the mentions and records of each; `claims` how many records of the group `group_key` carry an alias
 # whose key is `alias_key`; `name_groups` each key with records, the fuller key it joins (`target`,
 # when it is the only one claiming it) and the person of the tree it belongs to.
-# search_shares: for each stemmed word, in how many of the newest rows of each full-text index it is
-# (`bot.store.queries.SAMPLE` rows): what a search leaves out or ranks, known before the question.
+# search_shares: for each stemmed word of each full-text index, in how many of its newest rows it is
+# (`bot.store.queries.SAMPLE` rows) and in how many rows in all: what a search leaves out, ranks or
+# bounds, known before the question.
 
 INDEXES = [  # (table, columns, unique): built after the bulk insert, which is faster than keeping them up
     ("documents", ["sort_date", "id"], False),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterable
 
 from bot.store.names import WORD
 
@@ -67,36 +68,37 @@ class TextProbe:
     cannot tell: the stem a word is indexed under, and the highlighted snippet of a few texts.
 
     The snippets are FTS5's own (`snippet()` over the same text, tokenizer and query), so they are what
-    an index with its text would give. Safe to share between threads."""
-
-    REUSES = 2000  # calls before the table is made afresh (it collects the segments of what it held)
+    an index with its text would give. The table is emptied after each use ('delete-all', which an
+    index over a table of its own allows). Safe to share between threads."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._conn: sqlite3.Connection | None = None
-        self._uses = 0
+        self._conn = sqlite3.connect(":memory:", check_same_thread=False)
+        self._conn.execute("create table probe_text (id integer primary key, text text)")
+        self._conn.execute("create virtual table probe using fts5 (text, tokenize='porter', content=probe_text,"
+                           " content_rowid=id)")
+        self._conn.execute("create virtual table probe_terms using fts5vocab(probe, 'instance')")
         self._stems: dict[str, str | None] = {}
 
-    def _table(self) -> sqlite3.Connection:
-        if self._conn is None or self._uses >= self.REUSES:
-            if self._conn is not None:
-                self._conn.close()
-            self._conn = sqlite3.connect(":memory:", check_same_thread=False)
-            self._conn.execute("create virtual table probe using fts5 (text, tokenize='porter')")
-            self._conn.execute("create virtual table probe_terms using fts5vocab(probe, 'instance')")
-            self._uses = 0
-        self._uses += 1
-        return self._conn
+    def _fill(self, rows: Iterable[tuple[int, str]]) -> None:
+        rows = list(rows)
+        self._conn.executemany("insert into probe_text values (?, ?)", rows)
+        self._conn.executemany("insert into probe (rowid, text) values (?, ?)", rows)
+
+    def _empty(self) -> None:
+        self._conn.execute("insert into probe (probe) values ('delete-all')")
+        self._conn.execute("delete from probe_text")
 
     def stems(self, words: list[str]) -> list[str | None]:
         """The term each word is indexed under ("talks" → "talk"), or None when it yields no term."""
         missing = [w for w in dict.fromkeys(words) if w not in self._stems]
         if missing:
             with self._lock:
-                conn = self._table()
-                conn.executemany("insert into probe (rowid, text) values (?, ?)", enumerate(missing, 1))
-                found = dict(conn.execute("select doc, term from probe_terms where offset = 0"))
-                conn.execute("delete from probe")
+                try:
+                    self._fill(enumerate(missing, 1))
+                    found = dict(self._conn.execute("select doc, term from probe_terms where offset = 0"))
+                finally:
+                    self._empty()
             if len(self._stems) > 100_000:
                 self._stems.clear()
             for n, word in enumerate(missing, 1):
@@ -108,9 +110,11 @@ class TextProbe:
         if not texts:
             return {}
         with self._lock:
-            conn = self._table()
-            conn.executemany("insert into probe (rowid, text) values (?, ?)", texts.items())
-            found = dict(conn.execute("select rowid, snippet(probe, 0, ?, ?, '…', ?) from probe where probe match ?",
-                                      (HIGHLIGHT_START, HIGHLIGHT_END, tokens, match)))
-            conn.execute("delete from probe")
+            try:
+                self._fill(texts.items())
+                found = dict(self._conn.execute(
+                    "select rowid, snippet(probe, 0, ?, ?, '…', ?) from probe where probe match ?",
+                    (HIGHLIGHT_START, HIGHLIGHT_END, tokens, match)))
+            finally:
+                self._empty()
         return {rowid: found.get(rowid, text) for rowid, text in texts.items()}

@@ -7,7 +7,7 @@ import pytest
 
 import bot.store.queries
 from bot.build import build
-from bot.build.search_shares import refresh_shares
+from bot.build.search_shares import count_shares
 
 from .test_incremental import synthetic  # noqa: F401 - the fixture
 
@@ -26,7 +26,7 @@ def recounted(db, tmp_path) -> list[tuple]:
     source.backup(copy)  # the committed store, its log included
     source.close()
     copy.execute("begin")
-    refresh_shares(copy)
+    count_shares(copy)
     copy.execute("commit")
     counted = sorted(copy.execute("select * from search_shares").fetchall())
     copy.close()

@@ -61,6 +61,7 @@ def _paragraphs_with(store, word: str) -> set[int]:
 
 def test_a_word_in_most_paragraphs_is_left_out_and_the_rest_come_newest_first(seed_folder, tmp_path, monkeypatch):
     seed_store = sampled_store(seed_folder, tmp_path / "sampled.db", monkeypatch, 20)
+    monkeypatch.setattr(bot.store.queries, "RANK_ROWS", 2)  # "crimea" is in 3 paragraphs: too many to rank
     plan = seed_store.search_plan("the crimea")
     assert plan.terms == ["crimea"] and plan.ignored == ["the"] and not plan.best_first
     hits, total = seed_store.search("the crimea", 0, 10)
@@ -94,6 +95,7 @@ def test_pages_cover_every_match_once_with_the_right_total(seed_folder, tmp_path
 def test_the_answer_says_which_words_were_left_out_and_the_order(seed_folder, tmp_path, monkeypatch):
     from bot.answers.commands import CommandCore
 
+    monkeypatch.setattr(bot.store.queries, "RANK_ROWS", 2)
     text = CommandCore(sampled_store(seed_folder, tmp_path / "20.db", monkeypatch, 20)).answer("search", "the crimea").html
     assert "newest first" in text and "<i>Left out as too common: the</i>" in text
     seed_store = sampled_store(seed_folder, tmp_path / "10.db", monkeypatch, 10)  # the seed has 19 quotations
@@ -125,3 +127,22 @@ def test_a_total_counted_to_the_cap_reads_as_more(seed_store, monkeypatch):
     assert total == 4  # counted up to the cap
     assert "(1–5 of 5+, best first)" in CommandCore(seed_store).answer("search", "the").html  # a page of 5 shown
     assert "(1–3 of 3," in CommandCore(seed_store).answer("search", "crimea").html  # below the cap: exact
+
+
+def test_words_all_in_many_rows_are_looked_for_in_the_newest_rows_only(seed_store, monkeypatch):
+    from bot.answers.commands import CommandCore
+
+    both = sorted(_paragraphs_with(seed_store, "the") & _paragraphs_with(seed_store, "ukraine"))
+    rarest = min(len(_paragraphs_with(seed_store, "the")), len(_paragraphs_with(seed_store, "ukraine")))
+    monkeypatch.setattr(bot.store.queries, "WALK_ROWS", 4)
+    plan = seed_store.search_plan("the ukraine")
+    newest = seed_store._rows("select max(rowid) from paragraphs_fts")[0][0]
+    assert plan.newest_rows == newest * 4 // rarest > 0
+    hits, total = seed_store.search("the ukraine", 0, 50)
+    within = [r for r in both if r > newest - plan.newest_rows]
+    assert total == len(within) < len(both)
+    first = dict(seed_store._rows("select id, first_paragraph from documents"))
+    assert sorted(first[h.source.document_id] + h.source.paragraph for h in hits) == within
+    text = CommandCore(seed_store).answer("search", "the ukraine").html
+    assert f"in the newest {plan.newest_rows:,} paragraphs" in text
+    assert seed_store.search_plan("ukraine").newest_rows == 0  # one word: its newest rows come first anyway
