@@ -226,7 +226,7 @@ def _apply_changes(conn: sqlite3.Connection, changes: SeedChanges, added: list[P
     writer.flush()
     moved = set(removed_keys) ^ set(added_keys)  # a document rewritten with its date kept keeps its number
     if moved:
-        number_documents(conn, min(moved))
+        number_documents(conn, moved)
     update_shares(conn, newest, removed_rows, {
         "paragraphs_fts": [row for rows, _ in documents for row in rows.paragraph_search],
         "quotes_fts": [row for rows, _ in documents for row in rows.quote_search]})

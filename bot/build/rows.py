@@ -209,20 +209,35 @@ def recount_name_vocabulary(conn: sqlite3.Connection, words: Iterable[str]) -> N
             conn.execute("delete from name_vocabulary where token = ?", (word,))
 
 
-def number_documents(conn: sqlite3.Connection, since: tuple[int, int] | None = None) -> None:
-    """`document_order`: 1 for the oldest document (by sort_date, then id), and on.
+def number_documents(conn: sqlite3.Connection, moved: set[tuple[int, int]] | None = None) -> None:
+    """`document_order`: consecutive positions for the documents from the oldest (by sort_date, then
+    id) to the newest; "the Nth newest" is the highest position less N - 1.
 
-    `since`: the (sort_date, id) of the oldest document an incremental build added or removed. The
-    numbers before it stand; only those from there on are written again (one row when the document
-    added is the newest)."""
-    if since is None:
+    `moved`: the (sort_date, id) of the documents an in-place change added or removed. The documents
+    before the oldest of them and after the newest keep their order; of those two runs, the longer
+    keeps its positions and the rest is numbered again next to it. So adding the newest documents
+    writes their rows only, and retention (the oldest go) none at all: the positions then start
+    above 1, as they may."""
+    if not moved:
         conn.execute("delete from document_order")
         conn.execute("insert into document_order select row_number() over (order by sort_date, id), id from documents")
         return
-    (base,) = conn.execute("select count(*) from documents where (sort_date, id) < (?, ?)", since).fetchone()
-    conn.execute("delete from document_order where position > ?", (base,))
-    conn.execute("insert into document_order select ? + row_number() over (order by sort_date, id), id"
-                 " from documents where (sort_date, id) >= (?, ?)", (base, *since))
+    first, last = conn.execute("select min(position), max(position) from document_order").fetchone()
+    low, high = min(moved), max(moved)
+    (before,) = conn.execute("select count(*) from documents where (sort_date, id) < (?, ?)", low).fetchone()
+    (after,) = conn.execute("select count(*) from documents where (sort_date, id) > (?, ?)", high).fetchone()
+    if first is None:
+        number_documents(conn)
+    elif before >= after:  # keep the older run, number from the oldest moved document on
+        conn.execute("delete from document_order where position >= ?", (first + before,))
+        conn.execute("insert into document_order select ? + row_number() over (order by sort_date, id), id"
+                     " from documents where (sort_date, id) >= (?, ?)", (first + before - 1, *low))
+    else:  # keep the newer run, number up to the newest moved document, ending just before it
+        end = last - after
+        (count,) = conn.execute("select count(*) from documents where (sort_date, id) <= (?, ?)", high).fetchone()
+        conn.execute("delete from document_order where position <= ?", (end,))
+        conn.execute("insert into document_order select ? + row_number() over (order by sort_date, id), id"
+                     " from documents where (sort_date, id) <= (?, ?)", (end - count, *high))
 
 
 def meta_rows(fingerprint: str, seed_sum: str, scan_digest: str, report: BuildReport,

@@ -38,7 +38,9 @@ def canonical(db: Path) -> dict[str, list]:
         "documents": "select path, title, sha256, published, credits, added_at, sort_date, words, paragraphs, people,"
                      " quotes from documents",
         "document_texts": f"select {path}, text, bytes, paragraph_spans from document_texts t",
-        "document_order": "select o.position, d.path from document_order o join documents d on d.id = o.document_id",
+        # Positions are consecutive from the oldest document; where they start is the store's own.
+        "document_order": "select o.position - (select min(position) from document_order), d.path"
+                          " from document_order o join documents d on d.id = o.document_id",
         "skipped_files": "select path, sha256, reason from skipped_files",
         "people": "select name, role, aliases, mentions, quotes, documents, paragraphs, labels from people",
         "name_postings": f"select token, mentions, quotes, {person} from name_postings t",
