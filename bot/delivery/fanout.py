@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -180,116 +180,62 @@ class Outcome:
     migrated_from: int | None = None
 
 
-class DigestDelivery:
-    """Delivers due digests, each (chat, local date) at most once, over a Bot."""
+class PartLog(Protocol):
+    """Where a delivery records what became of its messages (the digest log, the alert log)."""
 
-    def __init__(self, bot: Bot, state: StateStore, composer: DigestComposer, clock: Clock,
-                 grace: timedelta, limiter: RateLimiter | None = None, lanes: int = LANES):
+    def sent(self, chat_id: int, parts_sent: int, done: bool) -> None:
+        """Telegram accepted part number `parts_sent` (1-based); `done` when it was the last."""
+
+    def failed(self, chat_id: int, error: str) -> None:
+        """This attempt did not go through; the delivery stays open for a later one."""
+
+    def undeliverable(self, chat_id: int, reason: str) -> None:
+        """The chat blocked or removed the bot, or is gone: close the delivery for good."""
+
+    def migrated(self, old_id: int, new_id: int) -> None:
+        """The group became supergroup `new_id`: move what the old id owned."""
+
+
+@dataclass(frozen=True)
+class Sent:
+    status: str  # SENT, UNDELIVERABLE, or COMPOSED (still open, try later)
+    chat_id: int  # where the messages went (the new id after a group migrated)
+    migrated_from: int | None = None
+
+
+class Sender:
+    """Sends chats' messages through one rate limiter and one send window, shared by every kind of
+    delivery (digests and alerts), and maps Telegram's answers: flood control waited out, network
+    errors and 5xx retried with backoff, a migrated group followed, a gone forum topic replaced by the
+    main chat, a blocked bot or a missing chat reported as undeliverable."""
+
+    def __init__(self, bot: Bot, clock: Clock, limiter: RateLimiter | None = None, lanes: int = LANES):
         self.bot = bot
-        self.state = state
-        self.composer = composer
         self.clock = clock
-        self.grace = grace
         self.limiter = limiter or RateLimiter(clock)
         self.lanes = lanes
-        self._lanes = asyncio.Semaphore(lanes)  # shared by every deliver_due running at once
+        self.lane = asyncio.Semaphore(lanes)  # chats worked on at once, across every delivery using this Sender
         self.window = SendWindow(getattr(self.limiter, "per_second", None), lanes)
-        self._busy: set[int] = set()  # chats some deliver_due has taken on and not finished
+        self.busy: set[int] = set()  # chats some delivery has taken on and not finished
 
-    async def deliver_due(self, chat_ids: list[int] | None = None) -> list[Outcome]:
-        """Deliver every digest due now (for `chat_ids`, default all): interrupted ones first.
-
-        A slot that passed less than the grace period ago is due; an older one is skipped, and an
-        interrupted delivery of such a slot is closed as skipped (its items stay unseen, so the next
-        digest shows them). Chats go side by side in up to `lanes` lanes (shared with any other
-        deliver_due running meanwhile); a chat's own digests go one after the other, oldest first.
-        Outcomes come chat by chat, chats with an interrupted digest first.
-        """
-        now = self.clock.now()
-        wanted = None if chat_ids is None else sorted(set(chat_ids))
-        work: dict[int, list[tuple[Subscription, date | str, Callable[[], Awaitable[Outcome]]]]] = {}
-        for entry in self.state.pending_deliveries(wanted):
-            if entry.chat_id in self._busy:
-                continue
-            if now - datetime.fromisoformat(entry.slot) >= self.grace:
-                self.state.close_delivery(entry.chat_id, entry.local_date, SKIPPED, "went stale while unsent")
-                log.info("Digest for chat %s of %s went stale unsent; skipped", entry.chat_id, entry.local_date)
-                continue
-            sub = self.state.subscription(entry.chat_id)
-            if sub is not None and not sub.paused:
-                work.setdefault(sub.chat_id, []).append((sub, entry.local_date, partial(self._send, sub, entry)))
-        if wanted is None:
-            subs = self.state.subscriptions()
-        else:
-            subs = [sub for chat in wanted if (sub := self.state.subscription(chat)) is not None and not sub.paused]
-        for sub in subs:
-            if sub.chat_id in self._busy:
-                continue
-            due = due_slot(sub.time, sub.tz, now, self.grace)
-            if due is None or (sub.since and due[1] < sub.since) or self.state.delivery(sub.chat_id, due[0]):
-                continue
-            work.setdefault(sub.chat_id, []).append((sub, due[0], partial(self.deliver, sub, *due)))
-        if not work:
-            return []
-        # Taken on now, before the first await: a job firing meanwhile for one of these chats leaves it alone.
-        self._busy.update(work)
-        queue = deque(work.items())
-        outcomes: dict[int, list[Outcome]] = {}
+    async def send_parts(self, chat_id: int, thread_id: int | None, parts: list[str], first: int,
+                         ledger: PartLog) -> Sent:
+        """Send `parts[first:]` in order, `ledger.sent` committed after each before the next goes (a restart
+        resumes after the last accepted one); map failures to the outcome and to `log`."""
+        migrated_from = None
+        part = first
         try:
-            await asyncio.gather(*(self._lane(queue, outcomes) for _ in range(min(self.lanes, len(queue)))))
-        finally:
-            self._busy.difference_update(work)
-        return [outcome for chat in work for outcome in outcomes.get(chat, [])]
-
-    async def _lane(self, queue: deque, outcomes: dict[int, list[Outcome]]) -> None:
-        """Deliver chats from `queue` one at a time, each chat's digests in order."""
-        while queue:
-            chat_id, jobs = queue.popleft()
-            async with self._lanes:
-                done = outcomes.setdefault(chat_id, [])
-                for sub, local_date, job in jobs:
-                    done.append(await self._guarded(sub, local_date, job()))
-
-    async def _guarded(self, sub: Subscription, local_date: date | str, delivering: Awaitable[Outcome]) -> Outcome:
-        """Run one chat's delivery so that nothing unexpected in it stops the fan-out to the others."""
-        try:
-            return await delivering
-        except Exception as exc:  # noqa: BLE001 - logged in full; the digest stays open for a retry
-            log.exception("Delivering the digest to chat %s failed unexpectedly", sub.chat_id)
-            self.state.note_error(sub.chat_id, local_date, f"{type(exc).__name__}: {exc}")
-            return Outcome(sub.chat_id, date.fromisoformat(str(local_date)), COMPOSED)
-
-    async def deliver(self, sub: Subscription, local_date: date, slot: datetime) -> Outcome:
-        """Compose, claim and send the chat's digest for `local_date`, unless that day was claimed."""
-        digest = self.composer.digest_for(sub.chat_id, sub.only_news, slot)
-        status = COMPOSED if digest.parts else SKIPPED
-        entry = self.state.claim(sub.chat_id, local_date, slot, digest.parts, digest.items, status, durable=False)
-        if entry is None:
-            return Outcome(sub.chat_id, local_date, self.state.delivery(sub.chat_id, local_date).status)
-        if status == SKIPPED:
-            return Outcome(sub.chat_id, local_date, SKIPPED)
-        return await self._send(sub, entry)
-
-    async def _send(self, sub: Subscription, entry: Delivery) -> Outcome:
-        """Send the entry's unsent parts in order, recording each; map failures to outcomes."""
-        chat_id, thread_id, migrated_from = sub.chat_id, sub.thread_id, None
-        local_date = date.fromisoformat(entry.local_date)
-        part = entry.parts_sent
-        try:
-            while part < len(entry.parts):
-                # Committed before the next part goes: a restart resumes after the last accepted one.
-                record = partial(self.state.part_sent, chat_id, local_date, part + 1, part + 1 == len(entry.parts),
-                                 entry.items, durable=False)
+            while part < len(parts):
+                record = partial(ledger.sent, chat_id, part + 1, part + 1 == len(parts))
                 try:
-                    await self._send_one(chat_id, thread_id, entry.parts[part], record)
+                    await self.send_one(chat_id, thread_id, parts[part], record)
                 except ChatMigrated as exc:
                     if migrated_from is not None:  # a second move at once: something is off, retry later
-                        self.state.note_error(chat_id, local_date, f"migrated again to {exc.new_chat_id}")
-                        return Outcome(chat_id, local_date, COMPOSED, migrated_from)
-                    log.info("Chat %s migrated to %s; moving its subscription", chat_id, exc.new_chat_id)
-                    self.state.migrate_chat(chat_id, exc.new_chat_id)
+                        ledger.failed(chat_id, f"migrated again to {exc.new_chat_id}")
+                        return Sent(COMPOSED, chat_id, migrated_from)
+                    ledger.migrated(chat_id, exc.new_chat_id)
                     migrated_from, chat_id = chat_id, exc.new_chat_id
-                    self._busy.add(chat_id)  # its moved delivery is this one: no other caller resumes it
+                    self.busy.add(chat_id)  # its moved delivery is this one: no other caller resumes it
                     continue
                 except BadRequest as exc:
                     if thread_id is not None and "thread not found" in exc.message.lower():
@@ -297,31 +243,26 @@ class DigestDelivery:
                         thread_id = None
                         continue
                     if "chat not found" in exc.message.lower():
-                        return self._undeliverable(chat_id, local_date, exc)
-                    log.error("Telegram refused the digest for chat %s: %s", chat_id, exc.message)
-                    self.state.note_error(chat_id, local_date, f"BadRequest: {exc.message}")
-                    return Outcome(chat_id, local_date, COMPOSED, migrated_from)
+                        ledger.undeliverable(chat_id, exc.message)
+                        return Sent(UNDELIVERABLE, chat_id, migrated_from)
+                    log.error("Telegram refused a message for chat %s: %s", chat_id, exc.message)
+                    ledger.failed(chat_id, f"BadRequest: {exc.message}")
+                    return Sent(COMPOSED, chat_id, migrated_from)
                 except Forbidden as exc:
-                    return self._undeliverable(chat_id, local_date, exc)
+                    ledger.undeliverable(chat_id, exc.message)
+                    return Sent(UNDELIVERABLE, chat_id, migrated_from)
                 except TryLater as exc:
-                    log.warning("Digest for chat %s not sent yet: %s", chat_id, exc)
-                    self.state.note_error(chat_id, local_date, str(exc))
-                    return Outcome(chat_id, local_date, COMPOSED, migrated_from)
+                    log.warning("Messages for chat %s not sent yet: %s", chat_id, exc)
+                    ledger.failed(chat_id, str(exc))
+                    return Sent(COMPOSED, chat_id, migrated_from)
                 part += 1
-            return Outcome(chat_id, local_date, SENT, migrated_from)
+            return Sent(SENT, chat_id, migrated_from)
         finally:
             if migrated_from is not None:
-                self._busy.discard(chat_id)
+                self.busy.discard(chat_id)
 
-    def _undeliverable(self, chat_id: int, local_date: date, exc: Exception) -> Outcome:
-        reason = getattr(exc, "message", str(exc))
-        log.warning("Chat %s cannot receive digests (%s); subscription paused", chat_id, reason)
-        self.state.close_delivery(chat_id, local_date, UNDELIVERABLE, reason)
-        self.state.pause(chat_id, reason)
-        return Outcome(chat_id, local_date, UNDELIVERABLE)
-
-    async def _send_one(self, chat_id: int, thread_id: int | None, text: str,
-                        record: Callable[[], object]) -> None:
+    async def send_one(self, chat_id: int, thread_id: int | None, text: str,
+                       record: Callable[[], object]) -> None:
         """One message, then `record()` (the sent-mark), within the send window; waiting out flood
         control and retrying network errors with backoff, outside the window.
 
@@ -358,6 +299,137 @@ class DigestDelivery:
                                         link_preview_options=NO_PREVIEW)
         finally:
             self.window.observe(time.monotonic() - started)
+
+
+class _DigestLog:
+    """The digest delivery log of one (chat, local date), as `Sender` records into it."""
+
+    def __init__(self, state: StateStore, local_date: date, items: dict[str, list[str]]):
+        self.state, self.local_date, self.items = state, local_date, items
+
+    def sent(self, chat_id: int, parts_sent: int, done: bool) -> None:
+        self.state.part_sent(chat_id, self.local_date, parts_sent, done, self.items, durable=False)
+
+    def failed(self, chat_id: int, error: str) -> None:
+        self.state.note_error(chat_id, self.local_date, error)
+
+    def undeliverable(self, chat_id: int, reason: str) -> None:
+        log.warning("Chat %s cannot receive digests (%s); subscription paused", chat_id, reason)
+        self.state.close_delivery(chat_id, self.local_date, UNDELIVERABLE, reason)
+        self.state.pause(chat_id, reason)
+
+    def migrated(self, old_id: int, new_id: int) -> None:
+        log.info("Chat %s migrated to %s; moving its subscription", old_id, new_id)
+        self.state.migrate_chat(old_id, new_id)
+
+
+class DigestDelivery:
+    """Delivers due digests, each (chat, local date) at most once, over a Bot (or a shared Sender)."""
+
+    def __init__(self, bot: Bot, state: StateStore, composer: DigestComposer, clock: Clock,
+                 grace: timedelta, limiter: RateLimiter | None = None, lanes: int = LANES,
+                 sender: Sender | None = None):
+        self.sender = sender or Sender(bot, clock, limiter, lanes)
+        self.bot = self.sender.bot
+        self.state = state
+        self.composer = composer
+        self.clock = clock
+        self.grace = grace
+        self.limiter = self.sender.limiter
+        self.lanes = self.sender.lanes
+        self.window = self.sender.window
+        self._busy = self.sender.busy
+
+    async def deliver_due(self, chat_ids: list[int] | None = None) -> list[Outcome]:
+        """Deliver every digest due now (for `chat_ids`, default all): interrupted ones first.
+
+        A slot that passed less than the grace period ago is due; an older one is skipped, and an
+        interrupted delivery of such a slot is closed as skipped (its items stay unseen, so the next
+        digest shows them). Chats go side by side in up to `lanes` lanes (shared with any other
+        deliver_due running meanwhile); a chat's own digests go one after the other, oldest first.
+        Outcomes come chat by chat, chats with an interrupted digest first.
+        """
+        now = self.clock.now()
+        wanted = None if chat_ids is None else sorted(set(chat_ids))
+        work: dict[int, list[tuple[Subscription, date | str, Callable[[], Awaitable[Outcome]]]]] = {}
+        for entry in self.state.pending_deliveries(wanted):
+            if entry.chat_id in self._busy:
+                continue
+            if now - datetime.fromisoformat(entry.slot) >= self.grace:
+                self.state.close_delivery(entry.chat_id, entry.local_date, SKIPPED, "went stale while unsent")
+                log.info("Digest for chat %s of %s went stale unsent; skipped", entry.chat_id, entry.local_date)
+                continue
+            sub = self.state.subscription(entry.chat_id)
+            if sub is not None and not sub.paused:
+                work.setdefault(sub.chat_id, []).append((sub, entry.local_date, partial(self._send, sub, entry)))
+        if wanted is None:
+            subs = self.state.subscriptions()
+        else:
+            subs = [sub for chat in wanted if (sub := self.state.subscription(chat)) is not None and not sub.paused]
+        for sub in subs:
+            if sub.chat_id in self._busy:
+                continue
+            due = due_slot(sub.time, sub.tz, now, self.grace)
+            if due is None or (sub.since and due[1] < sub.since) or self.state.delivery(sub.chat_id, due[0]):
+                continue
+            work.setdefault(sub.chat_id, []).append((sub, due[0], partial(self.deliver, sub, *due)))
+        if not work:
+            return []
+        outcomes: dict[int, list[Outcome]] = {}
+
+        async def chat_jobs(chat_id: int, jobs: list) -> None:
+            done = outcomes.setdefault(chat_id, [])
+            for sub, local_date, job in jobs:
+                done.append(await self._guarded(sub, local_date, job()))
+
+        await fan_out(self.sender, work, chat_jobs)
+        return [outcome for chat in work for outcome in outcomes.get(chat, [])]
+
+    async def _guarded(self, sub: Subscription, local_date: date | str, delivering: Awaitable[Outcome]) -> Outcome:
+        """Run one chat's delivery so that nothing unexpected in it stops the fan-out to the others."""
+        try:
+            return await delivering
+        except Exception as exc:  # noqa: BLE001 - logged in full; the digest stays open for a retry
+            log.exception("Delivering the digest to chat %s failed unexpectedly", sub.chat_id)
+            self.state.note_error(sub.chat_id, local_date, f"{type(exc).__name__}: {exc}")
+            return Outcome(sub.chat_id, date.fromisoformat(str(local_date)), COMPOSED)
+
+    async def deliver(self, sub: Subscription, local_date: date, slot: datetime) -> Outcome:
+        """Compose, claim and send the chat's digest for `local_date`, unless that day was claimed."""
+        digest = self.composer.digest_for(sub.chat_id, sub.only_news, slot)
+        status = COMPOSED if digest.parts else SKIPPED
+        entry = self.state.claim(sub.chat_id, local_date, slot, digest.parts, digest.items, status, durable=False)
+        if entry is None:
+            return Outcome(sub.chat_id, local_date, self.state.delivery(sub.chat_id, local_date).status)
+        if status == SKIPPED:
+            return Outcome(sub.chat_id, local_date, SKIPPED)
+        return await self._send(sub, entry)
+
+    async def _send(self, sub: Subscription, entry: Delivery) -> Outcome:
+        """Send the entry's unsent parts in order, recording each; map failures to outcomes."""
+        local_date = date.fromisoformat(entry.local_date)
+        sent = await self.sender.send_parts(sub.chat_id, sub.thread_id, entry.parts, entry.parts_sent,
+                                            _DigestLog(self.state, local_date, entry.items))
+        return Outcome(sent.chat_id, local_date, sent.status, sent.migrated_from)
+
+
+async def fan_out(sender: Sender, work: dict[int, object], deliver_chat: Callable[[int, object], Awaitable[None]]) -> None:
+    """Run `deliver_chat(chat_id, job)` for every chat of `work`, side by side in up to `sender.lanes`
+    lanes (shared with every other fan-out on this Sender), each chat in one lane; the chats are taken
+    on (`sender.busy`) before the first await, so a job firing meanwhile for one of them leaves it alone."""
+    sender.busy.update(work)
+    queue = deque(work.items())
+
+    async def lane() -> None:
+        while queue:
+            chat_id, job = queue.popleft()
+            async with sender.lane:
+                await deliver_chat(chat_id, job)
+
+    try:
+        await asyncio.gather(*(lane() for _ in range(min(sender.lanes, len(queue)))))
+    finally:
+        sender.busy.difference_update(work)
 
 
 def _seconds(exc: RetryAfter) -> float:
