@@ -40,6 +40,8 @@ class Settings:
     digest_grace_hours: float = 6.0
     rate_limit: bool = True
     log_level: str = "INFO"
+    alert_batch_minutes: float = 10.0  # a chat's alerts are gathered this long into one message
+    alert_check_seconds: float = 15.0  # how often the bot looks for new documents to alert on
 
 
 def load_settings(env: dict[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
@@ -65,4 +67,6 @@ def load_settings(env: dict[str, str] | None = None, dotenv: Path | None = Path(
         digest_grace_hours=float(get("DIGEST_GRACE_HOURS", "6") or 6),
         rate_limit=get("RATE_LIMIT", "on").lower() not in {"0", "off", "false", "no"},
         log_level=get("LOG_LEVEL", "INFO").upper(),
+        alert_batch_minutes=max(0.0, float(get("ALERT_BATCH_MINUTES", "10") or 10)),
+        alert_check_seconds=max(0.2, float(get("ALERT_CHECK_SECONDS", "15") or 15)),
     )
