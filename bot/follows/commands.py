@@ -114,7 +114,7 @@ class FollowCommands:
         head = f"✅ Following the topic <b>{label}</b>" if new else f"This chat already follows <b>{label}</b>."
         rule = "a paragraph holding " + (" and ".join(f"“{render.escape(w)}”" for w in topic.words)
                                          if len(topic.words) > 1 else f"“{render.escape(topic.words[0])}”")
-        rule += " (or forms of them, as /search finds them)"
+        rule += " (or forms of them, as /search finds them)" if len(topic.words) > 1 else " (or a form of it, as /search finds it)"
         if topic.excluded:
             rule += ", in a document that never says " + " or ".join(f"“{render.escape(w)}”" for w in topic.excluded)
         lines = [head, f"An alert comes with each new document with {rule}."]

@@ -320,6 +320,11 @@ class FollowState:
         items = self._items(where + " ORDER BY q.queued_at DESC, q.rowid DESC LIMIT ? OFFSET ?", params + [limit, offset])
         return items, total
 
+    def item_lines(self, keys: list[str]) -> list[str]:
+        """The one-line form of the items of `keys`, in that order (items no longer known left out)."""
+        lines = dict(self._rows(f"SELECT key, line FROM alert_items WHERE key IN ({','.join('?' * len(keys))})", keys))
+        return [lines[k] for k in keys if k in lines]
+
     def recent(self, chat_id: int, since: datetime, limit: int) -> list[QueuedItem]:
         """Items queued for the chat since `since`, newest first."""
         return self._items("WHERE q.chat_id = ? AND q.queued_at >= ? ORDER BY q.queued_at DESC, q.rowid DESC LIMIT ?",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from typing import Callable, TextIO
+from typing import Any, Callable, TextIO
 
 from bot.answers import render
 from bot.answers.commands import (
@@ -23,6 +23,9 @@ from bot.config import Settings
 from bot.store.queries import Store
 
 QUIT = {"quit", "exit"}
+CONSOLE_CHAT = 0  # the console's one chat in state.db (no Telegram chat has id 0)
+FOLLOW_COMMANDS = {"follow", "following", "unfollow", "alerts", "quiet"}
+FOLLOW_BUTTONS = ("fl:", "uf:", "al:p:")
 
 
 @dataclass
@@ -34,8 +37,10 @@ class Choice:
 class ConsoleChat:
     """One conversation: turns typed lines into printed answers, remembering the last choices."""
 
-    def __init__(self, core: CommandCore):
+    def __init__(self, core: CommandCore, follows: Any = None, matcher: Any = None):
         self.core = core
+        self.follows = follows  # bot.follows.commands.FollowCommands over state.db, for chat CONSOLE_CHAT
+        self.matcher = matcher  # looks for what landed before /alerts answers
         self.choices: list[Choice] = []
 
     def reply(self, line: str) -> str:
@@ -50,7 +55,30 @@ class ConsoleChat:
         parsed = parse_command(line)
         if parsed is None:
             return self.show(Answer(NOT_A_COMMAND))
-        return self.show(self.core.answer(*parsed))
+        follow = self._follow_answer(*parsed)
+        return self.show(follow if follow is not None else self.core.answer(*parsed))
+
+    def _follow_answer(self, command: str, args: str) -> Answer | None:
+        """/follow and friends for the console's own chat; alerts are not sent here, /alerts lists them."""
+        args = " ".join(args.split())
+        if command == "start" and args.lower().startswith("follow-"):
+            command, args = "follow", args[len("follow-"):].replace("-", " ").replace("_", " ")
+        if command not in FOLLOW_COMMANDS or self.follows is None:
+            return None
+        if command == "follow":
+            return self.follows.follow(CONSOLE_CHAT, args)
+        if command == "following":
+            return self.follows.following(CONSOLE_CHAT)
+        if command == "unfollow":
+            return self.follows.unfollow(CONSOLE_CHAT, args)
+        if command == "quiet":
+            return self.follows.quiet(CONSOLE_CHAT, args)
+        if self.matcher is not None:
+            self.matcher.check()  # what `briefbot build` added since
+        answer = self.follows.alerts(CONSOLE_CHAT)
+        return Answer(answer.html + "\n\n<i>The console sends no alerts by itself: /alerts lists what matched "
+                      "since the last look. Alert messages, batching and quiet hours work in Telegram.</i>",
+                      answer.buttons)
 
     def show(self, answer: Answer) -> str:
         """The answer as plain text, its buttons (or quiz options) as numbered choices."""
@@ -80,6 +108,8 @@ class ConsoleChat:
         return "Inline results:\n" + "\n".join(f"  [{i}] {c.label}" for i, c in enumerate(self.choices, 1))
 
     def _press(self, data: str) -> Callable[[], str]:
+        if self.follows is not None and data.startswith(FOLLOW_BUTTONS):
+            return lambda: self.show(self.follows.answer_callback(CONSOLE_CHAT, data))
         return lambda: self.show(self.core.answer_callback(data))
 
     def _inline(self, query: str) -> Callable[[], str]:
@@ -96,8 +126,9 @@ class ConsoleChat:
         return pick
 
 
-def run(core: CommandCore, stdin: TextIO, stdout: TextIO, interactive: bool) -> None:
-    chat = ConsoleChat(core)
+def run(core: CommandCore, stdin: TextIO, stdout: TextIO, interactive: bool, follows: Any = None,
+        matcher: Any = None) -> None:
+    chat = ConsoleChat(core, follows, matcher)
     stdout.write("Briefbot console. Type /help for the commands, /quit to leave.\n")
     while True:
         if interactive:
@@ -118,4 +149,21 @@ def run(core: CommandCore, stdin: TextIO, stdout: TextIO, interactive: bool) -> 
 
 def main(settings: Settings, store: Store) -> None:
     """Chat with the store on the terminal until /quit or end of input."""
-    run(CommandCore(store), sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
+    from bot.delivery.clock import SystemClock
+    from bot.delivery.state import StateStore
+    from bot.follows.commands import FollowCommands
+    from bot.follows.matching import Matcher
+    from bot.follows.state import FollowState
+    from bot.store.changes import StoreWatch
+
+    state = StateStore(settings.state_db)
+    follows = FollowState(state)
+    clock = SystemClock()
+    commands = FollowCommands(store, follows, state, clock, settings.alert_batch_minutes)
+    matcher = Matcher(StoreWatch(settings.briefing_db), follows, clock)
+    matcher.check()  # the first look records the store as it is: only what lands later alerts
+    try:
+        run(CommandCore(store), sys.stdin, sys.stdout, interactive=sys.stdin.isatty(), follows=commands,
+            matcher=matcher)
+    finally:
+        state.close()
