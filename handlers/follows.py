@@ -6,6 +6,8 @@ alert settings, as with subscriptions. In a forum, a follow's alerts go to the t
 """
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
@@ -29,6 +31,7 @@ from bot.store.queries import Store
 from handlers.digests import may_change
 from handlers.reply import command_args, edit_answer, send_answer
 
+log = logging.getLogger(__name__)
 ADMINS_ONLY = "Only this group's administrators can change what it follows. /following shows it to everyone."
 
 
@@ -128,4 +131,10 @@ def register(application: Application, settings: Settings, clock: Clock | None =
     application.add_handler(CallbackQueryHandler(handlers.button, pattern=f"^(fl:|uf:|{ALERTS_PAGE_DATA})"))
     application.add_handler(CallbackQueryHandler(
         handlers.settings_button, pattern=f"^({TOGGLE_ALERTS}|{NEXT_BATCH}|{TOGGLE_ONLY_FOLLOWS})$"))
+    try:
+        # The first look, before any update is handled: what is in the store now is the archive, and
+        # anything built after this moment (even while the bot is still starting) alerts.
+        jobs.matcher.check()
+    except Exception:  # noqa: BLE001 - the job looks again in a moment
+        log.exception("The first look at the store for alerts failed")
     jobs.start()

@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 MAX_PARTS = 3  # an alert is one message, or a thread of at most three
 ROOM_FOR_FOOTER = 80
 BATCH_CHOICES = (0, 5, 10, 30, 60)  # minutes offered by the /settings button
+# A chat whose batch stays unsent (Telegram kept failing, or something unexpected) is tried again after
+# this long, not at every run of the alert job.
+RETRY_DELAY = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,7 @@ class AlertDelivery:
         self.state = state
         self.clock = clock
         self.batch_minutes = batch_minutes
+        self._retry_at: dict[int, datetime] = {}  # chats left alone until then (in memory: a restart retries)
 
     def _zones(self) -> dict[int, str]:
         return dict(self.state.db.execute("SELECT chat_id, tz FROM chat_settings WHERE tz IS NOT NULL").fetchall())
@@ -160,7 +164,8 @@ class AlertDelivery:
 
     async def deliver_due(self) -> list[AlertOutcome]:
         now = self.clock.now()
-        busy = self.sender.busy
+        self._retry_at = {chat: at for chat, at in self._retry_at.items() if at > now}
+        busy = set(self.sender.busy) | set(self._retry_at)
         work: dict[int, list[Callable]] = {}
         for batch in self.follows.open_batches():
             if batch.chat_id not in busy:
@@ -176,9 +181,16 @@ class AlertDelivery:
         async def chat_jobs(chat_id: int, jobs: list[Callable]) -> None:
             for job in jobs:
                 try:
-                    outcomes.extend(await job())
-                except Exception:  # noqa: BLE001 - logged; the batch stays open for the next run
-                    log.exception("Delivering alerts to chat %s failed unexpectedly", chat_id)
+                    done = await job()
+                except Exception:  # noqa: BLE001 - logged; the batch stays open, tried again later
+                    log.exception("Delivering alerts to chat %s failed unexpectedly; trying again in %s",
+                                  chat_id, RETRY_DELAY)
+                    self._retry_at[chat_id] = self.clock.now() + RETRY_DELAY
+                    return
+                outcomes.extend(done)
+                if any(o.status == COMPOSED for o in done):
+                    self._retry_at[chat_id] = self.clock.now() + RETRY_DELAY
+                    return
 
         await fan_out(self.sender, work, chat_jobs)
         return outcomes
