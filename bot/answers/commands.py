@@ -235,7 +235,7 @@ class CommandCore:
         if card is None:
             return Answer("That person is no longer in the store. Send /who for everybody.")
         row = [Button("All quotes", f"qp:0:{person_id}"), Button("Mentions", f"mn:0:{person_id}")]
-        share = [Button("Share", switch_inline=render.shorten(card.name, 60))]
+        share = [Button("Share", switch_inline=render.shorten(card.name, 60)), Button("Follow", f"fl:p:{person_id}")]
         return Answer(render.person_card(card), [row, share])
 
     def closest_people(self, name: str, limit: int = 3) -> list[PersonMatch]:

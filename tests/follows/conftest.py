@@ -19,7 +19,7 @@ from bot.follows.matching import Matcher
 from bot.follows.state import FollowState
 from bot.store.changes import StoreWatch
 from bot.store.queries import Store
-from tests.digest.conftest import SEED, FakeClock, api, bot  # noqa: F401 - fixtures
+from tests.digest.conftest import SEED, FakeClock, api, bot, clock  # noqa: F401 - fixtures
 
 # A new document, as a wire story: Blinken quoted twice, Crimea in one paragraph.
 KYIV = """Blinken visits Kyiv
