@@ -41,14 +41,18 @@ class AlertOutcome:
 
 
 def parse_quiet(text: str) -> tuple[str, str] | None:
-    """`22:00-07:00` → ("22:00", "07:00"); `off` → None. Raises BadSchedule."""
+    """`22:00-07:00` → ("22:00", "07:00"); `off` → None. Raises BadSchedule with an HTML message."""
     text = text.strip()
     if text.lower() in {"off", "none", "no"}:
         return None
     start, sep, end = text.replace("–", "-").replace("—", "-").partition("-")
     if not sep:
-        raise BadSchedule(f"“{text}” is not a span of hours. Write it as <code>/quiet 22:00-07:00</code>.")
-    span = parse_time(start), parse_time(end)
+        raise BadSchedule(f"“{render.escape(render.shorten(text, 100))}” is not a span of hours. "
+                          "Write it as <code>/quiet 22:00-07:00</code>.")
+    try:
+        span = parse_time(start), parse_time(end)
+    except BadSchedule as exc:
+        raise BadSchedule(render.escape(str(exc)).replace("/subscribe 07:30 Europe/Kyiv", "/quiet 22:00-07:00")) from None
     if span[0] == span[1]:
         raise BadSchedule("Quiet hours must start and end at different times.")
     return span
@@ -72,12 +76,23 @@ def due_at(first: datetime, batch_minutes: float, quiet: tuple[str, str] | None,
 
 
 def item_block(item: QueuedItem) -> str:
-    """One alert: a topic's alert names the follow and the sentence that matched; a person's shows the quotation."""
+    """One alert: a topic's alert names the topic followed; a person's shows the quotation and speaker."""
     if item.kind == PERSON:
         return item.html
-    label = f"📌 <i>{render.escape(item.label)}</i>\n" if item.label else ""
-    detail = f"\n“{render.escape(item.detail)}”" if item.detail else ""
-    return label + item.html + detail
+    return f"📌 <i>{render.escape(item.label)}</i>\n" + item.html
+
+
+def one_per_document(items: list[QueuedItem]) -> list[QueuedItem]:
+    """A document that two topics of the chat both match is one alert (the first topic's)."""
+    seen: set[str] = set()
+    kept = []
+    for item in items:
+        if item.kind != PERSON:
+            if item.document in seen:
+                continue
+            seen.add(item.document or "")
+        kept.append(item)
+    return kept
 
 
 def compose_batch(items: list[QueuedItem], limit: int = render.MESSAGE_LIMIT) -> list[str]:
@@ -144,7 +159,8 @@ class AlertDelivery:
         return dict(self.state.db.execute("SELECT chat_id, tz FROM chat_settings WHERE tz IS NOT NULL").fetchall())
 
     def due(self, now: datetime) -> tuple[dict[int, datetime], datetime | None]:
-        """The chats whose batch is due at `now` (with when it was due), and the next due moment after."""
+        """The chats whose batch is due at `now` (with when it was due), and the next due moment after.
+        Chats whose alerts are off or paused pass their waiting items over."""
         settings = self.follows.every_setting()
         zones = self._zones()
         due: dict[int, datetime] = {}
@@ -152,7 +168,9 @@ class AlertDelivery:
         for chat_id, first in self.follows.pending_chats().items():
             s = settings.get(chat_id) or AlertSettings(True, None, None, False, None)
             if not s.enabled or s.paused:
-                self.follows.hold(chat_id, [item.key for item in self.follows.pending(chat_id)])
+                items = self.follows.pending(chat_id)
+                if items:
+                    self.follows.hold(chat_id, max(item.seq for item in items))
                 continue
             minutes = self.batch_minutes if s.batch_minutes is None else s.batch_minutes
             when = due_at(datetime.fromisoformat(first), minutes, s.quiet, zones.get(chat_id, "UTC"))
@@ -175,6 +193,7 @@ class AlertDelivery:
             if chat_id not in busy:
                 work.setdefault(chat_id, []).append(lambda c=chat_id: self._new_batches(c))
         if not work:
+            self.follows.settle()
             return []
         outcomes: list[AlertOutcome] = []
 
@@ -193,19 +212,25 @@ class AlertDelivery:
                     return
 
         await fan_out(self.sender, work, chat_jobs)
+        self.follows.settle()
         return outcomes
 
     async def _new_batches(self, chat_id: int) -> list[AlertOutcome]:
         """Claim and send the chat's waiting items: one batch per forum topic they go to."""
         items = self.follows.pending(chat_id)
+        if not items:
+            return []
         by_thread: dict[int | None, list[QueuedItem]] = {}
         for item in items:
             by_thread.setdefault(item.thread_id, []).append(item)
-        outcomes = []
+        plans = []
         for thread_id, group in by_thread.items():
-            batch = self.follows.claim(chat_id, thread_id, [i.key for i in group], compose_batch(group),
-                                       self.clock.now())
-            outcomes += await self._send(batch, len(group))
+            shown = one_per_document(group)
+            plans.append((thread_id, compose_batch(shown), group[0].seq, group[-1].seq))
+        counts = {thread_id: len(one_per_document(group)) for thread_id, group in by_thread.items()}
+        outcomes = []
+        for batch in self.follows.claim(chat_id, plans, max(item.seq for item in items), self.clock.now()):
+            outcomes += await self._send(batch, counts[batch.thread_id])
         return outcomes
 
     async def _send(self, batch: Batch, items: int = 0) -> list[AlertOutcome]:

@@ -7,9 +7,10 @@ current person id (each follow's names resolved once per version of the store), 
 their stems. The cost grows with what is new, not with the number of chats or stored documents.
 
 A new document alerts each of its quotations and its topics; a changed one (same path, new content)
-only the quotations it did not have before. Every alert is queued once per chat: the queue's key is
-(chat, item), and an item's key is what it is (a quotation's speaker and words; a document's path),
-never a row id, so neither a full rebuild nor a crash halfway through can queue anything twice.
+only the quotations it did not have before. What a pass writes is one item per new alert and one hit
+per person or topic it is about, whatever the number of chats that follow them; an item's key is what
+it is (a quotation's speaker and words; a document's path and the topic), never a row id, and it is
+written once, so neither a full rebuild nor a crash halfway through can alert anything twice.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from datetime import datetime
 
 from bot.answers import render
 from bot.delivery.clock import Clock
-from bot.follows.state import HELD, PENDING, PERSON, TOPIC, AlertSettings, Follow, FollowState
+from bot.follows.state import PERSON, TOPIC, Follow, FollowState, target
 from bot.follows.topics import Stemmer, matching_sentence
 from bot.models import Source
 from bot.store import changes
@@ -35,12 +36,12 @@ BASELINE = "baseline"  # alert_meta key: set once the matcher has recorded the s
 
 @dataclass
 class FollowIndex:
-    """Every follow, arranged for matching: people by current person id, topics by one stem each."""
+    """Everything followed (once, however many chats follow it), arranged for matching: people by
+    current person id, topics by one stem each."""
     generation: int
     version: int
-    people: dict[int, list[Follow]] = field(default_factory=dict)
-    resolved: dict[int, int | None] = field(default_factory=dict)  # follow id → person id (None: nobody)
-    topics: dict[str, list[Follow]] = field(default_factory=dict)
+    people: dict[int, list[str]] = field(default_factory=dict)  # person id → targets ("p:" + folded name)
+    topics: dict[str, list[Follow]] = field(default_factory=dict)  # stem → topics with that stem
 
 
 @dataclass
@@ -48,7 +49,7 @@ class MatchReport:
     documents: int = 0  # new or changed documents matched
     gone: int = 0
     items: int = 0  # distinct alerts
-    queued: int = 0  # (chat, alert) rows queued
+    hits: int = 0  # (thing followed, alert) pairs
     seconds: float = 0.0
 
 
@@ -56,21 +57,18 @@ def quote_item_key(quote: LandedQuote) -> str:
     return "q:" + changes.text_key(f"{quote.speaker}\x00{quote.text}")
 
 
-def document_item_key(path: str) -> str:
-    return "d:" + changes.text_key(path)
+def document_item_key(path: str, topic_key: str) -> str:
+    return "d:" + changes.text_key(f"{path}\x00{topic_key}")
 
 
 def build_index(conn, follows: list[Follow], generation: int, version: int) -> FollowIndex:
+    """The index of `follows`, one for each thing followed (`FollowState.targets`)."""
     index = FollowIndex(generation, version)
-    by_labels: dict[tuple[str, ...], int | None] = {}
     for follow in follows:
         if follow.kind == PERSON:
-            if follow.labels not in by_labels:
-                by_labels[follow.labels] = changes.resolve_person(conn, list(follow.labels))
-            person_id = by_labels[follow.labels]
-            index.resolved[follow.id] = person_id
+            person_id = changes.resolve_person(conn, list(follow.labels))
             if person_id is not None:
-                index.people.setdefault(person_id, []).append(follow)
+                index.people.setdefault(person_id, []).append(target(PERSON, follow.key))
         elif follow.kind == TOPIC and follow.words:
             anchor = max(follow.words, key=lambda s: (len(s), s))  # the longest stem: likely the rarest
             index.topics.setdefault(anchor, []).append(follow)
@@ -88,11 +86,12 @@ def quote_alert(quote: LandedQuote, document: LandedDocument) -> tuple[str, str]
     return html, line
 
 
-def document_alert(document: LandedDocument, paragraph: int) -> tuple[str, str]:
-    """(the alert, one line of it) for a new document on a followed topic; the sentence that matched is
-    added per chat (it depends on the topic)."""
+def document_alert(document: LandedDocument, paragraph: int, sentence: str) -> tuple[str, str]:
+    """(the alert, one line of it) for a new document on a followed topic: headline, the sentence that
+    matched, where."""
     source = Source(document.id, document.title, paragraph, document.published, document.url, document.outlet)
-    html = f"📰 <b>{render.escape(render.shorten(document.title, 200))}</b>\n{render.source_line(source)}"
+    html = (f"📰 <b>{render.escape(render.shorten(document.title, 200))}</b>\n"
+            f"“{render.escape(render.shorten(sentence, SENTENCE_CHARS))}”\n{render.source_line(source)}")
     line = f"📰 <b>{render.escape(render.shorten(document.title, 160))}</b> ({render.cite(source)})"
     return html, line
 
@@ -116,8 +115,15 @@ class Matcher:
         version = self.follows.version()
         index = self._index
         if index is None or index.generation != self.watch.generation or index.version != version:
-            index = self._index = build_index(conn, self.follows.every(), self.watch.generation, version)
+            index = self._index = build_index(conn, self.follows.targets(), self.watch.generation, version)
         return index
+
+    def look_again(self, index: bool = False) -> None:
+        """Forget that this version of the store was matched (the next check compares every document
+        with what was recorded again) and, with `index`, the follow index."""
+        self._matched = None
+        if index:
+            self._index = None
 
     def check(self) -> MatchReport:
         report = MatchReport()
@@ -134,8 +140,8 @@ class Matcher:
         self._matched = generation
         report.seconds = (datetime.now() - started).total_seconds()
         if report.documents or report.gone:
-            log.info("Matched %d new or changed documents (%d gone): %d alerts, queued %d times, in %.2f s",
-                     report.documents, report.gone, report.items, report.queued, report.seconds)
+            log.info("Matched %d new or changed documents (%d gone): %d alerts on %d things followed, in %.2f s",
+                     report.documents, report.gone, report.items, report.hits, report.seconds)
         return report
 
     def _match(self, conn, report: MatchReport) -> None:
@@ -150,35 +156,25 @@ class Matcher:
         report.documents, report.gone = len(landed), len(gone)
         if not landed:
             if gone:
-                self.follows.record([], gone, [], [], now)
+                self.follows.record([], gone, [], now)
             return
         index = self.index()
-        settings = self.follows.every_setting()
         landed.sort()
         for start in range(0, len(landed), READ_CHUNK):
             chunk = landed[start:start + READ_CHUNK]
             documents = changes.landed_documents(self.watch, [doc_id for doc_id, _ in chunk])
             before = self.follows.known_quotes(path for _, path in chunk if path in known)
-            items, queue = self._match_documents(documents, before, index, settings)
-            report.items += len(items)
-            report.queued += self.follows.record(
+            items = self._match_documents(documents, before, index)
+            added, hits = self.follows.record(
                 [(d.path, d.sha256, sorted({q.key for q in d.quotes})) for d in documents],
-                gone if start == 0 else [], list(items.values()), queue, now, durable=False)
+                gone if start == 0 else [], items, now, durable=False)
+            report.items += added
+            report.hits += hits
 
-    def _match_documents(self, documents: list[LandedDocument], before: dict[str, set[str]], index: FollowIndex,
-                         settings: dict[int, AlertSettings]) -> tuple[dict[str, tuple], list[tuple]]:
-        items: dict[str, tuple[str, str, str, str]] = {}
-        queue: dict[tuple[int, str], tuple] = {}
-
-        def status(chat_id: int) -> str:
-            s = settings.get(chat_id)
-            return PENDING if s is None or (s.enabled and not s.paused) else HELD
-
-        def add(follow: Follow, key: str, detail: str | None = None) -> None:
-            if (follow.chat_id, key) not in queue:
-                queue[(follow.chat_id, key)] = (follow.chat_id, key, follow.id, follow.thread_id,
-                                                status(follow.chat_id), detail)
-
+    def _match_documents(self, documents: list[LandedDocument], before: dict[str, set[str]],
+                         index: FollowIndex) -> list[tuple]:
+        """The new items of `documents`: (key, kind, html, line, document path, targets)."""
+        items: dict[str, tuple] = {}
         for document in documents:
             old = before.get(document.path, set())
             for quote in document.quotes:
@@ -186,14 +182,13 @@ class Matcher:
                     continue
                 key = quote_item_key(quote)
                 if key not in items:
-                    items[key] = (key, PERSON, *quote_alert(quote, document))
-                for follow in index.people[quote.person_id]:
-                    add(follow, key)
+                    items[key] = (key, PERSON, *quote_alert(quote, document), document.path,
+                                  index.people[quote.person_id])
         if index.topics:
-            self._match_topics(documents, index, items, add)
-        return items, list(queue.values())
+            self._match_topics(documents, index, items)
+        return list(items.values())
 
-    def _match_topics(self, documents: list[LandedDocument], index: FollowIndex, items: dict, add) -> None:
+    def _match_topics(self, documents: list[LandedDocument], index: FollowIndex, items: dict) -> None:
         texts, owners = [], []
         for d, document in enumerate(documents):
             texts.append(document.title)
@@ -205,21 +200,20 @@ class Matcher:
         whole: dict[int, set[str]] = defaultdict(set)
         for (d, _, _), found in zip(owners, stems):
             whole[d] |= found
-        done: set[tuple[int, int]] = set()  # (document, follow) matched already
+        done: set[tuple[int, str]] = set()  # (document, topic) matched already
         for (d, idx, text), found in zip(owners, stems):
             for stem in found:
-                for follow in index.topics.get(stem, ()):
-                    if (d, follow.id) in done or not found.issuperset(follow.words):
+                for topic in index.topics.get(stem, ()):
+                    if (d, topic.key) in done or not found.issuperset(topic.words):
                         continue
-                    done.add((d, follow.id))
-                    if whole[d].intersection(follow.exclude):
+                    done.add((d, topic.key))
+                    if whole[d].intersection(topic.exclude):
                         continue
                     document = documents[d]
-                    key = document_item_key(document.path)
-                    if key not in items:
-                        items[key] = (key, TOPIC, *document_alert(document, max(idx, 0)))
-                    sentence = text if idx < 0 else matching_sentence(text, follow.words, self.stemmer)
-                    add(follow, key, render.shorten(sentence, SENTENCE_CHARS))
+                    sentence = text if idx < 0 else matching_sentence(text, topic.words, self.stemmer)
+                    key = document_item_key(document.path, topic.key)
+                    items[key] = (key, TOPIC, *document_alert(document, max(idx, 0), sentence), document.path,
+                                  [target(TOPIC, topic.key)])
 
     def _record_baseline(self, conn, current: dict[str, tuple[int, str]], now: datetime) -> None:
         """The first look: the store as found is the starting point (its archive alerts nobody)."""
@@ -227,6 +221,6 @@ class Matcher:
         for doc_id, text in conn.execute("select document_id, text from quotes"):
             quotes[doc_id].add(changes.text_key(text))
         self.follows.record([(path, sha, sorted(quotes.get(doc_id, ()))) for path, (doc_id, sha) in current.items()],
-                            [], [], [], now)
+                            [], [], now)
         self.follows.set_meta(BASELINE, now.isoformat())
         log.info("Alerts start from the store as it is: %d documents", len(current))

@@ -4,11 +4,14 @@ Like everything in state.db these are the users' own data (briefing.db is rebuil
 none of it). A follow of a person is kept by the person's names, folded (`bot.store.names.fold`),
 never by a row id of briefing.db; a topic by its stemmed words.
 
-The alert log works as the digest log does. Matching puts each new item once in `alert_items` and,
-for every chat that follows it, a row in `alert_queue` keyed by (chat, item): an item can be queued
-for a chat only once, ever. Delivery claims a batch: in one transaction it writes the composed
-messages to `alert_batches` and marks the items as in that batch; then it sends the messages one by
-one, recording each. A restart resumes a claimed batch after its last recorded message and never
+Alerts are kept per thing followed, not per chat, so that what matching writes grows with what is new
+and not with the number of chats. Matching puts each new item once in `alert_items` (numbered by
+`seq`, in the order they came; an item's key is what it is, so an item already there is never added
+again) and a row in `alert_hits` for each person or topic it is about (a follow's `target`). A chat's
+waiting alerts are the hits of its follows newer than its watermark (`alert_chats.seq`) and than the
+follow itself. Delivery claims a batch: in one transaction it writes the composed messages to
+`alert_batches` and moves the chat's watermark past the items in them; then it sends the messages one
+by one, recording each. A restart resumes a claimed batch after its last recorded message and never
 composes its items again.
 """
 from __future__ import annotations
@@ -21,7 +24,6 @@ from datetime import datetime, timezone
 from bot.delivery.state import COMPOSED, SENT, UNDELIVERABLE, StateStore
 
 PERSON, TOPIC = "person", "topic"
-PENDING, BATCHED, HELD = "pending", "batched", "held"  # held: alerts were off; kept for /alerts and the digest
 MAX_FOLLOWS = 50
 
 
@@ -52,17 +54,23 @@ class AlertSettings:
     paused: str | None  # why alerts stopped (the bot was blocked or removed)
 
 
+def target(kind: str, key: str) -> str:
+    """What a follow is of, as hits name it: "p:" + a person's folded name, "t:" + a topic's key."""
+    return ("p:" if kind == PERSON else "t:") + key
+
+
 @dataclass(frozen=True)
 class QueuedItem:
+    seq: int
     key: str
     kind: str
     html: str  # the alert as sent
     line: str  # one line of it, for digests and /alerts
-    follow_id: int | None
-    label: str | None  # the follow's label (None when the follow was removed since)
+    document: str | None  # the document's path
+    follow_id: int
+    label: str  # the follow's label
     thread_id: int | None
     queued_at: str
-    detail: str | None  # what matched, for this chat (a topic's sentence)
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,7 @@ class FollowState:
         self.state = state
         self.db = state.db
         self._create_tables()
-        for table in ("follows", "alert_settings", "alert_queue", "alert_batches"):
+        for table in ("follows", "alert_settings", "alert_chats", "alert_batches"):
             if table not in state.chat_tables:
                 state.chat_tables.append(table)
 
@@ -96,20 +104,22 @@ class FollowState:
             for sql in (
                 "CREATE TABLE IF NOT EXISTS follows (id INTEGER PRIMARY KEY, chat_id INTEGER NOT NULL,"
                 " kind TEXT NOT NULL, key TEXT NOT NULL, label TEXT NOT NULL, labels TEXT, words TEXT, exclude TEXT,"
-                " thread_id INTEGER, created_by INTEGER, created_at TEXT, UNIQUE (chat_id, kind, key))",
+                " thread_id INTEGER, created_by INTEGER, created_at TEXT, target TEXT, since_seq INTEGER DEFAULT 0,"
+                " UNIQUE (chat_id, kind, key))",
+                "CREATE INDEX IF NOT EXISTS follows_target ON follows (target)",
                 "CREATE TABLE IF NOT EXISTS alert_settings (chat_id INTEGER PRIMARY KEY, enabled INTEGER DEFAULT 1,"
                 " batch_minutes REAL, quiet TEXT, only_follows INTEGER DEFAULT 0, paused TEXT)",
                 # Each new item once, rendered once whatever the number of chats it goes to.
-                "CREATE TABLE IF NOT EXISTS alert_items (key TEXT PRIMARY KEY, kind TEXT, html TEXT, line TEXT,"
-                " created_at TEXT)",
-                "CREATE TABLE IF NOT EXISTS alert_queue (chat_id INTEGER NOT NULL, key TEXT NOT NULL, follow_id INTEGER,"
-                " thread_id INTEGER, queued_at TEXT, status TEXT, batch INTEGER, detail TEXT, PRIMARY KEY (chat_id, key))",
-                f"CREATE INDEX IF NOT EXISTS alert_queue_pending ON alert_queue (chat_id, queued_at)"
-                f" WHERE status = '{PENDING}'",
-                "CREATE INDEX IF NOT EXISTS alert_queue_recent ON alert_queue (chat_id, queued_at)",
+                "CREATE TABLE IF NOT EXISTS alert_items (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT UNIQUE,"
+                " kind TEXT, html TEXT, line TEXT, document TEXT, created_at TEXT)",
+                "CREATE TABLE IF NOT EXISTS alert_hits (target TEXT NOT NULL, seq INTEGER NOT NULL,"
+                " PRIMARY KEY (target, seq)) WITHOUT ROWID",
+                "CREATE INDEX IF NOT EXISTS alert_hits_seq ON alert_hits (seq)",
+                # Each chat's watermark: the last item it was sent (or, alerts off, passed over).
+                "CREATE TABLE IF NOT EXISTS alert_chats (chat_id INTEGER PRIMARY KEY, seq INTEGER NOT NULL)",
                 "CREATE TABLE IF NOT EXISTS alert_batches (chat_id INTEGER NOT NULL, batch INTEGER NOT NULL,"
-                " thread_id INTEGER, status TEXT, parts TEXT, parts_sent INTEGER DEFAULT 0, created_at TEXT,"
-                " updated_at TEXT, error TEXT, PRIMARY KEY (chat_id, batch))",
+                " thread_id INTEGER, status TEXT, parts TEXT, parts_sent INTEGER DEFAULT 0, first_seq INTEGER,"
+                " last_seq INTEGER, created_at TEXT, updated_at TEXT, error TEXT, PRIMARY KEY (chat_id, batch))",
                 f"CREATE INDEX IF NOT EXISTS alert_batches_open ON alert_batches (chat_id) WHERE status = '{COMPOSED}'",
                 # What the matcher has already seen of briefing.db: each document's content hash and the
                 # keys of its quotations (a changed document alerts only its new quotations).
@@ -136,9 +146,11 @@ class FollowState:
                 raise TooManyFollows()
             self.db.execute(
                 "INSERT INTO follows (chat_id, kind, key, label, labels, words, exclude, thread_id, created_by,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " created_at, target, since_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                " (SELECT coalesce(max(seq), 0) FROM alert_items))",  # only what comes after the follow
                 [chat_id, kind, key, label, json.dumps(list(labels)), json.dumps(list(words)),
-                 json.dumps(list(exclude)), thread_id, created_by, iso(now or datetime.now(timezone.utc))])
+                 json.dumps(list(exclude)), thread_id, created_by, iso(now or datetime.now(timezone.utc)),
+                 target(kind, key)])
             self._bump()
             self.db.execute("UPDATE alert_settings SET paused = NULL WHERE chat_id = ?", [chat_id])
             row = self._rows("SELECT * FROM follows WHERE chat_id = ? AND kind = ? AND key = ?", [chat_id, kind, key])
@@ -161,6 +173,11 @@ class FollowState:
 
     def every(self) -> list[Follow]:
         return [_follow(r) for r in self._rows("SELECT * FROM follows ORDER BY id")]
+
+    def targets(self) -> list[Follow]:
+        """One follow for each thing followed (by any number of chats): what matching needs."""
+        return [_follow(r) for r in self._rows("SELECT * FROM follows WHERE id IN (SELECT min(id) FROM follows"
+                                               " GROUP BY target)")]
 
     def version(self) -> int:
         """Changes with every follow added or removed (by any process using this state.db)."""
@@ -204,8 +221,8 @@ class FollowState:
         rows = self._rows("SELECT value FROM alert_meta WHERE key = ?", [key])
         return rows[0][0] if rows else None
 
-    def set_meta(self, key: str, value: str) -> None:
-        with self.state._atomic():
+    def set_meta(self, key: str, value: str, durable: bool = True) -> None:
+        with self.state._atomic(durable):
             self.db.execute("INSERT INTO alert_meta (key, value) VALUES (?, ?) ON CONFLICT (key)"
                             " DO UPDATE SET value = excluded.value", [key, value])
 
@@ -224,60 +241,100 @@ class FollowState:
         return found
 
     def record(self, documents: list[tuple[str, str, list[str]]], gone: Iterable[str],
-               items: list[tuple[str, str, str, str]], queue: list[tuple[int, str, int, int | None, str, str | None]],
-               now: datetime, durable: bool = True) -> int:
+               items: list[tuple[str, str, str, str, str, list[str]]], now: datetime, durable: bool = True) -> tuple[int, int]:
         """One matching pass, in one transaction: the documents it saw (path, hash, quotation keys), the
-        paths no longer in the store, the new items (key, kind, html, line) and the queue rows (chat,
-        item key, follow id, thread, status, what matched); a (chat, item) queued before is left alone. Returns how
-        many queue rows were new."""
+        paths no longer in the store, and the new items (key, kind, html, line, document path, targets).
+        An item whose key is there already (the same quotation in another document) is not added again.
+        Returns (items added, hits added)."""
         at = iso(now)
+        added = hits = 0
         with self.state._atomic(durable):
             conn = self.db.conn
             conn.executemany("INSERT INTO alert_documents (path, sha256, quotes) VALUES (?, ?, ?) ON CONFLICT (path)"
                              " DO UPDATE SET sha256 = excluded.sha256, quotes = excluded.quotes",
                              [(path, sha, " ".join(keys)) for path, sha, keys in documents])
             conn.executemany("DELETE FROM alert_documents WHERE path = ?", [(p,) for p in gone])
-            conn.executemany("INSERT INTO alert_items (key, kind, html, line, created_at) VALUES (?, ?, ?, ?, ?)"
-                             " ON CONFLICT (key) DO NOTHING", [(*item, at) for item in items])
-            before = conn.total_changes
-            conn.executemany("INSERT INTO alert_queue (chat_id, key, follow_id, thread_id, queued_at, status, detail)"
-                             " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, key) DO NOTHING",
-                             [(chat, key, follow, thread, at, status, detail)
-                              for chat, key, follow, thread, status, detail in queue])
-            return conn.total_changes - before
+            rows = []
+            for key, kind, html, line, document, targets in items:
+                cursor = conn.execute("INSERT INTO alert_items (key, kind, html, line, document, created_at)"
+                                      " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                                      (key, kind, html, line, document, at))
+                if cursor.rowcount:
+                    added += 1
+                    rows += [(t, cursor.lastrowid) for t in targets]
+            conn.executemany("INSERT OR IGNORE INTO alert_hits (target, seq) VALUES (?, ?)", rows)
+            hits = len(rows)
+        return added, hits
 
     # Batches ------------------------------------------------------------------------------------
 
+    def floor(self) -> int:
+        """No chat waits for an item at or below this (kept in alert_meta, moved up by `settle`)."""
+        return int(self.meta("floor") or 0)
+
     def pending_chats(self) -> dict[int, str]:
         """Chats with items waiting for a batch, each with when its oldest waiting item came."""
-        return dict(self._rows(f"SELECT chat_id, min(queued_at) FROM alert_queue WHERE status = '{PENDING}'"
-                               " GROUP BY chat_id"))
+        return {chat: first for chat, first in self._rows(
+            "SELECT f.chat_id, min(i.created_at) FROM alert_hits h"
+            " JOIN follows f ON f.target = h.target AND h.seq > f.since_seq"
+            " JOIN alert_items i ON i.seq = h.seq"
+            " LEFT JOIN alert_chats c ON c.chat_id = f.chat_id"
+            " WHERE h.seq > ? AND h.seq > coalesce(c.seq, 0) GROUP BY f.chat_id", [self.floor()])}
+
+    def settle(self) -> None:
+        """Move the floor up to the oldest item any chat still waits for (all of them, when none waits)."""
+        rows = self._rows("SELECT min(h.seq) FROM alert_hits h JOIN follows f ON f.target = h.target"
+                          " AND h.seq > f.since_seq LEFT JOIN alert_chats c ON c.chat_id = f.chat_id"
+                          " WHERE h.seq > ? AND h.seq > coalesce(c.seq, 0)", [self.floor()])
+        waiting = rows[0][0]
+        top = self._rows("SELECT coalesce(max(seq), 0) FROM alert_items")[0][0]
+        self.set_meta("floor", str(top if waiting is None else waiting - 1), durable=False)
+
+    def watermark(self, chat_id: int) -> int:
+        rows = self._rows("SELECT seq FROM alert_chats WHERE chat_id = ?", [chat_id])
+        return rows[0][0] if rows else 0
+
+    _ITEMS = ("SELECT i.seq, i.key, i.kind, i.html, i.line, i.document, f.id, f.label, f.thread_id, i.created_at"
+              " FROM follows f JOIN alert_hits h ON h.target = f.target AND h.seq > f.since_seq"
+              " JOIN alert_items i ON i.seq = h.seq WHERE f.chat_id = ?")
+
+    def _items(self, sql: str, params: list) -> list[QueuedItem]:
+        """Items of the chat's follows, each once (an item two follows share comes with the first follow)."""
+        found: dict[int, QueuedItem] = {}
+        for row in self._rows(sql, params):
+            if row[0] not in found:
+                found[row[0]] = QueuedItem(*row)
+        return list(found.values())
 
     def pending(self, chat_id: int) -> list[QueuedItem]:
-        return self._items(f"WHERE q.chat_id = ? AND q.status = '{PENDING}' ORDER BY q.queued_at, q.rowid", [chat_id])
+        """The chat's waiting items, oldest first."""
+        return self._items(self._ITEMS + " AND h.seq > ? ORDER BY i.seq, f.id", [chat_id, self.watermark(chat_id)])
 
-    def _items(self, where: str, params: list) -> list[QueuedItem]:
-        return [QueuedItem(*row) for row in self._rows(
-            "SELECT q.key, i.kind, i.html, i.line, q.follow_id, f.label, q.thread_id, q.queued_at, q.detail FROM alert_queue q"
-            " JOIN alert_items i ON i.key = q.key LEFT JOIN follows f ON f.id = q.follow_id " + where, params)]
-
-    def claim(self, chat_id: int, thread_id: int | None, keys: list[str], parts: list[str], now: datetime) -> Batch:
-        """The chat's next batch, with its messages, and its items taken out of the waiting ones: at once."""
+    def claim(self, chat_id: int, batches: list[tuple[int | None, list[str], int, int]], through: int,
+              now: datetime) -> list[Batch]:
+        """The chat's next batches (thread, messages, first and last item), and its watermark moved to
+        `through`: at once, so a batch is composed once and its items never again."""
         at = iso(now)
+        claimed = []
         with self.state._atomic(durable=False):
-            batch = self._rows("SELECT coalesce(max(batch), 0) + 1 FROM alert_batches WHERE chat_id = ?", [chat_id])[0][0]
-            self.db.execute("INSERT INTO alert_batches (chat_id, batch, thread_id, status, parts, parts_sent,"
-                            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
-                            [chat_id, batch, thread_id, COMPOSED, json.dumps(parts), at, at])
-            self.db.conn.executemany(f"UPDATE alert_queue SET status = '{BATCHED}', batch = ? WHERE chat_id = ?"
-                                     f" AND key = ? AND status = '{PENDING}'", [(batch, chat_id, k) for k in keys])
-        return Batch(chat_id, batch, thread_id, COMPOSED, parts, 0, at)
+            number = self._rows("SELECT coalesce(max(batch), 0) FROM alert_batches WHERE chat_id = ?", [chat_id])[0][0]
+            for thread_id, parts, first, last in batches:
+                number += 1
+                self.db.execute("INSERT INTO alert_batches (chat_id, batch, thread_id, status, parts, parts_sent,"
+                                " first_seq, last_seq, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
+                                [chat_id, number, thread_id, COMPOSED, json.dumps(parts), first, last, at, at])
+                claimed.append(Batch(chat_id, number, thread_id, COMPOSED, parts, 0, at))
+            self._move(chat_id, through)
+        return claimed
 
-    def hold(self, chat_id: int, keys: list[str]) -> None:
-        """Waiting items of a chat whose alerts are off: kept for /alerts and the digest, never sent."""
+    def hold(self, chat_id: int, through: int) -> None:
+        """A chat whose alerts are off passes its waiting items over (they stay for /alerts and the digest)."""
         with self.state._atomic(durable=False):
-            self.db.conn.executemany(f"UPDATE alert_queue SET status = '{HELD}' WHERE chat_id = ? AND key = ?"
-                                     f" AND status = '{PENDING}'", [(chat_id, k) for k in keys])
+            self._move(chat_id, through)
+
+    def _move(self, chat_id: int, through: int) -> None:
+        self.db.execute("INSERT INTO alert_chats (chat_id, seq) VALUES (?, ?) ON CONFLICT (chat_id)"
+                        " DO UPDATE SET seq = max(seq, excluded.seq)", [chat_id, through])
 
     def open_batches(self, chat_ids: Iterable[int] | None = None) -> list[Batch]:
         rows = self._rows(f"SELECT chat_id, batch, thread_id, status, parts, parts_sent, created_at FROM alert_batches"
@@ -312,13 +369,12 @@ class FollowState:
 
     def since_last_alert(self, chat_id: int, offset: int, limit: int) -> tuple[list[QueuedItem], int]:
         """What the chat's last alert message carried (with what it left for /alerts) and what came since,
-        newest first; with no alert message yet, everything queued for the chat."""
-        last = self.last_batch(chat_id)
-        where = "WHERE q.chat_id = ?" + (" AND (q.batch >= ? OR q.batch IS NULL)" if last else "")
-        params: list = [chat_id] + ([last.batch] if last else [])
-        total = self._rows("SELECT count(*) FROM alert_queue q " + where, params)[0][0]
-        items = self._items(where + " ORDER BY q.queued_at DESC, q.rowid DESC LIMIT ? OFFSET ?", params + [limit, offset])
-        return items, total
+        newest first; with no alert message yet, everything of the chat's follows."""
+        rows = self._rows(f"SELECT first_seq FROM alert_batches WHERE chat_id = ? AND status = '{SENT}'"
+                          " ORDER BY batch DESC LIMIT 1", [chat_id])
+        since = (rows[0][0] or 1) - 1 if rows else 0
+        items = self._items(self._ITEMS + " AND h.seq > ? ORDER BY i.seq DESC, f.id", [chat_id, since])
+        return items[offset:offset + limit], len(items)
 
     def item_lines(self, keys: list[str]) -> list[str]:
         """The one-line form of the items of `keys`, in that order (items no longer known left out)."""
@@ -326,12 +382,12 @@ class FollowState:
         return [lines[k] for k in keys if k in lines]
 
     def recent(self, chat_id: int, since: datetime, limit: int) -> list[QueuedItem]:
-        """Items queued for the chat since `since`, newest first."""
-        return self._items("WHERE q.chat_id = ? AND q.queued_at >= ? ORDER BY q.queued_at DESC, q.rowid DESC LIMIT ?",
+        """Items of the chat's follows that came since `since`, newest first."""
+        return self._items(self._ITEMS + " AND i.created_at >= ? ORDER BY i.seq DESC, f.id LIMIT ?",
                            [chat_id, iso(since), limit])
 
 
 def _follow(row: tuple) -> Follow:
-    (fid, chat_id, kind, key, label, labels, words, exclude, thread_id, _created_by, created_at) = row
+    (fid, chat_id, kind, key, label, labels, words, exclude, thread_id, _created_by, created_at, *_) = row
     return Follow(fid, chat_id, kind, key, label, tuple(json.loads(labels or "[]")), tuple(json.loads(words or "[]")),
                   tuple(json.loads(exclude or "[]")), thread_id, created_at)

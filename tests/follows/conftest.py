@@ -68,14 +68,18 @@ class World:
                 path.unlink()
         return build(self.seeds, self.db)
 
-    def queued(self, chat_id: int | None = None) -> list[tuple]:
-        sql = "SELECT chat_id, key, status, thread_id, detail FROM alert_queue"
-        rows = self.state.db.execute(sql + (" WHERE chat_id = ?" if chat_id is not None else "") + " ORDER BY rowid",
-                                     [chat_id] if chat_id is not None else []).fetchall()
-        return [tuple(r) for r in rows]
+    def pending(self, chat_id: int) -> list:
+        """The chat's waiting alerts (QueuedItem), oldest first."""
+        return self.follows.pending(chat_id)
+
+    def keys(self, chat_id: int) -> list[str]:
+        return [item.key for item in self.pending(chat_id)]
 
     def item(self, key: str) -> tuple:
         return tuple(self.state.db.execute("SELECT kind, html, line FROM alert_items WHERE key = ?", [key]).fetchone())
+
+    def delivery_due_chats(self) -> dict:
+        return AlertDelivery(None, self.follows, self.state, self.clock, 0).due(self.clock.now())[0]
 
     def delivery(self, bot, batch_minutes: float = 0.0) -> AlertDelivery:
         return AlertDelivery(Sender(bot, self.clock), self.follows, self.state, self.clock, batch_minutes)

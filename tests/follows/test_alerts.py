@@ -83,7 +83,8 @@ def test_a_due_batch_is_never_in_quiet_hours_nor_early_nor_held_past_them(zone, 
 
 def item(n: int, size: int = 300) -> QueuedItem:
     html = f"🗣 <b>Speaker {n}</b>\n<blockquote>{'word ' * (size // 5)}</blockquote>\n<i>Title</i>, ¶{n}"
-    return QueuedItem(f"q:{n}", "person", html, f"line {n}", 1, "Speaker", None, "2026-01-01T00:00:00.000+00:00", None)
+    return QueuedItem(n, f"q:{n}", "person", html, f"line {n}", "doc.txt", 1, "Speaker", None,
+                      "2026-01-01T00:00:00.000+00:00")
 
 
 @pytest.mark.parametrize("count", [1, 2, 10, 40, 200])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bot.answers.render import to_plain
 from bot.follows.matching import document_item_key
-from bot.follows.state import PENDING
 
 from .conftest import FOOTBALL, KYIV, make_world
 
@@ -14,23 +13,23 @@ GROUP, TOPIC_THREAD = -100200, 7
 def test_a_new_quotation_of_a_followed_person_is_queued_once_for_each_chat(world):
     assert "Following" in world.commands.follow(1, "blinkin").html
     assert "Following" in world.commands.follow(GROUP, "Mr. Blinken", thread_id=TOPIC_THREAD).html
-    assert world.queued() == []  # the seed article's quotations are the archive
+    assert world.pending(1) == [] and world.pending(GROUP) == []  # the seed article's quotations are the archive
     world.write("kyiv.txt", KYIV)
     world.build()
     report = world.matcher.check()
-    assert report.documents == 1 and report.items == 2 and report.queued == 4
-    rows = world.queued()
-    assert {(chat, thread) for chat, _, _, thread, _ in rows} == {(1, None), (GROUP, TOPIC_THREAD)}
-    assert all(status == PENDING for _, _, status, _, _ in rows)
-    kind, html, _ = world.item(rows[0][1])
+    assert report.documents == 1 and report.items == 2 and report.hits == 2  # one thing followed, two chats
+    private, group = world.pending(1), world.pending(GROUP)
+    assert [i.key for i in private] == [i.key for i in group] and len(private) == 2
+    assert {i.thread_id for i in private} == {None} and {i.thread_id for i in group} == {TOPIC_THREAD}
+    kind, html, _ = world.item(private[0].key)
     assert kind == "person" and "Anthony J. Blinken" in html and "Secretary of State" in html
     assert "We are here to listen" in html and "Blinken visits Kyiv" in html and "¶3" in html
     # Looking again, rebuilding from scratch (every id renumbered) and looking again: nothing more.
-    assert world.matcher.check().queued == 0
+    assert world.matcher.check().items == 0
     world.build(full=True)
     again = world.matcher.check()
-    assert again.documents == 0 and again.queued == 0
-    assert world.queued() == rows
+    assert again.documents == 0 and again.items == 0
+    assert world.pending(1) == private
 
 
 def test_one_follow_per_person_whatever_the_name_used(world):
@@ -46,13 +45,12 @@ def test_a_changed_document_alerts_only_its_new_quotations(world):
     world.write("kyiv.txt", KYIV)
     world.build()
     world.matcher.check()
-    assert len(world.queued(1)) == 2
+    assert len(world.pending(1)) == 2
     world.write("kyiv.txt", KYIV + "\n“We will be back before the winter, with more help,” Mr. Blinken said.\n")
     world.build()
     report = world.matcher.check()
-    assert report.documents == 1 and report.queued == 1
-    newest = world.queued(1)[-1][1]
-    assert "back before the winter" in world.item(newest)[1]
+    assert report.documents == 1 and report.items == 1
+    assert len(world.pending(1)) == 3 and "back before the winter" in world.pending(1)[-1].html
 
 
 def test_topics_match_stemmed_words_all_in_one_paragraph_and_exclusions_anywhere(world):
@@ -64,14 +62,12 @@ def test_topics_match_stemmed_words_all_in_one_paragraph_and_exclusions_anywhere
     world.write("derby.txt", FOOTBALL)
     world.build()
     world.matcher.check()
-    kyiv, derby = document_item_key("kyiv.txt"), document_item_key("derby.txt")
-    assert [r[1] for r in world.queued(1)] == [kyiv]
-    assert [r[1] for r in world.queued(2)] == [kyiv]
-    assert [r[1] for r in world.queued(3)] == [derby]
-    assert world.queued(4) == []
-    detail = world.queued(1)[0][4]
-    assert detail.startswith("Secretary of State Anthony J. Blinken arrived in Kyiv")  # the matching sentence
-    assert "Blinken visits Kyiv" in world.item(kyiv)[1]
+    documents = {chat: [i.document for i in world.pending(chat)] for chat in (1, 2, 3, 4)}
+    assert documents == {1: ["kyiv.txt"], 2: ["kyiv.txt"], 3: ["derby.txt"], 4: []}
+    topic = world.follows.of_chat(1)[0]
+    html = world.item(document_item_key("kyiv.txt", topic.key))[1]
+    assert "Blinken visits Kyiv" in html  # the headline, and the sentence that matched:
+    assert "“Secretary of State Anthony J. Blinken arrived in Kyiv on Wednesday for talks on Crimea" in html
 
 
 def test_a_document_matching_two_topics_of_a_chat_alerts_it_once(world):
@@ -80,7 +76,9 @@ def test_a_document_matching_two_topics_of_a_chat_alerts_it_once(world):
     world.write("kyiv.txt", KYIV)
     world.build()
     world.matcher.check()
-    assert len(world.queued(1)) == 1
+    assert len(world.pending(1)) == 2  # one for each topic, and the batch shows the document once:
+    from bot.follows.alerts import one_per_document
+    assert len(one_per_document(world.pending(1))) == 1
 
 
 ONLY_SHORT = """Talks resume in Geneva
@@ -115,12 +113,12 @@ def test_a_follow_survives_its_person_merging_into_a_fuller_name_and_says_when_n
     world.write("warsaw.txt", FULL_NAME)
     world.build()
     world.matcher.check()
-    assert len(world.queued(1)) == 1 and "Poland is a steadfast ally" in world.item(world.queued(1)[0][1])[1]
+    assert len(world.pending(1)) == 1 and "Poland is a steadfast ally" in world.pending(1)[0].html
     assert "now part of <b>Anthony J. Blinken</b>" in world.commands.following(1).html
     world.write("vilnius.txt", LATER)
     world.build(full=True)
     world.matcher.check()
-    assert len(world.queued(1)) == 2
+    assert len(world.pending(1)) == 2
     # Every document about him gone: the follow stays, and says that it matches nobody.
     for name in ("geneva.txt", "warsaw.txt", "vilnius.txt"):
         (world.seeds / name).unlink()
@@ -141,7 +139,7 @@ def test_removed_and_unfollowed_follows_queue_nothing(world):
     world.write("kyiv.txt", KYIV)
     world.build()
     world.matcher.check()
-    assert world.queued() == []
+    assert world.pending(1) == []
 
 
 def test_alerts_off_keeps_items_for_alerts_but_sends_none(world):
@@ -150,6 +148,8 @@ def test_alerts_off_keeps_items_for_alerts_but_sends_none(world):
     world.write("kyiv.txt", KYIV)
     world.build()
     world.matcher.check()
-    assert {r[2] for r in world.queued(1)} == {"held"}
+    assert len(world.pending(1)) == 2
+    assert world.delivery_due_chats() == {}  # off: passed over, never sent
+    assert world.pending(1) == []
     listing = to_plain(world.commands.alerts(1).html)
     assert "We are here to listen" in listing and "No one should doubt" in listing

@@ -20,7 +20,7 @@ from bot.follows.topics import MAX_EXCLUDED, MAX_WORDS
 from bot.store.queries import Store
 from tests.digest.conftest import FakeClock
 
-QUIET = ["22:00-07:00", "7:00-7:00", "25:00-01:00", "off", "22:00", "-", "22:00–07:00", "٢٢:٠٠-٠٧:٠٠", "1:2-3:4"]
+QUIET = ["<b>", "<b>-07:00", "22:00-<i>", "&amp;", "22:00-07:00", "7:00-7:00", "25:00-01:00", "off", "22:00", "-", "22:00–07:00", "٢٢:٠٠-٠٧:٠٠", "1:2-3:4"]
 topic = st.lists(st.one_of(phrase, st.sampled_from(["-football", "-", "--", "−x", "crimea", "talks"])),
                  max_size=9).map(" ".join)
 
