@@ -34,6 +34,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.delivery.clock import Clock
 from bot.delivery.slots import due_slot
+from bot.delivery.wire import wire_for
 from bot.delivery.state import (
     COMPOSED,
     SENT,
@@ -209,9 +210,12 @@ class Sender:
     errors and 5xx retried with backoff, a migrated group followed, a gone forum topic replaced by the
     main chat, a blocked bot or a missing chat reported as undeliverable."""
 
-    def __init__(self, bot: Bot, clock: Clock, limiter: RateLimiter | None = None, lanes: int = LANES):
+    def __init__(self, bot: Bot, clock: Clock, limiter: RateLimiter | None = None, lanes: int = LANES,
+                 lean: bool = True):
         self.bot = bot
         self.clock = clock
+        # sendMessage without PTB's per-message cost (bot.delivery.wire), where it can stand in for it.
+        self.wire = wire_for(bot) if lean else None
         self.limiter = limiter or RateLimiter(clock)
         self.lanes = lanes
         self.lane = asyncio.Semaphore(lanes)  # chats worked on at once, across every delivery using this Sender
@@ -295,8 +299,11 @@ class Sender:
     async def _timed_send(self, chat_id: int, thread_id: int | None, text: str) -> None:
         started = time.monotonic()
         try:
-            await self.bot.send_message(chat_id, text, message_thread_id=thread_id, parse_mode=ParseMode.HTML,
-                                        link_preview_options=NO_PREVIEW)
+            if self.wire is not None:
+                await self.wire.send_message(chat_id, text, thread_id)
+            else:
+                await self.bot.send_message(chat_id, text, message_thread_id=thread_id, parse_mode=ParseMode.HTML,
+                                            link_preview_options=NO_PREVIEW)
         finally:
             self.window.observe(time.monotonic() - started)
 

@@ -22,7 +22,7 @@ from datetime import datetime
 from bot.answers import render
 from bot.delivery.clock import Clock
 from bot.follows.state import PERSON, TOPIC, Follow, FollowState, target
-from bot.follows.topics import Stemmer, matching_sentence
+from bot.follows.topics import Stemmer, sentences
 from bot.models import Source
 from bot.store import changes
 from bot.store.changes import LandedDocument, LandedQuote, StoreWatch
@@ -89,11 +89,17 @@ def quote_alert(quote: LandedQuote, document: LandedDocument) -> tuple[str, str]
 def document_alert(document: LandedDocument, paragraph: int, sentence: str) -> tuple[str, str]:
     """(the alert, one line of it) for a new document on a followed topic: headline, the sentence that
     matched, where."""
+    head, tail, line = document_parts(document, paragraph)
+    return head + render.escape(render.shorten(sentence, SENTENCE_CHARS)) + tail, line
+
+
+def document_parts(document: LandedDocument, paragraph: int) -> tuple[str, str, str]:
+    """What a document's alert holds around the sentence that matched (the same for every topic), and
+    its one-line form."""
     source = Source(document.id, document.title, paragraph, document.published, document.url, document.outlet)
-    html = (f"📰 <b>{render.escape(render.shorten(document.title, 200))}</b>\n"
-            f"“{render.escape(render.shorten(sentence, SENTENCE_CHARS))}”\n{render.source_line(source)}")
+    head = f"📰 <b>{render.escape(render.shorten(document.title, 200))}</b>\n“"
     line = f"📰 <b>{render.escape(render.shorten(document.title, 160))}</b> ({render.cite(source)})"
-    return html, line
+    return head, f"”\n{render.source_line(source)}", line
 
 
 class Matcher:
@@ -201,19 +207,36 @@ class Matcher:
         for (d, _, _), found in zip(owners, stems):
             whole[d] |= found
         done: set[tuple[int, str]] = set()  # (document, topic) matched already
-        for (d, idx, text), found in zip(owners, stems):
+        matched: list[tuple[int, Follow]] = []  # (owner, topic)
+        for n, ((d, _, _), found) in enumerate(zip(owners, stems)):
             for stem in found:
                 for topic in index.topics.get(stem, ()):
                     if (d, topic.key) in done or not found.issuperset(topic.words):
                         continue
                     done.add((d, topic.key))
-                    if whole[d].intersection(topic.exclude):
-                        continue
-                    document = documents[d]
-                    sentence = text if idx < 0 else matching_sentence(text, topic.words, self.stemmer)
-                    key = document_item_key(document.path, topic.key)
-                    items[key] = (key, TOPIC, *document_alert(document, max(idx, 0), sentence), document.path,
-                                  [target(TOPIC, topic.key)])
+                    if not whole[d].intersection(topic.exclude):
+                        matched.append((n, topic))
+        if not matched:
+            return
+        # The sentences of the matching paragraphs, stemmed together once: each topic's alert quotes the
+        # sentence holding the most of its words.
+        split = {n: sentences(owners[n][2]) if owners[n][1] >= 0 else [owners[n][2]] for n in {n for n, _ in matched}}
+        order = sorted(split)
+        flat = [sentence for n in order for sentence in split[n]]
+        flat_stems = iter(self.stemmer.stem_sets(flat))
+        sentence_stems = {n: [next(flat_stems) for _ in split[n]] for n in order}
+        parts: dict[int, tuple[str, str, str]] = {}
+        for n, topic in matched:
+            d, idx, _ = owners[n]
+            words = set(topic.words)
+            best = max(range(len(split[n])), key=lambda i: (len(sentence_stems[n][i] & words), -i))
+            document = documents[d]
+            key = document_item_key(document.path, topic.key)
+            if n not in parts:
+                parts[n] = document_parts(document, max(idx, 0))
+            head, tail, line = parts[n]
+            sentence = render.escape(render.shorten(split[n][best], SENTENCE_CHARS))
+            items[key] = (key, TOPIC, head + sentence + tail, line, document.path, [target(TOPIC, topic.key)])
 
     def _record_baseline(self, conn, current: dict[str, tuple[int, str]], now: datetime) -> None:
         """The first look: the store as found is the starting point (its archive alerts nobody)."""
