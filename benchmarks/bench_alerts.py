@@ -258,7 +258,8 @@ async def latency(api_url: str, api, alerts: int, check_seconds: float) -> dict:
         (root / "seeds" / f"statement-{n:04d}.txt").write_text(LANDED.format(n=n), encoding="utf-8")
         await asyncio.to_thread(build, root / "seeds", db)
         landed[n] = time.monotonic()  # committed (the build returns after its commit)
-        await asyncio.sleep(check_seconds * (0.5 + rng.random()))  # documents land at no fixed phase
+        # Documents land at no fixed phase of the job's looks, each after the last one's alerts went out.
+        await asyncio.sleep(check_seconds * (1.5 + rng.random()))
     deadline = time.monotonic() + 60
     while api.get("/stats")["sent"] < docs * chats and time.monotonic() < deadline:
         await asyncio.sleep(0.2)
