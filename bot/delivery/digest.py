@@ -101,20 +101,20 @@ class DigestComposer:
         self.follows = None  # bot.follows.state.FollowState, when the follow family is there
         self._cache: OrderedDict[tuple[str, DigestPlan], Digest] = OrderedDict()
 
-    def plan(self, chat_id: int, only_news: bool) -> DigestPlan:
-        following, only_follows = self._following(chat_id)
+    def plan(self, chat_id: int, only_news: bool, now: datetime | None = None) -> DigestPlan:
+        following, only_follows = self._following(chat_id, now or datetime.now(timezone.utc))
         if only_follows:
             return DigestPlan(following=following)
         plan = self._plan(chat_id, only_news)
         return dataclasses.replace(plan, following=following) if following else plan
 
-    def _following(self, chat_id: int) -> tuple[tuple[str, ...], bool]:
+    def _following(self, chat_id: int, now: datetime) -> tuple[tuple[str, ...], bool]:
         """What the chat's follows did since its last digest (alert items not shown in a digest yet), and
         whether the chat wants only that."""
         if self.follows is None:
             return (), False
         seen = self.state.seen(chat_id, FOLLOWING)
-        since = datetime.now(timezone.utc) - timedelta(days=FOLLOWING_DAYS)
+        since = now - timedelta(days=FOLLOWING_DAYS)
         recent = [item.key for item in self.follows.recent(chat_id, since, 4 * FOLLOWING_SHOWN) if item.key not in seen]
         return tuple(recent[:FOLLOWING_SHOWN]), self.follows.settings(chat_id).only_follows
 
@@ -137,7 +137,7 @@ class DigestComposer:
 
     def digest_for(self, chat_id: int, only_news: bool, slot: datetime | None = None) -> Digest:
         """The chat's digest; with a `slot`, chats of that slot with the same plan share one composition."""
-        plan = self.plan(chat_id, only_news)
+        plan = self.plan(chat_id, only_news, slot)
         if slot is None:
             return self.compose(plan)
         key = (slot.isoformat(), plan)

@@ -153,3 +153,33 @@ def test_alerts_off_keeps_items_for_alerts_but_sends_none(world):
     assert world.pending(1) == []
     listing = to_plain(world.commands.alerts(1).html)
     assert "We are here to listen" in listing and "No one should doubt" in listing
+
+
+def test_the_digest_opens_with_what_the_follows_did_and_can_hold_only_that(world):
+    from bot.delivery.digest import DigestComposer
+
+    composer = DigestComposer(world.store, world.state)
+    composer.follows = world.follows
+    world.commands.follow(1, "blinken")
+    world.commands.follow(2, "haines")  # nothing new from her
+    world.write("kyiv.txt", KYIV)
+    world.build()
+    world.matcher.check()
+    digest = composer.digest_for(1, False, world.clock.now())
+    assert digest.parts[0].startswith("👣 <b>Following</b> — since your last digest")
+    assert "We are here to listen" in digest.parts[0] and "📰 <b>Your digest</b> — " in "\n".join(digest.parts)
+    assert len(digest.items["following"]) == 2
+    world.state.mark_seen(1, digest.items)
+    assert "Following" not in "\n".join(composer.digest_for(1, False, world.clock.now()).parts)  # shown once
+    assert "Following" not in "\n".join(composer.digest_for(2, False, world.clock.now()).parts)
+    # "Only what I follow": the section alone, and on a day the follows were quiet, nothing at all.
+    world.commands.toggle_only_follows(2)
+    assert composer.digest_for(2, False, world.clock.now()).parts == []
+    world.commands.toggle_only_follows(1)
+    world.write("kyiv2.txt", KYIV.replace("We are here", "We came here").replace("No one", "Nobody"))
+    world.build()
+    world.matcher.check()
+    only = composer.digest_for(1, False, world.clock.now())
+    text = "\n".join(only.parts)
+    assert text.startswith("📰 <b>Your digest</b> — what you follow") and "We came here" in text
+    assert "new document" not in text and "Spotlight" not in text
