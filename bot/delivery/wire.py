@@ -5,7 +5,8 @@ Digests and alerts send tens of thousands of messages whose answers are only loo
 Through `Bot.send_message` each one costs about a millisecond of CPU (PTB's request objects, httpx,
 building a `Message` from the answer); this costs a fraction of that (benchmarks/README.md). Replies
 to commands keep going through PTB. Used when the Bot's server is reached over plain http(s) with
-PTB's HTTPXRequest and no proxy; otherwise `Sender` falls back to `Bot.send_message`.
+PTB's HTTPXRequest, no proxy and no PTB rate limiter (see `wire_for`); otherwise `Sender` falls back
+to `Bot.send_message`.
 """
 from __future__ import annotations
 
@@ -187,10 +188,14 @@ class WireSender:
 
 def wire_for(bot) -> WireSender | None:
     """A WireSender to `bot`'s server with its request timeouts, or None where it cannot stand in for
-    `Bot.send_message` (another transport than PTB's HTTPXRequest, a proxy, or not an http(s) server)."""
+    `Bot.send_message`: another transport than PTB's HTTPXRequest, a proxy, not an http(s) server, or
+    a bot with PTB's own rate limiter (RATE_LIMIT=on), which the fan-out's messages must share with
+    the replies to commands."""
     try:
         from telegram.request import HTTPXRequest
 
+        if getattr(bot, "rate_limiter", None) is not None:
+            return None
         request = bot.request
         if type(request) is not HTTPXRequest or getattr(request, "_client_kwargs", {}).get("proxy"):
             return None

@@ -161,11 +161,14 @@ class AlertDelivery:
     def due(self, now: datetime) -> tuple[dict[int, datetime], datetime | None]:
         """The chats whose batch is due at `now` (with when it was due), and the next due moment after.
         Chats whose alerts are off or paused pass their waiting items over."""
-        settings = self.follows.every_setting()
-        zones = self._zones()
         due: dict[int, datetime] = {}
         upcoming: datetime | None = None
-        for chat_id, first in self.follows.pending_chats().items():
+        pending = self.follows.pending_chats()
+        if not pending:
+            return due, upcoming
+        settings = self.follows.every_setting()
+        zones = self._zones()
+        for chat_id, first in pending.items():
             s = settings.get(chat_id) or AlertSettings(True, None, None, False, None)
             if not s.enabled or s.paused:
                 items = self.follows.pending(chat_id)

@@ -288,7 +288,9 @@ class FollowState:
                           " WHERE h.seq > ? AND h.seq > coalesce(c.seq, 0)", [self.floor()])
         waiting = rows[0][0]
         top = self._rows("SELECT coalesce(max(seq), 0) FROM alert_items")[0][0]
-        self.set_meta("floor", str(top if waiting is None else waiting - 1), durable=False)
+        floor = top if waiting is None else waiting - 1
+        if floor != self.floor():
+            self.set_meta("floor", str(floor), durable=False)
 
     def watermark(self, chat_id: int) -> int:
         rows = self._rows("SELECT seq FROM alert_chats WHERE chat_id = ?", [chat_id])

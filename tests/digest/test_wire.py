@@ -70,3 +70,12 @@ async def test_a_connection_the_server_closed_is_replaced_without_losing_the_mes
     await server.wait_closed()
     with pytest.raises(NetworkError):
         await wire.send_message(7, "nobody listens")
+
+
+def test_no_lean_path_past_ptbs_own_rate_limiter_or_a_proxy():
+    from telegram.ext import AIORateLimiter, ExtBot
+    from telegram.request import HTTPXRequest
+
+    assert wire_for(ExtBot(TOKEN, rate_limiter=AIORateLimiter())) is None  # replies and fan-out share it
+    assert wire_for(ExtBot(TOKEN, request=HTTPXRequest(proxy="http://127.0.0.1:3128"))) is None
+    assert wire_for(ExtBot(TOKEN)).host == "api.telegram.org" and wire_for(ExtBot(TOKEN)).tls
