@@ -19,7 +19,7 @@ from bot.answers import render
 from bot.delivery.clock import Clock
 from bot.delivery.fanout import Sender, fan_out
 from bot.delivery.slots import BadSchedule, latest_slot, next_slot, parse_time
-from bot.delivery.state import COMPOSED, SENT, StateStore
+from bot.delivery.state import COMPOSED, StateStore
 from bot.follows.state import PERSON, AlertSettings, Batch, FollowState, QueuedItem
 
 log = logging.getLogger(__name__)
@@ -288,6 +288,3 @@ def batch_choice_after(current: float) -> float:
     later = [c for c in BATCH_CHOICES if c > current]
     return later[0] if later else BATCH_CHOICES[0]
 
-
-__all__ = ["COMPOSED", "SENT", "AlertDelivery", "AlertJobs", "AlertOutcome", "compose_batch", "due_at",
-           "parse_quiet", "quiet_end"]

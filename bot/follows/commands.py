@@ -5,14 +5,12 @@ parse the arguments, change state.db and say what happened. Bad input changes no
 """
 from __future__ import annotations
 
-from datetime import datetime
-
 from bot.answers import render
 from bot.answers.commands import TOPIC_MATCH, Answer, Button, _is_sure, number
 from bot.delivery.clock import Clock
 from bot.delivery.slots import BadSchedule
 from bot.delivery.state import StateStore
-from bot.follows.alerts import batch_choice_after, due_at, item_block, parse_quiet
+from bot.follows.alerts import batch_choice_after, item_block, parse_quiet
 from bot.follows.matching import quote_alert
 from bot.follows.state import MAX_FOLLOWS, PERSON, TOPIC, Follow, FollowState, TooManyFollows
 from bot.follows.topics import BadTopic, Stemmer, matching_sentence, parse_topic
@@ -288,15 +286,6 @@ class FollowCommands:
 
     def toggle_only_follows(self, chat_id: int) -> None:
         self.follows.update_settings(chat_id, only_follows=int(not self.follows.settings(chat_id).only_follows))
-
-    def next_alert(self, chat_id: int, now: datetime) -> datetime | None:
-        """When the chat's waiting alerts are due (None when none wait)."""
-        first = self.follows.pending_chats().get(chat_id)
-        if first is None:
-            return None
-        s = self.follows.settings(chat_id)
-        minutes = self.batch_minutes if s.batch_minutes is None else s.batch_minutes
-        return due_at(datetime.fromisoformat(first), minutes, s.quiet, self._zone(chat_id))
 
     # Buttons ----------------------------------------------------------------------------------
 

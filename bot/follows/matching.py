@@ -103,7 +103,7 @@ def document_parts(document: LandedDocument, paragraph: int) -> tuple[str, str, 
 
 
 class Matcher:
-    """Finds what landed since the last look and queues an alert for every chat that follows it."""
+    """Finds what landed since the last look and records an alert for each person or topic it is about."""
 
     def __init__(self, watch: StoreWatch, follows: FollowState, clock: Clock, stemmer: Stemmer | None = None):
         self.watch = watch
