@@ -30,6 +30,8 @@ BATCH_CHOICES = (0, 5, 10, 30, 60)  # minutes offered by the /settings button
 # A chat whose batch stays unsent (Telegram kept failing, or something unexpected) is tried again after
 # this long, not at every run of the alert job.
 RETRY_DELAY = timedelta(minutes=10)
+KEEP = timedelta(days=30)  # alerts older than this are forgotten (items, hits), checked once an hour
+PRUNE_EVERY = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -253,6 +255,15 @@ class AlertJobs:
         self.interval = interval
         self._running = asyncio.Lock()
         self._again = False
+        self._pruned: datetime | None = None
+
+    def _prune(self) -> None:
+        now = self.delivery.clock.now()
+        if self._pruned is None or now - self._pruned >= PRUNE_EVERY:
+            self._pruned = now
+            gone = self.delivery.follows.prune(now - KEEP)
+            if gone:
+                log.info("Forgot %d alerts older than %s", gone, KEEP)
 
     def start(self) -> None:
         self.job_queue.run_repeating(self._job, self.interval, first=0, name="alerts:check",
@@ -278,6 +289,7 @@ class AlertJobs:
                 except Exception:  # noqa: BLE001 - the store may be mid-swap; the next run tries again
                     log.exception("Matching new documents against follows failed")
                 outcomes += await self.delivery.deliver_due()
+                self._prune()
                 if not self._again:
                     break
         return outcomes

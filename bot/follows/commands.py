@@ -172,9 +172,9 @@ class FollowCommands:
                     row = changes.person(conn, person_id)
                     note = "" if row is None or fold(row.name) == f.key else \
                         f" — now part of <b>{render.escape(row.name)}</b>"
-                lines.append(f"{n}. 👤 <b>{render.escape(f.label)}</b>{note}")
+                lines.append(f"{n}. 👤 <b>{render.escape(render.shorten(f.label, 80))}</b>{note}")
             else:
-                lines.append(f"{n}. 📌 {render.escape(f.label)}")
+                lines.append(f"{n}. 📌 {render.escape(render.shorten(f.label, 80))}")
             buttons.append([Button(render.shorten(f"✖ {n}. {f.label}", 60), f"{UNFOLLOW}{f.id}")])
         lines.append("\n/unfollow N, or a button, stops one.")
         return Answer("\n".join(lines), buttons)

@@ -112,6 +112,7 @@ class FollowState:
                 # Each new item once, rendered once whatever the number of chats it goes to.
                 "CREATE TABLE IF NOT EXISTS alert_items (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT UNIQUE,"
                 " kind TEXT, html TEXT, line TEXT, document TEXT, created_at TEXT)",
+                "CREATE INDEX IF NOT EXISTS alert_items_created ON alert_items (created_at)",
                 "CREATE TABLE IF NOT EXISTS alert_hits (target TEXT NOT NULL, seq INTEGER NOT NULL,"
                 " PRIMARY KEY (target, seq)) WITHOUT ROWID",
                 "CREATE INDEX IF NOT EXISTS alert_hits_seq ON alert_hits (seq)",
@@ -346,15 +347,29 @@ class FollowState:
                 if wanted is None or r[0] in wanted]
 
     def batch_sent(self, chat_id: int, batch: int, parts_sent: int, done: bool, now: datetime) -> None:
+        """Part `parts_sent` (1-based) was accepted; once the last was, the batch's messages are let go
+        (only an unsent batch needs them; /alerts shows the items themselves)."""
         with self.state._atomic(durable=False):
             self.db.execute("UPDATE alert_batches SET parts_sent = ?, status = ?, updated_at = ?, error = NULL"
-                            " WHERE chat_id = ? AND batch = ?", [parts_sent, SENT if done else COMPOSED, iso(now),
-                                                                 chat_id, batch])
+                            + (", parts = '[]'" if done else "") + " WHERE chat_id = ? AND batch = ?",
+                            [parts_sent, SENT if done else COMPOSED, iso(now), chat_id, batch])
 
     def batch_error(self, chat_id: int, batch: int, error: str, now: datetime, status: str = COMPOSED) -> None:
         with self.state._atomic():
-            self.db.execute("UPDATE alert_batches SET status = ?, error = ?, updated_at = ? WHERE chat_id = ?"
-                            " AND batch = ?", [status, error, iso(now), chat_id, batch])
+            self.db.execute("UPDATE alert_batches SET status = ?, error = ?, updated_at = ?"
+                            + (", parts = '[]'" if status != COMPOSED else "") + " WHERE chat_id = ? AND batch = ?",
+                            [status, error, iso(now), chat_id, batch])
+
+    def prune(self, before: datetime) -> int:
+        """Forget the items that came before `before`, and their hits (a chat's /alerts and digest look
+        back a week at most). Returns how many items went."""
+        rows = self._rows("SELECT seq FROM alert_items WHERE created_at < ? ORDER BY created_at DESC, seq DESC"
+                          " LIMIT 1", [iso(before)])
+        if not rows:
+            return 0
+        with self.state._atomic():
+            self.db.execute("DELETE FROM alert_hits WHERE seq <= ?", [rows[0][0]])
+            return self.db.execute("DELETE FROM alert_items WHERE seq <= ?", [rows[0][0]]).rowcount
 
     def undeliverable(self, chat_id: int, batch: int, reason: str, now: datetime) -> None:
         """The bot was blocked or removed: the batch is closed and the chat's alerts pause until the chat

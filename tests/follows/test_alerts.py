@@ -139,11 +139,12 @@ async def test_a_crash_mid_batch_resumes_it_and_repeats_nothing(world, api, bot)
     with pytest.raises(asyncio.CancelledError):
         await first_run
     assert len(api.texts(1)) == 1
+    claimed = json.loads(world.state.db.execute("select parts from alert_batches").fetchone()[0])
     # A new process: the claimed batch is resumed after its first message, nothing is composed again.
     outcomes = await world.delivery(bot).deliver_due()
     assert [(o.status) for o in outcomes] == ["sent"]
     texts = api.texts(1)
-    assert texts == json.loads(world.state.db.execute("select parts from alert_batches").fetchone()[0])
+    assert texts == claimed
     assert len(texts) == len(set(texts)) and 2 <= len(texts) <= 3
     assert await world.delivery(bot).deliver_due() == []
 
@@ -163,3 +164,16 @@ async def test_a_blocked_bot_pauses_alerts_and_a_migrated_group_takes_its_follow
     assert [f.chat_id for f in world.follows.every()] == [1, -100999]
     world.commands.follow(1, "crimea")  # following again resumes alerts
     assert world.follows.settings(1).paused is None
+
+
+async def test_sent_batches_let_their_messages_go_and_old_alerts_are_forgotten(world, api, bot):
+    world.commands.follow(1, "blinken")
+    world.write("kyiv.txt", KYIV)
+    world.build()
+    world.matcher.check()
+    assert [o.status for o in await world.delivery(bot).deliver_due()] == ["sent"]
+    assert world.state.db.execute("select parts from alert_batches").fetchone()[0] == "[]"
+    assert "We are here to listen" in world.commands.alerts(1).html  # /alerts renders the items themselves
+    assert world.follows.prune(world.clock.now() - timedelta(days=30)) == 0
+    assert world.follows.prune(world.clock.now() + timedelta(seconds=1)) == 2
+    assert "No alerts since the last alert message" in world.commands.alerts(1).html
