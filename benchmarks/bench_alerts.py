@@ -315,7 +315,7 @@ def main() -> None:
         lat = asyncio.run(latency(api.url, api, args.latency_alerts, args.check_seconds))
     values = sorted(lat["latencies"])
     note = (f"{len(values)} of {lat['expected']} alerts; batch 0; the job looks every {args.check_seconds:g} s "
-            f"(ALERT_CHECK_SECONDS; default 15)")
+            f"(ALERT_CHECK_SECONDS; default 5)")
     figures += [fig("alerts, landing to sent", "p50", round(percentile(values, 50) * 1000) if values else None, "ms",
                     note=note),
                 fig("alerts, landing to sent", "p99", round(percentile(values, 99) * 1000) if values else None, "ms",

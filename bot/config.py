@@ -41,7 +41,7 @@ class Settings:
     rate_limit: bool = True
     log_level: str = "INFO"
     alert_batch_minutes: float = 10.0  # a chat's alerts are gathered this long into one message
-    alert_check_seconds: float = 15.0  # how often the bot looks for new documents to alert on
+    alert_check_seconds: float = 5.0  # how often the bot looks for new documents to alert on
 
 
 def load_settings(env: dict[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
@@ -68,5 +68,5 @@ def load_settings(env: dict[str, str] | None = None, dotenv: Path | None = Path(
         rate_limit=get("RATE_LIMIT", "on").lower() not in {"0", "off", "false", "no"},
         log_level=get("LOG_LEVEL", "INFO").upper(),
         alert_batch_minutes=max(0.0, float(get("ALERT_BATCH_MINUTES", "10") or 10)),
-        alert_check_seconds=max(0.2, float(get("ALERT_CHECK_SECONDS", "15") or 15)),
+        alert_check_seconds=max(0.2, float(get("ALERT_CHECK_SECONDS", "5") or 5)),
     )
