@@ -99,7 +99,7 @@ class DigestHandlers:
         answer = self.commands.settings(chat_id)
         alerts = context.bot_data.get("follow_commands")
         if alerts is not None:  # the follow family adds its part
-            answer = Answer(answer.html + "\n".join(alerts.settings_lines(chat_id)),
+            answer = Answer(answer.html + "\n" + "\n".join(alerts.settings_lines(chat_id)),
                             answer.buttons + alerts.settings_buttons(chat_id))
         return answer
 
