@@ -15,6 +15,7 @@ written once, so neither a full rebuild nor a crash halfway through can alert an
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 READ_CHUNK = 200  # documents read from the store at a time
 QUOTE_CHARS = 700
 SENTENCE_CHARS = 400
+BASELINE_CHUNK = 5000  # documents recorded at a time by the first look
 BASELINE = "baseline"  # alert_meta key: set once the matcher has recorded the store as it first found it
 
 
@@ -112,6 +114,7 @@ class Matcher:
         self.stemmer = stemmer or Stemmer()
         self._matched: int | None = None  # the store generation last matched
         self._index: FollowIndex | None = None
+        self._attached: object | None = None  # the store connection state.db is attached to, read-only
 
     def index(self) -> FollowIndex | None:
         """The follow index for the store as it is now (rebuilt after a build or a change of follows)."""
@@ -138,6 +141,7 @@ class Matcher:
         if conn is None or self._matched == self.watch.generation:
             return report
         generation = self.watch.generation
+        self._attach(conn)
         conn.execute("begin")  # one snapshot of the store for the whole pass
         try:
             self._match(conn, report)
@@ -150,15 +154,30 @@ class Matcher:
                      report.documents, report.gone, report.items, report.hits, report.seconds)
         return report
 
+    def _attach(self, conn) -> None:
+        """state.db, read-only, on the store's connection (once per connection): the documents seen
+        before are compared with the store's in SQL."""
+        if self._attached is conn:
+            return
+        self._attached = None
+        rows = self.follows.db.execute("pragma database_list").fetchall()
+        path = next((file for _, name, file in rows if name == "main"), "")
+        if path:
+            conn.execute("attach database ? as seen", (f"{Path(path).resolve().as_uri()}?mode=ro",))
+            self._attached = conn
+
     def _match(self, conn, report: MatchReport) -> None:
         now = self.clock.now()
-        current = changes.document_hashes(conn)
         if self.follows.meta(BASELINE) is None:
-            self._record_baseline(conn, current, now)
+            self._record_baseline(conn, changes.document_hashes(conn), now)
             return
-        known = self.follows.known_documents()
-        landed = [(doc_id, path) for path, (doc_id, sha) in current.items() if known.get(path) != sha]
-        gone = [path for path in known if path not in current]
+        if self._attached is conn:
+            landed = changes.changed_documents(conn, "seen.alert_documents")
+            gone = changes.vanished_paths(conn, "seen.alert_documents")
+        else:  # state.db in memory: compared in Python
+            current, known = changes.document_hashes(conn), self.follows.known_documents()
+            landed = [(doc_id, path) for path, (doc_id, sha) in current.items() if known.get(path) != sha]
+            gone = [path for path in known if path not in current]
         report.documents, report.gone = len(landed), len(gone)
         if not landed:
             if gone:
@@ -169,7 +188,7 @@ class Matcher:
         for start in range(0, len(landed), READ_CHUNK):
             chunk = landed[start:start + READ_CHUNK]
             documents = changes.landed_documents(self.watch, [doc_id for doc_id, _ in chunk])
-            before = self.follows.known_quotes(path for _, path in chunk if path in known)
+            before = self.follows.known_quotes(path for _, path in chunk)
             items = self._match_documents(documents, before, index)
             added, hits = self.follows.record(
                 [(d.path, d.sha256, sorted({q.key for q in d.quotes})) for d in documents],
@@ -239,11 +258,28 @@ class Matcher:
             items[key] = (key, TOPIC, head + sentence + tail, line, document.path, [target(TOPIC, topic.key)])
 
     def _record_baseline(self, conn, current: dict[str, tuple[int, str]], now: datetime) -> None:
-        """The first look: the store as found is the starting point (its archive alerts nobody)."""
-        quotes: dict[int, set[str]] = defaultdict(set)
-        for doc_id, text in conn.execute("select document_id, text from quotes"):
-            quotes[doc_id].add(changes.text_key(text))
-        self.follows.record([(path, sha, sorted(quotes.get(doc_id, ()))) for path, (doc_id, sha) in current.items()],
-                            [], [], now)
+        """The first look: the store as found is the starting point (its archive alerts nobody). Recorded
+        a few thousand documents at a time, so memory stays flat on a large store."""
+        path_of = {doc_id: (path, sha) for path, (doc_id, sha) in current.items()}
+        rows: list[tuple[str, str, list[str]]] = []
+        last, keys = None, []
+        seen: set[int] = set()
+
+        def flush_document() -> None:
+            if last is not None:
+                rows.append((*path_of[last], sorted(set(keys))))
+                seen.add(last)
+
+        for doc_id, text in conn.execute("select document_id, text from quotes order by document_id"):
+            if doc_id != last:
+                flush_document()
+                last, keys = doc_id, []
+                if len(rows) >= BASELINE_CHUNK:
+                    self.follows.record(rows, [], [], now, durable=False)
+                    rows = []
+            keys.append(changes.text_key(text))
+        flush_document()
+        rows += [(path, sha, []) for doc_id, (path, sha) in path_of.items() if doc_id not in seen]
+        self.follows.record(rows, [], [], now)
         self.follows.set_meta(BASELINE, now.isoformat())
         log.info("Alerts start from the store as it is: %d documents", len(current))

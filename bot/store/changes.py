@@ -5,7 +5,8 @@ last look (a full build swaps in another file: its inode differs; an in-place up
 same file: `PRAGMA data_version` differs), each change counted as a new `generation`. Ids are no
 guide to what is new (a full build renumbers everything; an in-place one keeps a changed document's
 id and may reuse freed quote ids), so new and changed documents are found by path and content hash
-(`document_hashes`), and quotations by their text (`text_key`).
+(`changed_documents`, against what was seen before, kept elsewhere and attached to the connection),
+and quotations by their text (`text_key`).
 
 Documents do not carry `url` and `outlet` yet; when a store has those columns they are read.
 """
@@ -108,6 +109,21 @@ class StoreWatch:
 def document_hashes(conn: sqlite3.Connection) -> dict[str, tuple[int, str]]:
     """Every document's path → (id, content hash): one pass over the documents table."""
     return {path: (doc_id, sha) for doc_id, path, sha in conn.execute("select id, path, sha256 from documents")}
+
+
+def changed_documents(conn: sqlite3.Connection, seen: str) -> list[tuple[int, str]]:
+    """(id, path) of the documents that table `seen` (path, sha256; attached to `conn`) does not hold
+    with their present content hash: new and changed ones, in id order. One pass over the documents,
+    a probe of `seen` each, in SQLite: nothing of the store is held in Python memory."""
+    return [tuple(r) for r in conn.execute(
+        f"select d.id, d.path from documents d left join {seen} s on s.path = d.path"
+        " where s.sha256 is not d.sha256 order by d.id")]
+
+
+def vanished_paths(conn: sqlite3.Connection, seen: str) -> list[str]:
+    """The paths in table `seen` that no document of the store has any more."""
+    return [path for (path,) in conn.execute(
+        f"select s.path from {seen} s where not exists (select 1 from documents d where d.path = s.path)")]
 
 
 def landed_documents(watch: StoreWatch, ids: Iterable[int]) -> list[LandedDocument]:
