@@ -169,7 +169,7 @@ class Matcher:
     def _match(self, conn, report: MatchReport) -> None:
         now = self.clock.now()
         if self.follows.meta(BASELINE) is None:
-            self._record_baseline(conn, changes.document_hashes(conn), now)
+            self._record_baseline(conn, now)
             return
         if self._attached is conn:
             landed = changes.changed_documents(conn, "seen.alert_documents")
@@ -257,29 +257,21 @@ class Matcher:
             sentence = render.escape(render.shorten(split[n][best], SENTENCE_CHARS))
             items[key] = (key, TOPIC, head + sentence + tail, line, document.path, [target(TOPIC, topic.key)])
 
-    def _record_baseline(self, conn, current: dict[str, tuple[int, str]], now: datetime) -> None:
-        """The first look: the store as found is the starting point (its archive alerts nobody). Recorded
-        a few thousand documents at a time, so memory stays flat on a large store."""
-        path_of = {doc_id: (path, sha) for path, (doc_id, sha) in current.items()}
-        rows: list[tuple[str, str, list[str]]] = []
-        last, keys = None, []
-        seen: set[int] = set()
-
-        def flush_document() -> None:
-            if last is not None:
-                rows.append((*path_of[last], sorted(set(keys))))
-                seen.add(last)
-
-        for doc_id, text in conn.execute("select document_id, text from quotes order by document_id"):
-            if doc_id != last:
-                flush_document()
-                last, keys = doc_id, []
-                if len(rows) >= BASELINE_CHUNK:
-                    self.follows.record(rows, [], [], now, durable=False)
-                    rows = []
-            keys.append(changes.text_key(text))
-        flush_document()
-        rows += [(path, sha, []) for doc_id, (path, sha) in path_of.items() if doc_id not in seen]
-        self.follows.record(rows, [], [], now)
+    def _record_baseline(self, conn, now: datetime) -> None:
+        """The first look: the store as found is the starting point (its archive alerts nobody).
+        Recorded a few thousand documents at a time, so memory stays flat on a large store."""
+        last, count = 0, 0
+        while True:
+            documents = conn.execute("select id, path, sha256 from documents where id > ? order by id limit ?",
+                                     (last, BASELINE_CHUNK)).fetchall()
+            if not documents:
+                break
+            keys: dict[int, set[str]] = defaultdict(set)
+            for doc_id, text in conn.execute("select document_id, text from quotes where document_id between ? and ?",
+                                             (documents[0][0], documents[-1][0])):
+                keys[doc_id].add(changes.text_key(text))
+            self.follows.record([(path, sha, sorted(keys.get(doc_id, ()))) for doc_id, path, sha in documents],
+                                [], [], now, durable=False)
+            last, count = documents[-1][0], count + len(documents)
         self.follows.set_meta(BASELINE, now.isoformat())
-        log.info("Alerts start from the store as it is: %d documents", len(current))
+        log.info("Alerts start from the store as it is: %d documents", count)
