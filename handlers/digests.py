@@ -162,6 +162,7 @@ def register(application: Application, settings: Settings, clock: Clock | None =
     """Add the digest handlers, and start the scheduler (catch-up, then jobs) once the application runs."""
     clock = clock or SystemClock()
     state = StateStore(settings.state_db)
+    application.bot_data["state"] = state  # the chat's saved zone, for answers in its local days
     briefing = Store(settings.briefing_db)
     composer = DigestComposer(briefing, state)
     delivery = DigestDelivery(application.bot, state, composer, clock,

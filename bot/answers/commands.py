@@ -10,10 +10,13 @@ import dataclasses
 import random
 import re
 from dataclasses import dataclass, field
+from datetime import timezone, tzinfo
 
 from rapidfuzz import fuzz, process, utils
 
 from bot.answers import render
+from bot.answers.choosing import TOPIC_MATCH, is_sure
+from bot.answers.trend import DEFAULT_DAYS, MOST_DAYS, Chart, Subject, TrendAnswers
 from bot.models import PersonMatch
 from bot.store.queries import Store
 from bot.store.search_text import NoUsableWords
@@ -23,11 +26,8 @@ QUOTES_PAGE = 5
 SEARCH_PAGE = 5
 CHOICES = 5
 SOURCES_SHOWN = 20  # /sources lists the newest documents, not a whole archive
-SURE_MATCH = 90  # among several matches, one this good and clearly ahead of the next is "that person"
-CLEAR_LEAD = 10
 LONGEST_NAME = 64  # a longer argument is cut before spelling comparisons: no name is that long
 SUGGESTION_POOL = 500  # how many of the best-known people /who compares an unknown name with
-TOPIC_MATCH = 85  # /quotes X treats X as a speaker only when the name matches this well
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,8 @@ COMMANDS: list[Command] = [
     Command("search", "WORDS", "paragraphs that mention the words, best first", "/search crimea"),
     Command("brief", "[N]", "briefing of the newest (or Nth) document", "/brief"),
     Command("sources", "", "the documents the bot knows, with dates", "/sources"),
+    Command("trend", "NAME|TOPIC [DAYS]", "a chart of mentions per day; up to three, comma-separated",
+            "/trend blinken, lavrov"),
     Command("quiz", "", "a “Who said it?” quiz poll", "/quiz"),
     Command("subscribe", "[HH:MM] [TIMEZONE]", "a daily digest at your local time", "/subscribe 07:30 Europe/Kyiv",
             admins_only=True),
@@ -77,11 +79,18 @@ class QuizPoll:
     explanation: str
 
 
+@dataclass(frozen=True)
+class Photo:
+    png: bytes
+    sparklines: list[str]  # the same numbers as text, for the console
+
+
 @dataclass
 class Answer:
-    html: str
+    html: str  # the message, or a photo's caption
     buttons: list[list[Button]] = field(default_factory=list)
     poll: QuizPoll | None = None
+    photo: Photo | None = None
 
 
 @dataclass(frozen=True)
@@ -135,9 +144,10 @@ def _person_buttons(matches: list[PersonMatch]) -> list[list[Button]]:
 class CommandCore:
     """Answers to every command over one store."""
 
-    def __init__(self, store: Store, rng: random.Random | None = None):
+    def __init__(self, store: Store, rng: random.Random | None = None, trends: TrendAnswers | None = None):
         self.store = store
         self.rng = rng or random.Random()
+        self.trends = trends or TrendAnswers(store)
 
     def answer(self, command: str, args: str = "") -> Answer:
         """The answer to `/command args` (command without the slash or @BotName)."""
@@ -166,7 +176,7 @@ class CommandCore:
         if not args:
             return self.people_page(0)
         matches = self.store.find_people(args, limit=CHOICES)
-        if matches and _is_sure(matches):
+        if matches and is_sure(matches):
             return self.person(matches[0].id)
         if matches:
             return Answer(render.choices(args, matches), _person_buttons(matches))
@@ -176,7 +186,7 @@ class CommandCore:
     def cmd_quotes(self, args: str) -> Answer:
         if args:
             matches = self.store.find_people(args, limit=2)
-            if matches and matches[0].score >= TOPIC_MATCH and _is_sure(matches):
+            if matches and matches[0].score >= TOPIC_MATCH and is_sure(matches):
                 return self.quotes_by(matches[0].id, 0)
         return self.quotes_about(args, 0)
 
@@ -200,6 +210,30 @@ class CommandCore:
     def cmd_sources(self, args: str) -> Answer:
         total = self.store.summary().get("documents", 0)
         return Answer(render.sources(self.store.sources(0, SOURCES_SHOWN), total))
+
+    def cmd_trend(self, args: str) -> Answer:
+        return self.trend(args)
+
+    def trend(self, args: str, zone: tzinfo = timezone.utc, zone_name: str = "UTC") -> Answer:
+        """/trend in the asking chat's zone (the days are its local days)."""
+        found = self.trends.answer(args, zone, zone_name)
+        if isinstance(found, Chart):
+            return Answer(found.caption, photo=Photo(found.png, found.sparklines))
+        if isinstance(found, list):
+            days = self.trends.parse(args)[1]
+            return Answer(render.choices(args, found),
+                          [[Button(render.shorten(m.name, 60), f"tr:{days}:{m.id}")] for m in found])
+        return Answer(found or usage("trend"))
+
+    def trend_of(self, person_id: int, days: int) -> Answer:
+        """The chart of one person (the card's Trend button, a choice among several)."""
+        card = self.store.person_card(person_id, quote_limit=0)
+        if card is None or not 1 <= days <= MOST_DAYS:
+            return Answer("That person is no longer in the store. Send /who for everybody.")
+        found = self.trends.chart([Subject(card.name, person_id, [])], days, timezone.utc, "UTC")
+        if isinstance(found, Chart):
+            return Answer(found.caption, photo=Photo(found.png, found.sparklines))
+        return Answer(found)
 
     def cmd_quiz(self, args: str) -> Answer:
         question = self.store.quiz_question(self.rng)
@@ -227,7 +261,8 @@ class CommandCore:
         if card is None:
             return Answer("That person is no longer in the store. Send /who for everybody.")
         row = [Button("All quotes", f"qp:0:{person_id}"), Button("Mentions", f"mn:0:{person_id}")]
-        share = [Button("Share", switch_inline=render.shorten(card.name, 60))]
+        share = [Button("Trend", f"tr:{DEFAULT_DAYS}:{person_id}"),
+                 Button("Share", switch_inline=render.shorten(card.name, 60))]
         return Answer(render.person_card(card), [row, share])
 
     def closest_people(self, name: str, limit: int = 3) -> list[PersonMatch]:
@@ -304,6 +339,8 @@ class CommandCore:
             return self.quotes_about(tail, n)
         if kind == "sr":
             return self.search(tail, n)
+        if kind == "tr" and number(tail) is not None:
+            return self.trend_of(number(tail), n)
         return Answer("That button has expired. Send the command again.")
 
     def inline_results(self, query: str, limit: int = 10) -> list[InlineResult]:
@@ -345,14 +382,6 @@ def number(text: str) -> int | None:
     if not (text.isascii() and text.isdigit()) or len(text) > 18:
         return None
     return int(text)
-
-
-def _is_sure(matches: list[PersonMatch]) -> bool:
-    """One match (the store returns only close ones), or a near-exact one clearly ahead of the rest."""
-    if len(matches) == 1:
-        return True
-    best = matches[0]
-    return best.score >= SURE_MATCH and best.score - matches[1].score >= CLEAR_LEAD
 
 
 COMMAND_NAME = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@(\w+))?(?:\s+|$)")

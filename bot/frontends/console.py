@@ -7,7 +7,9 @@ leaves. Works the same with a pipe on stdin (no prompt is printed then), so scri
 from __future__ import annotations
 
 import sys
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, TextIO
 
 from bot.answers import render
@@ -15,6 +17,7 @@ from bot.answers.commands import (
     NOT_A_COMMAND,
     Answer,
     CommandCore,
+    Photo,
     QuizPoll,
     number,
     parse_command,
@@ -34,9 +37,11 @@ class Choice:
 class ConsoleChat:
     """One conversation: turns typed lines into printed answers, remembering the last choices."""
 
-    def __init__(self, core: CommandCore):
+    def __init__(self, core: CommandCore, charts_dir: Path | None = None):
         self.core = core
         self.choices: list[Choice] = []
+        self.charts_dir = charts_dir  # where charts are written (a new temporary folder by default)
+        self.charts = 0
 
     def reply(self, line: str) -> str:
         line = line.strip()
@@ -60,6 +65,8 @@ class ConsoleChat:
             self.choices = [Choice(o, self._quiz_pick(answer.poll, i)) for i, o in enumerate(answer.poll.options)]
         else:
             text = render.to_plain(answer.html)
+            if answer.photo is not None:
+                text += "\n" + self.save_chart(answer.photo)
             for row in answer.buttons:
                 for button in row:
                     if button.callback is not None:
@@ -70,6 +77,15 @@ class ConsoleChat:
         if self.choices:
             text += "\n\n" + "\n".join(f"  [{i}] {c.label}" for i, c in enumerate(self.choices, 1))
         return text
+
+    def save_chart(self, photo: Photo) -> str:
+        """A chart written to a PNG file: its path, and the same numbers as sparklines."""
+        if self.charts_dir is None:
+            self.charts_dir = Path(tempfile.mkdtemp(prefix="briefbot-charts-"))
+        self.charts += 1
+        path = self.charts_dir / f"chart-{self.charts}.png"
+        path.write_bytes(photo.png)
+        return "\n".join([*photo.sparklines, f"Chart: {path}"])
 
     def inline(self, query: str) -> str:
         """What `@bot QUERY` offers in Telegram: each result is a choice that shows its message."""

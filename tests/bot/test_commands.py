@@ -21,7 +21,7 @@ def test_who_finds_blinken_however_asked(core, asked):
     mentions = core.store.find_people("Anthony J. Blinken", 1)[0].mentions
     assert f"Mentioned {mentions} times in <i>US officials said" in answer.html
     assert "<b>Strongest quotes</b>" in answer.html and "¶" in answer.html
-    assert set(callbacks(answer)) == {"All quotes", "Mentions"}
+    assert set(callbacks(answer)) == {"All quotes", "Mentions", "Trend"}
 
 
 @pytest.mark.parametrize(("asked", "name"), [("haines", "Avril D. Haines"), ("Xi", "Xi Jinping"),
