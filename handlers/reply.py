@@ -76,11 +76,14 @@ async def send_photo(message: Message, answer: Answer, quote: bool | None = None
     """A chart: the photo with the answer's HTML as its caption (a caption holds 1,024 characters)."""
     caption = render.split_message(answer.html, render.CAPTION_LIMIT)[0]
     try:
-        return await message.reply_photo(answer.photo.png, caption=caption, parse_mode=ParseMode.HTML,
+        sent = await message.reply_photo(answer.photo.png, caption=caption, parse_mode=ParseMode.HTML,
                                          reply_markup=keyboard(answer), do_quote=quote)
     except ChatMigrated as exc:
-        return await message.get_bot().send_photo(exc.new_chat_id, answer.photo.png, caption=caption,
-                                            parse_mode=ParseMode.HTML, reply_markup=keyboard(answer))
+        sent = await message.get_bot().send_photo(exc.new_chat_id, answer.photo.png, caption=caption,
+                                                  parse_mode=ParseMode.HTML, reply_markup=keyboard(answer))
+    if answer.photo.on_sent is not None and sent.photo:
+        answer.photo.on_sent(sent.photo[-1].file_id)
+    return sent
 
 
 async def edit_answer(update: Update, answer: Answer) -> None:

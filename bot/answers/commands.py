@@ -7,10 +7,13 @@ Telegram handlers, inline mode and the console all call `answer` (for a typed co
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timezone, tzinfo
+from functools import partial
 
 from rapidfuzz import fuzz, process, utils
 
@@ -83,6 +86,7 @@ class QuizPoll:
 class Photo:
     png: bytes
     sparklines: list[str]  # the same numbers as text, for the console
+    on_sent: Callable[[str], None] | None = None  # told Telegram's file_id once the photo is sent
 
 
 @dataclass
@@ -98,7 +102,8 @@ class InlineResult:
     id: str
     title: str
     description: str
-    html: str
+    html: str  # the message; a photo's caption when there is a photo
+    photo_file_id: str | None = None  # a photo Telegram already has (a chart sent before)
 
 
 def help_text() -> str:
@@ -218,7 +223,7 @@ class CommandCore:
         """/trend in the asking chat's zone (the days are its local days)."""
         found = self.trends.answer(args, zone, zone_name)
         if isinstance(found, Chart):
-            return Answer(found.caption, photo=Photo(found.png, found.sparklines))
+            return self._chart_answer(found, f"trend {args}")
         if isinstance(found, list):
             days = self.trends.parse(args)[1]
             return Answer(render.choices(args, found),
@@ -232,8 +237,14 @@ class CommandCore:
             return Answer("That person is no longer in the store. Send /who for everybody.")
         found = self.trends.chart([Subject(card.name, person_id, [])], days, timezone.utc, "UTC")
         if isinstance(found, Chart):
-            return Answer(found.caption, photo=Photo(found.png, found.sparklines))
+            return self._chart_answer(found, f"trend {card.name} {days}")
         return Answer(found)
+
+    def _chart_answer(self, chart: Chart, inline_query: str) -> Answer:
+        """A chart with a Share button: inline mode offers the photo Telegram was sent."""
+        share = [[Button("Share", switch_inline=render.shorten(inline_query, 200))]]
+        return Answer(chart.caption, share,
+                      photo=Photo(chart.png, chart.sparklines, partial(self.trends.remember_sent, chart.key)))
 
     def cmd_quiz(self, args: str) -> Answer:
         question = self.store.quiz_question(self.rng)
@@ -346,6 +357,8 @@ class CommandCore:
     def inline_results(self, query: str, limit: int = 10) -> list[InlineResult]:
         """`@bot QUERY`: the best matching person's card and their quotes, else quotes on the topic."""
         query = " ".join(query.split())
+        if query.lower().startswith("trend "):
+            return self._inline_chart(query[len("trend "):])
         if not query:
             people, _ = self.store.list_people(0, limit)
             return [self._card_result(p.id) for p in people]
@@ -365,6 +378,18 @@ class CommandCore:
                 id=f"q{h.id}", title=f"{h.speaker or 'Unattributed'}: “{render.shorten(h.text, 60)}”",
                 description=f"{h.source.title}, ¶{h.source.paragraph + 1}", html=render.quote_block(h)))
         return results
+
+    def _inline_chart(self, args: str) -> list[InlineResult]:
+        """`@bot trend NAME`: the chart, when Telegram has it already (it was sent in a chat, whose
+        Share button leads here), else its numbers in words."""
+        found = self.trends.answer(args, timezone.utc, "UTC")
+        if not isinstance(found, Chart):
+            return []
+        title = "Chart: " + render.shorten(args, 60)
+        description = render.shorten(render.to_plain(found.caption).split("\n")[-1], 100)
+        result_id = "t" + hashlib.sha1(repr(found.key).encode()).hexdigest()[:20]
+        return [InlineResult(id=result_id, title=title, description=description, html=found.caption,
+                             photo_file_id=self.trends.sent_file_id(found.key))]
 
     def _card_result(self, person_id: int) -> InlineResult:
         card = self.store.person_card(person_id)

@@ -7,6 +7,7 @@ picture is never the only carrier of the facts; an empty window is answered in w
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -22,6 +23,7 @@ from bot.store.trends import DailySeries, person_series, topic_series, window
 DEFAULT_DAYS = 30
 MOST_DAYS = 365
 MOST_COMPARED = 3
+KNOWN_FILE_IDS = 1000  # charts sent, whose Telegram file_id is kept for inline sharing
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class Chart:
     png: bytes
     caption: str  # Telegram HTML, within a caption's 1,024 characters
     sparklines: list[str]  # one text line per series, for the console
+    key: tuple  # the question and the store's version: the same chart has the same key
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,17 @@ class TrendAnswers:
         self.store = store
         self.today = today or (lambda zone: datetime.now(zone).date())
         self.cache = cache or ChartCache()
+        self._file_ids: OrderedDict[tuple, str] = OrderedDict()  # chart key → Telegram's file_id, once sent
+
+    def remember_sent(self, key: tuple, file_id: str) -> None:
+        """Telegram's id of a chart it took: inline mode can share that very photo without uploading it."""
+        self._file_ids[key] = file_id
+        self._file_ids.move_to_end(key)
+        while len(self._file_ids) > KNOWN_FILE_IDS:
+            self._file_ids.popitem(last=False)
+
+    def sent_file_id(self, key: tuple) -> str | None:
+        return self._file_ids.get(key)
 
     def parse(self, args: str) -> tuple[list[str], int] | str:
         """The asked names or topics and the number of days, or what is wrong with the request."""
@@ -88,7 +102,8 @@ class TrendAnswers:
         key = (tuple((s.person_id, tuple(s.words)) for s in subjects), days, zone_name, series[0].days[-1],
                self.store.version)
         png = self.cache.get_or_draw(key, lambda: trend_chart(series, title))
-        return Chart(png, render.trend_caption(series, days, zone_name), [f"{s.label}: {sparkline(s.counts)}" for s in series])
+        return Chart(png, render.trend_caption(series, days, zone_name), [f"{s.label}: {sparkline(s.counts)}" for s in series],
+                     key)
 
     def subjects(self, items: list[str]) -> list[Subject] | list[PersonMatch] | str:
         """What each item is; several people for a lone ambiguous name; or why an item is no question."""
