@@ -98,7 +98,7 @@ def _parse_xml_feed(data: bytes, url: str, headers: dict[str, str], content_type
         response_headers["content-language"] = headers["content-language"]
     parsed = feedparser.parse(io.BytesIO(data), response_headers=response_headers,
                               resolve_relative_uris=True, sanitize_html=True)
-    problem = str(parsed.get("bozo_exception", "")).strip() if parsed.get("bozo") else ""
+    problem = _problem(parsed)
     version = parsed.get("version") or ""
     raw_entries = list(parsed.get("entries") or [])
     if not version and not raw_entries:
@@ -116,6 +116,18 @@ def _parse_xml_feed(data: bytes, url: str, headers: dict[str, str], content_type
     return Feed(url=url, format=version or "unknown", title=plain_text(meta.get("title"))[:MAX_TITLE], site_url=site,
                 ttl=ttl if ttl and ttl > 0 else None, entries=entries, total_entries=len(raw_entries),
                 problems=[problem] if problem else [])
+
+
+def _problem(parsed: Any) -> str:
+    """What was wrong with the XML, or "" (a missing or non-XML Content-Type, or a charset that the
+    document's own declaration overrode, is not a problem of the feed)."""
+    if not parsed.get("bozo"):
+        return ""
+    exc = parsed.get("bozo_exception")
+    benign = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
+    if exc is None or isinstance(exc, benign):
+        return ""
+    return str(exc).strip() or type(exc).__name__
 
 
 def _xml_entry(raw: Any, published: datetime | None, feed_url: str) -> FeedEntry:

@@ -277,8 +277,11 @@ class Fetcher:
         self.user_agent = user_agent
         self.semaphore = asyncio.Semaphore(max(1, int(max_concurrency)))
         self.backend = GuardedBackend(allow_private=allow_private, resolver=resolver, connector=connector)
+        self._transport = _GuardedTransport(self.backend, max_connections=max(1, int(max_concurrency)) * 2)
+        # Requests are built by the client (headers, timeouts) and sent on the transport itself: no
+        # cookie jar shared between sites, and redirects are only ever looked at here.
         self._client = httpx.AsyncClient(
-            transport=_GuardedTransport(self.backend, max_connections=max(1, int(max_concurrency)) * 2),
+            transport=self._transport,
             follow_redirects=False, trust_env=False, timeout=httpx.Timeout(self.timeout),
             headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"},
         )
@@ -322,7 +325,7 @@ class Fetcher:
             result.final_url = current
             try:
                 request = self._client.build_request("GET", current, headers=headers)
-                response = await self._client.send(request, stream=True)
+                response = await self._transport.handle_async_request(request)
             except RefusedAddress as exc:
                 result.error = FetchError(REFUSED, str(exc))
                 return

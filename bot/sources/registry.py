@@ -369,6 +369,12 @@ class SourceRegistry:
                 found[row[1]] = TakenEntry(*row)
         return found
 
+    def taken_by_link(self, source_id: int, link: str) -> TakenEntry | None:
+        """The entry taken from this source with this canonical link (under whatever identity), or None."""
+        row = self.db.execute("SELECT source_id, identity, link, content_hash, seed_path, published FROM "
+                              "source_entries WHERE link = ? AND source_id = ? LIMIT 1", [link, source_id]).fetchone()
+        return TakenEntry(*row) if row else None
+
     def link_taken_elsewhere(self, link: str, source_id: int) -> int | None:
         """The id of another source this canonical link was already taken from, or None."""
         row = self.db.execute("SELECT source_id FROM source_entries WHERE link = ? AND source_id != ? LIMIT 1",

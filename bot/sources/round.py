@@ -211,6 +211,15 @@ class _Poller:
                 outcome.unchanged += 1
                 continue
             if status.state == NEW and candidate.link_key:
+                # the same article under another identity (a GUID that changed form, a moved feed)
+                same = self.registry.taken_by_link(source.id, candidate.link_key)
+                if same is not None and same.identity not in taken:
+                    status = classify(same.identity, candidate.digest, same.content_hash)
+                    candidate.identity, candidate.state, candidate.previous = same.identity, status.state, same
+                    if status.state == SAME:
+                        outcome.unchanged += 1
+                        continue
+            if candidate.state == NEW and candidate.link_key:
                 other = self.claimed_links.get(candidate.link_key)
                 if other is None:
                     other = self.registry.link_taken_elsewhere(candidate.link_key, source.id)
@@ -259,8 +268,8 @@ class _Poller:
             return entry.paragraphs, False, None, "", None
         if not entry.link:
             reason = f"no page to read ({entry.link_refused or 'no link'})"
-            return entry.summary, True, reason, "", None
-        article = await fetch_article(self.fetcher, entry.link, summary=entry.summary)
+            return entry.paragraphs, True, reason, "", None
+        article = await fetch_article(self.fetcher, entry.link, summary=entry.paragraphs)
         return article.paragraphs, article.summary_only, article.reason, article.title, article.author
 
     async def _page(self, source: Source, result: FetchResult, interval: float) -> SourceOutcome:
