@@ -84,9 +84,15 @@ def extract_article(html: bytes | str, url: str | None = None, charset: str | No
             raise NoMainText("no main text: only navigation and furniture on the page")
         raise NoMainText(f"no main text: only navigation, boilerplate or {words} words of text on the page")
     title = plain_text(getattr(extracted, "title", None) or "")
+    while story and title and _same_words(story[0], title):  # the headline is the file's title, not its text
+        story.pop(0)
     author = plain_text(getattr(extracted, "author", None) or "") or None
     date = getattr(extracted, "date", None) or None
     return ArticleText(story, title, author, date)
+
+
+def _same_words(a: str, b: str) -> bool:
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
 
 
 async def fetch_article(fetcher: Fetcher, url: str, *, summary: list[str] | None = None) -> Article:

@@ -11,7 +11,7 @@ Tables (created if missing; WAL mode; every change one transaction, commits wait
   added twice is one source), slug (UNIQUE: its seed folder name), name, kind (feed|page), feed_title,
   added_by, added_at, etag, last_modified, interval (seconds, the source's own), next_due, last_checked,
   last_ok, last_error, failing_since, failures (consecutive), state (ok|failing|paused), pause_reason,
-  entries_taken.
+  entries_taken, ttl (the feed's last <ttl>, minutes).
 - `source_entries`: source_id (→ sources, ON DELETE CASCADE), identity (guid:/url:/hash:/page: key),
   link (canonical link, indexed: an article taken from one source is not taken again from another),
   content_hash, seed_path (relative to the seed folder; NULL once removed by retention), published,
@@ -82,6 +82,7 @@ class Source:
     state: str
     pause_reason: str | None
     entries_taken: int
+    ttl: int | None  # the feed's <ttl> (minutes) when it last said one: it still applies after a 304
 
     @property
     def display_name(self) -> str:
@@ -155,7 +156,8 @@ class SourceRegistry:
                     failures INTEGER NOT NULL DEFAULT 0,
                     state TEXT NOT NULL DEFAULT 'ok' CHECK (state IN ('ok', 'failing', 'paused')),
                     pause_reason TEXT,
-                    entries_taken INTEGER NOT NULL DEFAULT 0
+                    entries_taken INTEGER NOT NULL DEFAULT 0,
+                    ttl INTEGER
                 )""")
             self.db.execute("CREATE INDEX IF NOT EXISTS sources_due ON sources (next_due) WHERE state != 'paused'")
             self.db.execute("""
@@ -291,12 +293,13 @@ class SourceRegistry:
 
     def record_success(self, source_id: int, *, now: datetime, interval: float | None = None,
                        etag: str | None = None, last_modified: str | None = None, feed_title: str | None = None,
-                       url: str | None = None, taken: Iterable[TakenEntry] = ()) -> None:
-        """A read that worked: validators and title saved, the taken entries recorded — one transaction."""
+                       url: str | None = None, ttl: int | None = None,
+                       taken: Iterable[TakenEntry] = ()) -> None:
+        """A read that worked: validators, title and ttl saved, the taken entries recorded — one transaction."""
         with self._atomic():
             self._ok(source_id, now, interval)
-            self.db.execute("UPDATE sources SET etag = ?, last_modified = ?, feed_title = COALESCE(?, feed_title) "
-                            "WHERE id = ?", [etag, last_modified, feed_title, source_id])
+            self.db.execute("UPDATE sources SET etag = ?, last_modified = ?, feed_title = COALESCE(?, feed_title), "
+                            "ttl = ? WHERE id = ?", [etag, last_modified, feed_title, ttl, source_id])
             if url:
                 self.db.execute("UPDATE sources SET url = ? WHERE id = ?", [url, source_id])
             for entry in taken:

@@ -165,7 +165,7 @@ class _Poller:
                                           accept=accept)
         if result.error:
             return self._failed(source, result.error, result.hints.retry_after)
-        interval = effective_interval(source.interval, max_age=result.hints.max_age,
+        interval = effective_interval(source.interval, ttl_minutes=source.ttl, max_age=result.hints.max_age,
                                       retry_after=result.hints.retry_after)
         if result.not_modified:
             self.registry.record_not_modified(source.id, now=self.now, interval=interval)
@@ -259,7 +259,7 @@ class _Poller:
                                       retry_after=result.hints.retry_after)
         self.registry.record_success(source.id, now=self.now, interval=interval, etag=result.etag,
                                      last_modified=result.last_modified, feed_title=feed.title or None,
-                                     taken=rows)
+                                     ttl=feed.ttl, taken=rows)
         return outcome
 
     async def _article(self, entry: FeedEntry) -> tuple[list[str], bool, str | None, str, str | None]:
