@@ -43,9 +43,8 @@ from dataclasses import dataclass
 
 SHINGLE = 3
 BINS = 64
-BANDS = 16
-ROWS = 4
-THRESHOLD = 0.4
+ROWS = 2  # bins a band: BINS // ROWS = 32 bands
+THRESHOLD = 0.3
 MIN_SHINGLES = 8  # shorter texts (a headline, a one-line summary) are not compared
 MERGE_EVERY = 2048
 _BIN_BITS = BINS.bit_length() - 1
@@ -59,7 +58,7 @@ _K1, _K2, _K3 = 0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0xD6E8FEB86659FD93
 SIGNATURE_BYTES = BINS * 2 + 2
 SIGNATURE_VERSION = 1  # bump when signatures change: stored ones must then be recomputed
 _EMPTY = 0xFFFF + 1  # above every 16-bit value: marks an empty bin before densification
-assert BANDS * ROWS == BINS and 1 << _BIN_BITS == BINS
+assert 1 << _BIN_BITS == BINS
 
 
 @dataclass(frozen=True)
@@ -146,12 +145,25 @@ def signature(text: str) -> Signature:
     return Signature(array("H", bins), len(hashes))
 
 
-def _band_keys(values: array) -> list[int]:
-    raw = values.tobytes()
-    width = ROWS * 2
+def _band_keys(raw: bytes, rows: int) -> list[int]:
+    """One 40-bit key per band of `rows` bins (the band's number is part of the hash)."""
+    width = rows * 2
     blake = hashlib.blake2b
     return [int.from_bytes(blake(raw[b * width:(b + 1) * width], digest_size=5, person=b"band%03d" % b).digest(),
-                           "big") for b in range(BANDS)]
+                           "big") for b in range(BINS // rows)]
+
+
+_LANE_LOW = int.from_bytes(b"\x01\x00" * BINS, "little")  # the lowest bit of every 16-bit lane
+
+
+def _equal_bins(a: int, b: int) -> int:
+    """How many 16-bit lanes of two signatures (as ints) are equal: 64 minus the lanes where a ^ b != 0."""
+    x = a ^ b
+    x |= x >> 8
+    x |= x >> 4
+    x |= x >> 2
+    x |= x >> 1
+    return BINS - (x & _LANE_LOW).bit_count()
 
 
 class NearDuplicateIndex:
@@ -160,11 +172,14 @@ class NearDuplicateIndex:
     Document keys are any hashable values (the store's document ids). Not thread-safe.
     """
 
-    def __init__(self, threshold: float = THRESHOLD):
+    def __init__(self, threshold: float = THRESHOLD, rows: int = ROWS):
+        if BINS % rows:
+            raise ValueError(f"rows must divide {BINS}")
         self.threshold = threshold
+        self.rows = rows
         self._keys: list = []  # ordinal -> key
         self._ordinal: dict = {}  # key -> ordinal
-        self._signatures = array("H")  # BINS values per ordinal
+        self._signatures = bytearray()  # BINS * 2 bytes per ordinal, little-endian
         self._dead: set[int] = set()
         self._static = array("Q")  # sorted (band key << 24 | ordinal)
         self._recent: dict[int, list[int]] = {}  # band key -> ordinals, not yet merged
@@ -176,22 +191,28 @@ class NearDuplicateIndex:
     def __contains__(self, key) -> bool:
         return key in self._ordinal
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the signatures and band keys (not counting the keys' own Python objects)."""
+        return len(self._signatures) + self._static.itemsize * len(self._static) + \
+            sum(8 * len(v) + 100 for v in self._recent.values())
+
     @classmethod
-    def from_signatures(cls, items: Iterable[tuple[object, bytes | Signature]],
-                        threshold: float = THRESHOLD) -> "NearDuplicateIndex":
+    def from_signatures(cls, items: Iterable[tuple[object, bytes | Signature]], threshold: float = THRESHOLD,
+                        rows: int = ROWS) -> "NearDuplicateIndex":
         """An index loaded at once from stored signatures (faster than adding them one by one)."""
-        index = cls(threshold)
-        packed: list[int] = []
+        index = cls(threshold, rows)
+        packed = array("Q")
         for key, data in items:
             sig = data if isinstance(data, Signature) else Signature.from_bytes(data)
-            ordinal = index._append(key, sig)
-            if ordinal is not None:
-                packed.extend((k << _ORD_BITS) | ordinal for k in _band_keys(sig.values))
-        packed.sort()
-        index._static = array("Q", packed)
+            added = index._append(key, sig)
+            if added is not None:
+                ordinal, raw = added
+                packed.extend((k << _ORD_BITS) | ordinal for k in _band_keys(raw, rows))
+        index._static = array("Q", sorted(packed))
         return index
 
-    def _append(self, key, sig: Signature) -> int | None:
+    def _append(self, key, sig: Signature) -> tuple[int, bytes] | None:
         if key in self._ordinal:
             self.remove(key)
         if sig.shingles < MIN_SHINGLES:
@@ -199,17 +220,19 @@ class NearDuplicateIndex:
         ordinal = len(self._keys)
         if ordinal > _ORD_MASK:
             raise OverflowError("the index holds at most 16.7 million documents")
+        raw = sig.to_bytes()[:BINS * 2]
         self._keys.append(key)
         self._ordinal[key] = ordinal
-        self._signatures.extend(sig.values)
-        return ordinal
+        self._signatures += raw
+        return ordinal, raw
 
     def add(self, key, sig: Signature) -> None:
         """Index a document (a key already present is replaced: a document updated)."""
-        ordinal = self._append(key, sig)
-        if ordinal is None:
+        added = self._append(key, sig)
+        if added is None:
             return
-        for band_key in _band_keys(sig.values):
+        ordinal, raw = added
+        for band_key in _band_keys(raw, self.rows):
             self._recent.setdefault(band_key, []).append(ordinal)
         self._recent_count += 1
         if self._recent_count >= MERGE_EVERY:
@@ -223,16 +246,16 @@ class NearDuplicateIndex:
     def _merge(self) -> None:
         packed = self._static.tolist()
         packed.extend((k << _ORD_BITS) | o for k, ordinals in self._recent.items() for o in ordinals)
-        packed.sort()
+        packed.sort()  # two sorted runs: timsort merges them in linear time
         self._static = array("Q", packed)
         self._recent.clear()
         self._recent_count = 0
 
-    def candidates(self, sig: Signature) -> set[int]:
+    def _candidates(self, raw: bytes) -> set[int]:
         found: set[int] = set()
         static = self._static
         size = len(static)
-        for band_key in _band_keys(sig.values):
+        for band_key in _band_keys(raw, self.rows):
             low = band_key << _ORD_BITS
             i = bisect_left(static, low)
             high = low | _ORD_MASK
@@ -249,13 +272,14 @@ class NearDuplicateIndex:
         if sig.shingles < MIN_SHINGLES:
             return []
         threshold = self.threshold if threshold is None else threshold
-        values = sig.values
-        signatures = self._signatures
+        raw = sig.to_bytes()[:BINS * 2]
+        mine = int.from_bytes(raw, "little")
+        signatures = memoryview(self._signatures)
+        width = BINS * 2
         hits = []
-        for ordinal in self.candidates(sig):
-            start = ordinal * BINS
-            same = sum(a == b for a, b in zip(values, signatures[start:start + BINS]))
-            score = same / BINS
+        for ordinal in self._candidates(raw):
+            start = ordinal * width
+            score = _equal_bins(mine, int.from_bytes(signatures[start:start + width], "little")) / BINS
             if score >= threshold:
                 key = self._keys[ordinal]
                 if key != exclude:

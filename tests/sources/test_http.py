@@ -201,7 +201,8 @@ async def test_unsupported_or_corrupt_encoding(server, fetcher):
     assert bad.error.kind == http.BAD_ENCODING and "corrupt" in bad.error.message
 
 
-async def test_concurrency_bounded_by_the_semaphore(server, connector):
+@pytest.mark.parametrize("max_concurrency, per_host, expected", [(3, 4, 3), (8, 2, 2)])
+async def test_concurrency_bounded_overall_and_per_host(server, connector, max_concurrency, per_host, expected):
     in_flight = 0
     peak = 0
     three = asyncio.Event()
@@ -210,7 +211,7 @@ async def test_concurrency_bounded_by_the_semaphore(server, connector):
         nonlocal in_flight, peak
         in_flight += 1
         peak = max(peak, in_flight)
-        if in_flight >= 3:
+        if in_flight >= expected:
             three.set()
         try:
             await asyncio.wait_for(three.wait(), 5)
@@ -220,10 +221,11 @@ async def test_concurrency_bounded_by_the_semaphore(server, connector):
         in_flight -= 1
         return Reply("ok")
     server.route("/slow", slow)
-    async with Fetcher(allow_private=True, max_concurrency=3, connector=connector) as fetcher:
+    async with Fetcher(allow_private=True, max_concurrency=max_concurrency, per_host=per_host,
+                       connector=connector) as fetcher:
         results = await asyncio.gather(*(fetcher.fetch(server.url(f"/slow?n={i}")) for i in range(10)))
     assert all(r.ok for r in results)
-    assert peak == 3
+    assert peak == expected
 
 
 async def test_connection_refused_is_a_network_error(connector):
