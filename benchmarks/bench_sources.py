@@ -78,11 +78,33 @@ FOOTER = ('<section class="related"><h3>Related</h3><a href="/r1">More on the ca
           '<footer><p>© 2024 The Daily Courier. All rights reserved.</p><a href="/privacy">Privacy</a></footer>')
 
 
-def article_page(title: str, paragraphs: list[str]) -> bytes:
-    body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+def div_soup(page: bytes) -> bytes:
+    """The same page without semantic elements or class names: every block a <div>, as older sites are."""
+    text = page.decode()
+    text = re.sub(r"<(/?)(header|nav|aside|main|article|section|footer|figure|figcaption)\b", r"<\1div", text)
+    return re.sub(r'\s(?:class|id)="[^"]*"', "", text).encode()
+
+
+def article_page(title: str, paragraphs: list[str], others: list[tuple[str, list[str]]] = ()) -> bytes:
+    """A news page around a story: navigation, a most-read list, a newsletter box and a photo caption inside
+    the article, an author's bio, teasers of other stories (a sentence each), readers' comments (sentences
+    too), related links and a copyright footer."""
+    body = [f"<p>{escape(p)}</p>" for p in paragraphs]
+    if len(body) > 3:
+        body.insert(2, '<div class="newsletter"><p>Get the best of the Courier in your inbox every morning. '
+                       'Sign up for our free newsletter now.</p></div>')
+        body.insert(1, '<figure><img src="/photo.jpg" alt=""><figcaption>Supporters gather before the rally on '
+                       'Tuesday evening. (Photo: Courier staff)</figcaption></figure>')
+    teasers = "".join(f'<div class="teaser"><h4><a href="/t/{i}">{escape(t)}</a></h4><p>{escape((ps or [t])[0][:160])}</p>'
+                      f"</div>" for i, (t, ps) in enumerate(others[:3]))
+    comments = "".join(f'<div class="comment"><p class="author">reader{i}</p><p>{escape((ps or [t])[-1][:200])}</p></div>'
+                       for i, (t, ps) in enumerate(others[3:6]))
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)} | The Daily Courier'
             f'</title></head><body>{NAV}{SIDEBAR}<main><article><h1>{escape(title)}</h1>'
-            f'<p class="byline">By Staff Writer</p>{body}</article></main>{FOOTER}</body></html>').encode()
+            f'<p class="byline">By Staff Writer</p>{"".join(body)}<p class="bio">Staff Writer covers national politics '
+            f'for the Courier and can be reached on social media.</p></article>'
+            f'<section class="recommended"><h3>Recommended for you</h3>{teasers}</section>'
+            f'<section id="comments"><h3>Comments</h3>{comments}</section></main>{FOOTER}</body></html>').encode()
 
 
 def split_article(text: str) -> tuple[str, list[str]]:
@@ -113,7 +135,8 @@ def serve(port_queue, texts: list[tuple[str, list[str]]]) -> None:
         feed, j = divmod(n, ENTRIES)
         title, paragraphs = texts[n % len(texts)]
         path = f"/article/{feed}/{j}.html"
-        pages[path] = article_page(title, paragraphs)
+        others = [texts[(n + k) % len(texts)] for k in range(1, 7)]
+        pages[path] = article_page(title, paragraphs, others)
         news_items[feed].append((title, path, NOW - timedelta(minutes=n), (paragraphs[0] if paragraphs else title)[:200]))
 
     async def handle(request):
@@ -203,12 +226,16 @@ def extraction_modes(texts: list[tuple[str, list[str]]]) -> list:
              "default": dict(favor_precision=False, favor_recall=False),
              "favor_recall": dict(favor_precision=False, favor_recall=True)}
     figures = []
-    for mode, options in modes.items():
+    for (mode, options), layout in itertools.product(modes.items(), ("semantic", "div soup")):
         story_words = found_words = kept = noise = 0
         started = time.perf_counter()
-        for title, paragraphs in texts:
+        for n, (title, paragraphs) in enumerate(texts):
+            others = [texts[(n + k) % len(texts)] for k in range(1, 7)]
+            page = article_page(title, paragraphs, others)
+            if layout == "div soup":
+                page = div_soup(page)
             try:
-                got = extract_article(article_page(title, paragraphs), "http://127.0.0.1/a", **options).paragraphs
+                got = extract_article(page, "http://127.0.0.1/a", **options).paragraphs
             except NoMainText:
                 got = []
             wanted = {p[:80] for p in paragraphs}
@@ -219,7 +246,7 @@ def extraction_modes(texts: list[tuple[str, list[str]]]) -> list:
             noise += sum(1 for g in got if g[:80] not in wanted)
         ms = (time.perf_counter() - started) / len(texts) * 1000
         chosen = all(EXTRACT_OPTIONS.get(k, False) == v for k, v in options.items())
-        figures.append(fig("sources extraction", f"{mode} story recall", round(found_words / story_words, 4),
+        figures.append(fig("sources extraction", f"{mode}, {layout}: story recall", round(found_words / story_words, 4),
                            note=f"{len(texts)} pages; furniture paragraphs kept {noise} of {kept}; {ms:.1f} ms/page"
                                 + ("; the mode used" if chosen else "")))
     return figures
@@ -317,8 +344,9 @@ def labelled_pairs(texts: dict[str, str], count: int, seed: int = 3) -> list[tup
         if 1 < len(listed) < 40:
             shared.update(itertools.combinations(listed, 2))
     real = {tuple(sorted(p)) for p in REAL_PAIRS}
-    scored = sorted(((c / len(shingles[a] | shingles[b]), a, b) for (a, b), c in shared.items()
-                     if tuple(sorted((a, b))) not in real), reverse=True)
+    sizes = {n: len(h) for n, h in shingles.items()}
+    scored = sorted(((c / (sizes[a] + sizes[b] - c), a, b) for (a, b), c in shared.items()
+                     if c >= 5 and tuple(sorted((a, b))) not in real), reverse=True)
     for _, a, b in scored[:count * 4]:
         pairs.append(("different, most similar", texts[a], texts[b], False))
     by_day: dict[str, list[str]] = defaultdict(list)
