@@ -199,3 +199,37 @@ async def test_retention_drops_old_seed_files(server, registry, tmp_path, local_
     assert list(seeds.rglob("*.md")) == []
     assert report.written == []  # the entries are still known (and too old to take again)
     assert all(e.seed_path is None for e in registry.entries(source.id))
+
+
+async def test_every_format_and_encoding_over_http(server, registry, tmp_path):
+    import asyncio
+    import gzip
+
+    async def stall(request):
+        await asyncio.sleep(30)
+        return Reply("late")
+    server.route("/rss10.rdf", Reply(fixture_bytes("rss10.rdf"), content_type="application/rdf+xml"))
+    server.route("/cyr.xml", Reply(fixture_bytes("rss-windows1251.xml"), content_type="application/rss+xml"))
+    server.route("/latin.xml", Reply(fixture_bytes("rss-latin1.xml"),
+                                     content_type="application/rss+xml; charset=ISO-8859-1"))
+    server.route("/broken.xml", Reply(fixture_bytes("malformed.xml"), content_type="text/xml"))
+    server.route("/feed.json", Reply(gzip.compress(fixture_bytes("feed-1.0.json")), content_type="application/json",
+                                     headers={"Content-Encoding": "gzip"}))
+    server.route("/stall.xml", stall)
+    for path in ["/rss10.rdf", "/cyr.xml", "/latin.xml", "/broken.xml", "/feed.json", "/stall.xml"]:
+        registry.add(server.url(path), name=path.strip("/"), now=NOW)
+    report = await fetch_round(registry, tmp_path / "seeds", now=NOW, allow_private=True, timeout=1.0,
+                               connector=RecordingConnector(), resolver=StubResolver({}))
+    outcomes = {o.name: o for o in report.outcomes}
+    assert outcomes["rss10.rdf"].new == 2 and outcomes["cyr.xml"].new == 1 and outcomes["latin.xml"].new == 1
+    # of the malformed feed, the second item has no text and its page cannot be read: skipped, with why
+    assert outcomes["broken.xml"].new == 1 and outcomes["feed.json"].new == 1
+    assert outcomes["broken.xml"].skipped == [("Second story", "page not read: cannot resolve broken.example: "
+                                                                "not in the test table")]
+    assert outcomes["stall.xml"].status == "failing" and "timed out" in outcomes["stall.xml"].error
+    titles = {read_front_matter(p)["title"] for p in report.written}
+    assert {"Мэр открыл новый мост через реку", "Câmara aprova orçamento para a praça São João",
+            "Tides & currents report", "First", "Bridge repairs to finish in June"} <= titles
+    cyrillic = next(p for p in report.written if read_front_matter(p)["title"].startswith("Мэр"))
+    assert cyrillic.name.startswith("mer-otkryl-novyy-most-")
+    assert read_document(cyrillic).paragraphs[0].text == "Движение по мосту откроется в понедельник, сообщили в мэрии."
