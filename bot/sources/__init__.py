@@ -2,7 +2,7 @@
 
 The entry points, by module (each module's docstring says more):
 
-- `http.Fetcher(allow_private=, timeout=, max_bytes=, max_redirects=, max_concurrency=)`:
+- `http.Fetcher(allow_private=, timeout=, max_bytes=, max_redirects=, max_concurrency=, per_host=)`:
   `await fetcher.fetch(url, etag=, last_modified=) -> FetchResult` (errors are `FetchError` values);
   `effective_interval(base, ttl_minutes=, max_age=, retry_after=)`.
 - `netguard`: `url_refusal(url)`, `address_refusal(ip, allow_private)`, `GuardedBackend`.

@@ -91,17 +91,19 @@ class RoundReport:
 
 async def fetch_round(registry: SourceRegistry, seeds_dir: Path | str, *, now: datetime | None = None,
                       fetcher: Fetcher | None = None, allow_private: bool = False, timeout: float = 30.0,
-                      max_concurrency: int = 8, max_entries: int = MAX_ENTRIES, keep_days: float | None = None,
+                      max_concurrency: int = 8, per_host: int = 4, max_entries: int = MAX_ENTRIES,
+                      keep_days: float | None = None,
                       resolver: Resolver | None = None, connector: Connector | None = None,
                       progress: Callable[[SourceOutcome], None] | None = None) -> RoundReport:
     """Read every due source once (see the module doc). `fetcher`, when given, is used (and left open);
-    otherwise one is made from `allow_private`, `timeout`, `max_concurrency`, `resolver`, `connector`."""
+    otherwise one is made from `allow_private`, `timeout`, `max_concurrency`, `per_host`, `resolver`,
+    `connector` (and closed at the end)."""
     now = now or datetime.now(timezone.utc)
     seeds_dir = Path(seeds_dir)
     own = fetcher is None
     if fetcher is None:
         fetcher = Fetcher(allow_private=allow_private, timeout=timeout, max_concurrency=max_concurrency,
-                          resolver=resolver, connector=connector)
+                          per_host=per_host, resolver=resolver, connector=connector)
     report = RoundReport()
     try:
         poller = _Poller(registry, seeds_dir, fetcher, now, max_entries, keep_days)
