@@ -32,7 +32,7 @@ import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import timezone
 from urllib.parse import urljoin
 
 import httpcore

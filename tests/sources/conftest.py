@@ -9,7 +9,6 @@ ones it is told to map, refuses to connect.
 """
 from __future__ import annotations
 
-import asyncio
 import inspect
 from dataclasses import dataclass, field
 from pathlib import Path

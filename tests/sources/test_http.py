@@ -10,7 +10,7 @@ from aiohttp import web
 
 from bot.sources import http
 from bot.sources.http import (Fetcher, effective_interval, parse_max_age, parse_retry_after, USER_AGENT)
-from tests.sources.conftest import RecordingConnector, Reply, StubResolver, fixture_bytes
+from tests.sources.conftest import Reply, fixture_bytes
 
 
 async def test_feed_fetched_with_user_agent_and_validators(server, fetcher):
