@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from bot.documents import is_boilerplate
 from bot.sources.http import NO_MAIN_TEXT, PAGE_ACCEPT, FetchError, Fetcher
-from bot.sources.text import plain_text
+from bot.sources.text import decode_page, plain_text
 
 MIN_WORDS = 40
 EXTRACT_OPTIONS = dict(favor_precision=True, include_comments=False, include_tables=False, include_images=False,
@@ -58,21 +58,13 @@ class Article:
     fetched: bool = field(default=False)  # the page was fetched and read
 
 
-def _decode(data: bytes, charset: str | None) -> str | bytes:
-    if charset:
-        try:
-            return data.decode(charset, errors="replace")
-        except LookupError:
-            pass
-    return data
-
 
 def extract_article(html: bytes | str, url: str | None = None, charset: str | None = None,
                     **options) -> ArticleText:
     """The main text of a page (see the module doc); NoMainText(reason) when there is none."""
     import trafilatura  # slow to import; only needed here
 
-    document = _decode(html, charset) if isinstance(html, bytes) else html
+    document = decode_page(html, charset) if isinstance(html, bytes) else html
     if not document or not (document.strip() if isinstance(document, str) else document.strip()):
         raise NoMainText("no main text: the page is empty")
     try:

@@ -18,7 +18,7 @@ import lxml.html
 
 from bot.sources.feeds import Feed, NotAFeed, looks_like_html, parse_feed
 from bot.sources.http import NOT_A_FEED, FetchError, Fetcher, FetchResult
-from bot.sources.text import plain_text
+from bot.sources.text import decode_page, plain_text
 from bot.sources.urls import canonical_url, resolve_link
 
 FEED_TYPES = {
@@ -48,18 +48,10 @@ class SourceProbe:
     error: FetchError | None = None
 
 
-def _decode(data: bytes, charset: str | None) -> str | bytes:
-    if charset:
-        try:
-            return data.decode(charset, errors="replace")
-        except LookupError:
-            pass
-    return data  # lxml finds <meta charset> itself
-
 
 def parse_html(data: bytes | str, charset: str | None = None):
     """An lxml tree of a (possibly hostile) page, or None when nothing can be read."""
-    text = _decode(data, charset) if isinstance(data, bytes) else data
+    text = decode_page(data, charset) if isinstance(data, bytes) else data
     if isinstance(text, str):
         text = text.replace("\x00", "")
         if text.lstrip().startswith("<?xml"):  # lxml refuses str with an encoding declaration

@@ -81,3 +81,14 @@ def _next_is_br(element) -> bool:
         return False
     following = element.getnext()
     return following is not None and isinstance(following.tag, str) and following.tag.lower() == "br"
+
+
+def decode_page(data: bytes, charset: str | None) -> str | bytes:
+    """A page's bytes as text in the charset its headers name; without one (or an unknown one) the
+    bytes themselves, for lxml to find `<meta charset>`."""
+    if charset:
+        try:
+            return data.decode(charset, errors="replace")
+        except LookupError:
+            pass
+    return data
