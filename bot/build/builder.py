@@ -1,0 +1,53 @@
+"""`build`: the store brought up to date with the seed folder, by the kind of build that fits.
+
+Nothing is done for an unchanged folder; a few changed files are applied in place (`in_place`);
+otherwise a new file is written and renamed over the old store (`full_build`).
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from bot.build.full_build import build_new_file
+from bot.build.in_place import STALE, update_in_place
+from bot.build.report import BuildReport, Progress, SkippedFile
+from bot.build.seed_folder import folder_fingerprint, seed_hashes, stored_meta
+
+
+def build(seeds_dir: str | Path, db_path: str | Path, *, progress: Progress | None = None,
+          workers: int | None = None, incremental: bool = True) -> BuildReport:
+    """Build the store at `db_path` from the files in `seeds_dir`, unless it is already built from them.
+
+    Unreadable files are skipped and listed in the report. Any other failure (an error in
+    extraction, a full disk) raises, and the store that was there before stays as it was.
+    `workers`: processes reading and extracting (default: every core for large folders, none for
+    small ones). `incremental=False` always writes a new file.
+    """
+    started = time.monotonic()
+    seeds_dir, db_path = Path(seeds_dir), Path(db_path)
+    if not seeds_dir.is_dir():
+        raise FileNotFoundError(f"seed folder not found: {seeds_dir}")
+    meta = stored_meta(db_path)
+    hashes = seed_hashes(seeds_dir, meta)
+    fingerprint = folder_fingerprint(seeds_dir, hashes)
+    if meta.get("fingerprint") == fingerprint:
+        return BuildReport(db_path, unchanged=True, skipped=[SkippedFile(**s) for s in json.loads(meta["skipped"])],
+                           seconds=time.monotonic() - started, **json.loads(meta["counts"]))
+
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    report = None
+    for _ in range(3) if incremental else ():
+        report = update_in_place(db_path, seeds_dir, hashes, fingerprint, meta, progress)
+        if report is not STALE:
+            break
+        meta = stored_meta(db_path)  # another build changed the store meanwhile: look again
+        if meta.get("fingerprint") == fingerprint:
+            return BuildReport(db_path, unchanged=True, seconds=time.monotonic() - started,
+                               skipped=[SkippedFile(**s) for s in json.loads(meta["skipped"])],
+                               **json.loads(meta["counts"]))
+    if report is None or report is STALE:
+        report = build_new_file(db_path, seeds_dir, hashes, fingerprint, progress, workers)
+    report.db_path = db_path
+    report.seconds = time.monotonic() - started
+    return report

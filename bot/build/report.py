@@ -1,0 +1,28 @@
+"""What a build says it did: counts, the files it skipped and why, and how long each phase took."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+Progress = Callable[[int, int, str], None]  # (files done, files in all, path just read)
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    path: str
+    reason: str
+
+
+@dataclass
+class BuildReport:
+    db_path: Path
+    unchanged: bool  # True when the store was already built from these very files
+    documents: int = 0
+    people: int = 0
+    quotes: int = 0
+    key_points: int = 0
+    reused: int = 0  # documents whose extraction was taken from the previous store
+    skipped: list[SkippedFile] = field(default_factory=list)
+    seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per phase of a full build
