@@ -30,6 +30,18 @@ def build(seeds_dir: str | Path, db_path: str | Path, *, progress: Progress | No
         raise FileNotFoundError(f"seed folder not found: {seeds_dir}")
     meta = stored_meta(db_path)
     hashes = seed_hashes(seeds_dir, meta)
+    report = _build(seeds_dir, db_path, hashes, meta, progress, workers, incremental)
+    # What the folder holds but is never read (links, FIFOs, unstorable names) is seen afresh by every
+    # scan: it is listed first, and it neither changes the store nor makes a build.
+    report.skipped[:0] = [SkippedFile(path, reason) for path, reason in hashes.refused]
+    report.db_path = db_path
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _build(seeds_dir: Path, db_path: Path, hashes, meta: dict[str, str], progress: Progress | None,
+           workers: int | None, incremental: bool) -> BuildReport:
+    started = time.monotonic()
     fingerprint = folder_fingerprint(seeds_dir, hashes)
     if meta.get("fingerprint") == fingerprint:
         return BuildReport(db_path, unchanged=True, skipped=[SkippedFile(**s) for s in json.loads(meta["skipped"])],
@@ -48,6 +60,4 @@ def build(seeds_dir: str | Path, db_path: str | Path, *, progress: Progress | No
                                **json.loads(meta["counts"]))
     if report is None or report is STALE:
         report = build_new_file(db_path, seeds_dir, hashes, fingerprint, progress, workers)
-    report.db_path = db_path
-    report.seconds = time.monotonic() - started
     return report

@@ -14,7 +14,7 @@ from bot.build.extraction_cache import (
     extraction_from_blob,
     extraction_to_blob,
 )
-from bot.documents import UnreadableDocument, read_document
+from bot.documents import UnreadableDocument, read_seed
 
 
 def quote_strength(text: str) -> int:
@@ -51,7 +51,7 @@ class PreparedFile(NamedTuple):
 def prepare_file(path: Path, rel: str, sha: str, cache: ExtractionCache | None) -> PreparedFile:
     """Read and extract one file (or take its extraction from the cache) and turn it into rows."""
     try:
-        document = read_document(path)
+        document, status = read_seed(path.parents[rel.count("/")], rel)  # never leaves the seed folder
     except UnreadableDocument as exc:
         return PreparedFile(rel, str(path), sha, skipped=str(exc))
     key = ExtractionCache.key(sha, path)
@@ -75,7 +75,7 @@ def prepare_file(path: Path, rel: str, sha: str, cache: ExtractionCache | None) 
             return position
         return None
 
-    added_at = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
+    added_at = datetime.fromtimestamp(status.st_mtime, timezone.utc).isoformat(timespec="seconds")
     sort_date = document.published or added_at
     records, mentions, person_paragraphs, person_documents = [], [], [], []
     local: dict[str, int] = {}
