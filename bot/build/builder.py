@@ -13,14 +13,17 @@ from bot.build.full_build import build_new_file
 from bot.build.in_place import STALE, update_in_place
 from bot.build.report import BuildReport, Progress, SkippedFile
 from bot.build.seed_folder import folder_fingerprint, seed_hashes, stored_meta
+from bot.build.target import check_store_target
 
 
 def build(seeds_dir: str | Path, db_path: str | Path, *, progress: Progress | None = None,
           workers: int | None = None, incremental: bool = True) -> BuildReport:
     """Build the store at `db_path` from the files in `seeds_dir`, unless it is already built from them.
 
-    Unreadable files are skipped and listed in the report. Any other failure (an error in
-    extraction, a full disk) raises, and the store that was there before stays as it was.
+    Unreadable files are skipped and listed in the report. `db_path` must be absent, empty or a
+    Briefbot store: anything else raises NotAStore and is left as it is. A store kept busy past the
+    bounded wait raises StoreBusy. Any other failure (an error in extraction, a full disk) raises,
+    and the store that was there before stays as it was.
     `workers`: processes reading and extracting (default: every core for large folders, none for
     small ones). `incremental=False` always writes a new file.
     """
@@ -28,6 +31,7 @@ def build(seeds_dir: str | Path, db_path: str | Path, *, progress: Progress | No
     seeds_dir, db_path = Path(seeds_dir), Path(db_path)
     if not seeds_dir.is_dir():
         raise FileNotFoundError(f"seed folder not found: {seeds_dir}")
+    check_store_target(db_path)  # never replace what is not a Briefbot store (state.db, an article, a folder)
     meta = stored_meta(db_path)
     hashes = seed_hashes(seeds_dir, meta)
     report = _build(seeds_dir, db_path, hashes, meta, progress, workers, incremental)
@@ -47,7 +51,6 @@ def _build(seeds_dir: Path, db_path: Path, hashes, meta: dict[str, str], progres
         return BuildReport(db_path, unchanged=True, skipped=[SkippedFile(**s) for s in json.loads(meta["skipped"])],
                            seconds=time.monotonic() - started, **json.loads(meta["counts"]))
 
-    db_path.parent.mkdir(parents=True, exist_ok=True)
     report = None
     for _ in range(3) if incremental else ():
         report = update_in_place(db_path, seeds_dir, hashes, fingerprint, meta, progress)

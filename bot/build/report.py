@@ -8,6 +8,18 @@ from pathlib import Path
 Progress = Callable[[int, int, str], None]  # (files done, files in all, path just read)
 
 
+class BuildFailed(Exception):
+    """A build that could not be done, with a message for the person who asked; the old store is untouched."""
+
+
+class NotAStore(BuildFailed):
+    """The store path names something that is not a Briefbot store (and is never replaced)."""
+
+
+class StoreBusy(BuildFailed):
+    """The store stayed busy (a reader's long transaction, another build) past the bounded wait."""
+
+
 @dataclass(frozen=True)
 class SkippedFile:
     path: str

@@ -37,10 +37,23 @@ def _progress_printer(stream=sys.stderr):
 
 
 def build_command(seeds: Path, db: Path, quiet: bool) -> int:
-    """Build the store and print what it holds; skipped files go to stderr with their reasons."""
-    from bot.build import build
+    """Build the store and print what it holds; skipped files go to stderr with their reasons. A
+    build that cannot be done says why in one line on stderr and exits 1, the old store untouched."""
+    import sqlite3
 
-    report = build(seeds, db, progress=None if quiet else _progress_printer())
+    from bot.build import BuildFailed, build
+
+    try:
+        report = build(seeds, db, progress=None if quiet else _progress_printer())
+    except BuildFailed as exc:
+        print(f"briefbot: not built: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except (OSError, sqlite3.Error) as exc:  # a full disk, a store folder that vanished: the old store stands
+        if isinstance(exc, FileNotFoundError) and not seeds.is_dir():
+            raise
+        print(f"briefbot: the build failed ({type(exc).__name__}: {exc}); nothing was changed (a store there stays as it was)",
+              file=sys.stderr)
+        return EXIT_FAILED
     state = "unchanged (seeds as before)" if report.unchanged else f"built in {report.seconds:.1f}s"
     print(f"{db}: {state}: {report.documents} documents, {report.people} people, "
           f"{report.quotes} quotes, {report.key_points} key points"
@@ -133,8 +146,21 @@ def quotes_command(db: Path, name: str | None, limit: int) -> int:
 
 
 def start_command(settings: Settings) -> int:
-    """What `make run` does: build if the seeds changed, then the bot if a token is set, else the console."""
-    build_command(settings.seeds_dir, settings.briefing_db, quiet=False)  # skipped files are listed, not fatal
+    """What `make run` does: build if the seeds changed, then the bot if a token is set, else the console.
+
+    Skipped files are listed, not fatal; a build that fails leaves the old store serving, so the
+    bot starts on it (and says so); only without any store is that the end."""
+    if build_command(settings.seeds_dir, settings.briefing_db, quiet=False) == EXIT_FAILED:
+        from bot.build import BuildFailed
+        from bot.build.target import check_store_target
+
+        try:
+            check_store_target(settings.briefing_db)  # a store, not state.db or an article
+        except BuildFailed:
+            return EXIT_FAILED
+        if not settings.briefing_db.is_file() or not settings.briefing_db.stat().st_size:
+            return EXIT_FAILED
+        print(f"briefbot: starting with the store as it was ({settings.briefing_db})", file=sys.stderr)
     if settings.token:
         return run_command(settings)
     return console_command(settings)
