@@ -6,13 +6,15 @@ otherwise a new file is written and renamed over the old store (`full_build`).
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from pathlib import Path
 
 from bot.build.full_build import build_new_file
 from bot.build.in_place import STALE, update_in_place
-from bot.build.report import BuildReport, Progress, SkippedFile
+from bot.build.report import BuildReport, Progress, SkippedFile, StoreBusy
 from bot.build.seed_folder import folder_fingerprint, seed_hashes, stored_meta
+from bot.build.store_files import STORE_WAIT_SECONDS
 from bot.build.target import check_store_target
 
 
@@ -53,7 +55,13 @@ def _build(seeds_dir: Path, db_path: Path, hashes, meta: dict[str, str], progres
 
     report = None
     for _ in range(3) if incremental else ():
-        report = update_in_place(db_path, seeds_dir, hashes, fingerprint, meta, progress)
+        try:
+            report = update_in_place(db_path, seeds_dir, hashes, fingerprint, meta, progress)
+        except sqlite3.OperationalError as exc:  # SQLite's write lock, held by another writer past the wait
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            raise StoreBusy(f"{db_path} is busy: another writer has held it for over {STORE_WAIT_SECONDS:g} s; "
+                            "nothing was changed, the store is serving as it was. Try again when it is idle") from exc
         if report is not STALE:
             break
         meta = stored_meta(db_path)  # another build changed the store meanwhile: look again

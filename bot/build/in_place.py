@@ -23,7 +23,7 @@ from bot.build.rows import (
     write_people,
 )
 from bot.build.seed_folder import SeedHashes
-from bot.build.store_files import store_lock
+from bot.build.store_files import STORE_WAIT_SECONDS, store_lock
 from bot.build.versions import extraction_versions, extractor_version
 from bot.documents import READER_VERSION
 from bot.store.schema import SCHEMA_VERSION
@@ -62,7 +62,7 @@ def update_in_place(db_path: Path, seeds_dir: Path, hashes: SeedHashes, fingerpr
         return None
 
     with store_lock(db_path):
-        conn = sqlite3.connect(db_path, isolation_level=None, timeout=30)
+        conn = sqlite3.connect(db_path, isolation_level=None, timeout=STORE_WAIT_SECONDS)
         try:
             if conn.execute("pragma journal_mode = wal").fetchone()[0] != "wal":
                 return None
