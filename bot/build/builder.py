@@ -10,6 +10,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+from bot.build.budget import DEFAULT_FILE_SECONDS, FILE_SECONDS
 from bot.build.full_build import build_new_file
 from bot.build.in_place import STALE, update_in_place
 from bot.build.report import BuildReport, Progress, SkippedFile, StoreBusy
@@ -19,7 +20,7 @@ from bot.build.target import check_store_target
 
 
 def build(seeds_dir: str | Path, db_path: str | Path, *, progress: Progress | None = None,
-          workers: int | None = None, incremental: bool = True) -> BuildReport:
+          workers: int | None = None, incremental: bool = True, file_seconds: float | None = None) -> BuildReport:
     """Build the store at `db_path` from the files in `seeds_dir`, unless it is already built from them.
 
     Unreadable files are skipped and listed in the report. `db_path` must be absent, empty or a
@@ -27,8 +28,19 @@ def build(seeds_dir: str | Path, db_path: str | Path, *, progress: Progress | No
     bounded wait raises StoreBusy. Any other failure (an error in extraction, a full disk) raises,
     and the store that was there before stays as it was.
     `workers`: processes reading and extracting (default: every core for large folders, none for
-    small ones). `incremental=False` always writes a new file.
+    small ones). `incremental=False` always writes a new file. `file_seconds`: the time one file may
+    take to be read and extracted before it is skipped with that reason (default
+    DEFAULT_FILE_SECONDS; 0: no limit), in this process and in the workers alike (`budget`).
     """
+    budget = FILE_SECONDS.set(DEFAULT_FILE_SECONDS if file_seconds is None else file_seconds)
+    try:
+        return _build_in_budget(seeds_dir, db_path, progress, workers, incremental)
+    finally:
+        FILE_SECONDS.reset(budget)
+
+
+def _build_in_budget(seeds_dir: str | Path, db_path: str | Path, progress: Progress | None, workers: int | None,
+                     incremental: bool) -> BuildReport:
     started = time.monotonic()
     seeds_dir, db_path = Path(seeds_dir), Path(db_path)
     if not seeds_dir.is_dir():

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import bot.extract
+from bot.build.budget import FILE_SECONDS, TimeBudgetExceeded, over_budget_reason, time_budget
 from bot.build.extraction_cache import (
     ExtractionCache,
     extraction_from_blob,
@@ -48,8 +49,21 @@ class PreparedFile(NamedTuple):
     quotes: list = []  # (speaker ord or None, speaker, paragraph, start, end, text, words, strength)
 
 
-def prepare_file(path: Path, rel: str, sha: str, cache: ExtractionCache | None) -> PreparedFile:
-    """Read and extract one file (or take its extraction from the cache) and turn it into rows."""
+def prepare_file(path: Path, rel: str, sha: str, cache: ExtractionCache | None,
+                 budget: float | None = None) -> PreparedFile:
+    """Read and extract one file (or take its extraction from the cache) and turn it into rows.
+
+    A file that takes longer than `budget` seconds (default: the running build's, `FILE_SECONDS`)
+    is skipped with that reason."""
+    seconds = FILE_SECONDS.get() if budget is None else budget
+    try:
+        with time_budget(seconds):
+            return _prepare(path, rel, sha, cache)
+    except TimeBudgetExceeded:
+        return PreparedFile(rel, str(path), sha, skipped=over_budget_reason(seconds))
+
+
+def _prepare(path: Path, rel: str, sha: str, cache: ExtractionCache | None) -> PreparedFile:
     try:
         document, status = read_seed(path.parents[rel.count("/")], rel)  # never leaves the seed folder
     except UnreadableDocument as exc:

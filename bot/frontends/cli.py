@@ -1,6 +1,6 @@
 """The `briefbot` command: build the store, inspect files and the store, start the bot.
 
-    briefbot build [--seeds DIR] [--db PATH] [--quiet]   build briefing.db if seeds/ changed
+    briefbot build [--seeds DIR] [--db PATH] [--quiet] [--file-seconds S]   build briefing.db if seeds/ changed
     briefbot extract PATH... --json                      one JSON line of people and quotes per file
     briefbot people                                      who is in the store, most prominent first
     briefbot quotes [NAME]                               quotations of NAME (or about NAME), or the newest
@@ -36,7 +36,7 @@ def _progress_printer(stream=sys.stderr):
     return report
 
 
-def build_command(seeds: Path, db: Path, quiet: bool) -> int:
+def build_command(seeds: Path, db: Path, quiet: bool, file_seconds: float | None = None) -> int:
     """Build the store and print what it holds; skipped files go to stderr with their reasons. A
     build that cannot be done says why in one line on stderr and exits 1, the old store untouched."""
     import sqlite3
@@ -44,7 +44,7 @@ def build_command(seeds: Path, db: Path, quiet: bool) -> int:
     from bot.build import BuildFailed, build
 
     try:
-        report = build(seeds, db, progress=None if quiet else _progress_printer())
+        report = build(seeds, db, progress=None if quiet else _progress_printer(), file_seconds=file_seconds)
     except BuildFailed as exc:
         print(f"briefbot: not built: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -150,7 +150,8 @@ def start_command(settings: Settings) -> int:
 
     Skipped files are listed, not fatal; a build that fails leaves the old store serving, so the
     bot starts on it (and says so); only without any store is that the end."""
-    if build_command(settings.seeds_dir, settings.briefing_db, quiet=False) == EXIT_FAILED:
+    if build_command(settings.seeds_dir, settings.briefing_db, quiet=False,
+                     file_seconds=settings.build_file_seconds) == EXIT_FAILED:
         from bot.build import BuildFailed
         from bot.build.target import check_store_target
 
@@ -193,6 +194,9 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
     build.add_argument("--seeds", type=Path, default=settings.seeds_dir, help=f"seed folder (default: {settings.seeds_dir})")
     build.add_argument("--db", type=Path, default=settings.briefing_db, help=f"store file (default: {settings.briefing_db})")
     build.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    build.add_argument("--file-seconds", type=float, default=settings.build_file_seconds, metavar="SECONDS",
+                       help="time one file may take to be read and extracted before it is skipped "
+                            f"(default: BUILD_FILE_SECONDS, {settings.build_file_seconds:g}; 0: no limit)")
 
     extract = commands.add_parser("extract", help="people and quotations of files, without building")
     extract.add_argument("paths", nargs="+", metavar="PATH")
@@ -220,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser(settings).parse_args(argv)
     try:
         if args.command == "build":
-            return build_command(args.seeds, args.db, args.quiet)
+            return build_command(args.seeds, args.db, args.quiet, args.file_seconds)
         if args.command == "extract":
             return extract_command(args.paths, args.json)
         if args.command == "people":
