@@ -104,6 +104,7 @@ def _apply_changes(conn: sqlite3.Connection, hashes: SeedHashes, changed: set[st
     new_skips: dict[str, SkippedFile] = {}
     for done, (path, rel, sha) in enumerate(to_read, 1):
         prepared = prepare_file(path, rel, sha, cache)
+        report.notes.extend(SkippedFile(prepared.path, note) for note in prepared.notes)
         if prepared.skipped is not None:
             new_skips[rel] = SkippedFile(prepared.path, prepared.skipped)
         else:

@@ -47,6 +47,7 @@ class PreparedFile(NamedTuple):
     person_paragraphs: list = []  # (ord, paragraph)
     person_documents: list = []  # (ord, first_paragraph, mentions)
     quotes: list = []  # (speaker ord or None, speaker, paragraph, start, end, text, words, strength)
+    notes: tuple = ()  # what reading set aside (a date in the future), said by the build
 
 
 def prepare_file(path: Path, rel: str, sha: str, cache: ExtractionCache | None,
@@ -117,4 +118,5 @@ def _prepare(path: Path, rel: str, sha: str, cache: ExtractionCache | None) -> P
         key_points=[(k.paragraph, rank, k.kind, k.text, k.start, k.end, k.score) for rank, k in enumerate(ranked)],
         cache_key=key, blob=blob, reused=reused, records=records, mentions=mentions,
         person_paragraphs=person_paragraphs, person_documents=person_documents, quotes=quotes,
+        notes=tuple(document.notes),
     )

@@ -58,6 +58,8 @@ def build_command(seeds: Path, db: Path, quiet: bool, file_seconds: float | None
     print(f"{db}: {state}: {report.documents} documents, {report.people} people, "
           f"{report.quotes} quotes, {report.key_points} key points"
           + (f" ({report.reused} extractions reused)" if report.reused else ""))
+    for note in report.notes:
+        print(f"note {note.path}: {note.reason}", file=sys.stderr)
     for skipped in report.skipped:
         print(f"skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
     return EXIT_SKIPPED if report.skipped else EXIT_OK
