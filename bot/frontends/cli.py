@@ -7,8 +7,8 @@
     briefbot start                                       build if needed, then `run` or `console`
     briefbot run | console                               the Telegram bot | the same commands in the terminal
 
-Exit status: 0 done; 1 failed (nothing changed); 2 done, but some seed files were skipped (listed
-on stderr); 3 the store is missing (run `briefbot build`).
+Exit status: 0 done; 1 failed (nothing changed; for `extract`, a file named could not be read); 2
+done, but some seed files were skipped (listed on stderr); 3 the store is missing (run `briefbot build`).
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import Settings, load_settings
-from bot.documents import UnreadableDocument, read_document
+from bot.documents import UnreadableDocument, printable_name, read_document
 
 EXIT_OK, EXIT_FAILED, EXIT_SKIPPED, EXIT_NO_STORE = 0, 1, 2, 3
 
@@ -82,13 +82,15 @@ def extraction_record(path: str) -> dict:
 
 
 def extract_command(paths: Sequence[str], as_json: bool) -> int:
+    """One record per file; a file named here that cannot be read is a failure (exit 1), said on
+    stderr, and the other files are still done."""
     status = EXIT_OK
     for path in paths:
         try:
             record = extraction_record(path)
         except UnreadableDocument as exc:
-            print(f"skipped {path}: {exc}", file=sys.stderr)
-            status = EXIT_SKIPPED
+            print(f"briefbot: cannot read {printable_name(path)}: {exc}", file=sys.stderr)
+            status = EXIT_FAILED
             continue
         if as_json:
             print(json.dumps(record, ensure_ascii=False), flush=True)
@@ -189,7 +191,8 @@ def console_command(settings: Settings) -> int:
 
 def parser(settings: Settings) -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="briefbot", description="A Telegram bot that briefs chats on the news it was given.",
-                                  epilog="Exit status: 0 ok, 1 failed, 2 built but seed files were skipped, 3 no store.")
+                                  epilog="Exit status: 0 ok, 1 failed (or a file given to extract could not be read), "
+                                         "2 built but seed files were skipped, 3 no store.")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     build = commands.add_parser("build", help="build briefing.db from the seed folder (no-op when unchanged)")
