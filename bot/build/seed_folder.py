@@ -48,7 +48,7 @@ def survey_folder(seeds_dir: Path) -> tuple[list[tuple[str, list[int]]], list[tu
     base_length = len(os.fsencode(str(seeds_dir)))
 
     def refuse(rel: str, reason: str) -> None:
-        refused.append((printable_name(str(seeds_dir / rel)), reason))
+        refused.append((printable_name(str(seeds_dir / rel), limit=PATH_LIMIT), reason))
 
     def link_reason(path: str) -> str:
         target = os.path.realpath(path)
@@ -153,7 +153,8 @@ def seed_hashes(seeds_dir: Path, meta: dict[str, str]) -> SeedHashes:
             try:
                 known = file_sha256(seeds_dir / rel)
             except OSError as exc:  # gone, or replaced by a link or a FIFO since the folder was listed
-                hashes.refused.append((printable_name(str(seeds_dir / rel)), f"cannot be read ({exc.strerror or exc})"))
+                hashes.refused.append((printable_name(str(seeds_dir / rel), limit=PATH_LIMIT),
+                                       f"cannot be read ({exc.strerror or exc})"))
                 continue
         hashes[rel] = known
         hashes.stats[rel] = stamp

@@ -116,3 +116,19 @@ def test_another_writer_holding_sqlites_lock_makes_an_update_fail_clearly(store,
         writer.close()
     assert Store(db).summary()["documents"] == 3
     assert build(seeds, db).documents == 4
+
+
+def test_make_run_starts_on_the_old_store_when_its_build_fails(store, pinned_reader, tmp_path):
+    """`briefbot start` (make run): the build cannot swap in a new store, the bot starts on the old one."""
+    seeds, db = store
+    write_story(seeds, "lima.txt", "Lima")
+    script = ("import sys, bot.build.store_files as s, bot.build.in_place as p; s.STORE_WAIT_SECONDS = 0.5; "
+              "p.INCREMENTAL_MIN_FILES = 0; p.INCREMENTAL_SHARE = 0; from bot.frontends.cli import main; "
+              "sys.exit(main(['start']))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                            input="/sources\n", env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin",
+                                                     "SEEDS_DIR": str(seeds), "BRIEFING_DB": str(db),
+                                                     "STATE_DB": str(tmp_path / "state.db")})
+    assert result.returncode == 0, result.stderr
+    assert "is busy" in result.stderr and f"starting with the store as it was ({db})" in result.stderr
+    assert "Talks in Bern" in result.stdout and "Talks in Lima" not in result.stdout
