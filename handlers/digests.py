@@ -129,7 +129,8 @@ class DigestHandlers:
         async with self._rebuilding:
             before = {s.title for s in self.briefing.sources(0, NEWEST_CHECKED)}
             try:
-                report = await asyncio.to_thread(store_build.build, self.settings.seeds_dir, self.settings.briefing_db)
+                report = await asyncio.to_thread(store_build.build, self.settings.seeds_dir, self.settings.briefing_db,
+                                                  file_seconds=self.settings.build_file_seconds)
             except Exception:
                 # A file that breaks the build must not stay in seeds/ and break every later build too.
                 log.exception("Rebuilding the store with the uploaded %s failed; the file is removed", path.name)

@@ -160,8 +160,11 @@ class CommandCore:
         handler = getattr(self, f"cmd_{command.lower()}", None)
         if handler is not None:
             return handler(args)
-        if any(c.name == command.lower() for c in COMMANDS):  # answered by another family (digests)
-            return Answer(f"/{render.escape(command.lower())} works in a Telegram chat, not here.")
+        known = next((c for c in COMMANDS if c.name == command.lower()), None)
+        if known is not None:  # answered by another family (digests), which needs a Telegram chat
+            return Answer(f"/{known.name} ({render.escape(known.description)}) works in a Telegram chat: send "
+                          f"it to the bot there, e.g. <code>{render.escape(known.example)}</code>. "
+                          "Here, /digest shows what a digest would hold now.")
         return unknown_command(command)
 
     # --- commands -----------------------------------------------------------------------------
@@ -190,9 +193,15 @@ class CommandCore:
 
     def cmd_quotes(self, args: str) -> Answer:
         if args:
-            matches = self.store.find_people(args, limit=2)
+            matches = self.store.find_people(args, limit=CHOICES)
             if matches and matches[0].score >= TOPIC_MATCH and is_sure(matches):
                 return self.quotes_by(matches[0].id, 0)
+            speakers = [m for m in matches if m.score >= TOPIC_MATCH]
+            if len(speakers) > 1:  # a surname two people share: the same choice /who offers
+                return Answer(render.quote_choices(args, speakers),
+                              [*([Button(render.shorten(m.name, 60), f"qp:0:{m.id}")] for m in speakers),
+                               [Button(render.shorten(f"Quotations about “{args}”", 60),
+                                       render.fit_callback("qt:0:", args))]])
         return self.quotes_about(args, 0)
 
     def cmd_search(self, args: str) -> Answer:
@@ -202,14 +211,15 @@ class CommandCore:
 
     def cmd_brief(self, args: str) -> Answer:
         n = number(args)
-        if args and n is None:
+        if args and n is None and not _WHOLE_NUMBER.fullmatch(args):
             return Answer(usage("brief"))
-        b = self.store.brief(n)
+        b = self.store.brief(n) if n is not None or not args else None  # -1, 0 and 10**20 are no document
         if b is None:
             total = self.store.summary().get("documents", 0)
             if total == 0:
                 return Answer("The store holds no documents yet.")
-            return Answer(f"There is no document {render.escape(args)}; the store holds {total}. See /sources.")
+            return Answer(f"There is no document {render.escape(render.shorten(args, 30))}; the store holds "
+                          f"{total}, and /sources lists them.")
         return Answer(render.briefing(b))
 
     def cmd_sources(self, args: str) -> Answer:
@@ -407,6 +417,9 @@ def number(text: str) -> int | None:
     if not (text.isascii() and text.isdigit()) or len(text) > 18:
         return None
     return int(text)
+
+
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 
 
 COMMAND_NAME = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@(\w+))?(?:\s+|$)")

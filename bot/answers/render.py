@@ -116,6 +116,11 @@ def choices(asked: str, matches: list[PersonMatch]) -> str:
             + "\n".join(person_line(m) for m in matches))
 
 
+def quote_choices(asked: str, matches: list[PersonMatch]) -> str:
+    return (f"Several people match “{escape(asked)}”. Whose quotations?\n\n"
+            + "\n".join(person_line(m) for m in matches))
+
+
 def nobody(asked: str, suggestions: list[PersonMatch]) -> str:
     text = f"Nobody called “{escape(asked)}” in the store."
     if suggestions:

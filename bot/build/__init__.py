@@ -27,11 +27,11 @@ versions) is not rebuilt; files whose stat matches the last build's record are n
 The stages, one module each: `seed_folder` (what files there are, their hashes), `prepare` (one file
 read, extracted and turned into rows; `extraction_cache`), `workers` (the pool), `merge` (people
 across documents), `rows` (writing), `full_build` and `in_place` (the two kinds; `affected_people`
-for what an in-place change reaches), `store_files` (locks, temp files, fsync), `builder` (which
-kind, if any).
+for what an in-place change reaches), `store_files` (locks, temp files, fsync), `target` (only a Briefbot store is ever
+replaced), `builder` (which kind, if any).
 """
 from bot.build.builder import build
-from bot.build.report import BuildReport, Progress, SkippedFile
+from bot.build.report import BuildFailed, BuildReport, NotAStore, Progress, SkippedFile, StoreBusy
 from bot.build.seed_folder import seed_files
 
-__all__ = ["BuildReport", "Progress", "SkippedFile", "build", "seed_files"]
+__all__ = ["BuildFailed", "BuildReport", "NotAStore", "Progress", "SkippedFile", "StoreBusy", "build", "seed_files"]

@@ -87,6 +87,7 @@ def write_store(temp_path: Path, seeds_dir: Path, hashes: SeedHashes, fingerprin
         items = [(seeds_dir / rel, rel, sha) for rel, sha in hashes.items()]
         phase_started = time.monotonic()
         for done, prepared in enumerate(prepared_files(items, old_store, versions, workers), 1):
+            report.notes.extend(SkippedFile(prepared.path, note) for note in prepared.notes)
             if prepared.skipped is not None:
                 report.skipped.append(SkippedFile(prepared.path, prepared.skipped))
             else:

@@ -23,7 +23,7 @@ from bot.build.rows import (
     write_people,
 )
 from bot.build.seed_folder import SeedHashes
-from bot.build.store_files import store_lock
+from bot.build.store_files import STORE_WAIT_SECONDS, store_lock
 from bot.build.versions import extraction_versions, extractor_version
 from bot.documents import READER_VERSION
 from bot.store.schema import SCHEMA_VERSION
@@ -62,7 +62,7 @@ def update_in_place(db_path: Path, seeds_dir: Path, hashes: SeedHashes, fingerpr
         return None
 
     with store_lock(db_path):
-        conn = sqlite3.connect(db_path, isolation_level=None, timeout=30)
+        conn = sqlite3.connect(db_path, isolation_level=None, timeout=STORE_WAIT_SECONDS)
         try:
             if conn.execute("pragma journal_mode = wal").fetchone()[0] != "wal":
                 return None
@@ -104,6 +104,7 @@ def _apply_changes(conn: sqlite3.Connection, hashes: SeedHashes, changed: set[st
     new_skips: dict[str, SkippedFile] = {}
     for done, (path, rel, sha) in enumerate(to_read, 1):
         prepared = prepare_file(path, rel, sha, cache)
+        report.notes.extend(SkippedFile(prepared.path, note) for note in prepared.notes)
         if prepared.skipped is not None:
             new_skips[rel] = SkippedFile(prepared.path, prepared.skipped)
         else:

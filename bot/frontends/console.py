@@ -1,8 +1,11 @@
 """`briefbot console`: the bot's commands in a terminal chat, without Telegram.
 
 Type commands as in Telegram (`/who blinken`). An answer's buttons are listed as numbered choices:
-type the number to press one. `@ QUERY` shows what inline mode offers. `/quit` or end of input
-leaves. Works the same with a pipe on stdin (no prompt is printed then), so scripts can drive it.
+type the number to press one. `@ QUERY` shows what inline mode offers. `/digest` previews the digest
+a chat subscribing now would get, composed by the bot's own `DigestComposer` over a state kept in
+memory, so nothing is recorded in state.db; `/subscribe`, `/unsubscribe` and `/settings` say what
+they do in a Telegram chat. `/quit` or end of input leaves. Works the same with a pipe on stdin (no
+prompt is printed then), so scripts can drive it.
 """
 from __future__ import annotations
 
@@ -23,6 +26,8 @@ from bot.answers.commands import (
     parse_command,
 )
 from bot.config import Settings
+from bot.delivery.digest import DigestComposer
+from bot.delivery.state import StateStore
 from bot.store.queries import Store
 
 QUIT = {"quit", "exit"}
@@ -37,8 +42,9 @@ class Choice:
 class ConsoleChat:
     """One conversation: turns typed lines into printed answers, remembering the last choices."""
 
-    def __init__(self, core: CommandCore, charts_dir: Path | None = None):
+    def __init__(self, core: CommandCore, composer: DigestComposer | None = None, charts_dir: Path | None = None):
         self.core = core
+        self.composer = composer  # over a state in memory: a preview records nothing
         self.choices: list[Choice] = []
         self.charts_dir = charts_dir  # where charts are written (a new temporary folder by default)
         self.charts = 0
@@ -55,7 +61,17 @@ class ConsoleChat:
         parsed = parse_command(line)
         if parsed is None:
             return self.show(Answer(NOT_A_COMMAND))
+        if parsed[0] == "digest" and self.composer is not None:
+            return self.show(Answer(self.digest_preview()))
         return self.show(self.core.answer(*parsed))
+
+    def digest_preview(self) -> str:
+        """The digest a chat subscribing now would get (every new document, else a spotlight)."""
+        digest = self.composer.digest_for(0, only_news=False)
+        if digest.empty:
+            return "A digest now would be empty: the store holds no documents yet."
+        return ("<i>Preview of the digest a chat subscribing now would get (nothing is recorded; "
+                "/subscribe works in a Telegram chat):</i>\n\n" + "\n\n".join(digest.parts))
 
     def show(self, answer: Answer) -> str:
         """The answer as plain text, its buttons (or quiz options) as numbered choices."""
@@ -112,8 +128,9 @@ class ConsoleChat:
         return pick
 
 
-def run(core: CommandCore, stdin: TextIO, stdout: TextIO, interactive: bool) -> None:
-    chat = ConsoleChat(core)
+def run(core: CommandCore, stdin: TextIO, stdout: TextIO, interactive: bool,
+        composer: DigestComposer | None = None) -> None:
+    chat = ConsoleChat(core, composer)
     stdout.write("Briefbot console. Type /help for the commands, /quit to leave.\n")
     while True:
         if interactive:
@@ -134,4 +151,5 @@ def run(core: CommandCore, stdin: TextIO, stdout: TextIO, interactive: bool) -> 
 
 def main(settings: Settings, store: Store) -> None:
     """Chat with the store on the terminal until /quit or end of input."""
-    run(CommandCore(store), sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
+    run(CommandCore(store), sys.stdin, sys.stdout, interactive=sys.stdin.isatty(),
+        composer=DigestComposer(store, StateStore(":memory:")))

@@ -103,7 +103,7 @@ def test_inline_queries_offer_valid_articles(core, query):
                                 arguments, st.sampled_from(["1", "2", "99", "@ blinken", "@ " + "<b>" * 50])),
                       min_size=1, max_size=6))
 def test_console_survives_any_typing_and_shows_no_markup(core, charts_dir, lines):
-    chat = ConsoleChat(core, charts_dir)
+    chat = ConsoleChat(core, charts_dir=charts_dir)
     for line in lines:
         out = chat.reply(line)
         assert isinstance(out, str) and out
