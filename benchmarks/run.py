@@ -8,6 +8,7 @@ Benchmarks (names for --only):
   extract  words/s of bot.extract.extract over the 840 PolNeAR articles, one process
   build    synthetic stores built with bot.store.build: time, docs/s, size, peak RSS, rebuilds
   answers  p50/p99 of the command core and raw Store methods on each built store
+  charts   /trend on the largest store: drawing p50/p99, peak RSS after 100 different charts
   digest   fan-out to 10,000 due chats: limiter off (messages/s, RSS) and on (sustained rate, 429s)
   alerts   follows and alerts: matching 100 new documents against 10,000 chats x 5 follows on the largest
            store, alert fan-out limiter off and on, landing-to-alert latency over 1,000 alerts
@@ -36,7 +37,7 @@ from datetime import datetime, timezone
 from benchmarks.common import ROOT, WORK, Figure, fig
 
 RESULTS = ROOT / "benchmarks" / "results.json"
-NAMES = ["extract", "build", "answers", "digest", "alerts", "rss", "wire"]
+NAMES = ["extract", "build", "answers", "charts", "digest", "alerts", "rss", "wire"]
 FULL_BUDGET_S = 12 * 60  # of the 15 minutes; a shared machine can be slower than the estimate
 
 
@@ -74,12 +75,17 @@ class Runner:
         WORK.mkdir(parents=True, exist_ok=True)
         if "extract" in self.only:
             self.child("benchmarks.bench_extract", ["--quick"] if self.quick else [], 300, "extraction")
-        if {"build", "answers", "alerts", "rss", "wire"} & set(self.only):
+        if {"build", "answers", "charts", "alerts", "rss", "wire"} & set(self.only):
             self.builds()
         if "answers" in self.only:
             for size, db in sorted(self.stores.items()):
                 self.child("benchmarks.bench_answers", ["--db", db, "--label", f"answers {size_label(size)}"], 300,
                            f"answers on the {size_label(size)} store")
+        if "charts" in self.only and self.stores:
+            size, db = max(self.stores.items())
+            self.child("benchmarks.bench_charts", ["--db", db, "--label", f"charts, {size_label(size)} store",
+                                                   "--charts", "30" if self.quick else "100"], 300,
+                       f"/trend charts on the {size_label(size)} store")
         if "digest" in self.only:
             chats = 2000 if self.quick else 10_000
             self.child("benchmarks.bench_digest", ["--mode", "off", "--chats", str(chats)], 300,

@@ -24,6 +24,7 @@ class Document:
     paragraphs: list[Paragraph]
     credits: list[str] = field(default_factory=list)
     published: str | None = None  # ISO date when the file tells one, else None
+    notes: list[str] = field(default_factory=list)  # what reading noticed and set aside (a date in the future)
 
 
 @dataclass

@@ -142,7 +142,8 @@ class DigestHandlers:
         async with self._rebuilding:
             before = {s.title for s in self.briefing.sources(0, NEWEST_CHECKED)}
             try:
-                report = await asyncio.to_thread(store_build.build, self.settings.seeds_dir, self.settings.briefing_db)
+                report = await asyncio.to_thread(store_build.build, self.settings.seeds_dir, self.settings.briefing_db,
+                                                  file_seconds=self.settings.build_file_seconds)
             except Exception:
                 # A file that breaks the build must not stay in seeds/ and break every later build too.
                 log.exception("Rebuilding the store with the uploaded %s failed; the file is removed", path.name)
@@ -178,6 +179,7 @@ def register(application: Application, settings: Settings, clock: Clock | None =
     """Add the digest handlers, and start the scheduler (catch-up, then jobs) once the application runs."""
     clock = clock or SystemClock()
     state = StateStore(settings.state_db)
+    application.bot_data["state"] = state  # the chat's saved zone, for answers in its local days
     briefing = Store(settings.briefing_db)
     composer = DigestComposer(briefing, state)
     sender = Sender(application.bot, clock)  # shared with alerts: one rate limit and send window for both

@@ -1,5 +1,6 @@
-"""Inline mode: `@bot blinken` in any chat offers the person's card and their quotes to share; a card
-carries a button that opens the follow of that person in the bot's chat (`?start=follow-NAME`)."""
+"""Inline mode: `@bot blinken` in any chat offers the person's card and their quotes to share (a card
+carries a button that opens the follow of that person in the bot's chat, `?start=follow-NAME`);
+`@bot trend blinken` a chart already sent in a chat (its Share button), or its numbers."""
 from __future__ import annotations
 
 import re
@@ -8,6 +9,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
+    InlineQueryResultCachedPhoto,
     InputTextMessageContent,
     Update,
 )
@@ -34,6 +36,10 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     """Answer an inline query with articles rendered by the command core."""
     query = update.inline_query
     results = [
+        InlineQueryResultCachedPhoto(
+            id=r.id, photo_file_id=r.photo_file_id, title=r.title, description=r.description,
+            caption=render.split_message(r.html, render.CAPTION_LIMIT)[0], parse_mode=ParseMode.HTML)
+        if r.photo_file_id else
         InlineQueryResultArticle(
             id=r.id, title=r.title, description=r.description,
             input_message_content=InputTextMessageContent(

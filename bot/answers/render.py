@@ -19,6 +19,7 @@ from bot.models import (
     Source,
     SourceInfo,
 )
+from bot.store.trends import DailySeries
 
 MESSAGE_LIMIT = 4096  # Telegram's limit on a message's text, counted after entities are parsed
 CALLBACK_LIMIT = 64  # bytes of callback_data
@@ -129,6 +130,11 @@ def choices(asked: str, matches: list[PersonMatch]) -> str:
             + "\n".join(person_line(m) for m in matches))
 
 
+def quote_choices(asked: str, matches: list[PersonMatch]) -> str:
+    return (f"Several people match “{escape(asked)}”. Whose quotations?\n\n"
+            + "\n".join(person_line(m) for m in matches))
+
+
 def nobody(asked: str, suggestions: list[PersonMatch]) -> str:
     text = f"Nobody called “{escape(asked)}” in the store."
     if suggestions:
@@ -216,6 +222,38 @@ def sources(infos: list[SourceInfo], total: int) -> str:
         lines.append(f"{n}. <b>{escape(s.title)}</b> — {date}; {s.people} people, {s.quotes} quotes")
     heading = "<b>Sources</b>" if total <= len(infos) else f"<b>Sources</b> (the newest {len(infos)} of {total})"
     return heading + "\n\n" + "\n".join(lines) + "\n\n/brief N gives the briefing of document N."
+
+
+CAPTION_LIMIT = 1024  # Telegram's limit on a photo's caption
+
+
+def trend_caption(series: list[DailySeries], days: int, zone: str) -> str:
+    """The chart's numbers in words: per series its totals and busiest day, with that day's headline."""
+    lines = [f"<b>Last {days} days</b> ({escape(zone)}, {series[0].days[0]:%d %b} – {series[0].days[-1]:%d %b %Y})"]
+    share = max(120, (CAPTION_LIMIT - 200) // len(series) - 120)
+    for one in series:
+        noun, extra = ("mention", "quotation") if one.kind == "person" else ("paragraph", "document")
+        line = (f"<b>{escape(shorten(one.label, 60))}</b>: {_count(one.total, noun)}, "
+                f"{_count(one.extra_total, extra)}")
+        if one.busiest is not None:
+            line += (f"; busiest {one.busiest.day:%d %b} ({one.busiest.count}): "
+                     f"<i>{escape(shorten(one.busiest.title, share))}</i>")
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def trend_empty(series: list[DailySeries], days: int, zone: str) -> str:
+    """An empty window, in words: when each was last seen, if ever."""
+    lines = [f"Nothing in the last {days} days ({escape(zone)}, {series[0].days[0]:%d %b} – "
+             f"{series[0].days[-1]:%d %b %Y}):"]
+    for one in series:
+        seen = f"last seen {one.last_seen:%d %b %Y}" if one.last_seen else "not in the store at all"
+        lines.append(f"• <b>{escape(shorten(one.label, 60))}</b>: {seen}")
+    return "\n".join(lines)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:

@@ -6,7 +6,8 @@ parse the arguments, change state.db and say what happened. Bad input changes no
 from __future__ import annotations
 
 from bot.answers import render
-from bot.answers.commands import TOPIC_MATCH, Answer, Button, _is_sure, number
+from bot.answers.choosing import TOPIC_MATCH, is_sure
+from bot.answers.commands import Answer, Button, number
 from bot.delivery.clock import Clock
 from bot.delivery.slots import BadSchedule
 from bot.delivery.state import StateStore
@@ -60,7 +61,7 @@ class FollowCommands:
             return Answer(FOLLOW_USAGE)
         has_minus = any(t[:1] in "-−–" for t in args.split())
         matches = [] if has_minus or not name_tokens(args[:200]) else self.store.find_people(args[:200], limit=CHOICES)
-        if matches and matches[0].score >= TOPIC_MATCH and _is_sure(matches):
+        if matches and matches[0].score >= TOPIC_MATCH and is_sure(matches):
             return self.follow_person(chat_id, matches[0].id, thread_id, user_id)
         if matches:
             buttons = [[Button(render.shorten(m.name, 60), f"{FOLLOW_PERSON}{m.id}")] for m in matches]

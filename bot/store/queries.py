@@ -105,6 +105,16 @@ class Store:
     def _rows(self, sql: str, *params: object) -> list[sqlite3.Row]:
         return self._db().execute(sql, params).fetchall()
 
+    def read(self, sql: str, *params: object) -> list[sqlite3.Row]:
+        """Rows of a read-only query on the current store, for the query modules beside this one."""
+        return self._rows(sql, *params)
+
+    @property
+    def version(self) -> str:
+        """What names this very content of the store (its build fingerprint): a key for caches."""
+        self._db()
+        return self._meta.get("fingerprint", "")
+
     def _name_index(self, conn: sqlite3.Connection | None = None) -> NameIndex:
         conn = conn or self._db()
         generation, names = self._generation, self._names

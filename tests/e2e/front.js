@@ -21,6 +21,9 @@
 //  6. getUpdates: long polling — waits up to `timeout` seconds for an update instead of answering
 //     an empty list at once (which made PTB spin); and `offset`: an update is handed out again until
 //     a later offset confirms it (the emulator forgets it once handed out, even to a closed connection).
+//  8. sendPhoto (unknown to the emulator): the multipart upload is parsed here, the photo kept by a
+//     file_id (GET /photos/FILE_ID gives its bytes back to the tests) and the message recorded in
+//     the emulator like any bot message, with `photo` and `caption`.
 //  7. Webhooks: setWebhook registers this front as the emulator's target; the front relays each
 //     pushed update, patched as above and with the X-Telegram-Bot-Api-Secret-Token header, to the
 //     bot's URL.
@@ -116,6 +119,54 @@ front.all('/bot:token/getUpdates', (req, res) => {
     }
   };
   poll();
+});
+
+// multipart/form-data → { fields, files }: enough of RFC 7578 for what PTB sends.
+function parseMultipart(body, contentType) {
+  const boundary = /boundary="?([^";]+)"?/.exec(contentType || '');
+  const result = { fields: {}, files: {} };
+  if (!boundary || !Buffer.isBuffer(body)) return result;
+  const delimiter = Buffer.from(`--${boundary[1]}`);
+  let start = body.indexOf(delimiter);
+  while (start !== -1) {
+    const next = body.indexOf(delimiter, start + delimiter.length);
+    if (next === -1) break;
+    const part = body.subarray(start + delimiter.length + 2, next - 2); // past CRLF, before CRLF
+    const split = part.indexOf('\r\n\r\n');
+    if (split !== -1) {
+      const head = part.subarray(0, split).toString('utf8');
+      const content = part.subarray(split + 4);
+      const name = /name="([^"]*)"/.exec(head);
+      if (name && /filename="/.test(head)) result.files[name[1]] = Buffer.from(content);
+      else if (name) result.fields[name[1]] = content.toString('utf8');
+    }
+    start = next;
+  }
+  return result;
+}
+
+const photos = {}; // file_id → bytes
+let photoCount = 0;
+front.post('/bot:token/sendPhoto', express.raw({ type: 'multipart/form-data', limit: '20mb' }), (req, res) => {
+  const { fields, files } = parseMultipart(req.body, req.headers['content-type']);
+  const params = { ...req.query, ...fields };
+  const bytes = files.photo || files[String(params.photo || '').replace('attach://', '')];
+  if (!params.chat_id || !bytes) {
+    res.json({ ok: false, error_code: 400, description: 'Bad Request: there is no photo in the request' });
+    return;
+  }
+  photoCount += 1;
+  const fileId = `photo-${photoCount}`;
+  photos[fileId] = bytes;
+  const message = { ...params, photo: [{ file_id: fileId, file_unique_id: fileId, width: 0, height: 0, file_size: bytes.length }] };
+  delete message.parse_mode;
+  const result = server.addBotMessage(message, req.params.token);
+  res.json({ ok: true, result: patchMessage(result) });
+});
+front.get('/photos/:fileId', (req, res) => {
+  const bytes = photos[req.params.fileId];
+  if (!bytes) res.status(404).end();
+  else res.type('image/png').send(bytes);
 });
 
 const webhooks = {}; // token → { url, secret }
