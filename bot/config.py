@@ -41,6 +41,8 @@ class Settings:
     rate_limit: bool = True
     log_level: str = "INFO"
     build_file_seconds: float = 30.0  # one seed file's time to be read and extracted; then it is skipped
+    alert_batch_minutes: float = 10.0  # a chat's alerts are gathered this long into one message
+    alert_check_seconds: float = 5.0  # how often the bot looks for new documents to alert on
 
 
 def load_settings(env: dict[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
@@ -67,6 +69,8 @@ def load_settings(env: dict[str, str] | None = None, dotenv: Path | None = Path(
         rate_limit=get("RATE_LIMIT", "on").lower() not in {"0", "off", "false", "no"},
         log_level=get("LOG_LEVEL", "INFO").upper(),
         build_file_seconds=_seconds(get("BUILD_FILE_SECONDS", "30"), 30.0),
+        alert_batch_minutes=max(0.0, float(get("ALERT_BATCH_MINUTES", "10") or 10)),
+        alert_check_seconds=max(0.2, float(get("ALERT_CHECK_SECONDS", "5") or 5)),
     )
 
 

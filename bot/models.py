@@ -70,6 +70,8 @@ class Source:
     title: str
     paragraph: int  # paragraph index within the document, 0-based
     published: str | None = None
+    url: str | None = None  # where the document was published, when the store knows
+    outlet: str | None = None  # who published it, when the store knows
 
 
 @dataclass

@@ -49,6 +49,20 @@ def cite(source: Source) -> str:
     return f"<i>{escape(shorten(source.title, TITLE_CHARS))}</i>{dated}, ¶{source.paragraph + 1}"
 
 
+def link(url: str | None, label: str = "link") -> str:
+    """A link to `url` when it is an http(s) address (anything else is left out), else ""."""
+    if not url or not re.match(r"(?i)^https?://[^\s<>\"]+$", url) or len(url) > 2000:
+        return ""
+    return f'<a href="{html.escape(url, quote=True)}">{escape(label)}</a>'
+
+
+def source_line(source: Source) -> str:
+    """`cite`, with the outlet and a link when the source has them."""
+    outlet = f" · {escape(shorten(source.outlet, 60))}" if source.outlet else ""
+    url = link(source.url)
+    return cite(source) + outlet + (f" · {url}" if url else "")
+
+
 def highlight(snippet: str) -> str:
     """A search snippet, escaped, with the store's \\x02…\\x03 match markers turned into bold."""
     out: list[str] = []
