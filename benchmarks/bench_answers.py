@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.common import emit, fig, maxrss_mb, percentile
-from bot.build.extraction_cache import paragraph_texts
+from bot.store.texts import paragraph_texts
 
 HOSTILE = [
     '"', '""', '"unclosed phrase', "NEAR(ukraine russia, 3)", "ukraine OR russia AND NOT war", "*", "war*",

@@ -8,17 +8,21 @@ Benchmarks (names for --only):
   extract  words/s of bot.extract.extract over the 840 PolNeAR articles, one process
   build    synthetic stores built with bot.store.build: time, docs/s, size, peak RSS, rebuilds
   answers  p50/p99 of the command core and raw Store methods on each built store
+  charts   /trend on the largest store: drawing p50/p99, peak RSS after 100 different charts
   digest   fan-out to 10,000 due chats: limiter off (messages/s, RSS) and on (sustained rate, 429s)
+  alerts   follows and alerts: matching 100 new documents against 10,000 chats x 5 follows on the largest
+           store, alert fan-out limiter off and on, landing-to-alert latency over 1,000 alerts
   rss      resident memory of a running `briefbot run` on the largest store, against a fake Bot API
   wire     commands from 100 users through the Bot API emulator (tests/e2e) to `briefbot run`
 
 Quick mode (< 2 min): 1k store only, 2,000 chats for the unlimited fan-out, a 10 s limited window,
-600 commands through the emulator.
+2,000 chats with follows and 300 alerts for latency, 600 commands through the emulator.
 Full mode (< 15 min): 1k and 10k stores, and 100k and 1M when the 10k build says they fit in the time
 left (otherwise the largest multiple of 10k that fits is built, the larger sizes are extrapolated and
 marked "est.", and builds measured apart with `--only build --sizes 100000` (or 1000000) are quoted
 with their date, their stores used by the answer and bot-process benchmarks);
-10,000 chats, a 20 s window, 10,000 commands through the emulator.
+10,000 chats, a 20 s window, 10,000 chats with 5 follows each on the largest store, 1,000 alerts for
+latency, 10,000 commands through the emulator.
 """
 from __future__ import annotations
 
@@ -34,7 +38,7 @@ from datetime import datetime, timezone
 from benchmarks.common import ROOT, WORK, Figure, fig
 
 RESULTS = ROOT / "benchmarks" / "results.json"
-NAMES = ["extract", "build", "answers", "digest", "rss", "wire"]
+NAMES = ["extract", "build", "answers", "charts", "digest", "alerts", "rss", "wire"]
 FULL_BUDGET_S = 12 * 60  # of the 15 minutes; a shared machine can be slower than the estimate
 
 
@@ -72,12 +76,17 @@ class Runner:
         WORK.mkdir(parents=True, exist_ok=True)
         if "extract" in self.only:
             self.child("benchmarks.bench_extract", ["--quick"] if self.quick else [], 300, "extraction")
-        if {"build", "answers", "rss", "wire"} & set(self.only):
+        if {"build", "answers", "charts", "alerts", "rss", "wire"} & set(self.only):
             self.builds()
         if "answers" in self.only:
             for size, db in sorted(self.stores.items()):
                 self.child("benchmarks.bench_answers", ["--db", db, "--label", f"answers {size_label(size)}"], 300,
                            f"answers on the {size_label(size)} store")
+        if "charts" in self.only and self.stores:
+            size, db = max(self.stores.items())
+            self.child("benchmarks.bench_charts", ["--db", db, "--label", f"charts, {size_label(size)} store",
+                                                   "--charts", "30" if self.quick else "100"], 300,
+                       f"/trend charts on the {size_label(size)} store")
         if "digest" in self.only:
             chats = 2000 if self.quick else 10_000
             self.child("benchmarks.bench_digest", ["--mode", "off", "--chats", str(chats)], 300,
@@ -96,6 +105,12 @@ class Runner:
                 self.child("benchmarks.bench_digest", ["--mode", "on", "--chats", "10000", "--window", str(window),
                                                        "--limiter-per-second", "29"],
                            120, "digest fan-out, limiter at 29/s (what-if)")
+        if "alerts" in self.only and self.stores:
+            size, db = max(self.stores.items())
+            args = ["--store", db] + (["--chats", "2000", "--window", "10", "--latency-alerts", "300"] if self.quick
+                                      else ["--window", "20"])
+            self.child("benchmarks.bench_alerts", args, 600,
+                       f"alerts: matching and fan-out on the {size_label(size)} store, latency")
         if "rss" in self.only and self.stores:
             size, db = max(self.stores.items())
             self.child("benchmarks.bench_rss", ["--db", db, "--label", f"bot process, {size_label(size)} store",
@@ -125,7 +140,7 @@ class Runner:
                 # (a day's documents dropped and added back) grow with it: 2× its time, and 2.5 s per 1k
                 # to generate.
                 per_doc = 2 / last["rate"] + last["rebuild_s"] / last["documents"] + (0 if generated else 2.5 / 1000)
-                left = FULL_BUDGET_S - self.elapsed() - 400  # answers (with 100k), digest, rss and wire still to run
+                left = FULL_BUDGET_S - self.elapsed() - 500  # answers (with 100k), digest, alerts, rss, wire to run
                 if size * per_doc > left:
                     fits = int(left / per_doc) // 10_000 * 10_000
                     if not fitted and fits >= 2 * last["documents"]:  # a size that fits, for a third point of growth

@@ -40,6 +40,9 @@ class Settings:
     digest_grace_hours: float = 6.0
     rate_limit: bool = True
     log_level: str = "INFO"
+    build_file_seconds: float = 30.0  # one seed file's time to be read and extracted; then it is skipped
+    alert_batch_minutes: float = 10.0  # a chat's alerts are gathered this long into one message
+    alert_check_seconds: float = 5.0  # how often the bot looks for new documents to alert on
 
 
 def load_settings(env: dict[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
@@ -65,4 +68,16 @@ def load_settings(env: dict[str, str] | None = None, dotenv: Path | None = Path(
         digest_grace_hours=float(get("DIGEST_GRACE_HOURS", "6") or 6),
         rate_limit=get("RATE_LIMIT", "on").lower() not in {"0", "off", "false", "no"},
         log_level=get("LOG_LEVEL", "INFO").upper(),
+        build_file_seconds=_seconds(get("BUILD_FILE_SECONDS", "30"), 30.0),
+        alert_batch_minutes=max(0.0, float(get("ALERT_BATCH_MINUTES", "10") or 10)),
+        alert_check_seconds=max(0.2, float(get("ALERT_CHECK_SECONDS", "5") or 5)),
     )
+
+
+def _seconds(value: str, default: float) -> float:
+    """A number of seconds (0 or more) as written in a setting; the default when it is not one."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        return default
+    return seconds if seconds >= 0 and seconds == seconds and seconds != float("inf") else default

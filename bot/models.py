@@ -24,6 +24,7 @@ class Document:
     paragraphs: list[Paragraph]
     credits: list[str] = field(default_factory=list)
     published: str | None = None  # ISO date when the file tells one, else None
+    notes: list[str] = field(default_factory=list)  # what reading noticed and set aside (a date in the future)
 
 
 @dataclass
@@ -69,6 +70,8 @@ class Source:
     title: str
     paragraph: int  # paragraph index within the document, 0-based
     published: str | None = None
+    url: str | None = None  # where the document was published, when the store knows
+    outlet: str | None = None  # who published it, when the store knows
 
 
 @dataclass

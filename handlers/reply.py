@@ -36,6 +36,9 @@ def keyboard(answer: Answer) -> InlineKeyboardMarkup | None:
 async def send_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, answer: Answer) -> None:
     """Reply to the update's message with `answer` (or edit our answer to an edited command)."""
     message = update.effective_message
+    if answer.photo is not None:
+        await send_photo(message, answer)
+        return
     parts = render.split_message(answer.html)
     answered: dict[int, int] = context.chat_data.setdefault(_ANSWERED, {}) if context.chat_data is not None else {}
     if update.edited_message and len(parts) == 1 and message.message_id in answered:
@@ -69,14 +72,32 @@ async def _send_part(context: ContextTypes.DEFAULT_TYPE, message: Message, chat_
     return await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
+async def send_photo(message: Message, answer: Answer, quote: bool | None = None) -> Message:
+    """A chart: the photo with the answer's HTML as its caption (a caption holds 1,024 characters)."""
+    caption = render.split_message(answer.html, render.CAPTION_LIMIT)[0]
+    try:
+        sent = await message.reply_photo(answer.photo.png, caption=caption, parse_mode=ParseMode.HTML,
+                                         reply_markup=keyboard(answer), do_quote=quote)
+    except ChatMigrated as exc:
+        sent = await message.get_bot().send_photo(exc.new_chat_id, answer.photo.png, caption=caption,
+                                                  parse_mode=ParseMode.HTML, reply_markup=keyboard(answer))
+    if answer.photo.on_sent is not None and sent.photo:
+        answer.photo.on_sent(sent.photo[-1].file_id)
+    return sent
+
+
 async def edit_answer(update: Update, answer: Answer) -> None:
     """Show `answer` in place of the message whose button was pressed (or below it, when that
-    message can no longer be edited, e.g. after 48 hours)."""
+    message can no longer be edited, e.g. after 48 hours). A chart comes below it: a text message
+    cannot become a photo."""
     query = update.callback_query
     try:
         await query.answer()
     except BadRequest as exc:  # "query is too old" after a restart or a slow moment: the page still matters
         log.info("Could not answer the button press: %s", exc.message)
+    if answer.photo is not None and isinstance(query.message, Message):
+        await send_photo(query.message, answer, quote=False)
+        return
     text = render.split_message(answer.html)[0]
     try:
         await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard(answer))

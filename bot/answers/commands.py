@@ -7,13 +7,19 @@ Telegram handlers, inline mode and the console all call `answer` (for a typed co
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timezone, tzinfo
+from functools import partial
 
 from rapidfuzz import fuzz, process, utils
 
 from bot.answers import render
+from bot.answers.choosing import TOPIC_MATCH, is_sure
+from bot.answers.trend import DEFAULT_DAYS, MOST_DAYS, Chart, Subject, TrendAnswers
 from bot.models import PersonMatch
 from bot.store.queries import Store
 from bot.store.search_text import NoUsableWords
@@ -23,11 +29,8 @@ QUOTES_PAGE = 5
 SEARCH_PAGE = 5
 CHOICES = 5
 SOURCES_SHOWN = 20  # /sources lists the newest documents, not a whole archive
-SURE_MATCH = 90  # among several matches, one this good and clearly ahead of the next is "that person"
-CLEAR_LEAD = 10
 LONGEST_NAME = 64  # a longer argument is cut before spelling comparisons: no name is that long
 SUGGESTION_POOL = 500  # how many of the best-known people /who compares an unknown name with
-TOPIC_MATCH = 85  # /quotes X treats X as a speaker only when the name matches this well
 
 
 @dataclass(frozen=True)
@@ -47,12 +50,21 @@ COMMANDS: list[Command] = [
     Command("search", "WORDS", "paragraphs that mention the words, best first", "/search crimea"),
     Command("brief", "[N]", "briefing of the newest (or Nth) document", "/brief"),
     Command("sources", "", "the documents the bot knows, with dates", "/sources"),
+    Command("trend", "NAME|TOPIC [DAYS]", "a chart of mentions per day; up to three, comma-separated",
+            "/trend blinken, lavrov"),
     Command("quiz", "", "a “Who said it?” quiz poll", "/quiz"),
     Command("subscribe", "[HH:MM] [TIMEZONE]", "a daily digest at your local time", "/subscribe 07:30 Europe/Kyiv",
             admins_only=True),
     Command("unsubscribe", "", "stop the daily digest", "/unsubscribe", admins_only=True),
     Command("settings", "", "digest time, zone, contents and last delivery", "/settings"),
     Command("digest", "", "the digest right now", "/digest"),
+    Command("follow", "NAME|TOPIC", "alerts when a person speaks or a topic comes up", "/follow blinken",
+            admins_only=True),
+    Command("following", "", "what this chat follows, with buttons to stop", "/following"),
+    Command("unfollow", "NAME|TOPIC|N", "stop following", "/unfollow 2", admins_only=True),
+    Command("alerts", "", "alerts since the last alert message", "/alerts"),
+    Command("quiet", "HH:MM-HH:MM|off", "quiet hours: alerts wait until they end", "/quiet 22:00-07:00",
+            admins_only=True),
     Command("help", "", "this list", "/help"),
     Command("start", "", "welcome", "/start", in_groups=False),
 ]
@@ -77,11 +89,19 @@ class QuizPoll:
     explanation: str
 
 
+@dataclass(frozen=True)
+class Photo:
+    png: bytes
+    sparklines: list[str]  # the same numbers as text, for the console
+    on_sent: Callable[[str], None] | None = None  # told Telegram's file_id once the photo is sent
+
+
 @dataclass
 class Answer:
-    html: str
+    html: str  # the message, or a photo's caption
     buttons: list[list[Button]] = field(default_factory=list)
     poll: QuizPoll | None = None
+    photo: Photo | None = None
 
 
 @dataclass(frozen=True)
@@ -89,7 +109,8 @@ class InlineResult:
     id: str
     title: str
     description: str
-    html: str
+    html: str  # the message; a photo's caption when there is a photo
+    photo_file_id: str | None = None  # a photo Telegram already has (a chart sent before)
 
 
 def help_text() -> str:
@@ -135,9 +156,10 @@ def _person_buttons(matches: list[PersonMatch]) -> list[list[Button]]:
 class CommandCore:
     """Answers to every command over one store."""
 
-    def __init__(self, store: Store, rng: random.Random | None = None):
+    def __init__(self, store: Store, rng: random.Random | None = None, trends: TrendAnswers | None = None):
         self.store = store
         self.rng = rng or random.Random()
+        self.trends = trends or TrendAnswers(store)
 
     def answer(self, command: str, args: str = "") -> Answer:
         """The answer to `/command args` (command without the slash or @BotName)."""
@@ -145,14 +167,18 @@ class CommandCore:
         handler = getattr(self, f"cmd_{command.lower()}", None)
         if handler is not None:
             return handler(args)
-        if any(c.name == command.lower() for c in COMMANDS):  # answered by another family (digests)
-            return Answer(f"/{render.escape(command.lower())} works in a Telegram chat, not here.")
+        known = next((c for c in COMMANDS if c.name == command.lower()), None)
+        if known is not None:  # answered by another family (digests), which needs a Telegram chat
+            return Answer(f"/{known.name} ({render.escape(known.description)}) works in a Telegram chat: send "
+                          f"it to the bot there, e.g. <code>{render.escape(known.example)}</code>. "
+                          "Here, /digest shows what a digest would hold now.")
         return unknown_command(command)
 
     # --- commands -----------------------------------------------------------------------------
 
     def cmd_start(self, args: str) -> Answer:
-        """/start, or a deep link: `who-blinken`, `quotes-ukraine`, `search-crimea`, `brief`."""
+        """/start, or a deep link: `who-blinken`, `quotes-ukraine`, `search-crimea`, `brief` (and
+        `follow-blinken`, which the follow family answers, knowing the chat)."""
         if args:
             command, _, rest = args.partition("-")
             if command in {"who", "quotes", "search", "brief"}:
@@ -166,7 +192,7 @@ class CommandCore:
         if not args:
             return self.people_page(0)
         matches = self.store.find_people(args, limit=CHOICES)
-        if matches and _is_sure(matches):
+        if matches and is_sure(matches):
             return self.person(matches[0].id)
         if matches:
             return Answer(render.choices(args, matches), _person_buttons(matches))
@@ -175,9 +201,15 @@ class CommandCore:
 
     def cmd_quotes(self, args: str) -> Answer:
         if args:
-            matches = self.store.find_people(args, limit=2)
-            if matches and matches[0].score >= TOPIC_MATCH and _is_sure(matches):
+            matches = self.store.find_people(args, limit=CHOICES)
+            if matches and matches[0].score >= TOPIC_MATCH and is_sure(matches):
                 return self.quotes_by(matches[0].id, 0)
+            speakers = [m for m in matches if m.score >= TOPIC_MATCH]
+            if len(speakers) > 1:  # a surname two people share: the same choice /who offers
+                return Answer(render.quote_choices(args, speakers),
+                              [*([Button(render.shorten(m.name, 60), f"qp:0:{m.id}")] for m in speakers),
+                               [Button(render.shorten(f"Quotations about “{args}”", 60),
+                                       render.fit_callback("qt:0:", args))]])
         return self.quotes_about(args, 0)
 
     def cmd_search(self, args: str) -> Answer:
@@ -187,19 +219,50 @@ class CommandCore:
 
     def cmd_brief(self, args: str) -> Answer:
         n = number(args)
-        if args and n is None:
+        if args and n is None and not _WHOLE_NUMBER.fullmatch(args):
             return Answer(usage("brief"))
-        b = self.store.brief(n)
+        b = self.store.brief(n) if n is not None or not args else None  # -1, 0 and 10**20 are no document
         if b is None:
             total = self.store.summary().get("documents", 0)
             if total == 0:
                 return Answer("The store holds no documents yet.")
-            return Answer(f"There is no document {render.escape(args)}; the store holds {total}. See /sources.")
+            return Answer(f"There is no document {render.escape(render.shorten(args, 30))}; the store holds "
+                          f"{total}, and /sources lists them.")
         return Answer(render.briefing(b))
 
     def cmd_sources(self, args: str) -> Answer:
         total = self.store.summary().get("documents", 0)
         return Answer(render.sources(self.store.sources(0, SOURCES_SHOWN), total))
+
+    def cmd_trend(self, args: str) -> Answer:
+        return self.trend(args)
+
+    def trend(self, args: str, zone: tzinfo = timezone.utc, zone_name: str = "UTC") -> Answer:
+        """/trend in the asking chat's zone (the days are its local days)."""
+        found = self.trends.answer(args, zone, zone_name)
+        if isinstance(found, Chart):
+            return self._chart_answer(found, f"trend {args}")
+        if isinstance(found, list):
+            days = self.trends.parse(args)[1]
+            return Answer(render.choices(args, found),
+                          [[Button(render.shorten(m.name, 60), f"tr:{days}:{m.id}")] for m in found])
+        return Answer(found or usage("trend"))
+
+    def trend_of(self, person_id: int, days: int) -> Answer:
+        """The chart of one person (the card's Trend button, a choice among several)."""
+        card = self.store.person_card(person_id, quote_limit=0)
+        if card is None or not 1 <= days <= MOST_DAYS:
+            return Answer("That person is no longer in the store. Send /who for everybody.")
+        found = self.trends.chart([Subject(card.name, person_id, [])], days, timezone.utc, "UTC")
+        if isinstance(found, Chart):
+            return self._chart_answer(found, f"trend {card.name} {days}")
+        return Answer(found)
+
+    def _chart_answer(self, chart: Chart, inline_query: str) -> Answer:
+        """A chart with a Share button: inline mode offers the photo Telegram was sent."""
+        share = [[Button("Share", switch_inline=render.shorten(inline_query, 200))]]
+        return Answer(chart.caption, share,
+                      photo=Photo(chart.png, chart.sparklines, partial(self.trends.remember_sent, chart.key)))
 
     def cmd_quiz(self, args: str) -> Answer:
         question = self.store.quiz_question(self.rng)
@@ -227,7 +290,8 @@ class CommandCore:
         if card is None:
             return Answer("That person is no longer in the store. Send /who for everybody.")
         row = [Button("All quotes", f"qp:0:{person_id}"), Button("Mentions", f"mn:0:{person_id}")]
-        share = [Button("Share", switch_inline=render.shorten(card.name, 60))]
+        share = [Button("Trend", f"tr:{DEFAULT_DAYS}:{person_id}"),
+                 Button("Share", switch_inline=render.shorten(card.name, 60)), Button("Follow", f"fl:p:{person_id}")]
         return Answer(render.person_card(card), [row, share])
 
     def closest_people(self, name: str, limit: int = 3) -> list[PersonMatch]:
@@ -305,16 +369,23 @@ class CommandCore:
             return self.quotes_about(tail, n)
         if kind == "sr":
             return self.search(tail, n)
+        if kind == "tr" and number(tail) is not None:
+            return self.trend_of(number(tail), n)
         return Answer("That button has expired. Send the command again.")
 
     def inline_results(self, query: str, limit: int = 10) -> list[InlineResult]:
         """`@bot QUERY`: the best matching person's card and their quotes, else quotes on the topic."""
         query = " ".join(query.split())
+        if query.lower().startswith("trend "):
+            return self._inline_chart(query[len("trend "):])
         if not query:
             people, _ = self.store.list_people(0, limit)
             return [self._card_result(p.id) for p in people]
         results = []
-        matches = self.store.find_people(query, limit=1)
+        matches = self.store.find_people(query, limit=CHOICES)
+        speakers = [m for m in matches if m.score >= TOPIC_MATCH]
+        if len(speakers) > 1 and not is_sure(matches):  # a name several people share: each one's card
+            return [self._card_result(m.id) for m in speakers]
         if matches:
             person = matches[0]
             results.append(self._card_result(person.id))
@@ -329,6 +400,18 @@ class CommandCore:
                 id=f"q{h.id}", title=f"{h.speaker or 'Unattributed'}: “{render.shorten(h.text, 60)}”",
                 description=f"{h.source.title}, ¶{h.source.paragraph + 1}", html=render.quote_block(h)))
         return results
+
+    def _inline_chart(self, args: str) -> list[InlineResult]:
+        """`@bot trend NAME`: the chart, when Telegram has it already (it was sent in a chat, whose
+        Share button leads here), else its numbers in words."""
+        found = self.trends.answer(args, timezone.utc, "UTC")
+        if not isinstance(found, Chart):
+            return []
+        title = "Chart: " + render.shorten(args, 60)
+        description = render.shorten(render.to_plain(found.caption).split("\n")[-1], 100)
+        result_id = "t" + hashlib.sha1(repr(found.key).encode()).hexdigest()[:20]
+        return [InlineResult(id=result_id, title=title, description=description, html=found.caption,
+                             photo_file_id=self.trends.sent_file_id(found.key))]
 
     def _card_result(self, person_id: int) -> InlineResult:
         card = self.store.person_card(person_id)
@@ -348,12 +431,7 @@ def number(text: str) -> int | None:
     return int(text)
 
 
-def _is_sure(matches: list[PersonMatch]) -> bool:
-    """One match (the store returns only close ones), or a near-exact one clearly ahead of the rest."""
-    if len(matches) == 1:
-        return True
-    best = matches[0]
-    return best.score >= SURE_MATCH and best.score - matches[1].score >= CLEAR_LEAD
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 
 
 COMMAND_NAME = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@(\w+))?(?:\s+|$)")

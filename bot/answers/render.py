@@ -19,6 +19,7 @@ from bot.models import (
     Source,
     SourceInfo,
 )
+from bot.store.trends import DailySeries
 
 MESSAGE_LIMIT = 4096  # Telegram's limit on a message's text, counted after entities are parsed
 CALLBACK_LIMIT = 64  # bytes of callback_data
@@ -46,6 +47,20 @@ def cite(source: Source) -> str:
     """The citation every answer carries: document title and paragraph (1-based for readers)."""
     dated = f", {escape(source.published)}" if source.published else ""
     return f"<i>{escape(shorten(source.title, TITLE_CHARS))}</i>{dated}, ¶{source.paragraph + 1}"
+
+
+def link(url: str | None, label: str = "link") -> str:
+    """A link to `url` when it is an http(s) address (anything else is left out), else ""."""
+    if not url or not re.match(r"(?i)^https?://[^\s<>\"]+$", url) or len(url) > 2000:
+        return ""
+    return f'<a href="{html.escape(url, quote=True)}">{escape(label)}</a>'
+
+
+def source_line(source: Source) -> str:
+    """`cite`, with the outlet and a link when the source has them."""
+    outlet = f" · {escape(shorten(source.outlet, 60))}" if source.outlet else ""
+    url = link(source.url)
+    return cite(source) + outlet + (f" · {url}" if url else "")
 
 
 def highlight(snippet: str) -> str:
@@ -112,6 +127,11 @@ def people_page(matches: list[PersonMatch], offset: int, total: int) -> str:
 
 def choices(asked: str, matches: list[PersonMatch]) -> str:
     return (f"Several people match “{escape(asked)}”. Which one?\n\n"
+            + "\n".join(person_line(m) for m in matches))
+
+
+def quote_choices(asked: str, matches: list[PersonMatch]) -> str:
+    return (f"Several people match “{escape(asked)}”. Whose quotations?\n\n"
             + "\n".join(person_line(m) for m in matches))
 
 
@@ -205,6 +225,38 @@ def sources(infos: list[SourceInfo], total: int) -> str:
         lines.append(f"{n}. <b>{escape(s.title)}</b> — {date}; {s.people} people, {s.quotes} quotes")
     heading = "<b>Sources</b>" if total <= len(infos) else f"<b>Sources</b> (the newest {len(infos)} of {total})"
     return heading + "\n\n" + "\n".join(lines) + "\n\n/brief N gives the briefing of document N."
+
+
+CAPTION_LIMIT = 1024  # Telegram's limit on a photo's caption
+
+
+def trend_caption(series: list[DailySeries], days: int, zone: str) -> str:
+    """The chart's numbers in words: per series its totals and busiest day, with that day's headline."""
+    lines = [f"<b>Last {days} days</b> ({escape(zone)}, {series[0].days[0]:%d %b} – {series[0].days[-1]:%d %b %Y})"]
+    share = max(120, (CAPTION_LIMIT - 200) // len(series) - 120)
+    for one in series:
+        noun, extra = ("mention", "quotation") if one.kind == "person" else ("paragraph", "document")
+        line = (f"<b>{escape(shorten(one.label, 60))}</b>: {_count(one.total, noun)}, "
+                f"{_count(one.extra_total, extra)}")
+        if one.busiest is not None:
+            line += (f"; busiest {one.busiest.day:%d %b} ({one.busiest.count}): "
+                     f"<i>{escape(shorten(one.busiest.title, share))}</i>")
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def trend_empty(series: list[DailySeries], days: int, zone: str) -> str:
+    """An empty window, in words: when each was last seen, if ever."""
+    lines = [f"Nothing in the last {days} days ({escape(zone)}, {series[0].days[0]:%d %b} – "
+             f"{series[0].days[-1]:%d %b %Y}):"]
+    for one in series:
+        seen = f"last seen {one.last_seen:%d %b %Y}" if one.last_seen else "not in the store at all"
+        lines.append(f"• <b>{escape(shorten(one.label, 60))}</b>: {seen}")
+    return "\n".join(lines)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:

@@ -34,10 +34,11 @@ The stages, one module each: `seed_folder` (what files there are, their hashes),
 `extraction_cache`), `workers` (the pool), `merge` (people across documents, as counts), `rows`
 (writing), `full_build` and `in_place` (the two kinds; `affected_people` for the people an in-place
 change reaches), `search_shares` (the words of the newest rows), `retention` (old documents out),
-`store_files` (locks, temp files, fsync), `builder` (which kind, if any).
+`store_files` (locks, temp files, fsync), `budget` (the time one file may take), `target` (only a
+Briefbot store is ever replaced), `builder` (which kind, if any).
 """
 from bot.build.builder import build
-from bot.build.report import BuildReport, Progress, SkippedFile
+from bot.build.report import BuildFailed, BuildReport, NotAStore, Progress, SkippedFile, StoreBusy
 from bot.build.seed_folder import seed_files
 
-__all__ = ["BuildReport", "Progress", "SkippedFile", "build", "seed_files"]
+__all__ = ["BuildFailed", "BuildReport", "NotAStore", "Progress", "SkippedFile", "StoreBusy", "build", "seed_files"]

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import pickle
 import sqlite3
-import zlib
 from pathlib import Path
 
 from bot.models import Extraction, KeyPoint, Person, Quote
 from bot.store.schema import SCHEMA_VERSION
+from bot.store.texts import cut as cut_text
+from bot.store.texts import document_paragraphs
 
 
 def extraction_to_blob(extraction: Extraction) -> bytes:
@@ -25,30 +26,14 @@ def extraction_from_blob(blob: bytes) -> Extraction:
     return pickle.loads(blob)
 
 
-def paragraph_texts(blob: bytes, spans: str) -> list[tuple[int, str]]:
-    """(start, text) of each paragraph of a document, from its document_texts row."""
-    text = zlib.decompress(blob).decode() if blob else ""
-    out, cursor = [], 0
-    for span in spans.split():
-        start, length = span.split(":")
-        length = int(length)
-        out.append((int(start), text[cursor:cursor + length]))
-        cursor += length
-    return out
-
-
 def stored_extraction(conn: sqlite3.Connection, document_id: int) -> Extraction:
     """What extraction found in a stored document, rebuilt from its rows."""
     first_quote, quote_count = conn.execute("select first_quote, quotes from documents where id = ?",
                                             (document_id,)).fetchone()
-    row = conn.execute("select text, paragraph_spans from document_texts where document_id = ?", (document_id,)).fetchone()
-    paragraphs = paragraph_texts(*row) if row else []
+    paragraphs = document_paragraphs(conn, document_id)
 
     def cut(paragraph: int, start: int, end: int, text: str | None) -> str:
-        if text is not None:
-            return text
-        offset, body = paragraphs[paragraph]
-        return body[start - offset:end - offset]
+        return cut_text(paragraphs, paragraph, start, end, text)
 
     records = conn.execute(
         "select r.ord, r.person_id, n.name, r.aliases, r.role, r.mentions, r.sort_date from person_documents r"

@@ -101,6 +101,7 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
         items = [(seeds_dir / rel, rel, sha) for rel, sha, _ in files]
         phase_started = time.monotonic()
         for done, prepared in enumerate(prepared_files(items, old_store, versions, workers), 1):
+            report.notes.extend(SkippedFile(prepared.path, note) for note in prepared.notes)
             if prepared.skipped is not None:
                 report.skipped.append(SkippedFile(prepared.path, prepared.skipped))
                 skipped_rows.append((prepared.rel, prepared.sha256, stat_of.get(prepared.rel), prepared.skipped))

@@ -9,7 +9,6 @@ import sqlite3
 from pathlib import Path
 
 from bot.build.affected_people import PeopleChange
-from bot.build.extraction_cache import paragraph_texts
 from bot.build.merge import MergeCounts, name_key
 from bot.build.prepare import PreparedFile
 from bot.build.report import BuildReport, Progress, SkippedFile
@@ -26,11 +25,12 @@ from bot.build.rows import (
 )
 from bot.build.search_shares import newest_rowids, update_shares
 from bot.build.seed_records import SeedChanges
-from bot.build.store_files import store_lock
+from bot.build.store_files import STORE_WAIT_SECONDS, store_lock
 from bot.build.versions import extraction_versions, extractor_version
 from bot.build.workers import prepared_files
 from bot.documents import READER_VERSION
 from bot.store.schema import SCHEMA_VERSION
+from bot.store.texts import cut, document_paragraphs
 
 # Up to this many changed files, or this share of the folder, are applied in place; more make a full
 # build. In place, a change costs about what its own documents cost (extraction for those added, a few
@@ -79,8 +79,10 @@ def update_in_place(db_path: Path, seeds_dir: Path, changes: SeedChanges, meta: 
                      key=lambda item: path_order(item[0]))
     added: list[PreparedFile] = []
     new_skips: dict[str, SkippedFile] = {}
+    notes: list[SkippedFile] = []
     items = [(seeds_dir / rel, rel, sha) for rel, sha in to_read]
     for done, prepared in enumerate(prepared_files(items, db_path, versions, None), 1):
+        notes.extend(SkippedFile(prepared.path, note) for note in prepared.notes)
         if prepared.skipped is not None:
             new_skips[prepared.rel] = SkippedFile(prepared.path, prepared.skipped)
         else:
@@ -91,7 +93,7 @@ def update_in_place(db_path: Path, seeds_dir: Path, changes: SeedChanges, meta: 
     skipped = [skips[rel] for rel in sorted(skips, key=path_order)]
 
     with store_lock(db_path):
-        conn = sqlite3.connect(db_path, isolation_level=None, timeout=30)
+        conn = sqlite3.connect(db_path, isolation_level=None, timeout=STORE_WAIT_SECONDS)
         try:
             if conn.execute("pragma journal_mode = wal").fetchone()[0] != "wal":
                 return None
@@ -103,7 +105,7 @@ def update_in_place(db_path: Path, seeds_dir: Path, changes: SeedChanges, meta: 
                     conn.execute("rollback")  # another build changed the store since we looked
                     return STALE
                 report, paragraphs = _apply_changes(conn, changes, added, counts, int(meta.get("paragraphs", 0)))
-                report.skipped = skipped
+                report.skipped, report.notes = skipped, notes
                 conn.execute("delete from skipped_files where path in (select value from json_each(?))",
                              (json.dumps(sorted(changes.changed)),))
                 conn.executemany("insert into skipped_files values (?, ?, ?, ?)", [
@@ -127,7 +129,7 @@ def record_stats(db_path: Path, changes: SeedChanges, meta: dict[str, str]) -> N
     if meta.get("schema_version") != SCHEMA_VERSION:
         return
     with store_lock(db_path):
-        conn = sqlite3.connect(db_path, isolation_level=None, timeout=30)
+        conn = sqlite3.connect(db_path, isolation_level=None, timeout=STORE_WAIT_SECONDS)
         try:
             conn.execute("begin immediate")
             if conn.execute("select value from meta where key = 'fingerprint'").fetchone() == (meta["fingerprint"],):
@@ -251,8 +253,7 @@ def _remove_document(conn: sqlite3.Connection, document_id: int, delta: MergeCou
     sort_date, first_paragraph, paragraph_count, first_quote, quote_count = conn.execute(
         "select sort_date, first_paragraph, paragraphs, first_quote, quotes from documents where id = ?",
         (document_id,)).fetchone()
-    row = conn.execute("select text, paragraph_spans from document_texts where document_id = ?", (document_id,)).fetchone()
-    paragraphs = paragraph_texts(*row) if row else []
+    paragraphs = document_paragraphs(conn, document_id)
     if paragraphs:
         entries = [(first_paragraph + n, text) for n, (_, text) in enumerate(paragraphs)]
         conn.executemany("insert into paragraphs_fts (paragraphs_fts, rowid, text) values ('delete', ?, ?)", entries)
@@ -263,10 +264,7 @@ def _remove_document(conn: sqlite3.Connection, document_id: int, delta: MergeCou
                               (first_quote, first_quote + quote_count - 1)).fetchall()
         entries = []
         for quote_id, ord_, paragraph, start, end, text in quotes:
-            if text is None:
-                offset, body = paragraphs[paragraph]
-                text = body[start - offset:end - offset]
-            entries.append((quote_id, text))
+            entries.append((quote_id, cut(paragraphs, paragraph, start, end, text)))
             if ord_ is not None:
                 quotes_of[ord_] = quotes_of.get(ord_, 0) + 1
         conn.executemany("insert into quotes_fts (quotes_fts, rowid, text) values ('delete', ?, ?)", entries)

@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import NamedTuple
 
 import bot.extract
+from bot.build.budget import FILE_SECONDS, TimeBudgetExceeded, over_budget_reason, time_budget
 from bot.build.extraction_cache import (
     ExtractionCache,
     extraction_from_blob,
     extraction_to_blob,
 )
-from bot.documents import UnreadableDocument, read_document
+from bot.documents import UnreadableDocument, read_seed
 
 
 def quote_strength(text: str) -> int:
@@ -46,12 +47,26 @@ class PreparedFile(NamedTuple):
     person_paragraphs: list = []  # (ord, paragraph)
     person_documents: list = []  # (ord, first_paragraph, mentions)
     quotes: list = []  # (speaker ord or None, speaker, paragraph, start, end, text, words, strength)
+    notes: tuple = ()  # what reading set aside (a date in the future), said by the build
 
 
-def prepare_file(path: Path, rel: str, sha: str, cache: ExtractionCache | None) -> PreparedFile:
-    """Read and extract one file (or take its extraction from the cache) and turn it into rows."""
+def prepare_file(path: Path, rel: str, sha: str, cache: ExtractionCache | None,
+                 budget: float | None = None) -> PreparedFile:
+    """Read and extract one file (or take its extraction from the cache) and turn it into rows.
+
+    A file that takes longer than `budget` seconds (default: the running build's, `FILE_SECONDS`)
+    is skipped with that reason."""
+    seconds = FILE_SECONDS.get() if budget is None else budget
     try:
-        document = read_document(path)
+        with time_budget(seconds):
+            return _prepare(path, rel, sha, cache)
+    except TimeBudgetExceeded:
+        return PreparedFile(rel, str(path), sha, skipped=over_budget_reason(seconds))
+
+
+def _prepare(path: Path, rel: str, sha: str, cache: ExtractionCache | None) -> PreparedFile:
+    try:
+        document, status = read_seed(path.parents[rel.count("/")], rel)  # never leaves the seed folder
     except UnreadableDocument as exc:
         return PreparedFile(rel, str(path), sha, skipped=str(exc))
     key = ExtractionCache.key(sha, path)
@@ -75,7 +90,7 @@ def prepare_file(path: Path, rel: str, sha: str, cache: ExtractionCache | None) 
             return position
         return None
 
-    added_at = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
+    added_at = datetime.fromtimestamp(status.st_mtime, timezone.utc).isoformat(timespec="seconds")
     sort_date = document.published or added_at
     records, mentions, person_paragraphs, person_documents = [], [], [], []
     local: dict[str, int] = {}
@@ -103,4 +118,5 @@ def prepare_file(path: Path, rel: str, sha: str, cache: ExtractionCache | None) 
         key_points=[(k.paragraph, rank, k.kind, k.text, k.start, k.end, k.score) for rank, k in enumerate(ranked)],
         cache_key=key, blob=blob, reused=reused, records=records, mentions=mentions,
         person_paragraphs=person_paragraphs, person_documents=person_documents, quotes=quotes,
+        notes=tuple(document.notes),
     )

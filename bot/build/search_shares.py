@@ -19,8 +19,8 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
-from bot.build.extraction_cache import paragraph_texts
 from bot.store import queries
+from bot.store.texts import cut, document_paragraphs, paragraph_texts
 
 TABLES = ("paragraphs_fts", "quotes_fts")
 
@@ -129,12 +129,8 @@ def _quote_rows(conn: sqlite3.Connection, low: int, high: int) -> Iterator[tuple
             " order by document_id, id", (low, high)):
         if text is None:
             if document_id != document:
-                document = document_id
-                row = conn.execute("select text, paragraph_spans from document_texts where document_id = ?",
-                                   (document_id,)).fetchone()
-                paragraphs = paragraph_texts(*row)
-            offset, body = paragraphs[paragraph]
-            text = body[start - offset:end - offset]
+                document, paragraphs = document_id, document_paragraphs(conn, document_id)
+            text = cut(paragraphs, paragraph, start, end, text)
         yield quote_id, text
 
 

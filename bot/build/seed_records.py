@@ -27,7 +27,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.build.seed_folder import file_sha256, scan_folder
+from bot.build.seed_folder import PATH_LIMIT, file_sha256, survey_folder
+from bot.documents import printable_name
 from bot.build.versions import extractor_version
 from bot.documents import READER_VERSION
 from bot.store.schema import SCHEMA_VERSION
@@ -99,6 +100,7 @@ class SeedChanges:
     fingerprint: str = ""
     scan_digest: str = ""
     files: list[tuple[str, str, int | None]] | None = None  # every (path, hash, stat hash) in Path order, when scanned
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (printable path, reason): in the folder, not read
     scanned_at: int = 0
 
     @property
@@ -154,7 +156,7 @@ def look(seeds_dir: Path, db_path: Path, meta: dict[str, str], changed: Iterable
         result.seed_sum = int(stored_sum, 16)
         result.fingerprint = meta["fingerprint"]
         return result  # every stat as recorded, same versions: nothing to read (result.files stays None)
-    found = scan_folder(seeds_dir)
+    found, result.refused = survey_folder(seeds_dir)
     records = stored_records(db_path) if stored_sum is not None else {}
     files: list[tuple[str, str, int | None]] = []
     trusted_before = scanned_at - TRUST_NS
@@ -167,7 +169,9 @@ def look(seeds_dir: Path, db_path: Path, meta: dict[str, str], changed: Iterable
         else:
             try:
                 sha = file_sha256(seeds_dir / rel)
-            except OSError:  # gone since the folder was listed
+            except OSError as exc:  # gone, or replaced by a link or a FIFO since the folder was listed
+                result.refused.append((printable_name(str(seeds_dir / rel), limit=PATH_LIMIT),
+                                       f"cannot be read ({exc.strerror or exc})"))
                 if record is not None:
                     records[rel] = record
                 continue

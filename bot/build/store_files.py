@@ -6,8 +6,11 @@ import contextlib
 import glob
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from bot.build.report import StoreBusy
 
 try:
     import fcntl
@@ -15,6 +18,10 @@ except ImportError:  # Windows: no flock, so stale temp files are not cleaned up
     fcntl = None
 
 TEMP_SUFFIX = ".building"  # a store being written, beside the one it will replace
+# How long a build waits for the live store: for another build's turn, for a reader's transaction to
+# end before the log can be emptied, for SQLite's write lock. Then it fails (StoreBusy), the old store serving.
+STORE_WAIT_SECONDS = 30.0
+_RETRY_SECONDS = 0.05
 
 
 def hold_lock(handle: int) -> None:
@@ -51,7 +58,16 @@ def store_lock(db_path: Path) -> Iterator[None]:
         return
     fd = os.open(db_path.parent, os.O_RDONLY)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        deadline = time.monotonic() + STORE_WAIT_SECONDS
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(f"another build has been updating {db_path} for over {STORE_WAIT_SECONDS:g} s; "
+                                    "try again when it is done (the store it leaves is serving)") from None
+                time.sleep(_RETRY_SECONDS)
         yield
     finally:
         os.close(fd)
@@ -67,13 +83,27 @@ def empty_wal(db_path: Path) -> None:
         return
     if not Path(f"{db_path}-wal").exists():
         return
-    conn = sqlite3.connect(db_path, timeout=30)
+    # Tried again and again until STORE_WAIT_SECONDS have passed (SQLite's busy timeout would be paid
+    # once per lock the checkpoint takes, so its total is not bounded by it).
+    deadline = time.monotonic() + STORE_WAIT_SECONDS
+    conn = sqlite3.connect(db_path, timeout=0)
     try:
-        busy, _, _ = conn.execute("pragma wal_checkpoint(truncate)").fetchone()
+        while True:
+            try:
+                busy, _, _ = conn.execute("pragma wal_checkpoint(truncate)").fetchone()
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                busy = 1
+            if not busy:
+                return
+            if time.monotonic() >= deadline:
+                raise StoreBusy(f"{db_path} is busy: a reader has held a transaction on it for over "
+                                f"{STORE_WAIT_SECONDS:g} s, so its log could not be emptied and the new store was "
+                                "not swapped in; the old store is serving. Try again when it is idle")
+            time.sleep(_RETRY_SECONDS)
     finally:
         conn.close()
-    if busy:
-        raise sqlite3.OperationalError(f"{db_path} is busy: its log could not be emptied; the old store is serving")
 
 
 def sync_file(path: Path) -> None:

@@ -19,8 +19,10 @@ from bot.documents.reader import (
                                   decode,
                                   document_from_bytes,
                                   read_document,
+                                  read_seed,
 )
+from bot.documents.files import name_problem, printable_name
 
 __all__ = ["MAX_BYTES", "READER_VERSION", "SUPPORTED_SUFFIXES", "UnreadableDocument", "credited_names", "decode",
            "document_from_bytes", "document_from_html", "document_from_markdown", "document_from_text",
-           "is_boilerplate", "plain_words", "read_document"]
+           "is_boilerplate", "name_problem", "plain_words", "printable_name", "read_document", "read_seed"]

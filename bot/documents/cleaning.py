@@ -57,6 +57,20 @@ def plain_words(text: str) -> str:
     return " ".join(text.split())
 
 
+MAX_TITLE = 300  # characters: a headline longer than this (a one-line file) is cut with "…"
+# Invisible characters that reorder or hide text: bidi controls, zero-width spaces and joiners, BOMs.
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def clean_title(title: str) -> str:
+    """A headline as chats will see it: no bidi controls or zero-width characters (which could
+    reorder or hide what it says), no control characters, whitespace collapsed, at most MAX_TITLE
+    characters."""
+    title = " ".join(_CONTROL.sub(" ", _INVISIBLE.sub("", title)).split())
+    return title if len(title) <= MAX_TITLE else title[:MAX_TITLE - 1].rstrip() + "…"
+
+
 def is_boilerplate(text: str) -> bool:
     """True for site furniture such as "See also …", "Leave a Reply", "Share this:"."""
     words = plain_words(text)

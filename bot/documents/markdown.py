@@ -1,42 +1,98 @@
-"""Markdown seed files (`.md`): front matter, headings and blocks, with offsets into the file's text."""
+"""Markdown seed files (`.md`): front matter, headings and blocks, with offsets into the file's text.
+
+What is not prose is not story text: HTML comments, fenced and indented code blocks and tables are
+left out of the paragraphs (so neither their words nor their quotation marks are read as news), and
+never give the headline. Lines may end in \\n, \\r\\n or a lone \\r.
+"""
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from bot.documents.cleaning import plain_words, story_and_credits
+from bot.documents.cleaning import clean_title, plain_words, story_and_credits
+from bot.documents.dates import publication_date
+from bot.documents.paragraphs import LINE_BREAK
 from bot.models import Document, Paragraph
 
-_LINE = re.compile(r"[^\n]+")
+_LINE = re.compile(r"[^\r\n]+")
 _MD_BLOCK_MARKER = re.compile(r"^(?:#{1,6}[ \t]+|>[ \t]?|[-*+][ \t]+|\d+[.)][ \t]+)")
-_MD_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
-_MD_TOP_HEADING = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
-_MD_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.DOTALL)
-_FRONT_MATTER_FIELD = re.compile(r"^(\w+)\s*:\s*['\"]?(.*?)['\"]?\s*$", re.MULTILINE)
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_MD_HEADING = re.compile(r"^[ ]{0,3}#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$")
+_MD_TOP_HEADING = re.compile(r"^[ ]{0,3}#[ \t]+(.+?)[ \t]*#*[ \t]*$")
+_MD_FRONT_MATTER = re.compile(r"\A---[ \t]*(?:\r\n|\r|\n)(.*?)(?:\r\n|\r|\n)---[ \t]*(?:\r\n|\r|\n|\Z)", re.DOTALL)
+_FRONT_MATTER_FIELD = re.compile(r"^[ \t]*(\w+)[ \t]*:[ \t]*['\"]?(.*?)['\"]?[ \t]*$")
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+_FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
+_INDENTED = re.compile(r"^(?: {4}|[ ]{0,3}\t)")
+_NOT_A_BREAK = re.compile(r"[^\r\n]")
+_TABLE_ROW = re.compile(r"^[ \t]*\|")
+_TABLE_DELIMITER = re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)+\|?[ \t]*$")
+
+
+def _masked(text: str, offset: int) -> str:
+    """`text` with HTML comments and fenced code blocks (from `offset` on) blanked out, line breaks
+    kept: the same offsets, with nothing left there to read as prose."""
+    spans = [m.span() for m in _COMMENT.finditer(text, offset)]
+    fence: tuple[str, int] | None = None  # (marker, start of the opening line)
+    for line in _LINE.finditer(text, offset):
+        marker = _FENCE.match(line.group())
+        if fence is None:
+            if marker and not any(s <= line.start() < e for s, e in spans):
+                fence = (marker.group(1), line.start())
+        elif marker and marker.group(1)[0] == fence[0][0] and len(marker.group(1)) >= len(fence[0]) \
+                and not line.group()[marker.end():].strip():
+            spans.append((fence[1], line.end()))
+            fence = None
+    if fence is not None:  # a fence never closed runs to the end, as Markdown renders it
+        spans.append((fence[1], len(text)))
+    if not spans:
+        return text
+    pieces, position = [], offset
+    for start, end in sorted(spans):
+        start = max(start, position)  # a comment inside a fence, or a fence inside a comment
+        if end <= start:
+            continue
+        pieces.append(text[position:start])
+        pieces.append(_NOT_A_BREAK.sub(" ", text[start:end]))
+        position = end
+    return text[:offset] + "".join(pieces) + text[position:]
+
+
+def _is_code_or_table(lines: list[str]) -> bool:
+    """A block of indented code (every line indented four spaces or a tab), or a table (every line
+    opening with |, or a header row over a |---|---| delimiter row)."""
+    if all(_INDENTED.match(line) for line in lines):
+        return True
+    if len(lines) >= 2 and (all(_TABLE_ROW.match(line) for line in lines) or _TABLE_DELIMITER.match(lines[1])):
+        return True
+    return False
 
 
 def _markdown_blocks(text: str, offset: int) -> list[Paragraph]:
-    """Blocks of lines separated by blank lines; a heading line is always a block of its own."""
-    spans: list[tuple[int, int]] = []
-    block: list[int] = []  # [start, end] of the block being read
+    """Blocks of lines separated by blank lines; a heading line is always a block of its own; code
+    blocks and tables are left out. `text` is the masked text, so comments and fences are blank."""
+    spans: list[tuple[int, int, list[str]]] = []
+    block: list = []  # [start, end, lines] of the block being read
     for line in _LINE.finditer(text, offset):
-        blank_line_before = bool(block) and text.count("\n", block[1], line.start()) > 1
-        if block and (blank_line_before or not line.group().strip() or _MD_HEADING.match(line.group())):
-            spans.append((block[0], block[1]))
+        content = line.group()
+        blank_line_before = bool(block) and len(LINE_BREAK.findall(text, block[1], line.start())) > 1
+        if block and (blank_line_before or not content.strip() or _MD_HEADING.match(content)):
+            spans.append(tuple(block))
             block = []
-        if not line.group().strip():
+        if not content.strip():
             continue
-        if _MD_HEADING.match(line.group()):
-            spans.append((line.start(), line.end()))
+        if _MD_HEADING.match(content):
+            spans.append((line.start(), line.end(), [content]))
         elif block:
             block[1] = line.end()
+            block[2].append(content)
         else:
-            block = [line.start(), line.end()]
+            block = [line.start(), line.end(), [content]]
     if block:
-        spans.append((block[0], block[1]))
+        spans.append(tuple(block))
     paragraphs = []
-    for start, end in spans:
+    for start, end, lines in spans:
+        if _is_code_or_table(lines):
+            continue
         chunk = text[start:end]
         lead = len(chunk) - len(chunk.lstrip())
         stripped = chunk.strip()
@@ -67,15 +123,24 @@ def document_from_markdown(path: str, text: str) -> Document:
     front_matter = _MD_FRONT_MATTER.match(text)
     if front_matter:
         body_start = front_matter.end()
-        fields = {key.lower(): value for key, value in _FRONT_MATTER_FIELD.findall(front_matter.group(1))}
-    blocks = [_without_block_marker(block) for block in _markdown_blocks(text, body_start)]
+        fields = {}
+        for line in _LINE.finditer(front_matter.group(1)):
+            field = _FRONT_MATTER_FIELD.match(line.group())
+            if field:
+                fields[field.group(1).lower()] = field.group(2)
+    masked = _masked(text, body_start)
+    blocks = [_without_block_marker(block) for block in _markdown_blocks(masked, body_start)]
+    # The spans come from the masked text; what they hold is the file's own text.
+    blocks = [Paragraph(b.index, b.start, b.end, text[b.start:b.end]) for b in blocks]
     paragraphs, credits = story_and_credits(blocks)
-    # The headline: a level-1 heading anywhere, else a heading that opens the text, else the first line.
-    top_heading = _MD_TOP_HEADING.search(text, body_start)
-    first_block = text[body_start:].lstrip()
-    opening = _MD_HEADING.match(first_block.split("\n", 1)[0]) if first_block else None
+    # The headline: a level-1 heading anywhere, else a heading that opens the text, else the first line
+    # of the first block of prose (never a comment, code or a table).
+    lines = [line.group() for line in _LINE.finditer(masked, body_start) if line.group().strip()]
+    top_heading = next((m for m in map(_MD_TOP_HEADING.match, lines) if m), None)
+    opening = _MD_HEADING.match(lines[0]) if lines else None
     heading = top_heading or opening
-    title = fields.get("title") or (heading.group(1) if heading else first_block.split("\n", 1)[0])
-    date = _ISO_DATE.match(fields.get("date", ""))
-    return Document(path=path, title=plain_words(title) or Path(path).stem, text=text, paragraphs=paragraphs,
-                    credits=credits, published=date.group(0) if date else None)
+    first_line = next((line.group() for line in _LINE.finditer(blocks[0].text)), "") if blocks else ""
+    title = fields.get("title") or (heading.group(1) if heading else first_line)
+    published, note = publication_date(fields.get("date"))
+    return Document(path=path, title=clean_title(plain_words(title)) or clean_title(Path(path).stem), text=text,
+                    paragraphs=paragraphs, credits=credits, published=published, notes=[note] if note else [])

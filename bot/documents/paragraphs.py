@@ -5,8 +5,10 @@ import re
 
 from bot.models import Paragraph
 
-_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-_LINE_BREAK = re.compile(r"\n")
+# A line ends with \r\n, \n or a lone \r (old Mac files; mixed endings too).
+LINE_BREAK = re.compile(r"\r\n|\r(?!\n)|\n")
+_PARAGRAPH_BREAK = re.compile(r"(?:\r\n|\r(?!\n)|\n)(?:[^\S\r\n]*(?:\r\n|\r(?!\n)|\n))+")
+_LINE_BREAK = LINE_BREAK
 _ENDS_SENTENCE = tuple(".!?:”\"’")
 
 

@@ -1,16 +1,17 @@
 """Reading a seed file: its bytes decoded and checked, then read by the reader its suffix names."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from bot.documents.errors import UnreadableDocument
+from bot.documents.files import MAX_BYTES, read_named_file, read_seed_file
 from bot.documents.html import document_from_html
 from bot.documents.markdown import document_from_markdown
 from bot.documents.plain_text import document_from_text
 from bot.models import Document
 
-READER_VERSION = "2"  # bump when reading changes what paragraphs or offsets a file yields
-MAX_BYTES = 5 * 1024 * 1024
+READER_VERSION = "3"  # bump when reading changes what a file yields (paragraphs, offsets, title, date)
 TEXT_SUFFIXES = {".txt", ".text"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -52,13 +53,14 @@ def document_from_bytes(path: str, data: bytes) -> Document:
 
 
 def read_document(path: str | Path) -> Document:
-    """Read one seed file; raises UnreadableDocument with the reason when it cannot be read."""
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise UnreadableDocument(f"too large ({size:,} bytes; the limit is {MAX_BYTES:,})")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UnreadableDocument(f"cannot be opened ({exc.strerror or exc})") from exc
+    """Read one file a user named (links followed, only a regular file); UnreadableDocument with the
+    reason when it cannot be read."""
+    data, _ = read_named_file(path)
     return document_from_bytes(str(path), data)
+
+
+def read_seed(folder: str | Path, rel: str) -> tuple[Document, os.stat_result]:
+    """Read the seed file `rel` inside `folder` without leaving the folder (no symbolic link is
+    followed, only a regular file is read; see `bot.documents.files`), with its stat."""
+    data, status = read_seed_file(folder, rel)
+    return document_from_bytes(str(Path(folder) / rel), data), status

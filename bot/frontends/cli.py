@@ -1,14 +1,14 @@
 """The `briefbot` command: build the store, inspect files and the store, start the bot.
 
-    briefbot build [--seeds DIR] [--db PATH] [--quiet]   build briefing.db if seeds/ changed
+    briefbot build [--seeds DIR] [--db PATH] [--quiet] [--file-seconds S]   build briefing.db if seeds/ changed
     briefbot extract PATH... --json                      one JSON line of people and quotes per file
     briefbot people                                      who is in the store, most prominent first
     briefbot quotes [NAME]                               quotations of NAME (or about NAME), or the newest
     briefbot start                                       build if needed, then `run` or `console`
     briefbot run | console                               the Telegram bot | the same commands in the terminal
 
-Exit status: 0 done; 1 failed (nothing changed); 2 done, but some seed files were skipped (listed
-on stderr); 3 the store is missing (run `briefbot build`).
+Exit status: 0 done; 1 failed (nothing changed; for `extract`, a file named could not be read); 2
+done, but some seed files were skipped (listed on stderr); 3 the store is missing (run `briefbot build`).
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import Settings, load_settings
-from bot.documents import UnreadableDocument, read_document
+from bot.documents import UnreadableDocument, printable_name, read_document
 
 EXIT_OK, EXIT_FAILED, EXIT_SKIPPED, EXIT_NO_STORE = 0, 1, 2, 3
 
@@ -36,15 +36,30 @@ def _progress_printer(stream=sys.stderr):
     return report
 
 
-def build_command(seeds: Path, db: Path, quiet: bool) -> int:
-    """Build the store and print what it holds; skipped files go to stderr with their reasons."""
-    from bot.build import build
+def build_command(seeds: Path, db: Path, quiet: bool, file_seconds: float | None = None) -> int:
+    """Build the store and print what it holds; skipped files go to stderr with their reasons. A
+    build that cannot be done says why in one line on stderr and exits 1, the old store untouched."""
+    import sqlite3
 
-    report = build(seeds, db, progress=None if quiet else _progress_printer())
+    from bot.build import BuildFailed, build
+
+    try:
+        report = build(seeds, db, progress=None if quiet else _progress_printer(), file_seconds=file_seconds)
+    except BuildFailed as exc:
+        print(f"briefbot: not built: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except (OSError, sqlite3.Error) as exc:  # a full disk, a store folder that vanished: the old store stands
+        if isinstance(exc, FileNotFoundError) and not seeds.is_dir():
+            raise
+        print(f"briefbot: the build failed ({type(exc).__name__}: {exc}); nothing was changed (a store there stays as it was)",
+              file=sys.stderr)
+        return EXIT_FAILED
     state = "unchanged (seeds as before)" if report.unchanged else f"built in {report.seconds:.1f}s"
     print(f"{db}: {state}: {report.documents} documents, {report.people} people, "
           f"{report.quotes} quotes, {report.key_points} key points"
           + (f" ({report.reused} extractions reused)" if report.reused else ""))
+    for note in report.notes:
+        print(f"note {note.path}: {note.reason}", file=sys.stderr)
     for skipped in report.skipped:
         print(f"skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
     return EXIT_SKIPPED if report.skipped else EXIT_OK
@@ -67,13 +82,15 @@ def extraction_record(path: str) -> dict:
 
 
 def extract_command(paths: Sequence[str], as_json: bool) -> int:
+    """One record per file; a file named here that cannot be read is a failure (exit 1), said on
+    stderr, and the other files are still done."""
     status = EXIT_OK
     for path in paths:
         try:
             record = extraction_record(path)
         except UnreadableDocument as exc:
-            print(f"skipped {path}: {exc}", file=sys.stderr)
-            status = EXIT_SKIPPED
+            print(f"briefbot: cannot read {printable_name(path)}: {exc}", file=sys.stderr)
+            status = EXIT_FAILED
             continue
         if as_json:
             print(json.dumps(record, ensure_ascii=False), flush=True)
@@ -106,6 +123,8 @@ def people_command(db: Path, limit: int) -> int:
 
 def quotes_command(db: Path, name: str | None, limit: int) -> int:
     """Quotes of the person NAME best matches; failing that, quotes about NAME; without NAME, the newest."""
+    from bot.answers.choosing import TOPIC_MATCH, is_sure
+    from bot.answers.commands import CHOICES
     from bot.store.search_text import NoUsableWords
 
     store = _open_store(db)
@@ -113,7 +132,13 @@ def quotes_command(db: Path, name: str | None, limit: int) -> int:
         hits, total = store.recent_quotes(0, limit)
         heading = "Newest quotations"
     else:
-        matches = store.find_people(name, limit=1)
+        matches = store.find_people(name, limit=CHOICES)
+        speakers = [m for m in matches if m.score >= TOPIC_MATCH]
+        if speakers and not is_sure(matches):  # as /quotes: a name several people share is a choice
+            print(f"“{name}” names {len(speakers)} people; ask for one of them:")
+            for person in speakers:
+                print("  " + _person_line(person.name, person.role, person.mentions))
+            return EXIT_OK
         if matches:
             hits, total = store.quotes_by(matches[0].id, 0, limit)
             heading = f"{matches[0].name}" + (f", {matches[0].role}" if matches[0].role else "")
@@ -133,8 +158,22 @@ def quotes_command(db: Path, name: str | None, limit: int) -> int:
 
 
 def start_command(settings: Settings) -> int:
-    """What `make run` does: build if the seeds changed, then the bot if a token is set, else the console."""
-    build_command(settings.seeds_dir, settings.briefing_db, quiet=False)  # skipped files are listed, not fatal
+    """What `make run` does: build if the seeds changed, then the bot if a token is set, else the console.
+
+    Skipped files are listed, not fatal; a build that fails leaves the old store serving, so the
+    bot starts on it (and says so); only without any store is that the end."""
+    if build_command(settings.seeds_dir, settings.briefing_db, quiet=False,
+                     file_seconds=settings.build_file_seconds) == EXIT_FAILED:
+        from bot.build import BuildFailed
+        from bot.build.target import check_store_target
+
+        try:
+            check_store_target(settings.briefing_db)  # a store, not state.db or an article
+        except BuildFailed:
+            return EXIT_FAILED
+        if not settings.briefing_db.is_file() or not settings.briefing_db.stat().st_size:
+            return EXIT_FAILED
+        print(f"briefbot: starting with the store as it was ({settings.briefing_db})", file=sys.stderr)
     if settings.token:
         return run_command(settings)
     return console_command(settings)
@@ -160,13 +199,17 @@ def console_command(settings: Settings) -> int:
 
 def parser(settings: Settings) -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="briefbot", description="A Telegram bot that briefs chats on the news it was given.",
-                                  epilog="Exit status: 0 ok, 1 failed, 2 built but seed files were skipped, 3 no store.")
+                                  epilog="Exit status: 0 ok, 1 failed (or a file given to extract could not be read), "
+                                         "2 built but seed files were skipped, 3 no store.")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     build = commands.add_parser("build", help="build briefing.db from the seed folder (no-op when unchanged)")
     build.add_argument("--seeds", type=Path, default=settings.seeds_dir, help=f"seed folder (default: {settings.seeds_dir})")
     build.add_argument("--db", type=Path, default=settings.briefing_db, help=f"store file (default: {settings.briefing_db})")
     build.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    build.add_argument("--file-seconds", type=float, default=settings.build_file_seconds, metavar="SECONDS",
+                       help="time one file may take to be read and extracted before it is skipped "
+                            f"(default: BUILD_FILE_SECONDS, {settings.build_file_seconds:g}; 0: no limit)")
 
     extract = commands.add_parser("extract", help="people and quotations of files, without building")
     extract.add_argument("paths", nargs="+", metavar="PATH")
@@ -194,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser(settings).parse_args(argv)
     try:
         if args.command == "build":
-            return build_command(args.seeds, args.db, args.quiet)
+            return build_command(args.seeds, args.db, args.quiet, args.file_seconds)
         if args.command == "extract":
             return extract_command(args.paths, args.json)
         if args.command == "people":

@@ -1,28 +1,41 @@
 """`briefbot console`: the bot's commands in a terminal chat, without Telegram.
 
 Type commands as in Telegram (`/who blinken`). An answer's buttons are listed as numbered choices:
-type the number to press one. `@ QUERY` shows what inline mode offers. `/quit` or end of input
-leaves. Works the same with a pipe on stdin (no prompt is printed then), so scripts can drive it.
+type the number to press one. `@ QUERY` shows what inline mode offers. `/digest` previews the digest
+a chat subscribing now would get, composed by the bot's own `DigestComposer` over a state kept in
+memory, so nothing is recorded in state.db; `/subscribe`, `/unsubscribe` and `/settings` say what
+they do in a Telegram chat. `/follow`, `/following`, `/unfollow`, `/quiet` and `/alerts` work for the
+console's own chat, kept in state.db (alert messages themselves are sent only in Telegram; `/alerts`
+lists what matched since the last look). `/quit` or end of input leaves. Works the same with a pipe on stdin (no
+prompt is printed then), so scripts can drive it.
 """
 from __future__ import annotations
 
 import sys
+import tempfile
 from dataclasses import dataclass
-from typing import Callable, TextIO
+from pathlib import Path
+from typing import Any, Callable, TextIO
 
 from bot.answers import render
 from bot.answers.commands import (
     NOT_A_COMMAND,
     Answer,
     CommandCore,
+    Photo,
     QuizPoll,
     number,
     parse_command,
 )
 from bot.config import Settings
+from bot.delivery.digest import DigestComposer
+from bot.delivery.state import StateStore
 from bot.store.queries import Store
 
 QUIT = {"quit", "exit"}
+CONSOLE_CHAT = 0  # the console's one chat in state.db (no Telegram chat has id 0)
+FOLLOW_COMMANDS = {"follow", "following", "unfollow", "alerts", "quiet"}
+FOLLOW_BUTTONS = ("fl:", "uf:", "al:p:")
 
 
 @dataclass
@@ -34,9 +47,19 @@ class Choice:
 class ConsoleChat:
     """One conversation: turns typed lines into printed answers, remembering the last choices."""
 
-    def __init__(self, core: CommandCore):
+    def __init__(self, core: CommandCore, composer: DigestComposer | None = None, charts_dir: Path | None = None,
+                 follows: Callable[[], tuple[Any, Any]] | None = None):
         self.core = core
+        self.composer = composer  # over a state in memory: a preview records nothing
+        # Opens state.db for the follow commands, on the first of them only (nothing else here records
+        # anything): bot.follows.commands.FollowCommands for chat CONSOLE_CHAT, and the Matcher that
+        # looks for what landed before /alerts answers.
+        self.open_follows = follows
+        self.follows: Any = None
+        self.matcher: Any = None
         self.choices: list[Choice] = []
+        self.charts_dir = charts_dir  # where charts are written (a new temporary folder by default)
+        self.charts = 0
 
     def reply(self, line: str) -> str:
         line = line.strip()
@@ -50,7 +73,40 @@ class ConsoleChat:
         parsed = parse_command(line)
         if parsed is None:
             return self.show(Answer(NOT_A_COMMAND))
-        return self.show(self.core.answer(*parsed))
+        if parsed[0] == "digest" and self.composer is not None:
+            return self.show(Answer(self.digest_preview()))
+        follow = self._follow_answer(*parsed)
+        return self.show(follow if follow is not None else self.core.answer(*parsed))
+
+    def _follow_answer(self, command: str, args: str) -> Answer | None:
+        """/follow and friends for the console's own chat; alerts are not sent here, /alerts lists them."""
+        args = " ".join(args.split())
+        if command == "start" and args.lower().startswith("follow-"):
+            command, args = "follow", args[len("follow-"):].replace("-", " ").replace("_", " ")
+        if command not in FOLLOW_COMMANDS or not self._follows():
+            return None
+        if command == "follow":
+            return self.follows.follow(CONSOLE_CHAT, args)
+        if command == "following":
+            return self.follows.following(CONSOLE_CHAT)
+        if command == "unfollow":
+            return self.follows.unfollow(CONSOLE_CHAT, args)
+        if command == "quiet":
+            return self.follows.quiet(CONSOLE_CHAT, args)
+        if self.matcher is not None:
+            self.matcher.check()  # what `briefbot build` added since
+        answer = self.follows.alerts(CONSOLE_CHAT)
+        return Answer(answer.html + "\n\n<i>The console sends no alerts by itself: /alerts lists what matched "
+                      "since the last look. Alert messages, batching and quiet hours work in Telegram.</i>",
+                      answer.buttons)
+
+    def digest_preview(self) -> str:
+        """The digest a chat subscribing now would get (every new document, else a spotlight)."""
+        digest = self.composer.digest_for(0, only_news=False)
+        if digest.empty:
+            return "A digest now would be empty: the store holds no documents yet."
+        return ("<i>Preview of the digest a chat subscribing now would get (nothing is recorded; "
+                "/subscribe works in a Telegram chat):</i>\n\n" + "\n\n".join(digest.parts))
 
     def show(self, answer: Answer) -> str:
         """The answer as plain text, its buttons (or quiz options) as numbered choices."""
@@ -60,6 +116,8 @@ class ConsoleChat:
             self.choices = [Choice(o, self._quiz_pick(answer.poll, i)) for i, o in enumerate(answer.poll.options)]
         else:
             text = render.to_plain(answer.html)
+            if answer.photo is not None:
+                text += "\n" + self.save_chart(answer.photo)
             for row in answer.buttons:
                 for button in row:
                     if button.callback is not None:
@@ -71,6 +129,15 @@ class ConsoleChat:
             text += "\n\n" + "\n".join(f"  [{i}] {c.label}" for i, c in enumerate(self.choices, 1))
         return text
 
+    def save_chart(self, photo: Photo) -> str:
+        """A chart written to a PNG file: its path, and the same numbers as sparklines."""
+        if self.charts_dir is None:
+            self.charts_dir = Path(tempfile.mkdtemp(prefix="briefbot-charts-"))
+        self.charts += 1
+        path = self.charts_dir / f"chart-{self.charts}.png"
+        path.write_bytes(photo.png)
+        return "\n".join([*photo.sparklines, f"Chart: {path}"])
+
     def inline(self, query: str) -> str:
         """What `@bot QUERY` offers in Telegram: each result is a choice that shows its message."""
         results = self.core.inline_results(query)
@@ -79,7 +146,14 @@ class ConsoleChat:
             return "Inline mode has nothing for that query."
         return "Inline results:\n" + "\n".join(f"  [{i}] {c.label}" for i, c in enumerate(self.choices, 1))
 
+    def _follows(self) -> bool:
+        if self.follows is None and self.open_follows is not None:
+            self.follows, self.matcher = self.open_follows()
+        return self.follows is not None
+
     def _press(self, data: str) -> Callable[[], str]:
+        if data.startswith(FOLLOW_BUTTONS) and self._follows():
+            return lambda: self.show(self.follows.answer_callback(CONSOLE_CHAT, data))
         return lambda: self.show(self.core.answer_callback(data))
 
     def _inline(self, query: str) -> Callable[[], str]:
@@ -96,8 +170,9 @@ class ConsoleChat:
         return pick
 
 
-def run(core: CommandCore, stdin: TextIO, stdout: TextIO, interactive: bool) -> None:
-    chat = ConsoleChat(core)
+def run(core: CommandCore, stdin: TextIO, stdout: TextIO, interactive: bool,
+        composer: DigestComposer | None = None, follows: Callable[[], tuple[Any, Any]] | None = None) -> None:
+    chat = ConsoleChat(core, composer, follows=follows)
     stdout.write("Briefbot console. Type /help for the commands, /quit to leave.\n")
     while True:
         if interactive:
@@ -118,4 +193,26 @@ def run(core: CommandCore, stdin: TextIO, stdout: TextIO, interactive: bool) -> 
 
 def main(settings: Settings, store: Store) -> None:
     """Chat with the store on the terminal until /quit or end of input."""
-    run(CommandCore(store), sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
+    from bot.delivery.clock import SystemClock
+    from bot.follows.commands import FollowCommands
+    from bot.follows.matching import Matcher
+    from bot.follows.state import FollowState
+    from bot.store.changes import StoreWatch
+
+    opened: list[StateStore] = []
+
+    def open_follows() -> tuple[FollowCommands, Matcher]:
+        state = StateStore(settings.state_db)
+        opened.append(state)
+        follows = FollowState(state)
+        clock = SystemClock()
+        matcher = Matcher(StoreWatch(settings.briefing_db), follows, clock)
+        matcher.check()  # the first look records the store as it is: only what lands later alerts
+        return FollowCommands(store, follows, state, clock, settings.alert_batch_minutes), matcher
+
+    try:
+        run(CommandCore(store), sys.stdin, sys.stdout, interactive=sys.stdin.isatty(),
+            composer=DigestComposer(store, StateStore(":memory:")), follows=open_follows)
+    finally:
+        for state in opened:
+            state.close()

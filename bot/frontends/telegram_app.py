@@ -28,12 +28,14 @@ from handlers import (
     digests,
     errors,
     fallback,
+    follows,
     inline,
     people,
     quiz,
     search,
     start,
     throttle,
+    trend,
 )
 
 log = logging.getLogger(__name__)
@@ -45,7 +47,7 @@ CONCURRENT_UPDATES = 8
 
 # Each module exposes `register(application, settings)`. `throttle` comes first (it guards the
 # others, in handler group -1); `fallback` is registered after all of them by `build_application`.
-HANDLER_FAMILIES = [throttle, errors, start, people, search, brief, quiz, inline, digests]
+HANDLER_FAMILIES = [throttle, errors, start, people, search, brief, trend, quiz, inline, digests, follows]
 
 
 def menu_scopes() -> list[tuple[object, list[BotCommand]]]:

@@ -17,7 +17,6 @@ import os
 import random
 import sqlite3
 import threading
-import zlib
 from collections import OrderedDict
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from bot.models import (
 )
 from bot.store.name_index import NameIndex
 from bot.store.search_text import TextProbe, highlight, match_expression, search_terms
+from bot.store.texts import cut, document_of_paragraph, document_paragraphs
 
 _SNIPPET_TOKENS = 32
 RANKED_WINDOW = 500  # FTS matches ranked per question (see Store._ranked_matches)
@@ -109,6 +109,16 @@ class Store:
     def _rows(self, sql: str, *params: object) -> list[sqlite3.Row]:
         return self._db().execute(sql, params).fetchall()
 
+    def read(self, sql: str, *params: object) -> list[sqlite3.Row]:
+        """Rows of a read-only query on the current store, for the query modules beside this one."""
+        return self._rows(sql, *params)
+
+    @property
+    def version(self) -> str:
+        """What names this very content of the store (its build fingerprint): a key for caches."""
+        self._db()
+        return self._meta.get("fingerprint", "")
+
     def _name_index(self, conn: sqlite3.Connection | None = None) -> NameIndex:
         conn = conn or self._db()
         generation, names = self._generation, self._names
@@ -172,28 +182,14 @@ class Store:
         if found is not None:
             texts.move_to_end(document_id)
             return found
-        rows = self._rows("select text, paragraph_spans from document_texts where document_id = ?", document_id)
-        found = []
-        if rows:
-            text, cursor = zlib.decompress(rows[0]["text"]).decode(), 0
-            for span in rows[0]["paragraph_spans"].split():
-                start, length = span.split(":")
-                found.append((int(start), text[cursor:cursor + int(length)]))
-                cursor += int(length)
-        texts[document_id] = found
+        found = texts[document_id] = document_paragraphs(self._db(), document_id)
         if len(texts) > TEXTS_KEPT:
             texts.popitem(last=False)
         return found
 
     def _cut(self, document_id: int, paragraph: int, start: int, end: int, text: str | None) -> str:
         """A quotation's or key point's text: its own, or its span of its paragraph."""
-        if text is not None:
-            return text
-        paragraphs = self._paragraphs(document_id)
-        if not 0 <= paragraph < len(paragraphs):
-            return ""
-        offset, body = paragraphs[paragraph]
-        return body[start - offset:end - offset]
+        return text if text is not None else cut(self._paragraphs(document_id), paragraph, start, end, text)
 
     # ---- quotations ------------------------------------------------------------------------
 
@@ -347,18 +343,15 @@ class Store:
         if not ranked:
             return [], total
         sources, texts = {}, {}
+        conn = self._db()
         for rowid in ranked:
-            rows = self._rows("select id, title, published, first_paragraph from documents"
-                              " where first_paragraph <= ? order by first_paragraph desc limit 1", rowid)
-            if not rows:
+            place = document_of_paragraph(conn, rowid)
+            paragraphs = self._paragraphs(place[0]) if place else []
+            if not place or place[1] >= len(paragraphs):
                 continue
-            document = rows[0]
-            paragraph = rowid - document["first_paragraph"]
-            paragraphs = self._paragraphs(document["id"])
-            if paragraph >= len(paragraphs):
-                continue
-            sources[rowid] = Source(document["id"], document["title"], paragraph, document["published"])
-            texts[rowid] = paragraphs[paragraph][1]
+            title, published = conn.execute("select title, published from documents where id = ?", (place[0],)).fetchone()
+            sources[rowid] = Source(place[0], title, place[1], published)
+            texts[rowid] = paragraphs[place[1]][1]
         snippets = self._probe.snippets(texts, match_expression(plan.terms, any_word), _SNIPPET_TOKENS)
         hits = [SearchHit(snippets[i], sources[i], score) for i, score in ranked.items() if i in sources]
         return hits, total

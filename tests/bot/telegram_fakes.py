@@ -48,7 +48,7 @@ class FakeBotApi:
     def result(self, method: str, params: dict):
         if method == "getMe":
             return BOT
-        if method in {"sendMessage", "sendPoll", "editMessageText"}:
+        if method in {"sendMessage", "sendPoll", "editMessageText", "sendPhoto"}:
             message = {"message_id": params.get("message_id") or next(self.message_ids), "date": int(time.time()),
                        "chat": {"id": int(params["chat_id"]), "type": "private"}, "from": BOT}
             if method == "sendPoll":
@@ -58,6 +58,9 @@ class FakeBotApi:
                     "total_voter_count": 0, "is_closed": False, "is_anonymous": False, "type": "quiz",
                     "allows_multiple_answers": False,
                     "allows_revoting": False, "members_only": False}  # required by PTB 22.8 (Bot API 9.6, 10.0)
+            elif method == "sendPhoto":
+                message["photo"] = [{"file_id": "p1", "file_unique_id": "p1", "width": 800, "height": 450}]
+                message["caption"] = params.get("caption", "")
             else:
                 message["text"] = params["text"]
             return message

@@ -21,7 +21,8 @@ def test_who_finds_blinken_however_asked(core, asked):
     mentions = core.store.find_people("Anthony J. Blinken", 1)[0].mentions
     assert f"Mentioned {mentions} times in <i>US officials said" in answer.html
     assert "<b>Strongest quotes</b>" in answer.html and "¶" in answer.html
-    assert set(callbacks(answer)) == {"All quotes", "Mentions"}
+    assert set(callbacks(answer)) == {"All quotes", "Mentions", "Trend", "Follow"}
+    assert ("Follow", f"fl:p:{core.store.find_people(asked, 1)[0].id}") in [(b.label, b.callback) for row in answer.buttons for b in row]
 
 
 @pytest.mark.parametrize(("asked", "name"), [("haines", "Avril D. Haines"), ("Xi", "Xi Jinping"),
@@ -178,7 +179,8 @@ def test_inline_results_share_the_card_and_quotes_verbatim(core):
 
 def test_unknown_commands_and_expired_buttons(core):
     assert core.answer("frobnicate").html == "I don't know /frobnicate. Send /help for the list of commands."
-    assert core.answer("subscribe", "08:00").html == "/subscribe works in a Telegram chat, not here."
+    assert core.answer("subscribe", "08:00").html.startswith(
+        "/subscribe (a daily digest at your local time) works in a Telegram chat: send it to the bot there")
     assert "expired" in core.answer_callback("zz:1:").html
     assert "expired" in core.answer_callback("qp:x:1").html
     assert "no longer in the store" in core.answer_callback("p:99999:").html

@@ -40,6 +40,10 @@ async def test_inline_query_offers_card_and_quotes(application, bot_api):
     assert card["parse_mode"] == "HTML" and card["message_text"].startswith("<b>Anthony J. Blinken</b>")
     assert len(results) > 1 and all("¶" in r["description"] for r in results[1:])
     assert len({r["id"] for r in results}) == len(results)
+    # The shared card opens the follow in the bot's chat with one tap; quotes carry no button.
+    (follow,) = [b for row in results[0]["reply_markup"]["inline_keyboard"] for b in row]
+    assert follow["url"] == "https://t.me/BriefTestBot?start=follow-anthony-j-blinken"
+    assert all("reply_markup" not in r for r in results[1:])
 
 
 async def test_inline_query_with_no_words_answers_empty(application, bot_api):
@@ -165,3 +169,19 @@ async def test_flooding_user_is_slowed_with_one_warning(application, bot_api):
     assert sum("too fast" in t for t in texts) == 1
     await feed(application, Updates.message("/sources", user_id=56))  # others are not affected
     assert bot_api.calls_of("sendMessage")[-1]["text"].startswith("<b>Sources")
+
+
+async def test_a_chart_sent_once_can_be_shared_inline_as_that_photo(application, bot_api):
+    await feed(application, Updates.inline("trend blinken"))
+    (before,) = bot_api.calls_of("answerInlineQuery")
+    assert before["results"][0]["type"] == "article"  # Telegram has no such photo yet: the numbers in words
+    assert "Anthony J. Blinken</b>: 10 mentions" in before["results"][0]["input_message_content"]["message_text"]
+    await feed(application, Updates.message("/trend blinken", chat_id=7))
+    (photo,) = bot_api.calls_of("sendPhoto")
+    assert photo["caption"].startswith("<b>Last 30 days</b>") and photo["parse_mode"] == "HTML"
+    share = photo["reply_markup"]["inline_keyboard"][0][0]
+    assert share["text"] == "Share" and share["switch_inline_query"] == "trend blinken"
+    await feed(application, Updates.inline(share["switch_inline_query"]))
+    after = bot_api.calls_of("answerInlineQuery")[-1]["results"][0]
+    assert after["type"] == "photo" and after["photo_file_id"] == "p1"  # what the fake API answered sendPhoto with
+    assert after["caption"] == photo["caption"]

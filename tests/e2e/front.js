@@ -14,9 +14,16 @@
 //     (the Bot API answers the edited Message or True; null breaks PTB).
 //  5. setMyCommands, deleteMyCommands, sendChatAction (unknown to the emulator, HTTP 500):
 //     answered `true`. sendPoll and answerInlineQuery stay unsupported: unit tests cover them.
+//  6. a sent message's `link_preview_options` comes back as the JSON string it was posted as: parsed
+//     (PTB could not read the result, after the message was delivered).
+//  7. getChatMember (unknown to the emulator): every user is an ordinary `member` (the emulator has no
+//     administrators; an anonymous administrator writes as the group, which needs no such call).
 //  6. getUpdates: long polling — waits up to `timeout` seconds for an update instead of answering
 //     an empty list at once (which made PTB spin); and `offset`: an update is handed out again until
 //     a later offset confirms it (the emulator forgets it once handed out, even to a closed connection).
+//  8. sendPhoto (unknown to the emulator): the multipart upload is parsed here, the photo kept by a
+//     file_id (GET /photos/FILE_ID gives its bytes back to the tests) and the message recorded in
+//     the emulator like any bot message, with `photo` and `caption`.
 //  7. Webhooks: setWebhook registers this front as the emulator's target; the front relays each
 //     pushed update, patched as above and with the X-Telegram-Bot-Api-Secret-Token header, to the
 //     bot's URL.
@@ -42,6 +49,10 @@ function patchMessage(message) {
   if (!message || typeof message !== 'object') return message;
   const patched = { ...message, date: toSeconds(message.date) };
   delete patched.botToken; // the emulator's own bookkeeping, which holds the token
+  // The emulator echoes form-encoded parameters as sent: a JSON object arrives as a string.
+  if (typeof patched.link_preview_options === 'string') {
+    try { patched.link_preview_options = JSON.parse(patched.link_preview_options); } catch { delete patched.link_preview_options; }
+  }
   if (patched.reply_to_message) patched.reply_to_message = patchMessage(patched.reply_to_message);
   return patched;
 }
@@ -77,6 +88,10 @@ rewrite('/bot:token/sendMessage', (body) => ({ ...body, result: patchMessage(bod
 for (const method of ['editMessageText', 'editMessageReplyMarkup', 'answerCallbackQuery']) {
   rewrite(`/bot:token/${method}`, (body) => ({ ...body, result: body.result ?? true }));
 }
+front.all('/bot:token/getChatMember', (req, res) => {
+  const userId = Number((req.body && req.body.user_id) || req.query.user_id || 0);
+  res.json({ ok: true, result: { status: 'member', user: { id: userId, is_bot: false, first_name: `User${userId}` } } });
+});
 for (const method of ['setMyCommands', 'deleteMyCommands', 'sendChatAction']) {
   if (!refused.has(method)) front.all(`/bot:token/${method}`, (req, res) => res.json({ ok: true, result: true }));
 }
@@ -104,6 +119,54 @@ front.all('/bot:token/getUpdates', (req, res) => {
     }
   };
   poll();
+});
+
+// multipart/form-data → { fields, files }: enough of RFC 7578 for what PTB sends.
+function parseMultipart(body, contentType) {
+  const boundary = /boundary="?([^";]+)"?/.exec(contentType || '');
+  const result = { fields: {}, files: {} };
+  if (!boundary || !Buffer.isBuffer(body)) return result;
+  const delimiter = Buffer.from(`--${boundary[1]}`);
+  let start = body.indexOf(delimiter);
+  while (start !== -1) {
+    const next = body.indexOf(delimiter, start + delimiter.length);
+    if (next === -1) break;
+    const part = body.subarray(start + delimiter.length + 2, next - 2); // past CRLF, before CRLF
+    const split = part.indexOf('\r\n\r\n');
+    if (split !== -1) {
+      const head = part.subarray(0, split).toString('utf8');
+      const content = part.subarray(split + 4);
+      const name = /name="([^"]*)"/.exec(head);
+      if (name && /filename="/.test(head)) result.files[name[1]] = Buffer.from(content);
+      else if (name) result.fields[name[1]] = content.toString('utf8');
+    }
+    start = next;
+  }
+  return result;
+}
+
+const photos = {}; // file_id → bytes
+let photoCount = 0;
+front.post('/bot:token/sendPhoto', express.raw({ type: 'multipart/form-data', limit: '20mb' }), (req, res) => {
+  const { fields, files } = parseMultipart(req.body, req.headers['content-type']);
+  const params = { ...req.query, ...fields };
+  const bytes = files.photo || files[String(params.photo || '').replace('attach://', '')];
+  if (!params.chat_id || !bytes) {
+    res.json({ ok: false, error_code: 400, description: 'Bad Request: there is no photo in the request' });
+    return;
+  }
+  photoCount += 1;
+  const fileId = `photo-${photoCount}`;
+  photos[fileId] = bytes;
+  const message = { ...params, photo: [{ file_id: fileId, file_unique_id: fileId, width: 0, height: 0, file_size: bytes.length }] };
+  delete message.parse_mode;
+  const result = server.addBotMessage(message, req.params.token);
+  res.json({ ok: true, result: patchMessage(result) });
+});
+front.get('/photos/:fileId', (req, res) => {
+  const bytes = photos[req.params.fileId];
+  if (!bytes) res.status(404).end();
+  else res.type('image/png').send(bytes);
 });
 
 const webhooks = {}; // token → { url, secret }

@@ -21,7 +21,13 @@ from bot.store.queries import Store
 
 EXAMPLES = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NAMES = [c.name for c in COMMANDS] + ["frobnicate", "WHO", "Search"]
-CALLBACK_KINDS = ["p", "wl", "qp", "qt", "mn", "sr", "zz", ""]
+CALLBACK_KINDS = ["p", "wl", "qp", "qt", "mn", "sr", "tr", "zz", ""]
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def charts_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("charts")
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +36,10 @@ def core(seed_store) -> CommandCore:
 
 
 def assert_telegram_takes(answer: Answer) -> None:
+    if answer.photo is not None:  # a chart: what handlers/reply.py sends as the photo's caption
+        caption = render.split_message(answer.html, render.CAPTION_LIMIT)[0]
+        assert problems(caption) == [] and len(render.to_plain(caption)) <= render.CAPTION_LIMIT, caption
+        assert answer.photo.png.startswith(PNG_SIGNATURE)
     parts = render.split_message(answer.html)
     for part in parts:
         assert problems(part) == [], (problems(part), part[:300])
@@ -54,6 +64,8 @@ def assert_telegram_takes(answer: Answer) -> None:
 @example(command="brief", args="9" * 5000)  # past int()'s 4300 digits, and SQLite's 64 bits
 @example(command="search", args="&" * 4000)  # escaped five times longer than the 4096 limit
 @example(command="who", args="<b>" * 1500)
+@example(command="trend", args="blinken, <b>crimea</b>, haines 365")
+@example(command="trend", args="&" * 3000 + ", blinken")
 def test_every_command_answers_hostile_arguments_with_valid_telegram_html(core, command, args):
     answer = core.answer(command, args)
     assert_telegram_takes(answer)
@@ -90,8 +102,8 @@ def test_inline_queries_offer_valid_articles(core, query):
 @given(lines=st.lists(st.one_of(st.tuples(st.sampled_from(NAMES), arguments).map(lambda t: f"/{t[0]} {t[1]}"),
                                 arguments, st.sampled_from(["1", "2", "99", "@ blinken", "@ " + "<b>" * 50])),
                       min_size=1, max_size=6))
-def test_console_survives_any_typing_and_shows_no_markup(core, lines):
-    chat = ConsoleChat(core)
+def test_console_survives_any_typing_and_shows_no_markup(core, charts_dir, lines):
+    chat = ConsoleChat(core, charts_dir=charts_dir)
     for line in lines:
         out = chat.reply(line)
         assert isinstance(out, str) and out

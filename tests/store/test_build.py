@@ -5,7 +5,7 @@ import pytest
 
 import bot.extract
 from bot.build import build
-from bot.build.extraction_cache import paragraph_texts
+from bot.store.texts import paragraph_texts
 from bot.build.merge_tables import merge_people
 from bot.build.prepare import quote_strength
 from bot.models import Person

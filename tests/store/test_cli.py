@@ -45,11 +45,14 @@ def test_extract_json_contract(tmp_path):
 
 
 def test_extract_reports_unreadable_files_and_goes_on(tmp_path):
+    """A file named on the command line that cannot be read is a failure (exit 1); the others are done."""
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"")
-    result = briefbot("extract", bad, SEED, "--json")
-    assert result.returncode == 2
-    assert "bad.txt" in result.stderr and "empty" in result.stderr
+    result = briefbot("extract", bad, SEED, tmp_path / "missing.txt", "--json")
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [f"briefbot: cannot read {bad}: empty (no text)",
+                                          f"briefbot: cannot read {tmp_path / 'missing.txt'}: cannot be opened "
+                                          "(No such file or directory)"]
     assert len(result.stdout.splitlines()) == 1
 
 
