@@ -41,7 +41,8 @@ RANKED_WINDOW = 500  # FTS matches ranked per question (see Store._ranked_matche
 SAMPLE = 20_000  # newest rows in which a word's share is counted (bot.build.search_shares)
 STOP_SHARE = 0.15  # a word in more of them ("the", "said", "not") means nothing: it is left out
 RANK_ROWS = 40_000  # words in more rows than this, together, make BM25 slow: such searches come newest first
-WALK_ROWS = 20_000  # words all in more rows than this: only the newest rows are searched (see search_plan)
+WALK_STEPS = 2_500  # rows of the rarest word times the other words: more, and only the newest rows are searched
+WINDOW_PROBE = 200  # matches read upwards in the newest rows: fewer are all of them
 PROMINENT = 1000  # best-known people kept per version of the store (suggestions, quiz distractors)
 TEXTS_KEPT = 256  # documents' decompressed paragraphs kept per version of the store
 
@@ -234,10 +235,10 @@ class Store:
         """How a search for `text` in `table` runs (see SearchPlan). Raises NoUsableWords.
 
         A word in over STOP_SHARE of the newest rows is left out (unless all are). BM25 reads the
-        rows of every word to weigh it: over RANK_ROWS of them together, hits come newest first. When
-        every word is in over WALK_ROWS rows, finding the rows that hold them all walks at least the
-        rarest word's rows, however few hold them all: only the newest rows in which the rarest word
-        has about WALK_ROWS are searched.
+        rows of every word to weigh it: over RANK_ROWS of them together, hits come newest first. Finding
+        the rows that hold several words takes a step for each row of the rarest, in which each other
+        word is looked up (about a microsecond when they are common), however few rows hold them all:
+        over WALK_STEPS such lookups, only the newest rows in which they come to WALK_STEPS are searched.
         """
         terms = search_terms(text)
         counted = dict(zip(terms, self._shares_of(table, terms)))
@@ -246,11 +247,9 @@ class Store:
             kept = terms
         ignored = [term for term in terms if term not in kept]
         best_first = sum(counted[term][1] for term in kept) <= RANK_ROWS
-        rarest = min(counted[term][1] for term in kept)
-        newest_rows = 0
-        if len(kept) > 1 and rarest > WALK_ROWS:
-            newest_rows = self._newest_row(table) * WALK_ROWS // rarest
-        return SearchPlan(kept, ignored, best_first, newest_rows=newest_rows)
+        steps = min(counted[term][1] for term in kept) * (len(kept) - 1)
+        newest_rows = self._newest_row(table) * WALK_STEPS // steps if steps > WALK_STEPS else 0
+        return SearchPlan(kept, ignored, best_first and not newest_rows, newest_rows=newest_rows)
 
     def _newest_row(self, table: str) -> int:
         newest = self._newest.get(table)
@@ -286,12 +285,22 @@ class Store:
         the order documents were written in); later pages go on newest first. Its weights also count
         each word's rows in the whole table, a long read for a common word: then the plan says newest
         first. A plan with `newest_rows` looks at the newest that many rows only (all of them for any
-        of the words: the first rows holding one come soon).
+        of the words: the first rows holding one come soon), newest first. Each question walks the
+        matches once: the rows of a newest-first page are read with at least COUNT_CAP of them, which
+        counts them.
         """
         match = match_expression(plan.terms, plan.any_word)
         since = max(0, self._newest_row(table) - plan.newest_rows) if plan.newest_rows and not plan.any_word else 0
+        if since:
+            # FTS5 walks down to the next match wherever it is, past a lower rowid bound; walking up from
+            # the bound ends where the words' rows end. Few matches: these are all of them, newest last.
+            found = self._rows(f"select rowid from {table} where {table} match ? and rowid > ? order by rowid"
+                               " limit ?", match, since, WINDOW_PROBE)
+            if len(found) < WINDOW_PROBE:
+                newest = [rowid for (rowid,) in reversed(found)]
+                return {rowid: 0.0 for rowid in newest[offset:offset + limit]}, len(newest)
         page: dict[int, float] = {}
-        total, first = None, offset
+        first, seen = offset, 0  # matches known to exist, however far the walk went
         if plan.best_first and offset < RANKED_WINDOW:
             window = self._rows(f"select rowid, rank from (select rowid, bm25({table}) as rank from {table}"
                                 f" where {table} match ? and rowid > ? order by rowid desc limit ?)"
@@ -299,19 +308,20 @@ class Store:
             page = {rowid: -rank for rowid, rank in window[offset:offset + limit]}
             if len(window) < RANKED_WINDOW:
                 return page, len(window)
-            offset = RANKED_WINDOW
+            offset, seen = RANKED_WINDOW, RANKED_WINDOW
         wanted = limit - len(page)
         if wanted > 0:
+            reach = max(offset + wanted, COUNT_CAP)
             newest = self._rows(f"select rowid from {table} where {table} match ? and rowid > ?"
-                                " order by rowid desc limit ? offset ?", match, since, wanted, offset)
-            page.update((rowid, 0.0) for (rowid,) in newest)
-            if len(newest) < wanted and (newest or offset == 0):
-                total = offset + len(newest)  # the last page: no need to count
-        if total is None:  # at least what the pages so far have shown
-            total = max(first + len(page) if page else 0, self._rows(
-                f"select count(*) from (select rowid from {table} where {table} match ? and rowid > ? limit ?)",
-                match, since, COUNT_CAP)[0][0])
-        return page, total
+                                " order by rowid desc limit ?", match, since, reach)
+            page.update((rowid, 0.0) for (rowid,) in newest[offset:offset + wanted])
+            if len(newest) < reach:  # every match seen
+                return page, len(newest) if newest or offset == 0 else max(first + len(page), len(newest))
+            seen = max(seen, len(newest))
+        elif seen < COUNT_CAP:  # (a ranked window shorter than COUNT_CAP)
+            seen = self._rows(f"select count(*) from (select rowid from {table} where {table} match ? and rowid > ?"
+                              " limit ?)", match, since, COUNT_CAP)[0][0]
+        return page, max(first + len(page), min(seen, COUNT_CAP))
 
     def quiz_question(self, rng: random.Random) -> tuple[QuoteHit, list[str]] | None:
         """A real quotation of a named person and three other people's names; None under 4 people."""

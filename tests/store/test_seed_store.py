@@ -134,7 +134,7 @@ def test_words_all_in_many_rows_are_looked_for_in_the_newest_rows_only(seed_stor
 
     both = sorted(_paragraphs_with(seed_store, "the") & _paragraphs_with(seed_store, "ukraine"))
     rarest = min(len(_paragraphs_with(seed_store, "the")), len(_paragraphs_with(seed_store, "ukraine")))
-    monkeypatch.setattr(bot.store.queries, "WALK_ROWS", 4)
+    monkeypatch.setattr(bot.store.queries, "WALK_STEPS", 4)  # a step per row of the rarest word, one other word
     plan = seed_store.search_plan("the ukraine")
     newest = seed_store._rows("select max(rowid) from paragraphs_fts")[0][0]
     assert plan.newest_rows == newest * 4 // rarest > 0
