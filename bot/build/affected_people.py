@@ -7,15 +7,26 @@ and their aliases' keys). The people to describe again are the trees that hold s
 the change (they may lose keys or their root) and after it (they may gain keys). Each tree is read
 from `name_groups` (a key's target, and the keys whose target it is), and a person is described from
 the counts of its names. The work is proportional to the change and the trees it touches, not to
-how many documents a name is in.
+how many documents a name is in; it is done in a few statements for many rows at once (a day of
+news removed by retention touches tens of thousands of names).
 """
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 
 from bot.build.merge import MergeCounts, MergedPerson, NameCounts, describe, join_target
-from bot.build.rows import chunks
+
+CHUNK = 5000  # values per json_each() list
+
+
+def _each(values: Iterable) -> Iterator[str]:
+    """JSON lists of at most CHUNK values, for `... in (select value from json_each(?))`."""
+    values = list(values)
+    for start in range(0, len(values), CHUNK):
+        yield json.dumps(values[start:start + CHUNK])
 
 
 class PeopleChange:
@@ -25,143 +36,178 @@ class PeopleChange:
         self.conn = conn
         self.old_person: dict[str, int | None] = {}  # key → person id of its tree before the change
         self.name_ids: dict[str, int] = {}
+        self._groups: dict[str, tuple[str | None, int | None] | None] = {}  # key → (target, person), None: no group
 
     # ---- counts ------------------------------------------------------------------------------
-
-    def name_id(self, name: str) -> int | None:
-        if name not in self.name_ids:
-            row = self.conn.execute("select id from names where name = ?", (name,)).fetchone()
-            if row is None:
-                return None
-            self.name_ids[name] = row[0]
-        return self.name_ids[name]
 
     def apply(self, delta: MergeCounts) -> set[str]:
         """Add the change's counts to the tables; returns the keys whose join target may have changed."""
         conn = self.conn
+        for names in _each(delta.names):
+            self.name_ids.update(conn.execute(
+                "select name, id from names where name in (select value from json_each(?))", (names,)))
         next_id = (conn.execute("select max(id) from names").fetchone()[0] or 0) + 1
+        new = []
         for name, c in delta.names.items():
-            name_id = self.name_id(name)
-            if name_id is None:
-                name_id = self.name_ids[name] = next_id
+            if name not in self.name_ids:
+                self.name_ids[name] = next_id
+                new.append((next_id, name, c.key))
                 next_id += 1
-                conn.execute("insert into names values (?, ?, ?, 0, 0, 0, 0)", (name_id, name, c.key))
-            conn.execute("update names set records = records + ?, mentions = mentions + ?, quotes = quotes + ?,"
+        conn.executemany("insert into names values (?, ?, ?, 0, 0, 0, 0)", new)
+        conn.executemany("update names set records = records + ?, mentions = mentions + ?, quotes = quotes + ?,"
                          " paragraphs = paragraphs + ? where id = ?",
-                         (c.records, c.mentions, c.quotes, c.paragraphs, name_id))
-        for (name, role), (mentions, records) in delta.roles.items():
-            self._add("name_roles", "name_id = ? and role = ?", (self.name_ids[name], role), (mentions, records))
-        for (name, alias), records in delta.aliases.items():
-            self._add("name_aliases", "name_id = ? and alias = ?", (self.name_ids[name], alias), (records,))
-        for (alias_key, group_key), records in delta.claims.items():
-            self._add("claims", "alias_key = ? and group_key = ?", (alias_key, group_key), (records,))
-        gone = [self.name_ids[name] for name in delta.names
-                if conn.execute("select records from names where id = ?", (self.name_ids[name],)).fetchone()[0] <= 0]
-        for chunk in chunks(gone):
-            marks = ",".join("?" * len(chunk))
-            for table, column in (("names", "id"), ("name_roles", "name_id"), ("name_aliases", "name_id")):
-                conn.execute(f"delete from {table} where {column} in ({marks})", chunk)
+                         [(c.records, c.mentions, c.quotes, c.paragraphs, self.name_ids[name])
+                          for name, c in delta.names.items()])
+        ids = self.name_ids
+        self._add("name_roles", ("name_id", "role"), ("mentions", "records"),
+                  [(ids[name], role, mentions, records) for (name, role), (mentions, records) in delta.roles.items()
+                   if mentions or records])
+        self._add("name_aliases", ("name_id", "alias"), ("records",),
+                  [(ids[name], alias, records) for (name, alias), records in delta.aliases.items() if records])
+        self._add("claims", ("alias_key", "group_key"), ("records",),
+                  [(alias_key, group_key, records) for (alias_key, group_key), records in delta.claims.items() if records])
+        gone = [ids[name] for name, c in delta.names.items() if c.records < 0]
+        for chunk in _each(gone):
+            for table, column in (("name_roles", "name_id"), ("name_aliases", "name_id"), ("names", "id")):
+                where = " and records <= 0" if table == "names" else \
+                    " and name_id in (select id from names where records <= 0)"
+                conn.execute(f"delete from {table} where {column} in (select value from json_each(?)){where}", (chunk,))
         return {c.key for c in delta.names.values()} | {alias_key for alias_key, _ in delta.claims}
 
-    def _add(self, table: str, where: str, key: tuple, amounts: tuple[int, ...]) -> None:
-        """Add `amounts` to the row's counts (the last of them counts records: a row goes at 0)."""
-        if not any(amounts):
-            return
-        columns = {"name_roles": ("mentions", "records"), "name_aliases": ("records",), "claims": ("records",)}[table]
-        settings = ", ".join(f"{c} = {c} + ?" for c in columns)
-        updated = self.conn.execute(f"update {table} set {settings} where {where}", (*amounts, *key)).rowcount
-        if not updated:
-            self.conn.execute(f"insert into {table} values ({','.join('?' * (len(key) + len(amounts)))})", (*key, *amounts))
-        elif amounts[-1] < 0:
-            self.conn.execute(f"delete from {table} where {where} and {columns[-1]} <= 0", key)
+    def _add(self, table: str, key: tuple[str, str], counts: tuple[str, ...], rows: list[tuple]) -> None:
+        """Add each row's counts to the table's row with its key (a new row if none); rows whose last count
+        (records) fell to 0 go."""
+        settings = ", ".join(f"{c} = {c} + excluded.{c}" for c in counts)
+        self.conn.executemany(f"insert into {table} values ({','.join('?' * (2 + len(counts)))})"
+                              f" on conflict ({', '.join(key)}) do update set {settings}", rows)
+        self.conn.executemany(f"delete from {table} where {key[0]} = ? and {key[1]} = ? and {counts[-1]} <= 0",
+                              [row[:2] for row in rows if row[-1] < 0])
 
     # ---- trees -------------------------------------------------------------------------------
 
-    def _target(self, key: str) -> tuple[bool, str | None]:
-        row = self.conn.execute("select target from name_groups where key = ?", (key,)).fetchone()
-        return (False, None) if row is None else (True, row[0])
+    def _load(self, keys: Iterable[str]) -> None:
+        """Read the name_groups rows of these keys (those not read yet)."""
+        missing = [k for k in set(keys) if k not in self._groups]
+        for chunk in _each(missing):
+            for key, target, person in self.conn.execute(
+                    "select key, target, person_id from name_groups where key in (select value from json_each(?))",
+                    (chunk,)):
+                self._groups[key] = (target, person)
+        for key in missing:
+            self._groups.setdefault(key, None)
 
-    def _root(self, key: str) -> str | None:
-        exists, target = self._target(key)
-        if not exists:
-            return None
-        while target is not None:
-            key = target
-            target = self._target(key)[1]
-        return key
-
-    def _tree(self, root: str) -> list[str]:
-        keys, frontier = [root], [root]
+    def _roots(self, keys: Iterable[str]) -> set[str]:
+        """The roots of the trees holding these keys (keys without a group have none)."""
+        roots, frontier = set(), set(keys)
         while frontier:
-            found = [k for (k,) in self.conn.execute("select key from name_groups where target = ?", (frontier.pop(),))]
-            keys += found
-            frontier += found
-        return keys
+            self._load(frontier)
+            following = set()
+            for key in frontier:
+                row = self._groups[key]
+                if row is None:
+                    continue
+                if row[0] is None:
+                    roots.add(key)
+                else:
+                    following.add(row[0])
+            frontier = following
+        return roots
+
+    def _trees(self, roots: set[str]) -> dict[str, list[str]]:
+        """Root → the keys of its tree (root first), walked down by the keys whose target is each key."""
+        member_of = {root: root for root in roots}
+        trees = {root: [root] for root in roots}
+        frontier = set(roots)
+        while frontier:
+            found = []
+            for chunk in _each(frontier):
+                found += self.conn.execute("select key, target from name_groups"
+                                           " where target in (select value from json_each(?))", (chunk,)).fetchall()
+            frontier = set()
+            for key, target in found:
+                if key not in member_of:
+                    member_of[key] = member_of[target]
+                    trees[member_of[key]].append(key)
+                    frontier.add(key)
+        return trees
 
     def _remember_people(self, keys: Iterable[str]) -> None:
-        for chunk in chunks(sorted(k for k in keys if k not in self.old_person)):
-            found = dict(self.conn.execute(
-                f"select key, person_id from name_groups where key in ({','.join('?' * len(chunk))})", chunk))
-            for key in chunk:
-                self.old_person[key] = found.get(key)
+        keys = [k for k in keys if k not in self.old_person]
+        self._load(keys)
+        for key in keys:
+            row = self._groups[key]
+            self.old_person[key] = None if row is None else row[1]
 
     def trees_before(self, keys: set[str]) -> set[str]:
         """The keys of every tree holding one of `keys`, before the change; their people are remembered."""
-        reached: set[str] = set()
-        for key in keys:
-            if key in reached:
-                continue
-            root = self._root(key)
-            if root is not None:
-                reached.update(self._tree(root))
+        reached = {k for tree in self._trees(self._roots(keys)).values() for k in tree}
         self._remember_people(reached)
         return reached
 
     def join_again(self, keys: set[str]) -> None:
         """Work out the join target of each of `keys` from the counts, and record it."""
         conn = self.conn
-        for key in sorted(keys):
-            is_group = conn.execute("select 1 from names where key = ? and records > 0 limit 1", (key,)).fetchone() is not None
-            claimants = [k for (k,) in conn.execute(
-                "select group_key from claims where alias_key = ? and records > 0 limit 2", (key,))]
-            target = join_target(key, is_group, claimants)
-            exists, old = self._target(key)
-            if not is_group:
-                if exists:
-                    conn.execute("delete from name_groups where key = ?", (key,))
-            elif not exists:
-                conn.execute("insert into name_groups values (?, ?, null)", (key, target))
-            elif old != target:
-                conn.execute("update name_groups set target = ? where key = ?", (target, key))
+        groups: set[str] = set()
+        claimants: defaultdict[str, list[str]] = defaultdict(list)
+        for chunk in _each(keys):
+            groups.update(k for (k,) in conn.execute(
+                "select distinct key from names where key in (select value from json_each(?)) and records > 0", (chunk,)))
+            for alias_key, group_key in conn.execute(
+                    "select alias_key, group_key from claims where alias_key in (select value from json_each(?))"
+                    " and records > 0", (chunk,)):
+                claimants[alias_key].append(group_key)
+        self._load(keys)
+        added, changed, removed = [], [], []
+        for key in keys:
+            row = self._groups[key]
+            if key not in groups:
+                if row is not None:
+                    removed.append((key,))
+                    self._groups[key] = None
+                continue
+            target = join_target(key, True, claimants.get(key, ()))
+            if row is None:
+                added.append((key, target))
+                self._groups[key] = (target, None)
+            elif row[0] != target:
+                changed.append((target, key))
+                self._groups[key] = (target, row[1])
+        conn.executemany("delete from name_groups where key = ?", removed)
+        conn.executemany("insert into name_groups values (?, ?, null)", added)
+        conn.executemany("update name_groups set target = ? where key = ?", changed)
 
     def trees_after(self, keys: set[str]) -> list[list[str]]:
         """The trees (root first) holding any of `keys` now, in the order of their roots."""
-        roots = {root for root in map(self._root, keys) if root is not None}
-        trees = [self._tree(root) for root in sorted(roots)]
-        self._remember_people(k for tree in trees for k in tree)
-        return trees
+        trees = self._trees(self._roots(keys))
+        self._remember_people(k for tree in trees.values() for k in tree)
+        return [trees[root] for root in sorted(trees)]
 
     # ---- people ------------------------------------------------------------------------------
 
-    def describe(self, tree: list[str], person_id: int) -> MergedPerson:
+    def describe_all(self, trees: list[list[str]], person_ids: list[int]) -> list[MergedPerson]:
+        """The people of these trees, with these ids, from the counts of their names."""
         conn = self.conn
-        names: dict[str, NameCounts] = {}
-        ids: dict[int, str] = {}
-        for chunk in chunks(tree):
+        tree_of = {key: n for n, tree in enumerate(trees) for key in tree}
+        names: list[dict[str, NameCounts]] = [{} for _ in trees]
+        name_of: dict[int, tuple[int, str]] = {}
+        for chunk in _each(tree_of):
             for name_id, name, key, records, mentions, quotes, paragraphs in conn.execute(
-                    f"select id, name, key, records, mentions, quotes, paragraphs from names"
-                    f" where key in ({','.join('?' * len(chunk))}) and records > 0", chunk):
-                names[name] = NameCounts(key, records, mentions, quotes, paragraphs)
-                ids[name_id] = name
-        roles: dict[tuple[str, str], list[int]] = {}
-        aliases: dict[tuple[str, str], int] = {}
-        for chunk in chunks(sorted(ids)):
-            marks = ",".join("?" * len(chunk))
+                    "select id, name, key, records, mentions, quotes, paragraphs from names"
+                    " where key in (select value from json_each(?)) and records > 0", (chunk,)):
+                names[tree_of[key]][name] = NameCounts(key, records, mentions, quotes, paragraphs)
+                name_of[name_id] = (tree_of[key], name)
+        roles: list[dict] = [{} for _ in trees]
+        aliases: list[dict] = [{} for _ in trees]
+        for chunk in _each(name_of):
             for name_id, role, mentions, records in conn.execute(
-                    f"select name_id, role, mentions, records from name_roles where name_id in ({marks})", chunk):
-                roles[ids[name_id], role] = [mentions, records]
+                    "select name_id, role, mentions, records from name_roles"
+                    " where name_id in (select value from json_each(?))", (chunk,)):
+                tree, name = name_of[name_id]
+                roles[tree][name, role] = [mentions, records]
             for name_id, alias, records in conn.execute(
-                    f"select name_id, alias, records from name_aliases where name_id in ({marks})", chunk):
-                aliases[ids[name_id], alias] = records
-        name, role, alias_list, mentions, quotes, documents, paragraphs = describe(names, roles, aliases)
-        return MergedPerson(person_id, name, role, alias_list, mentions, quotes, documents, paragraphs)
+                    "select name_id, alias, records from name_aliases where name_id in (select value from json_each(?))",
+                    (chunk,)):
+                tree, name = name_of[name_id]
+                aliases[tree][name, alias] = records
+        return [MergedPerson(person_id, *describe(names[n], roles[n], aliases[n]))
+                for n, person_id in enumerate(person_ids)]

@@ -36,14 +36,14 @@ def stored_extraction(conn: sqlite3.Connection, document_id: int) -> Extraction:
         return cut_text(paragraphs, paragraph, start, end, text)
 
     records = conn.execute(
-        "select r.ord, r.person_id, n.name, r.aliases, r.role, r.mentions, r.sort_date from person_documents r"
+        "select r.ord, n.name, r.aliases, r.role, r.mentions from person_documents r"
         " join names n on n.id = r.name_id where r.document_id = ? order by r.ord", (document_id,)).fetchall()
     people, names = [], {}
-    for ord_, person_id, name, aliases, role, mentions, sort_date in records:
+    for ord_, name, aliases, role, mentions in records:
         spans = []
         for paragraph, spans_text in conn.execute(
-                "select paragraph, spans from person_paragraphs where person_id = ? and sort_date = ? and document_id = ?"
-                " and ord = ? order by paragraph", (person_id, sort_date, document_id, ord_)):
+                "select paragraph, spans from person_paragraphs where document_id = ? and ord = ? order by paragraph",
+                (document_id, ord_)):
             offset = paragraphs[paragraph][0]
             for span in spans_text.split():
                 start, end = span.split("-")

@@ -1,8 +1,8 @@
 """The full build: a new store written beside the old one and renamed over it when complete.
 
-Documents, their text, key points and the full-text indexes are written as the workers hand the
-files over, in order. What is keyed by person (a person's documents, paragraphs and quotations) has
-to wait for the merge of people, which needs every document: those rows go to a scratch database
+Documents, their text, key points, the paragraphs where each person is mentioned and the full-text
+indexes are written as the workers hand the files over, in order. The rows that name a person id (a
+person's documents and quotations) have to wait for the merge of people, which needs every document: those rows go to a scratch database
 (a private temp file) with the id of their name in the person column, and are copied into the store once people are
 merged, sorted by the order they are read in, so that each table is written once, packed.
 """
@@ -35,9 +35,7 @@ from bot.store.schema import PAGE_SIZE, TABLES, create_indexes, create_search
 
 SCRATCH = """
 create table scratch.person_documents (document_id integer, ord integer, person_id integer, name_id integer,
-    aliases text, role text, mentions integer, first_paragraph integer, sort_date integer);
-create table scratch.person_paragraphs (person_id integer, sort_date integer, document_id integer, paragraph integer,
-    ord integer, spans text);
+    aliases text, role text, mentions integer, paragraphs integer, first_paragraph integer, sort_date integer);
 create table scratch.quotes (id integer primary key, document_id integer, ord integer, person_id integer,
     paragraph integer, start integer, "end" integer, words integer, strength integer, text text, speaker text);
 create table scratch.name_postings (token text, mentions integer, quotes integer, person_id integer);
@@ -88,8 +86,7 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
         conn.executescript(SCRATCH)
         conn.execute("begin")
         rows = RowWriter(conn, {
-            "person_documents": "insert into scratch.person_documents values (?,?,?,?,?,?,?,?,?)",
-            "person_paragraphs": "insert into scratch.person_paragraphs values (?,?,?,?,?,?)",
+            "person_documents": "insert into scratch.person_documents values (?,?,?,?,?,?,?,?,?,?)",
             "quotes": "insert into scratch.quotes values (?,?,?,?,?,?,?,?,?,?,?)",
             "name_postings": "insert into scratch.name_postings values (?,?,?,?)",
         })
@@ -129,11 +126,8 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
 
         # The person-keyed rows, their name ids turned into person ids, each table written in its order.
         conn.execute("insert into person_documents select s.document_id, s.ord, m.person_id, s.name_id, s.aliases,"
-                     " s.role, s.mentions, s.first_paragraph, s.sort_date from scratch.person_documents s"
+                     " s.role, s.mentions, s.paragraphs, s.first_paragraph, s.sort_date from scratch.person_documents s"
                      " join scratch.person_of_name m on m.name_id = s.person_id order by s.rowid")
-        conn.execute("insert into person_paragraphs select m.person_id, s.sort_date, s.document_id, s.paragraph, s.ord,"
-                     " s.spans from scratch.person_paragraphs s join scratch.person_of_name m on m.name_id = s.person_id"
-                     " order by 1, 2, 3, 4, 5")
         conn.execute('insert into quotes select q.id, q.document_id, q.ord, m.person_id, q.paragraph, q.start, q."end",'
                      " q.words, q.strength, q.text, q.speaker from scratch.quotes q"
                      " left join scratch.person_of_name m on m.name_id = q.person_id order by q.id")

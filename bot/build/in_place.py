@@ -30,7 +30,7 @@ from bot.build.versions import extraction_versions, extractor_version
 from bot.build.workers import prepared_files
 from bot.documents import READER_VERSION
 from bot.store.schema import SCHEMA_VERSION
-from bot.store.texts import cut, document_paragraphs
+from bot.store.texts import cut, paragraph_texts
 
 # Up to this many changed files, or this share of the folder, are applied in place; more make a full
 # build. In place, a change costs about what its own documents cost (extraction for those added, a few
@@ -162,15 +162,9 @@ def _apply_changes(conn: sqlite3.Connection, changes: SeedChanges, added: list[P
             f"select path, id from documents where path in ({','.join('?' * len(chunk))})", chunk))
 
     # Remove the old versions (rows, search entries, and their records' counts).
-    removed_keys = []
-    removed_rows: dict[str, list[tuple[int, str]]] = {"paragraphs_fts": [], "quotes_fts": []}
-    deleted_paragraphs = 0
-    for document_id in sorted(document_of_path.values()):
-        gone = _remove_document(conn, document_id, delta, removed_rows)
-        removed_keys.append(gone.key)
-        deleted_paragraphs += gone.paragraphs
-        report.quotes -= gone.quotes
-        report.key_points -= gone.key_points
+    gone = _remove_documents(conn, sorted(document_of_path.values()), delta)
+    report.quotes -= gone.quotes
+    report.key_points -= gone.key_points
 
     # The new versions as rows, numbered after every row there was.
     next_paragraph = newest["paragraphs_fts"] + 1
@@ -198,7 +192,7 @@ def _apply_changes(conn: sqlite3.Connection, changes: SeedChanges, added: list[P
     trees = people.trees_after(before | keys)
     next_person = (conn.execute("select max(id) from people").fetchone()[0] or 0) + 1
     person_of_key: dict[str, int] = {}
-    merged, taken = [], set()
+    person_ids, taken = [], set()
     for tree in trees:  # each tree keeps the smallest of its keys' old person ids that no other took
         candidates = sorted({people.old_person[k] for k in tree if people.old_person.get(k) is not None} - taken)
         if candidates:
@@ -207,7 +201,8 @@ def _apply_changes(conn: sqlite3.Connection, changes: SeedChanges, added: list[P
             person_id, next_person = next_person, next_person + 1
         taken.add(person_id)
         person_of_key.update((key, person_id) for key in tree)
-        merged.append(people.describe(tree, person_id))
+        person_ids.append(person_id)
+    merged = people.describe_all(trees, person_ids)
     old_people = {p for p in people.old_person.values() if p is not None}
     name_words = drop_people(conn, old_people)
     writer = RowWriter(conn)
@@ -226,10 +221,10 @@ def _apply_changes(conn: sqlite3.Connection, changes: SeedChanges, added: list[P
         writer.add_document(rows, persons.__getitem__, names.__getitem__)
         added_keys.append((rows.sort_date, rows.document[0]))
     writer.flush()
-    moved = set(removed_keys) ^ set(added_keys)  # a document rewritten with its date kept keeps its number
+    moved = set(gone.keys) ^ set(added_keys)  # a document rewritten with its date kept keeps its number
     if moved:
         number_documents(conn, moved)
-    update_shares(conn, newest, removed_rows, {
+    update_shares(conn, newest, gone.rows, {
         "paragraphs_fts": [row for rows, _ in documents for row in rows.paragraph_search],
         "quotes_fts": [row for rows, _ in documents for row in rows.quote_search]})
 
@@ -238,56 +233,56 @@ def _apply_changes(conn: sqlite3.Connection, changes: SeedChanges, added: list[P
     report.quotes += counts["quotes"]
     report.key_points += counts["key_points"]
     report.reused += report.documents - len(added)
-    return report, paragraphs_total - deleted_paragraphs
+    return report, paragraphs_total - gone.paragraphs
 
 
 class _Removed:
-    def __init__(self, key: tuple[int, int], paragraphs: int, quotes: int, key_points: int):
-        self.key, self.paragraphs, self.quotes, self.key_points = key, paragraphs, quotes, key_points
+    """What removing documents took out: their (sort_date, id), and how many paragraphs, quotations and
+    key points; with the (rowid, text) of their search rows, per index."""
+
+    def __init__(self) -> None:
+        self.keys: list[tuple[int, int]] = []
+        self.paragraphs = self.quotes = self.key_points = 0
+        self.rows: dict[str, list[tuple[int, str]]] = {"paragraphs_fts": [], "quotes_fts": []}
 
 
-def _remove_document(conn: sqlite3.Connection, document_id: int, delta: MergeCounts,
-                     removed_rows: dict[str, list[tuple[int, str]]]) -> _Removed:
-    """Delete a document's rows and search entries (their (rowid, text) added to `removed_rows`);
-    count its records out of `delta`."""
-    sort_date, first_paragraph, paragraph_count, first_quote, quote_count = conn.execute(
-        "select sort_date, first_paragraph, paragraphs, first_quote, quotes from documents where id = ?",
-        (document_id,)).fetchone()
-    paragraphs = document_paragraphs(conn, document_id)
-    if paragraphs:
-        entries = [(first_paragraph + n, text) for n, (_, text) in enumerate(paragraphs)]
-        conn.executemany("insert into paragraphs_fts (paragraphs_fts, rowid, text) values ('delete', ?, ?)", entries)
-        removed_rows["paragraphs_fts"] += entries
-    quotes_of: dict[int, int] = {}
-    if quote_count:
-        quotes = conn.execute('select id, ord, paragraph, start, "end", text from quotes where id between ? and ?',
-                              (first_quote, first_quote + quote_count - 1)).fetchall()
-        entries = []
-        for quote_id, ord_, paragraph, start, end, text in quotes:
-            entries.append((quote_id, cut(paragraphs, paragraph, start, end, text)))
-            if ord_ is not None:
-                quotes_of[ord_] = quotes_of.get(ord_, 0) + 1
-        conn.executemany("insert into quotes_fts (quotes_fts, rowid, text) values ('delete', ?, ?)", entries)
-        conn.execute("delete from quotes where id between ? and ?", (first_quote, first_quote + quote_count - 1))
-        removed_rows["quotes_fts"] += entries
-    records = conn.execute("select r.ord, r.person_id, n.name, r.aliases, r.role, r.mentions from person_documents r"
-                           " join names n on n.id = r.name_id where r.document_id = ?", (document_id,)).fetchall()
-    paragraphs_of: dict[int, int] = {}
-    for person_id in {r[1] for r in records}:
-        for ord_, in_paragraphs in conn.execute(
-                "select ord, count(*) from person_paragraphs where person_id = ? and sort_date = ? and document_id = ?"
-                " group by ord", (person_id, sort_date, document_id)):
-            paragraphs_of[ord_] = in_paragraphs
-        conn.execute("delete from person_paragraphs where person_id = ? and sort_date = ? and document_id = ?",
-                     (person_id, sort_date, document_id))
-    for ord_, _, name, aliases, role, mentions in records:
-        delta.add(name, aliases.split("\n") if aliases else [], role, mentions, quotes_of.get(ord_, 0),
-                  paragraphs_of.get(ord_, 0), sign=-1)
-    conn.execute("delete from person_documents where document_id = ?", (document_id,))
-    key_points = conn.execute("delete from key_points where document_id = ?", (document_id,)).rowcount
-    conn.execute("delete from document_texts where document_id = ?", (document_id,))
-    conn.execute("delete from documents where id = ?", (document_id,))
-    return _Removed((sort_date, document_id), len(paragraphs), quote_count, key_points)
+def _remove_documents(conn: sqlite3.Connection, document_ids: list[int], delta: MergeCounts) -> _Removed:
+    """Delete the documents' rows and search entries, a few statements for all of them; count their
+    records out of `delta`."""
+    gone = _Removed()
+    for ids in (json.dumps(document_ids[n:n + 5000]) for n in range(0, len(document_ids), 5000)):
+        each = "(select value from json_each(?))"
+        quotes_of: dict[tuple[int, int], int] = {}
+        quote_ranges = []
+        for document_id, sort_date, first_paragraph, first_quote, quote_count, blob, spans in conn.execute(
+                "select d.id, d.sort_date, d.first_paragraph, d.first_quote, d.quotes, t.text, t.paragraph_spans"
+                f" from documents d left join document_texts t on t.document_id = d.id where d.id in {each}", (ids,)):
+            gone.keys.append((sort_date, document_id))
+            paragraphs = paragraph_texts(blob, spans) if spans is not None else []
+            gone.rows["paragraphs_fts"] += [(first_paragraph + n, text) for n, (_, text) in enumerate(paragraphs)]
+            gone.paragraphs += len(paragraphs)
+            if quote_count:
+                quote_ranges.append((first_quote, first_quote + quote_count - 1))
+                for quote_id, ord_, paragraph, start, end, text in conn.execute(
+                        'select id, ord, paragraph, start, "end", text from quotes where id between ? and ?',
+                        quote_ranges[-1]):
+                    gone.rows["quotes_fts"].append((quote_id, cut(paragraphs, paragraph, start, end, text)))
+                    if ord_ is not None:
+                        quotes_of[document_id, ord_] = quotes_of.get((document_id, ord_), 0) + 1
+                gone.quotes += quote_count
+        for document_id, ord_, name, aliases, role, mentions, paragraph_count in conn.execute(
+                "select r.document_id, r.ord, n.name, r.aliases, r.role, r.mentions, r.paragraphs"
+                f" from person_documents r join names n on n.id = r.name_id where r.document_id in {each}", (ids,)):
+            delta.add(name, aliases.split("\n") if aliases else [], role, mentions, quotes_of.get((document_id, ord_), 0),
+                      paragraph_count, sign=-1)
+        conn.executemany("delete from quotes where id between ? and ?", quote_ranges)
+        gone.key_points += conn.execute(f"delete from key_points where document_id in {each}", (ids,)).rowcount
+        for table in ("person_paragraphs", "person_documents", "document_texts"):
+            conn.execute(f"delete from {table} where document_id in {each}", (ids,))
+        conn.execute(f"delete from documents where id in {each}", (ids,))
+    for table, rows in gone.rows.items():
+        conn.executemany(f"insert into {table} ({table}, rowid, text) values ('delete', ?, ?)", rows)
+    return gone
 
 
 def _move_records(conn: sqlite3.Connection, people: PeopleChange, person_of_key: dict[str, int]) -> None:
@@ -306,29 +301,18 @@ def _move_records(conn: sqlite3.Connection, people: PeopleChange, person_of_key:
             (new,) = set(targets.values())
             conn.execute("update person_documents set person_id = ? where person_id = ?", (-new, old))
             conn.execute("update quotes set person_id = ? where person_id = ?", (-new, old))
-            conn.execute("insert into person_paragraphs select ?, sort_date, document_id, paragraph, ord, spans"
-                         " from person_paragraphs where person_id = ?", (-new, old))
-            conn.execute("delete from person_paragraphs where person_id = ?", (old,))
             continue
         for key, new in targets.items():
             name_ids = [i for (i,) in conn.execute("select id from names where key = ?", (key,))]
             records = conn.execute(
-                "select r.document_id, r.ord, r.sort_date, d.first_quote, d.quotes from person_documents r"
+                "select r.document_id, r.ord, d.first_quote, d.quotes from person_documents r"
                 " join documents d on d.id = r.document_id where r.person_id = ?"
                 f" and r.name_id in ({','.join('?' * len(name_ids))})", (old, *name_ids)).fetchall()
-            for document_id, ord_, sort_date, first_quote, quotes in records:
+            for document_id, ord_, first_quote, quotes in records:
                 conn.execute("update person_documents set person_id = ? where document_id = ? and ord = ?",
                              (-new, document_id, ord_))
-                conn.execute("insert into person_paragraphs select ?, sort_date, document_id, paragraph, ord, spans"
-                             " from person_paragraphs where person_id = ? and sort_date = ? and document_id = ?"
-                             " and ord = ?", (-new, old, sort_date, document_id, ord_))
-                conn.execute("delete from person_paragraphs where person_id = ? and sort_date = ? and document_id = ?"
-                             " and ord = ?", (old, sort_date, document_id, ord_))
                 if quotes:
                     conn.execute("update quotes set person_id = ? where id between ? and ? and ord = ?",
                                  (-new, first_quote, first_quote + quotes - 1, ord_))
     conn.execute("update person_documents set person_id = -person_id where person_id < 0")
     conn.execute("update quotes set person_id = -person_id where person_id < 0")
-    conn.execute("insert into person_paragraphs select -person_id, sort_date, document_id, paragraph, ord, spans"
-                 " from person_paragraphs where person_id < 0")
-    conn.execute("delete from person_paragraphs where person_id < 0")

@@ -1,6 +1,7 @@
 """Writing a store's rows: a prepared document's rows, people and their name index, numbering, meta."""
 from __future__ import annotations
 
+import json
 import sqlite3
 import zlib
 from collections import Counter
@@ -39,15 +40,15 @@ class DocumentRows:
     """One prepared document as rows of the store, person columns still to be filled (see `RowWriter`).
 
     `records`: (ord, name, aliases, role, mentions, quotes, paragraphs) — the input of the merge;
-    person_documents and person_paragraphs rows start with the record's ord, quotes with its
-    speaker's ord (or None) — the writer puts the person id in its place.
+    person_documents rows start with the record's ord, quotes with its speaker's ord (or None) — the
+    writer puts the person id in its place.
     """
     document: tuple
     text: tuple
     key_points: list
     records: list
-    person_documents: list  # (ord, document_id, ord, aliases, role, mentions, first_paragraph, sort_date)
-    person_paragraphs: list  # (ord, sort_date, document_id, paragraph, ord, spans)
+    person_documents: list  # (ord, document_id, ord, aliases, role, mentions, paragraphs, first_paragraph, sort_date)
+    person_paragraphs: list  # (document_id, ord, paragraph, spans)
     quotes: list  # (speaker ord, id, document_id, ord, paragraph, start, end, words, strength, text, speaker)
     paragraph_search: list  # (rowid, text)
     quote_search: list  # (rowid, text)
@@ -87,10 +88,10 @@ def document_rows(prepared: PreparedFile, document_id: int, first_paragraph: int
     for ord_, paragraph, start, end in prepared.mentions:
         offset = starts[paragraph]
         spans.setdefault((ord_, paragraph), []).append(f"{start - offset}-{end - offset}")
-    person_paragraphs = [(ord_, sort_date, document_id, paragraph, ord_, " ".join(spans.get((ord_, paragraph), ())))
-                         for ord_, paragraph in prepared.person_paragraphs]
+    person_paragraphs = sorted((document_id, ord_, paragraph, " ".join(spans.get((ord_, paragraph), ())))
+                               for ord_, paragraph in prepared.person_paragraphs)
     person_documents = [(ord_, document_id, ord_, "\n".join(prepared.records[ord_][1]), prepared.records[ord_][2],
-                         mentions, first, sort_date)
+                         mentions, prepared.records[ord_][4], first, sort_date)
                         for ord_, first, mentions in prepared.person_documents]
     quotes_of = Counter(q[0] for q in prepared.quotes if q[0] is not None)
     records = [(ord_, name, aliases, role, mentions, quotes_of[ord_], paragraph_count)
@@ -117,8 +118,8 @@ class RowWriter:
         "key_points": "insert into key_points values (?,?,?,?,?,?,?,?)",
         "paragraphs_fts": "insert into paragraphs_fts (rowid, text) values (?,?)",
         "quotes_fts": "insert into quotes_fts (rowid, text) values (?,?)",
-        "person_documents": "insert into person_documents values (?,?,?,?,?,?,?,?,?)",
-        "person_paragraphs": "insert into person_paragraphs values (?,?,?,?,?,?)",
+        "person_documents": "insert into person_documents values (?,?,?,?,?,?,?,?,?,?)",
+        "person_paragraphs": "insert into person_paragraphs values (?,?,?,?)",
         "quotes": "insert into quotes values (?,?,?,?,?,?,?,?,?,?,?)",
         "people": "insert into people values (?,?,?,?,?,?,?,?,?)",
         "name_postings": "insert into name_postings values (?,?,?,?)",
@@ -159,7 +160,7 @@ class RowWriter:
         self.add("quotes_fts", rows.quote_search)
         self.add("person_documents", [(row[1], row[2], person_of(row[0]), name_of(row[0]), *row[3:])
                                       for row in rows.person_documents])
-        self.add("person_paragraphs", [(person_of(row[0]), *row[1:]) for row in rows.person_paragraphs])
+        self.add("person_paragraphs", rows.person_paragraphs)
         self.add("quotes", [(row[1], row[2], row[3], None if row[0] is None else person_of(row[0]), *row[4:])
                             for row in rows.quotes])
 
@@ -187,26 +188,26 @@ def write_people(rows: RowWriter, people: Iterable[MergedPerson]) -> Counter[str
 def drop_people(conn: sqlite3.Connection, person_ids: Iterable[int]) -> set[str]:
     """Delete these people and their name postings (each by its whole key); returns their name words."""
     words: set[str] = set()
-    for chunk in chunks(sorted(person_ids)):
-        marks = ",".join("?" * len(chunk))
+    postings = []
+    for chunk in chunks(sorted(person_ids), 5000):
+        ids = json.dumps(chunk)
         for pid, labels, mentions, quotes in conn.execute(
-                f"select id, labels, mentions, quotes from people where id in ({marks})", chunk).fetchall():
+                "select id, labels, mentions, quotes from people where id in (select value from json_each(?))", (ids,)):
             labels = labels.split("\n") if labels else []
             mine = label_words(labels)
-            conn.executemany("delete from name_postings where token = ? and mentions = ? and quotes = ? and person_id = ?",
-                             [(key, mentions, quotes, pid) for key in posting_keys(labels, mine)])
+            postings += [(key, mentions, quotes, pid) for key in posting_keys(labels, mine)]
             words.update(mine)
-        conn.execute(f"delete from people where id in ({marks})", chunk)
+        conn.execute("delete from people where id in (select value from json_each(?))", (ids,))
+    conn.executemany("delete from name_postings where token = ? and mentions = ? and quotes = ? and person_id = ?",
+                     sorted(postings))
     return words
 
 
 def recount_name_vocabulary(conn: sqlite3.Connection, words: Iterable[str]) -> None:
-    for word in words:
-        (people,) = conn.execute("select count(*) from name_postings where token = ?", (word,)).fetchone()
-        if people:
-            conn.execute("insert or replace into name_vocabulary values (?, ?)", (word, people))
-        else:
-            conn.execute("delete from name_vocabulary where token = ?", (word,))
+    counted = [(word, conn.execute("select count(*) from name_postings where token = ?", (word,)).fetchone()[0])
+               for word in sorted(words)]
+    conn.executemany("insert or replace into name_vocabulary values (?, ?)", [c for c in counted if c[1]])
+    conn.executemany("delete from name_vocabulary where token = ?", [(w,) for w, n in counted if not n])
 
 
 def number_documents(conn: sqlite3.Connection, moved: set[tuple[int, int]] | None = None) -> None:

@@ -367,22 +367,36 @@ class Store:
         return hits, total
 
     def mentions(self, person_id: int, offset: int = 0, limit: int = 5) -> tuple[list[SearchHit], int]:
-        """Paragraphs that mention the person, newest documents first, the mentions highlighted."""
-        rows = self._rows(
-            "select pp.document_id, pp.paragraph, pp.sort_date, d.title, d.published from person_paragraphs pp"
-            " join documents d on d.id = pp.document_id"
-            " where pp.person_id = ? order by pp.sort_date desc, pp.document_id desc, pp.paragraph limit ? offset ?",
-            person_id, limit, offset)
-        hits = []
-        for r in rows:
-            paragraphs = self._paragraphs(r["document_id"])
-            text = paragraphs[r["paragraph"]][1] if r["paragraph"] < len(paragraphs) else ""
-            spans = [(int(start), int(end)) for (spans,) in self._rows(
-                "select spans from person_paragraphs where person_id = ? and sort_date = ? and document_id = ?"
-                " and paragraph = ?", person_id, r["sort_date"], r["document_id"], r["paragraph"])
-                for start, end in (span.split("-") for span in spans.split())]
-            source = Source(r["document_id"], r["title"], r["paragraph"], r["published"])
-            hits.append(SearchHit(highlight(text, spans), source, 0.0))
+        """Paragraphs that mention the person, newest documents first (in a document, by paragraph), the
+        mentions highlighted. The person's documents come from their index with how many paragraphs
+        each holds, so that earlier pages are counted, not read."""
+        conn = self._db()
+        hits: list[SearchHit] = []
+        skip = offset
+        documents = conn.execute(
+            "select pd.document_id, group_concat(pd.ord), sum(pd.paragraphs) from person_documents pd"
+            " where pd.person_id = ? group by pd.sort_date, pd.document_id order by pd.sort_date desc,"
+            " pd.document_id desc", (person_id,))
+        for document_id, ords, count in documents:
+            if skip >= count:
+                skip -= count
+                continue
+            rows = conn.execute(f"select paragraph, spans from person_paragraphs where document_id = ?"
+                                f" and ord in ({ords}) order by paragraph, ord", (document_id,)).fetchall()
+            spans: dict[int, list[tuple[int, int]]] = {}
+            for paragraph, found in rows:
+                spans.setdefault(paragraph, []).extend(
+                    (int(start), int(end)) for start, end in (span.split("-") for span in found.split()))
+            title, published = conn.execute("select title, published from documents where id = ?",
+                                            (document_id,)).fetchone()
+            paragraphs = self._paragraphs(document_id)
+            for paragraph, _ in rows[skip:skip + limit - len(hits)]:
+                text = paragraphs[paragraph][1] if paragraph < len(paragraphs) else ""
+                hits.append(SearchHit(highlight(text, spans[paragraph]), Source(document_id, title, paragraph, published), 0.0))
+            skip = 0
+            if len(hits) >= limit:
+                break
+        documents.close()
         total = self._rows("select paragraphs from people where id = ?", person_id)
         return hits, total[0]["paragraphs"] if total else 0
 

@@ -34,10 +34,10 @@ create table name_postings (token text, mentions integer, quotes integer, person
     primary key (token, mentions desc, quotes desc, person_id)) without rowid;
 create table name_vocabulary (token text primary key, people integer) without rowid;
 create table person_documents (document_id integer, ord integer, person_id integer, name_id integer, aliases text,
-    role text, mentions integer, first_paragraph integer, sort_date integer,
+    role text, mentions integer, paragraphs integer, first_paragraph integer, sort_date integer,
     primary key (document_id, ord)) without rowid;
-create table person_paragraphs (person_id integer, sort_date integer, document_id integer, paragraph integer,
-    ord integer, spans text, primary key (person_id, sort_date, document_id, paragraph, ord)) without rowid;
+create table person_paragraphs (document_id integer, ord integer, paragraph integer, spans text,
+    primary key (document_id, ord, paragraph)) without rowid;
 create table quotes (id integer primary key, document_id integer, ord integer, person_id integer, paragraph integer,
     start integer, "end" integer, words integer, strength integer, text text, speaker text);
 create table key_points (document_id integer, rank integer, paragraph integer, kind text, start integer,
@@ -69,9 +69,11 @@ create table meta (key text primary key, value text);
 # what /who searches (see `bot.store.name_index.NameIndex`).
 #
 # person_documents: one person as one document's extraction saw them (`ord`: their place in it),
-# with the merged person, their name (`names`), aliases (one per line), role and mentions.
-# person_paragraphs: each paragraph where that person is mentioned, newest documents first, with
-# the mentions' "start-end …" offsets into the paragraph. quotes: `ord` is the speaker's place in
+# with the merged person, their name (`names`), aliases (one per line), role, mentions and how many
+# paragraphs mention them; a person's documents come newest first by its index. person_paragraphs:
+# each paragraph where the document's person `ord` is mentioned, with the mentions' "start-end …"
+# offsets into the paragraph (kept by document, not by person: removing a document, or a person
+# merging into another, touches only that document's rows). quotes: `ord` is the speaker's place in
 # person_documents; `text` is NULL when the quotation is its span of the paragraph (as is
 # key_points' `text`); `speaker` is the speaker's name only when no person of the document has it.
 #

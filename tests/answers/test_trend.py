@@ -58,7 +58,8 @@ def stored_mentions(store: Store, first: str, last: str, tz: str) -> int:
     """The store's own count, from the mentions' spans, for the days first..last in zone tz."""
     conn = sqlite3.connect(store.path)
     rows = conn.execute("select d.published, d.added_at, pp.spans from person_paragraphs pp"
-                        " join documents d on d.id = pp.document_id join people p on p.id = pp.person_id"
+                        " join person_documents r on r.document_id = pp.document_id and r.ord = pp.ord"
+                        " join documents d on d.id = pp.document_id join people p on p.id = r.person_id"
                         " where p.name = 'Ivan Brodsky'").fetchall()
     days = [local_day(published, added_at, zone(tz)) for published, added_at, spans in rows for _ in spans.split()]
     return sum(date.fromisoformat(first) <= d <= date.fromisoformat(last) for d in days)

@@ -45,9 +45,9 @@ def canonical(db: Path) -> dict[str, list]:
         "people": "select name, role, aliases, mentions, quotes, documents, paragraphs, labels from people",
         "name_postings": f"select token, mentions, quotes, {person} from name_postings t",
         "name_vocabulary": "select token, people from name_vocabulary",
-        "person_documents": f"select {path}, ord, {person}, {name}, aliases, role, mentions, first_paragraph, sort_date"
-                            " from person_documents t",
-        "person_paragraphs": f"select {person}, sort_date, {path}, paragraph, ord, spans from person_paragraphs t",
+        "person_documents": f"select {path}, ord, {person}, {name}, aliases, role, mentions, paragraphs, first_paragraph,"
+                            " sort_date from person_documents t",
+        "person_paragraphs": f"select {path}, ord, paragraph, spans from person_paragraphs t",
         "quotes": f'select {path}, ord, {person}, paragraph, start, "end", words, strength, text, speaker from quotes t',
         "key_points": f'select {path}, rank, paragraph, kind, start, "end", score, text from key_points t',
         "names": "select name, key, records, mentions, quotes, paragraphs from names",
