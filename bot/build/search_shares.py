@@ -100,11 +100,10 @@ def update_shares(conn: sqlite3.Connection, before: dict[str, int], removed: dic
 
 def _add(conn: sqlite3.Connection, table: str, column: str, counts: Counter[str], sign: int) -> None:
     """Add `counts` to one column of the table's words (a word not there yet comes in with 0 in the other)."""
-    for term, rows in counts.items():
-        if not conn.execute(f"update search_shares set {column} = {column} + ? where fts = ? and term = ?",
-                            (sign * rows, table, term)).rowcount:
-            conn.execute(f"insert into search_shares (fts, term, rows, total) values (?, ?, 0, 0)", (table, term))
-            conn.execute(f"update search_shares set {column} = ? where fts = ? and term = ?", (sign * rows, table, term))
+    other = "rows" if column == "total" else "total"
+    conn.executemany(f"insert into search_shares (fts, term, {column}, {other}) values (?, ?, ?, 0)"
+                     f" on conflict (fts, term) do update set {column} = {column} + excluded.{column}",
+                     [(table, term, sign * rows) for term, rows in sorted(counts.items())])
 
 
 def _paragraph_rows(conn: sqlite3.Connection, low: int, high: int) -> Iterator[tuple[int, str]]:
