@@ -17,7 +17,9 @@ second over those processes (1.0 = one core busy, 2.0 = two); then, in place:
   many added files, against the full build's time: what the in-place threshold weighs).
 
 The folder and the store are left as they started (the folder's files, the store's contents), the
-store at benchmarks/work/store-N-sS.db for the answer benchmark.
+store at benchmarks/work/store-N-sS.db for the answer benchmark. `--reuse` keeps a store already built
+from the folder and measures only the changes (the build's own figures are quoted from its last run):
+a million-document build is made once.
 """
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from benchmarks import corpus_gen
-from benchmarks.common import WORK, TreeSampler, emit, fig, maxrss_mb
+from benchmarks.common import WORK, Figure, TreeSampler, emit, fig, maxrss_mb
 
 DAY_SHARE = 0.005  # a day of news: 5,000 of a million documents
 FETCH_ROUND = 100
@@ -71,6 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=int, required=True)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--reuse", action="store_true", help="keep the store built earlier; measure the changes")
     args = parser.parse_args()
     label = f"build {args.size // 1000}k" if args.size >= 1000 else f"build {args.size}"
     measured_at = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
@@ -81,7 +84,7 @@ def main() -> None:
     generate_s = time.perf_counter() - started
     words = 0
     files = sorted(p for p in seeds.iterdir() if not p.name.startswith("."))
-    if args.size <= 100_000:
+    if args.size <= 100_000 and not args.reuse:
         for path in files:
             words += len(path.read_text(encoding="utf-8").split())
 
@@ -89,18 +92,23 @@ def main() -> None:
     from bot.build.retention import drop_documents_before
 
     db = store_path(args.size, args.seed)
-    for old in [db, *db.parent.glob(f"{db.name}-*"), *db.parent.glob(f".{db.name}.*")]:
-        old.unlink(missing_ok=True)
-    baseline_mb = maxrss_mb()
-    with TreeSampler() as tree:  # the build may run workers (a pool, a forkserver's children)
-        build_s, report = timed(lambda: store.build(seeds, db))
-    cpu_ratio = tree.cpu_seconds / build_s
-    peak_mb = maxrss_mb()
-    size_bytes = db.stat().st_size
-    documents, costs = table_costs(db)
+    saved = WORK / f"build-{args.size}-s{args.seed}.json"
+    earlier = json.loads(saved.read_text()) if args.reuse and saved.is_file() and db.is_file() else None
+    if earlier is None:
+        for old in [db, *db.parent.glob(f"{db.name}-*"), *db.parent.glob(f".{db.name}.*")]:
+            old.unlink(missing_ok=True)
+        baseline_mb = maxrss_mb()
+        with TreeSampler() as tree:  # the build may run workers (a pool, a forkserver's children)
+            build_s, report = timed(lambda: store.build(seeds, db))
+        cpu_ratio = tree.cpu_seconds / build_s
+        peak_mb = maxrss_mb()
+        size_bytes = db.stat().st_size
+        documents, costs = table_costs(db)
 
     noop_s, noop = timed(lambda: store.build(seeds, db))
     assert noop.unchanged
+    if earlier is not None:
+        report = noop
 
     # One document changed (a sentence appended to the middle file), given its path; then undone.
     victim = files[len(files) // 2]
@@ -158,9 +166,36 @@ def main() -> None:
     final_s, final = timed(lambda: store.build(seeds, db))
     assert final.unchanged and final.documents == report.documents, "the store no longer matches its folder"
 
-    per_doc = size_bytes / max(1, documents)
     load_after = os.getloadavg()
     load = f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after"
+    changes = [
+        fig(label, "checking an unchanged folder", round(noop_s, 3), "s", "<=", 5.0,
+            note=f"a digest of every file's stat; after the changes below {final_s:.2f} s"),
+        fig(label, "rebuild after 1 changed doc", round(max(changed_s, undone_s), 2), "s", "<=", 2.0,
+            note=f"given its path: change {changed_s:.2f} s, undo {undone_s:.2f} s (reused {changed.reused}); "
+                 f"found by scanning the folder {scanned_s:.2f} s"),
+        fig(label, f"fetch round: {FETCH_ROUND} new documents", round(fetch_s, 2), "s", "<=", 2.0,
+            note=f"given their paths; removing them again {unfetch_s:.2f} s; {fetched.documents} documents"),
+        fig(label, f"retention: drop a day ({len(dropped):,} documents)", round(drop_s, 2), "s",
+            *((("<=", 2.0) if args.size >= 1_000_000 else (None, None))),
+            note=f"files deleted and rows removed in one transaction; {drop.documents:,} documents left"),
+        fig(label, f"{len(dropped):,} documents added in place", round(back_s, 2), "s",
+            note=f"CPU/wall {back_tree.cpu_seconds / back_s:.2f}: the in-place threshold weighs this against a "
+                 f"fresh build ({back.documents:,} documents)"),
+    ]
+    if earlier is not None:  # the build's own figures, from when it was made; the changes, now
+        kept = [Figure(**f) for f in earlier["figures"] if f["name"] not in {c.name for c in changes}]
+        for f in kept:
+            if f.name == "documents":
+                f.note = f.note.split("; changes measured")[0] + f"; changes measured {measured_at}, {load}"
+        figures = kept + changes
+        extra = {k: v for k, v in earlier.items() if k != "figures"}
+        extra.update(rebuild_s=max(changed_s, undone_s), changes_measured_at=measured_at, changes_load=[load_before, load_after])
+        saved.write_text(json.dumps({"figures": [f.dict() for f in figures], **extra}, ensure_ascii=False))
+        emit(figures, **extra)
+        return
+
+    per_doc = size_bytes / max(1, documents)
     figures = [
         fig(label, "generate seeds (not part of build)", round(generate_s, 2), "s"),
         fig(label, "documents", report.documents, "", note=f"{report.people} people, {report.quotes} quotes, "
@@ -184,20 +219,7 @@ def main() -> None:
         fig(label, "peak RSS during build (all processes)", round(max(tree.peak_rss_mb, peak_mb), 1), "MB",
             note=f"summed over the build's processes, sampled every 0.2 s; the building process alone "
                  f"{peak_mb:.0f} MB (imports {baseline_mb:.0f} MB)"),
-        fig(label, "checking an unchanged folder", round(noop_s, 3), "s", "<=", 5.0,
-            note=f"a digest of every file's stat; after the changes below {final_s:.2f} s"),
-        fig(label, "rebuild after 1 changed doc", round(max(changed_s, undone_s), 2), "s", "<=", 2.0,
-            note=f"given its path: change {changed_s:.2f} s, undo {undone_s:.2f} s (reused {changed.reused}); "
-                 f"found by scanning the folder {scanned_s:.2f} s"),
-        fig(label, f"fetch round: {FETCH_ROUND} new documents", round(fetch_s, 2), "s", "<=", 2.0,
-            note=f"given their paths; removing them again {unfetch_s:.2f} s; {fetched.documents} documents"),
-        fig(label, f"retention: drop a day ({len(dropped):,} documents)", round(drop_s, 2), "s",
-            *((("<=", 2.0) if args.size >= 1_000_000 else (None, None))),
-            note=f"files deleted and rows removed in one transaction; {drop.documents:,} documents left"),
-        fig(label, f"{len(dropped):,} documents added in place", round(back_s, 2), "s",
-            note=f"CPU/wall {back_tree.cpu_seconds / back_s:.2f}: the in-place threshold weighs this against the "
-                 f"fresh build's {build_s:.0f} s ({back.documents:,} documents)"),
-    ]
+    ] + changes
     extra = {"store": str(db), "documents": report.documents, "build_s": build_s, "cpu_ratio": cpu_ratio,
              "rebuild_s": max(changed_s, undone_s), "measured_at": measured_at, "load": [load_before, load_after],
              "table_costs": costs, "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
