@@ -146,23 +146,32 @@ def main() -> None:
         path.unlink()
     unfetch_s, _ = timed(lambda: store.build(seeds, db, changed=fresh_rel))
 
-    # Retention: the oldest day's documents go (files and rows), then come back in place.
+    # Retention: the oldest day's documents go (files and rows) in one transaction, then come back in
+    # place; then the oldest hour's alone (what a fetch round keeping KEEP_DAYS would drop) go and come back.
     day = max(1, round(args.size * DAY_SHARE))
     conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
-    cutoff = conn.execute("select sort_date from documents order by sort_date limit 1 offset ?", (day,)).fetchone()[0]
-    dropped = [p for (p,) in conn.execute("select path from documents where sort_date < ?", (cutoff,))]
+    dates = [d for (d,) in conn.execute("select sort_date from documents order by sort_date limit ?", (day + 1,))]
     conn.close()
-    aside = WORK / f"retention-{args.size}-s{args.seed}"
-    shutil.rmtree(aside, ignore_errors=True)
-    aside.mkdir(parents=True)
-    for path in dropped:
-        os.link(seeds / path, aside / path.replace("/", "__"))
-    drop_s, drop = timed(lambda: drop_documents_before(seeds, db, cutoff))
-    for path in dropped:
-        os.link(aside / path.replace("/", "__"), seeds / path)
-    shutil.rmtree(aside)
-    with TreeSampler() as back_tree:
-        back_s, back = timed(lambda: store.build(seeds, db, changed=dropped))
+
+    def drop_and_restore(cutoff: int) -> tuple[float, object, float, object, float, list[str]]:
+        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+        paths = [p for (p,) in conn.execute("select path from documents where sort_date < ?", (cutoff,))]
+        conn.close()
+        aside = WORK / f"retention-{args.size}-s{args.seed}"
+        shutil.rmtree(aside, ignore_errors=True)
+        aside.mkdir(parents=True)
+        for path in paths:
+            os.link(seeds / path, aside / path.replace("/", "__"))
+        drop_s, drop = timed(lambda: drop_documents_before(seeds, db, cutoff))
+        for path in paths:
+            os.link(aside / path.replace("/", "__"), seeds / path)
+        shutil.rmtree(aside)
+        with TreeSampler() as back_tree:
+            back_s, back = timed(lambda: store.build(seeds, db, changed=paths))
+        return drop_s, drop, back_s, back, back_tree.cpu_seconds / back_s, paths
+
+    drop_s, drop, back_s, back, back_cpu, dropped = drop_and_restore(dates[day])
+    hour_s, _, _, _, _, hour_paths = drop_and_restore(dates[max(1, day // 24)])
     final_s, final = timed(lambda: store.build(seeds, db))
     assert final.unchanged and final.documents == report.documents, "the store no longer matches its folder"
 
@@ -179,8 +188,10 @@ def main() -> None:
         fig(label, f"retention: drop a day ({len(dropped):,} documents)", round(drop_s, 2), "s",
             *((("<=", 2.0) if args.size >= 1_000_000 else (None, None))),
             note=f"files deleted and rows removed in one transaction; {drop.documents:,} documents left"),
+        fig(label, f"retention: drop an hour ({len(hour_paths):,} documents)", round(hour_s, 2), "s",
+            note="what a fetch round keeping KEEP_DAYS drops each hour, in one transaction"),
         fig(label, f"{len(dropped):,} documents added in place", round(back_s, 2), "s",
-            note=f"CPU/wall {back_tree.cpu_seconds / back_s:.2f}: the in-place threshold weighs this against a "
+            note=f"CPU/wall {back_cpu:.2f}: the in-place threshold weighs this against a "
                  f"fresh build ({back.documents:,} documents)"),
     ]
     if earlier is not None:  # the build's own figures, from when it was made; the changes, now

@@ -83,13 +83,24 @@ class MergeCounts:
             counted = self.roles[name, role]
             counted[0] += sign * mentions
             counted[1] += sign
-        own = counts.key
-        for alias in aliases:
-            if alias != name:
-                self.aliases[name, alias] += sign
-            key = name_key(alias)
-            if key != own:
-                self.claims[key, own] += sign
+        carried, claims = what_aliases_count(name, counts.key, aliases)
+        for alias in carried:
+            self.aliases[name, alias] += sign
+        for claim in claims:
+            self.claims[claim] += sign
+
+
+def what_aliases_count(name: str, key: str, aliases: Iterable[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """A record's aliases as the merge counts them: those other than its name, and the claims they make
+    ((alias key, own key), for each alias whose key is not the record's own)."""
+    carried, claims = [], []
+    for alias in aliases:
+        if alias != name:
+            carried.append(alias)
+        alias_key = name_key(alias)
+        if alias_key != key:
+            claims.append((alias_key, key))
+    return carried, claims
 
 
 def join_target(key: str, is_group: bool, claimants: Iterable[str]) -> str | None:

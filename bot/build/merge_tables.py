@@ -12,7 +12,7 @@ import sqlite3
 from array import array
 from collections.abc import Iterable
 
-from bot.build.merge import MergedPerson, NameCounts, describe, join_target, name_key
+from bot.build.merge import MergedPerson, NameCounts, describe, join_target, name_key, what_aliases_count
 from bot.store.names import folded_labels
 
 SCRATCH = """
@@ -63,13 +63,9 @@ class MergeTables:
         paragraph_sums[name_id] += paragraphs
         if role:
             self.staged["roles"].append((name_id, role, mentions))
-        own = self.keys[name_id]
-        for alias in aliases:
-            if alias != name:
-                self.staged["aliases"].append((name_id, alias))
-            key = name_key(alias)
-            if key != own:
-                self.staged["claims"].append((key, own))
+        carried, claims = what_aliases_count(name, self.keys[name_id], aliases)
+        self.staged["aliases"] += [(name_id, alias) for alias in carried]
+        self.staged["claims"] += claims
         if len(self.staged["aliases"]) + len(self.staged["roles"]) >= BATCH:
             self._flush()
         return name_id
