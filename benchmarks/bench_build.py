@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sqlite3
 import time
@@ -132,13 +133,14 @@ def main() -> None:
         restore()
     store.build(seeds, db, changed=rel)
 
-    # A fetch round: 100 new documents, dated now; then taken out again.
+    # A fetch round: 100 new documents, dated now (the newest); then taken out again.
     generator = corpus_gen.Generator(corpus_gen.load_sources(), args.seed)
+    today = time.strftime("%Y-%m-%d", time.gmtime())
     fresh = []
     for index in range(args.size, args.size + FETCH_ROUND):
         name, text, _ = generator.document(index)
         path = seeds / f"fetched-{name}"
-        path.write_text(text, encoding="utf-8")
+        path.write_text(re.sub(r"^date: .*$", f"date: {today}", text, count=1, flags=re.M), encoding="utf-8")
         fresh.append(path)
     fresh_rel = [p.name for p in fresh]
     fetch_s, fetched = timed(lambda: store.build(seeds, db, changed=fresh_rel))

@@ -20,7 +20,7 @@ from bot.build.rows import (
     drop_people,
     meta_rows,
     number_documents,
-    recount_name_vocabulary,
+    count_name_vocabulary,
     write_people,
 )
 from bot.build.search_shares import newest_rowids, update_shares
@@ -204,11 +204,11 @@ def _apply_changes(conn: sqlite3.Connection, changes: SeedChanges, added: list[P
         person_ids.append(person_id)
     merged = people.describe_all(trees, person_ids)
     old_people = {p for p in people.old_person.values() if p is not None}
-    name_words = drop_people(conn, old_people)
+    removed_words = drop_people(conn, old_people)
     writer = RowWriter(conn)
-    name_words |= write_people(writer, merged).keys()
+    added_words = write_people(writer, merged)
     writer.flush()
-    recount_name_vocabulary(conn, name_words)
+    count_name_vocabulary(conn, removed_words, added_words)
     conn.executemany("update name_groups set person_id = ? where key = ?",
                      [(person, key) for key, person in person_of_key.items()])
     _move_records(conn, people, person_of_key)

@@ -185,9 +185,10 @@ def write_people(rows: RowWriter, people: Iterable[MergedPerson]) -> Counter[str
     return vocabulary
 
 
-def drop_people(conn: sqlite3.Connection, person_ids: Iterable[int]) -> set[str]:
-    """Delete these people and their name postings (each by its whole key); returns their name words."""
-    words: set[str] = set()
+def drop_people(conn: sqlite3.Connection, person_ids: Iterable[int]) -> Counter[str]:
+    """Delete these people and their name postings (each by its whole key); returns how many of them
+    each name word had."""
+    words: Counter[str] = Counter()
     postings = []
     for chunk in chunks(sorted(person_ids), 5000):
         ids = json.dumps(chunk)
@@ -203,11 +204,13 @@ def drop_people(conn: sqlite3.Connection, person_ids: Iterable[int]) -> set[str]
     return words
 
 
-def recount_name_vocabulary(conn: sqlite3.Connection, words: Iterable[str]) -> None:
-    counted = [(word, conn.execute("select count(*) from name_postings where token = ?", (word,)).fetchone()[0])
-               for word in sorted(words)]
-    conn.executemany("insert or replace into name_vocabulary values (?, ?)", [c for c in counted if c[1]])
-    conn.executemany("delete from name_vocabulary where token = ?", [(w,) for w, n in counted if not n])
+def count_name_vocabulary(conn: sqlite3.Connection, removed: Counter[str], added: Counter[str]) -> None:
+    """Adjust how many people each name word has: `removed` of them went, `added` came."""
+    change = Counter(added)
+    change.subtract(removed)
+    conn.executemany("insert into name_vocabulary values (?, ?) on conflict (token) do update"
+                     " set people = people + excluded.people", sorted(change.items()))
+    conn.executemany("delete from name_vocabulary where token = ? and people <= 0", [(w,) for w, n in change.items() if n < 0])
 
 
 def number_documents(conn: sqlite3.Connection, moved: set[tuple[int, int]] | None = None) -> None:

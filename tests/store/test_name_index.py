@@ -6,6 +6,7 @@ ties, then prominence). Hypothesis asks both about names of a store crowded with
 names, near-identical surnames and titles.
 """
 import random
+from collections import Counter
 import sqlite3
 import string
 from pathlib import Path
@@ -51,7 +52,7 @@ def crowded(tmp_path_factory) -> Path:
     rows = store_rows.RowWriter(conn)
     words = store_rows.write_people(rows, people)
     rows.flush()
-    store_rows.recount_name_vocabulary(conn, words)
+    store_rows.count_name_vocabulary(conn, Counter(), words)
     conn.execute("commit")
     conn.close()
     return db
