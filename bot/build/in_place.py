@@ -112,7 +112,8 @@ def update_in_place(db_path: Path, seeds_dir: Path, changes: SeedChanges, meta: 
                     (rel, changes.changed[rel], changes.stats.get(rel), s.reason) for rel, s in new_skips.items()])
                 _record_touched(conn, changes)
                 conn.executemany("insert or replace into meta values (?, ?)", meta_rows(
-                    changes.fingerprint, f"{changes.seed_sum:x}", changes.scan_digest, report, paragraphs))
+                    changes.fingerprint, f"{changes.seed_sum:x}", changes.scan_digest, report, paragraphs,
+                    changes.refused if changes.surveyed else None))
                 conn.execute("commit")
             except BaseException:
                 if conn.in_transaction:
@@ -135,6 +136,8 @@ def record_stats(db_path: Path, changes: SeedChanges, meta: dict[str, str]) -> N
             if conn.execute("select value from meta where key = 'fingerprint'").fetchone() == (meta["fingerprint"],):
                 _record_touched(conn, changes)
                 conn.execute("insert or replace into meta values ('scan_digest', ?)", (changes.scan_digest,))
+                if changes.surveyed:
+                    conn.execute("insert or replace into meta values ('refused', ?)", (json.dumps(changes.refused),))
             conn.execute("commit")
         except sqlite3.Error:
             if conn.in_transaction:

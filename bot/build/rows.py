@@ -244,10 +244,11 @@ def number_documents(conn: sqlite3.Connection, moved: set[tuple[int, int]] | Non
                      " from documents where (sort_date, id) <= (?, ?)", (end - count, *high))
 
 
-def meta_rows(fingerprint: str, seed_sum: str, scan_digest: str, report: BuildReport,
-              paragraphs: int) -> list[tuple[str, str]]:
+def meta_rows(fingerprint: str, seed_sum: str, scan_digest: str, report: BuildReport, paragraphs: int,
+              refused: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
+    """The meta table's rows; `refused`: what a listing of the folder found but does not read (kept as
+    it was when the folder was not listed)."""
     import dataclasses
-    import json
 
     counts = {"documents": report.documents, "people": report.people, "quotes": report.quotes,
               "key_points": report.key_points}
@@ -262,7 +263,7 @@ def meta_rows(fingerprint: str, seed_sum: str, scan_digest: str, report: BuildRe
         ("skipped", json.dumps([dataclasses.asdict(s) for s in report.skipped])),
         ("counts", json.dumps(counts)),
         ("paragraphs", str(paragraphs)),
-    ]
+    ] + ([("refused", json.dumps(refused))] if refused is not None else [])
 
 
 def chunks(values: list, size: int = 500) -> Iterator[list]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import sqlite3
 import stat
@@ -101,6 +102,7 @@ class SeedChanges:
     scan_digest: str = ""
     files: list[tuple[str, str, int | None]] | None = None  # every (path, hash, stat hash) in Path order, when scanned
     refused: list[tuple[str, str]] = field(default_factory=list)  # (printable path, reason): in the folder, not read
+    surveyed: bool = False  # `refused` is what a listing of the folder found now (else: the last listing's)
     scanned_at: int = 0
 
     @property
@@ -155,8 +157,10 @@ def look(seeds_dir: Path, db_path: Path, meta: dict[str, str], changed: Iterable
             and fingerprint_of(int(stored_sum, 16)) == meta.get("fingerprint"):
         result.seed_sum = int(stored_sum, 16)
         result.fingerprint = meta["fingerprint"]
+        result.refused = [tuple(r) for r in json.loads(meta.get("refused", "[]"))]  # they are as they were too
         return result  # every stat as recorded, same versions: nothing to read (result.files stays None)
     found, result.refused = survey_folder(seeds_dir)
+    result.surveyed = True
     records = stored_records(db_path) if stored_sum is not None else {}
     files: list[tuple[str, str, int | None]] = []
     trusted_before = scanned_at - TRUST_NS

@@ -192,3 +192,20 @@ def test_fragments_are_weaker_than_sentences():
 def test_missing_seed_folder_raises(tmp_path):
     with pytest.raises(FileNotFoundError):
         build(tmp_path / "nope", tmp_path / "briefing.db")
+
+
+def test_what_is_refused_is_listed_by_a_no_op_too(built, seeds, tmp_path, monkeypatch):
+    """An unchanged folder is told by its digest without being listed; what the last listing refused
+    (a link, here) is still said."""
+    import bot.build.seed_records as seed_records
+
+    (seeds / "elsewhere.txt").symlink_to(tmp_path / "nowhere.txt")
+    now = seed_records.time.time_ns
+    monkeypatch.setattr(seed_records.time, "time_ns", lambda: now() + 10 ** 12)  # every stat old enough to trust
+    listed = build(seeds, built)
+    assert [s.path.rsplit("/", 1)[-1] for s in listed.skipped] == ["elsewhere.txt"]
+    surveyed = []
+    real = seed_records.survey_folder
+    monkeypatch.setattr(seed_records, "survey_folder", lambda folder: surveyed.append(folder) or real(folder))
+    again = build(seeds, built)
+    assert again.unchanged and surveyed == [] and again.skipped == listed.skipped
