@@ -41,10 +41,12 @@ RANKED_WINDOW = 500  # FTS matches ranked per question (see Store._ranked_matche
 SAMPLE = 20_000  # newest rows in which a word's share is counted (bot.build.search_shares)
 STOP_SHARE = 0.15  # a word in more of them ("the", "said", "not") means nothing: it is left out
 RANK_ROWS = 40_000  # words in more rows than this, together, make BM25 slow: such searches come newest first
-WALK_STEPS = 2_500  # rows of the rarest word times the other words: more, and only the newest rows are searched
-WINDOW_PROBE = 200  # matches read upwards in the newest rows: fewer are all of them
+WALK_STEPS = 600  # rows of the rarest word times the other words (up to 4 µs each at 1M): more, and only the newest rows are searched
+READ_ROWS = 4_000  # rows of the words read by rowid range in the newest rows searched (about 1.5 ms)
+VERIFY_ROWS = 60  # or: rows of the rarest word, whose text is checked for the others (about 25 µs each)
 PROMINENT = 1000  # best-known people kept per version of the store (suggestions, quiz distractors)
 TEXTS_KEPT = 256  # documents' decompressed paragraphs kept per version of the store
+CACHE_KB = 32_768  # SQLite's page cache of the store's connection
 
 
 class StoreNotBuilt(FileNotFoundError):
@@ -82,6 +84,9 @@ class Store:
                 # reading the old file through it; it closes when the last reference goes.
                 conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
                 conn.row_factory = sqlite3.Row
+                # A page cache of 32 MB (SQLite's default is 2): the index pages a question walks through
+                # stay between questions on a store of millions of rows.
+                conn.execute(f"pragma cache_size = -{CACHE_KB}")
                 self._conn, self._identity = conn, identity
                 self._load(conn)
             else:
@@ -236,9 +241,10 @@ class Store:
 
         A word in over STOP_SHARE of the newest rows is left out (unless all are). BM25 reads the
         rows of every word to weigh it: over RANK_ROWS of them together, hits come newest first. Finding
-        the rows that hold several words takes a step for each row of the rarest, in which each other
-        word is looked up (about a microsecond when they are common), however few rows hold them all:
-        over WALK_STEPS such lookups, only the newest rows in which they come to WALK_STEPS are searched.
+        the rows that hold several words takes FTS5 a step for each row of the rarest, in which each
+        other word is looked up (one to four microseconds when they are common), however few rows hold them
+        all. Over WALK_STEPS such lookups, only the newest rows are searched (`_window_matches`): as many
+        as hold READ_ROWS rows of the words in all, or VERIFY_ROWS of the rarest, whichever is more.
         """
         terms = search_terms(text)
         counted = dict(zip(terms, self._shares_of(table, terms)))
@@ -247,8 +253,12 @@ class Store:
             kept = terms
         ignored = [term for term in terms if term not in kept]
         best_first = sum(counted[term][1] for term in kept) <= RANK_ROWS
-        steps = min(counted[term][1] for term in kept) * (len(kept) - 1)
-        newest_rows = self._newest_row(table) * WALK_STEPS // steps if steps > WALK_STEPS else 0
+        rarest = min(counted[term][1] for term in kept)
+        newest_rows = 0
+        if rarest * (len(kept) - 1) > WALK_STEPS:
+            every = sum(counted[term][1] for term in kept)
+            newest_rows = self._newest_row(table) * max(READ_ROWS / every, VERIFY_ROWS / rarest)
+            newest_rows = max(1, int(newest_rows)) if newest_rows < self._newest_row(table) else 0
         return SearchPlan(kept, ignored, best_first and not newest_rows, newest_rows=newest_rows)
 
     def _newest_row(self, table: str) -> int:
@@ -292,13 +302,8 @@ class Store:
         match = match_expression(plan.terms, plan.any_word)
         since = max(0, self._newest_row(table) - plan.newest_rows) if plan.newest_rows and not plan.any_word else 0
         if since:
-            # FTS5 walks down to the next match wherever it is, past a lower rowid bound; walking up from
-            # the bound ends where the words' rows end. Few matches: these are all of them, newest last.
-            found = self._rows(f"select rowid from {table} where {table} match ? and rowid > ? order by rowid"
-                               " limit ?", match, since, WINDOW_PROBE)
-            if len(found) < WINDOW_PROBE:
-                newest = [rowid for (rowid,) in reversed(found)]
-                return {rowid: 0.0 for rowid in newest[offset:offset + limit]}, len(newest)
+            newest = self._window_matches(table, plan, since)[::-1]
+            return {rowid: 0.0 for rowid in newest[offset:offset + limit]}, len(newest)
         page: dict[int, float] = {}
         first, seen = offset, 0  # matches known to exist, however far the walk went
         if plan.best_first and offset < RANKED_WINDOW:
@@ -322,6 +327,45 @@ class Store:
             seen = self._rows(f"select count(*) from (select rowid from {table} where {table} match ? and rowid > ?"
                               " limit ?)", match, since, COUNT_CAP)[0][0]
         return page, max(first + len(page), min(seen, COUNT_CAP))
+
+    def _window_matches(self, table: str, plan: SearchPlan, since: int) -> list[int]:
+        """The rows above `since` that hold all of the plan's words, oldest first.
+
+        FTS5 walks an AND of several words from its first match, wherever a rowid bound lies, so it is
+        not asked: each word alone is read by rowid range (its rows are its matches), the rarest first,
+        each next one only where the rows left lie — or, when the window was sized for it (see
+        `search_plan`), only the rarest, the others checked in the text of its rows."""
+        counted = dict(zip(plan.terms, self._shares_of(table, plan.terms)))
+        terms = sorted(plan.terms, key=lambda term: counted[term][1])
+        newest = self._newest_row(table)
+        read_all = sum(counted[term][1] for term in terms) * plan.newest_rows <= READ_ROWS * newest * 1.01
+        query = f"select rowid from {table} where {table} match ? and rowid between ? and ?"
+        rows = [r for (r,) in self._rows(query, match_expression(terms[:1]), since + 1, newest)]
+        if not read_all:
+            found = self._probe.matching(self._row_texts(table, rows), match_expression(terms[1:])) if rows else set()
+            return [r for r in rows if r in found]
+        for term in terms[1:]:
+            if not rows:
+                break
+            theirs = {r for (r,) in self._rows(query, match_expression([term]), rows[0], rows[-1])}
+            rows = [r for r in rows if r in theirs]
+        return rows
+
+    def _row_texts(self, table: str, rowids: list[int]) -> dict[int, str]:
+        """The text of rows of paragraphs_fts or quotes_fts."""
+        texts = {}
+        if table == "quotes_fts":
+            for row in self._rows('select id, document_id, paragraph, start, "end", text from quotes'
+                                  " where id in (select value from json_each(?))", json.dumps(rowids)):
+                texts[row["id"]] = self._cut(row["document_id"], row["paragraph"], row["start"], row["end"], row["text"])
+            return texts
+        conn = self._db()
+        for rowid in rowids:
+            place = document_of_paragraph(conn, rowid)
+            paragraphs = self._paragraphs(place[0]) if place else []
+            if place and place[1] < len(paragraphs):
+                texts[rowid] = paragraphs[place[1]][1]
+        return texts
 
     def quiz_question(self, rng: random.Random) -> tuple[QuoteHit, list[str]] | None:
         """A real quotation of a named person and three other people's names; None under 4 people."""

@@ -129,15 +129,18 @@ def test_a_total_counted_to_the_cap_reads_as_more(seed_store, monkeypatch):
     assert "(1–3 of 3," in CommandCore(seed_store).answer("search", "crimea").html  # below the cap: exact
 
 
-def test_words_all_in_many_rows_are_looked_for_in_the_newest_rows_only(seed_store, monkeypatch):
+@pytest.mark.parametrize("read_rows, verify_rows", [(12, 0), (0, 2)])  # both words read; the rarest read, checked
+def test_words_all_in_many_rows_are_looked_for_in_the_newest_rows_only(seed_store, monkeypatch, read_rows, verify_rows):
     from bot.answers.commands import CommandCore
 
-    both = sorted(_paragraphs_with(seed_store, "the") & _paragraphs_with(seed_store, "ukraine"))
-    rarest = min(len(_paragraphs_with(seed_store, "the")), len(_paragraphs_with(seed_store, "ukraine")))
+    the, ukraine = _paragraphs_with(seed_store, "the"), _paragraphs_with(seed_store, "ukraine")
+    both = sorted(the & ukraine)
     monkeypatch.setattr(bot.store.queries, "WALK_STEPS", 4)  # a step per row of the rarest word, one other word
+    monkeypatch.setattr(bot.store.queries, "READ_ROWS", read_rows)
+    monkeypatch.setattr(bot.store.queries, "VERIFY_ROWS", verify_rows)
     plan = seed_store.search_plan("the ukraine")
     newest = seed_store._rows("select max(rowid) from paragraphs_fts")[0][0]
-    assert plan.newest_rows == newest * 4 // rarest > 0
+    assert plan.newest_rows == int(newest * max(read_rows / (len(the) + len(ukraine)), verify_rows / len(ukraine))) > 0
     hits, total = seed_store.search("the ukraine", 0, 50)
     within = [r for r in both if r > newest - plan.newest_rows]
     assert total == len(within) < len(both)
