@@ -159,6 +159,7 @@ class SourceInfo:
     url: str | None = None
     outlet: str | None = None
     story: int | None = None  # the story it belongs to (the id of the story's first document), if any
+    story_size: int = 1  # documents carrying that story
 
 
 COUNT_CAP = 100  # totals of full-text questions are counted up to this; more shows as "100+"

@@ -367,9 +367,10 @@ class Store:
     def sources(self, offset: int = 0, limit: int | None = None) -> list[SourceInfo]:
         """The documents in the store, newest first (all of them unless `limit` says otherwise)."""
         return [SourceInfo(r["id"], r["title"], r["published"], r["added_at"], r["people"], r["quotes"], r["url"],
-                           r["outlet"], r["story"])
+                           r["outlet"], r["story"], r["story_size"] or 1)
                 for r in self._rows("select d.id, d.title, d.published, d.added_at, d.people, d.quotes, d.url, d.outlet,"
-                                    " s.story from documents d left join stories s on s.document_id = d.id"
+                                    " s.story, (select count(*) from stories o where o.story = s.story) as story_size"
+                                    " from documents d left join stories s on s.document_id = d.id"
                                     " order by d.sort_date desc, d.id desc limit ? offset ?",
                                     -1 if limit is None else limit, offset)]
 
