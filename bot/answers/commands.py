@@ -58,6 +58,11 @@ COMMANDS: list[Command] = [
     Command("unsubscribe", "", "stop the daily digest", "/unsubscribe", admins_only=True),
     Command("settings", "", "digest time, zone, contents and last delivery", "/settings"),
     Command("digest", "", "the digest right now", "/digest"),
+    Command("feeds", "", "the news sources the bot follows, and how each is doing", "/feeds"),
+    Command("addsource", "URL [NAME]", "follow a feed or a site (administrators, in private)",
+            "/addsource https://www.example.com/news", in_groups=False),
+    Command("removesource", "N|URL", "stop following a source (administrators, in private)", "/removesource 3",
+            in_groups=False),
     Command("help", "", "this list", "/help"),
     Command("start", "", "welcome", "/start", in_groups=False),
 ]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, TextIO
 
+from bot.answers import feeds as feeds_answers
 from bot.answers import render
 from bot.answers.commands import (
     NOT_A_COMMAND,
@@ -42,8 +43,10 @@ class Choice:
 class ConsoleChat:
     """One conversation: turns typed lines into printed answers, remembering the last choices."""
 
-    def __init__(self, core: CommandCore, composer: DigestComposer | None = None, charts_dir: Path | None = None):
+    def __init__(self, core: CommandCore, composer: DigestComposer | None = None, charts_dir: Path | None = None,
+                 sources: Callable[[], list] | None = None):
         self.core = core
+        self.sources = sources  # the followed sources, for /feeds (None: none are followed)
         self.composer = composer  # over a state in memory: a preview records nothing
         self.choices: list[Choice] = []
         self.charts_dir = charts_dir  # where charts are written (a new temporary folder by default)
@@ -63,7 +66,19 @@ class ConsoleChat:
             return self.show(Answer(NOT_A_COMMAND))
         if parsed[0] == "digest" and self.composer is not None:
             return self.show(Answer(self.digest_preview()))
+        if parsed[0] in {"feeds", "addsource", "removesource"}:
+            return self.show(self.feeds(parsed[0]))
         return self.show(self.core.answer(*parsed))
+
+    def feeds(self, command: str) -> Answer:
+        """/feeds lists the followed sources; adding and removing them is for administrators in Telegram,
+        or `briefbot sources` on this machine."""
+        if command != "feeds":
+            return Answer(feeds_answers.IN_TELEGRAM)
+        return feeds_answers.feeds_page(self.sources() if self.sources else [])
+
+    def _press_feeds(self, data: str) -> str:
+        return self.show(feeds_answers.feeds_callback(self.sources() if self.sources else [], data))
 
     def digest_preview(self) -> str:
         """The digest a chat subscribing now would get (every new document, else a spotlight)."""
@@ -112,6 +127,8 @@ class ConsoleChat:
         return "Inline results:\n" + "\n".join(f"  [{i}] {c.label}" for i, c in enumerate(self.choices, 1))
 
     def _press(self, data: str) -> Callable[[], str]:
+        if data.startswith(feeds_answers.FEEDS_CALLBACK + ":"):
+            return lambda: self._press_feeds(data)
         return lambda: self.show(self.core.answer_callback(data))
 
     def _inline(self, query: str) -> Callable[[], str]:
@@ -129,8 +146,8 @@ class ConsoleChat:
 
 
 def run(core: CommandCore, stdin: TextIO, stdout: TextIO, interactive: bool,
-        composer: DigestComposer | None = None) -> None:
-    chat = ConsoleChat(core, composer)
+        composer: DigestComposer | None = None, sources: Callable[[], list] | None = None) -> None:
+    chat = ConsoleChat(core, composer, sources=sources)
     stdout.write("Briefbot console. Type /help for the commands, /quit to leave.\n")
     while True:
         if interactive:
@@ -152,4 +169,19 @@ def run(core: CommandCore, stdin: TextIO, stdout: TextIO, interactive: bool,
 def main(settings: Settings, store: Store) -> None:
     """Chat with the store on the terminal until /quit or end of input."""
     run(CommandCore(store), sys.stdin, sys.stdout, interactive=sys.stdin.isatty(),
-        composer=DigestComposer(store, StateStore(":memory:")))
+        composer=DigestComposer(store, StateStore(":memory:")), sources=followed_sources(settings))
+
+
+def followed_sources(settings: Settings) -> Callable[[], list]:
+    """The sources state.db lists (read when asked; nothing is created when there is no state.db yet)."""
+    def listed() -> list:
+        if not settings.state_db.is_file():
+            return []
+        from bot.sources.registry import SourceRegistry
+
+        registry = SourceRegistry(settings.state_db)
+        try:
+            return registry.sources()
+        finally:
+            registry.close()
+    return listed
