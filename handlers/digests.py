@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from datetime import timedelta
 
 from telegram import Update
@@ -127,7 +128,10 @@ class DigestHandlers:
         # One build at a time (updates are handled concurrently): a build that started before another
         # upload was saved must not finish after that upload's build and swap in a store without it.
         async with self._rebuilding:
-            before = {s.title for s in self.briefing.sources(0, NEWEST_CHECKED)}
+            try:
+                before = {s.title for s in self.briefing.sources(0, NEWEST_CHECKED)}
+            except (sqlite3.Error, FileNotFoundError):  # no store yet, or its path holds something else
+                before = set()
             try:
                 report = await asyncio.to_thread(store_build.build, self.settings.seeds_dir, self.settings.briefing_db,
                                                   file_seconds=self.settings.build_file_seconds)

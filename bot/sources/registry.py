@@ -244,8 +244,11 @@ class SourceRegistry:
 
     def find(self, number_or_url: int | str) -> Source | None:
         """The source with this number (its id, as `sources()` lists it) or this URL (any spelling)."""
-        if isinstance(number_or_url, int) or str(number_or_url).strip().isdigit():
-            return self.get(int(number_or_url))
+        if isinstance(number_or_url, int):
+            return self.get(number_or_url) if 0 <= number_or_url < 2**63 else None
+        text = str(number_or_url).strip()
+        if text.isdigit():  # a number as typed: ASCII digits that SQLite can hold, else no source has it
+            return self.get(int(text)) if text.isascii() and len(text) <= 18 else None
         return self._row("WHERE canonical_url = ?", [canonical_url(str(number_or_url))])
 
     def sources(self) -> list[Source]:
