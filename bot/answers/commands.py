@@ -378,7 +378,10 @@ class CommandCore:
             people, _ = self.store.list_people(0, limit)
             return [self._card_result(p.id) for p in people]
         results = []
-        matches = self.store.find_people(query, limit=1)
+        matches = self.store.find_people(query, limit=CHOICES)
+        speakers = [m for m in matches if m.score >= TOPIC_MATCH]
+        if len(speakers) > 1 and not is_sure(matches):  # a name several people share: each one's card
+            return [self._card_result(m.id) for m in speakers]
         if matches:
             person = matches[0]
             results.append(self._card_result(person.id))

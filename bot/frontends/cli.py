@@ -125,6 +125,8 @@ def people_command(db: Path, limit: int) -> int:
 
 def quotes_command(db: Path, name: str | None, limit: int) -> int:
     """Quotes of the person NAME best matches; failing that, quotes about NAME; without NAME, the newest."""
+    from bot.answers.choosing import TOPIC_MATCH, is_sure
+    from bot.answers.commands import CHOICES
     from bot.store.search_text import NoUsableWords
 
     store = _open_store(db)
@@ -132,7 +134,13 @@ def quotes_command(db: Path, name: str | None, limit: int) -> int:
         hits, total = store.recent_quotes(0, limit)
         heading = "Newest quotations"
     else:
-        matches = store.find_people(name, limit=1)
+        matches = store.find_people(name, limit=CHOICES)
+        speakers = [m for m in matches if m.score >= TOPIC_MATCH]
+        if speakers and not is_sure(matches):  # as /quotes: a name several people share is a choice
+            print(f"“{name}” names {len(speakers)} people; ask for one of them:")
+            for person in speakers:
+                print("  " + _person_line(person.name, person.role, person.mentions))
+            return EXIT_OK
         if matches:
             hits, total = store.quotes_by(matches[0].id, 0, limit)
             heading = f"{matches[0].name}" + (f", {matches[0].role}" if matches[0].role else "")

@@ -30,6 +30,16 @@ def test_quotes_of_a_shared_surname_offers_the_choice_who_offers(synthetic):
     assert synthetic.answer("quotes", "john smith").html.startswith("Quotes by John Smith")
 
 
+def test_inline_mode_and_the_command_line_offer_the_same_choice(synthetic, synthetic_store):
+    assert [r.title for r in synthetic.inline_results("smith")] == ["Jane Smith", "John Smith"]
+    assert synthetic.inline_results("john smith")[0].title == "John Smith"
+    result = subprocess.run([sys.executable, "-m", "bot.frontends.cli", "quotes", "smith", "--db", str(synthetic_store)],
+                            capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("“smith” names 2 people; ask for one of them:")
+    assert "Jane Smith" in result.stdout and "John Smith" in result.stdout and "“" not in result.stdout[40:]
+
+
 @pytest.mark.parametrize("asked", ["-1", "0", "3", "99999999999999999999", "-99999999999999999999999"])
 def test_brief_of_a_number_that_names_no_document_says_so_alike(synthetic, asked):
     total = synthetic.store.summary()["documents"]
