@@ -12,6 +12,8 @@ Benchmarks (names for --only):
   digest   fan-out to 10,000 due chats: limiter off (messages/s, RSS) and on (sustained rate, 429s)
   rss      resident memory of a running `briefbot run` on the largest store, against a fake Bot API
   wire     commands from 100 users through the Bot API emulator (tests/e2e) to `briefbot run`
+  sources  following news (bench_sources.py): 304 rounds of 1,000 feeds, 100 new articles with the store's
+           update on the largest store, near-duplicates (labelled pairs; ms/doc in memory and in the store)
 
 Quick mode (< 2 min): 1k store only, 2,000 chats for the unlimited fan-out, a 10 s limited window,
 600 commands through the emulator.
@@ -34,7 +36,7 @@ from datetime import datetime, timezone
 from benchmarks.common import ROOT, WORK, Figure, fig
 
 RESULTS = ROOT / "benchmarks" / "results.json"
-NAMES = ["extract", "build", "answers", "charts", "digest", "rss", "wire"]
+NAMES = ["extract", "build", "answers", "charts", "digest", "rss", "wire", "sources"]
 FULL_BUDGET_S = 12 * 60  # of the 15 minutes; a shared machine can be slower than the estimate
 
 
@@ -72,7 +74,7 @@ class Runner:
         WORK.mkdir(parents=True, exist_ok=True)
         if "extract" in self.only:
             self.child("benchmarks.bench_extract", ["--quick"] if self.quick else [], 300, "extraction")
-        if {"build", "answers", "charts", "rss", "wire"} & set(self.only):
+        if {"build", "answers", "charts", "rss", "wire", "sources"} & set(self.only):
             self.builds()
         if "answers" in self.only:
             for size, db in sorted(self.stores.items()):
@@ -113,6 +115,13 @@ class Runner:
             self.child("benchmarks.bench_wire", ["--db", db, "--commands", commands,
                                                  "--label", f"wire, {size_label(size)} store"], 600,
                        f"{commands} commands through the emulator, {size_label(size)} store")
+
+        if "sources" in self.only:
+            args = ["--quick"] if self.quick else []
+            if self.stores:
+                size, db = max(self.stores.items())
+                args += ["--store", db, "--seeds", str(WORK / f"seeds-{size}-s{self.seed}")]
+            self.child("benchmarks.bench_sources", args, 900, "news sources: rounds, the store's update, near-duplicates")
 
     def builds(self) -> None:
         from benchmarks.bench_build import store_path
