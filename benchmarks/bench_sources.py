@@ -576,6 +576,7 @@ def store_figures(port: int, seeds: Path, db: Path, texts: dict[str, str], quick
     feeds = seeds / "feeds"
     if feeds.exists():
         raise SystemExit(f"{feeds} exists: the generated seed folder must hold no fetched articles")
+    OUT.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{copy}{suffix}").unlink(missing_ok=True)
     shutil.copyfile(db, copy)

@@ -147,10 +147,14 @@ def document_from_markdown(path: str, text: str) -> Document:
     outlet, author = text_field(fields, "outlet"), text_field(fields, "author")
     return Document(path=path, title=clean_title(plain_words(title)) or clean_title(Path(path).stem), text=text,
                     paragraphs=paragraphs, credits=credits, published=published, notes=[note] if note else [],
-                    url=safe_link(text_field(fields, "url")), outlet=clean_title(outlet)[:200] if outlet else None,
-                    author=clean_title(author)[:200] if author else None,
+                    url=safe_link(text_field(fields, "url")), outlet=_one_line(outlet), author=_one_line(author),
                     source=clean_title(text_field(fields, "source") or "")[:100] or None,
                     summary_only=fields.get("summary_only") is True)
+
+
+def _one_line(value: str | None, limit: int = 200) -> str | None:
+    """A name as chats will see it (see `clean_title`), at most `limit` characters; None when nothing is left."""
+    return clean_title(value)[:limit] or None if value else None
 
 
 def safe_link(url: str | None) -> str | None:

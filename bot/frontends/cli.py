@@ -238,7 +238,7 @@ def fetch_command(settings: Settings, every_source: bool = False, build_store: b
                 following.registry.db.execute("update sources set next_due = ? where state != 'paused'", [now])
         if not following.registry.due():
             print("No source is due now (`briefbot sources list` shows when each is read; --all reads them all).")
-        report = asyncio.run(following.fetch(progress=lambda outcome: print(outcome.line(), flush=True)))
+        report = asyncio.run(following.fetch(progress=lambda outcome: print(outcome.line(), flush=True), scan=True))
     finally:
         following.close()
     if report.removed:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from bot.config import Settings
 from bot.sources.discovery import SourceProbe, probe_source
@@ -25,6 +25,9 @@ from bot.sources.http import Fetcher
 from bot.sources.netguard import Connector, Resolver, url_refusal
 from bot.sources.registry import FEED, PAGE, PAUSED, Source, SourceRegistry
 from bot.sources.round import RoundReport, SourceOutcome, fetch_round
+
+
+SCAN_EVERY = timedelta(days=1)
 
 
 @dataclass
@@ -47,6 +50,7 @@ class Following:
         self.registry = registry or SourceRegistry(settings.state_db)
         self.resolver = resolver
         self.connector = connector
+        self._scanned: datetime | None = None  # when retention last read every fetched file's date
 
     @property
     def interval(self) -> float:
@@ -118,13 +122,22 @@ class Following:
     # Reading ---------------------------------------------------------------------------------------
 
     async def fetch(self, *, progress: Callable[[SourceOutcome], None] | None = None,
-                    now: datetime | None = None) -> RoundReport:
+                    now: datetime | None = None, scan: bool | None = None) -> RoundReport:
         """One round: every due source read, new and changed articles saved under seeds/feeds/, and with
-        KEEP_DAYS, older fetched articles deleted. The store is not touched (see `build_store`)."""
+        KEEP_DAYS, fetched articles published before then deleted. Those are found by the registry (an
+        indexed look-up) on most rounds, and by reading the date of every file under seeds/feeds/ (which
+        also finds the articles of sources removed since) when `scan` says so, or, by default, on the
+        first round and then once every SCAN_EVERY. The store is not touched (see `build_store`)."""
         s = self.settings
+        now = now or datetime.now(timezone.utc)
+        if scan is None:
+            scan = self._scanned is None or now - self._scanned >= SCAN_EVERY
+        if scan and s.keep_days:
+            self._scanned = now
         async with self.fetcher() as fetcher:
-            return await fetch_round(self.registry, s.seeds_dir, now=now or datetime.now(timezone.utc),
-                                     fetcher=fetcher, keep_days=s.keep_days or None, progress=progress)
+            return await fetch_round(self.registry, s.seeds_dir, now=now, fetcher=fetcher,
+                                     keep_days=s.keep_days or None, expire="scan" if scan else "registry",
+                                     progress=progress)
 
     def build_store(self):
         """The store brought up to date with seeds/ (an incremental build for a round's few files); run it
