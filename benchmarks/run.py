@@ -10,17 +10,20 @@ Benchmarks (names for --only):
   answers  p50/p99 of the command core and raw Store methods on each built store
   charts   /trend on the largest store: drawing p50/p99, peak RSS after 100 different charts
   digest   fan-out to 10,000 due chats: limiter off (messages/s, RSS) and on (sustained rate, 429s)
+  alerts   follows and alerts: matching 100 new documents against 10,000 chats x 5 follows on the largest
+           store, alert fan-out limiter off and on, landing-to-alert latency over 1,000 alerts
   rss      resident memory of a running `briefbot run` on the largest store, against a fake Bot API
   wire     commands from 100 users through the Bot API emulator (tests/e2e) to `briefbot run`
   sources  following news (bench_sources.py): 304 rounds of 1,000 feeds, 100 new articles with the store's
            update on the largest store, near-duplicates (labelled pairs; ms/doc in memory and in the store)
 
 Quick mode (< 2 min): 1k store only, 2,000 chats for the unlimited fan-out, a 10 s limited window,
-600 commands through the emulator.
+2,000 chats with follows and 300 alerts for latency, 600 commands through the emulator.
 Full mode (< 15 min): 1k and 10k stores, and 100k when the 10k build says it fits in the time left
 (otherwise the largest multiple of 10k that fits is built, 100k is extrapolated and marked "est.",
 and a 100k build measured apart with `--only build --sizes 100000` is quoted with its date);
-10,000 chats, a 20 s window, 10,000 commands through the emulator.
+10,000 chats, a 20 s window, 10,000 chats with 5 follows each on the largest store, 1,000 alerts for
+latency, 10,000 commands through the emulator.
 """
 from __future__ import annotations
 
@@ -36,7 +39,7 @@ from datetime import datetime, timezone
 from benchmarks.common import ROOT, WORK, Figure, fig
 
 RESULTS = ROOT / "benchmarks" / "results.json"
-NAMES = ["extract", "build", "answers", "charts", "digest", "rss", "wire", "sources"]
+NAMES = ["extract", "build", "answers", "charts", "digest", "alerts", "rss", "wire", "sources"]
 FULL_BUDGET_S = 12 * 60  # of the 15 minutes; a shared machine can be slower than the estimate
 
 
@@ -74,7 +77,7 @@ class Runner:
         WORK.mkdir(parents=True, exist_ok=True)
         if "extract" in self.only:
             self.child("benchmarks.bench_extract", ["--quick"] if self.quick else [], 300, "extraction")
-        if {"build", "answers", "charts", "rss", "wire", "sources"} & set(self.only):
+        if {"build", "answers", "charts", "alerts", "rss", "wire", "sources"} & set(self.only):
             self.builds()
         if "answers" in self.only:
             for size, db in sorted(self.stores.items()):
@@ -103,6 +106,12 @@ class Runner:
                 self.child("benchmarks.bench_digest", ["--mode", "on", "--chats", "10000", "--window", str(window),
                                                        "--limiter-per-second", "29"],
                            120, "digest fan-out, limiter at 29/s (what-if)")
+        if "alerts" in self.only and self.stores:
+            size, db = max(self.stores.items())
+            args = ["--store", db] + (["--chats", "2000", "--window", "10", "--latency-alerts", "300"] if self.quick
+                                      else ["--window", "20"])
+            self.child("benchmarks.bench_alerts", args, 600,
+                       f"alerts: matching and fan-out on the {size_label(size)} store, latency")
         if "rss" in self.only and self.stores:
             size, db = max(self.stores.items())
             self.child("benchmarks.bench_rss", ["--db", db, "--label", f"bot process, {size_label(size)} store",
@@ -136,7 +145,7 @@ class Runner:
                 # Larger builds are slower per document than the last one (the writing process, not the
                 # extraction workers, sets the pace at scale): 1.5× its time, and 2.5 s per 1k to generate.
                 per_doc = 1.5 / last["rate"] + last["rebuild_s"] / last["documents"] + (0 if generated else 2.5 / 1000)
-                left = FULL_BUDGET_S - self.elapsed() - 400  # answers (with 100k), digest, rss and wire still to run
+                left = FULL_BUDGET_S - self.elapsed() - 500  # answers (with 100k), digest, alerts, rss, wire to run
                 if size * per_doc > left:
                     fits = int(left / per_doc) // 10_000 * 10_000
                     if fits >= 2 * last["documents"]:  # a size that fits, for a third point of growth

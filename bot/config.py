@@ -48,6 +48,8 @@ class Settings:
     sources_per_host: int = 4  # requests at once to one host
     sources_timeout: float = 30.0  # seconds for one whole request
     keep_days: float = 0.0  # fetched articles older than this are dropped; 0 keeps everything
+    alert_batch_minutes: float = 10.0  # a chat's alerts are gathered this long into one message
+    alert_check_seconds: float = 5.0  # how often the bot looks for new documents to alert on
 
 
 def load_settings(env: dict[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
@@ -80,6 +82,8 @@ def load_settings(env: dict[str, str] | None = None, dotenv: Path | None = Path(
         sources_per_host=max(1, int(_seconds(get("SOURCES_PER_HOST", "4"), 4))),
         sources_timeout=max(1.0, _seconds(get("SOURCES_TIMEOUT", "30"), 30.0)),
         keep_days=_seconds(get("KEEP_DAYS", "0"), 0.0),
+        alert_batch_minutes=max(0.0, float(get("ALERT_BATCH_MINUTES", "10") or 10)),
+        alert_check_seconds=max(0.2, float(get("ALERT_CHECK_SECONDS", "5") or 5)),
     )
 
 

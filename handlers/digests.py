@@ -29,7 +29,7 @@ from bot.config import Settings
 from bot.delivery.clock import Clock, SystemClock
 from bot.delivery.digest import DigestComposer
 from bot.delivery.digest_commands import TOGGLE_ONLY_NEWS, DigestCommands
-from bot.delivery.fanout import DigestDelivery
+from bot.delivery.fanout import DigestDelivery, Sender
 from bot.delivery.schedule import DigestScheduler
 from bot.delivery.state import StateStore
 from bot.documents.uploads import MAX_BYTES, RejectedUpload, save_seed
@@ -40,6 +40,20 @@ log = logging.getLogger(__name__)
 NEWEST_CHECKED = 50  # an upload's reply describes the new documents among this many newest
 
 ADMINS_ONLY = "Only this group's administrators can change its daily digest. /settings shows it to everyone."
+
+
+async def may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Anyone in a private chat; in groups, administrators (incl. anonymous ones) only."""
+    chat, message = update.effective_chat, update.effective_message
+    if chat.type == ChatType.PRIVATE:
+        return True
+    if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.id:
+        return True  # an anonymous administrator writes as the group itself
+    user = update.effective_user
+    if user is None:
+        return False
+    member = await context.bot.get_chat_member(chat.id, user.id)
+    return member.status in {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 
 
 class DigestHandlers:
@@ -54,17 +68,7 @@ class DigestHandlers:
         self._rebuilding = asyncio.Lock()  # replaced by the application's one build lock in `register`
 
     async def may_change(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-        """Anyone in a private chat; in groups, administrators (incl. anonymous ones) only."""
-        chat, message = update.effective_chat, update.effective_message
-        if chat.type == ChatType.PRIVATE:
-            return True
-        if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.id:
-            return True  # an anonymous administrator writes as the group itself
-        user = update.effective_user
-        if user is None:
-            return False
-        member = await context.bot.get_chat_member(chat.id, user.id)
-        return member.status in {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
+        return await may_change(update, context)
 
     async def subscribe(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Subscribe the chat (or change its time and zone)."""
@@ -89,15 +93,24 @@ class DigestHandlers:
         await send_answer(update, context, answer)
 
     async def settings_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Show the chat's digest settings, with the "only news" button."""
-        await send_answer(update, context, self.commands.settings(update.effective_chat.id))
+        """Show the chat's digest settings, with the "only news" button (and the alerts' settings)."""
+        await send_answer(update, context, self.settings_answer(update.effective_chat.id, context))
+
+    def settings_answer(self, chat_id: int, context: ContextTypes.DEFAULT_TYPE) -> Answer:
+        answer = self.commands.settings(chat_id)
+        alerts = context.bot_data.get("follow_commands")
+        if alerts is not None:  # the follow family adds its part
+            answer = Answer(answer.html + "\n" + "\n".join(alerts.settings_lines(chat_id)),
+                            answer.buttons + alerts.settings_buttons(chat_id))
+        return answer
 
     async def toggle_only_news(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The /settings button: turn "only news" on or off."""
         if not await self.may_change(update, context):
             await update.callback_query.answer(ADMINS_ONLY, show_alert=True)
             return
-        await edit_answer(update, self.commands.toggle_only_news(update.effective_chat.id))
+        self.commands.toggle_only_news(update.effective_chat.id)
+        await edit_answer(update, self.settings_answer(update.effective_chat.id, context))
 
     async def digest(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The digest now, on demand; the daily schedule is unaffected."""
@@ -150,6 +163,9 @@ class DigestHandlers:
                                 "is unchanged and the file was not kept. The log has the details.")
             else:
                 answer = Answer(self.found(path.name, before, report))
+                kick = context.bot_data.get("alerts_kick")
+                if kick is not None:  # alerts on the new document go out without waiting for the next look
+                    kick()
         await send_answer(update, context, answer)
 
     def found(self, name: str, titles_before: set[str], report: store_build.BuildReport) -> str:
@@ -178,12 +194,15 @@ def register(application: Application, settings: Settings, clock: Clock | None =
     application.bot_data["state"] = state  # the chat's saved zone, for answers in its local days
     briefing = Store(settings.briefing_db)
     composer = DigestComposer(briefing, state)
+    sender = Sender(application.bot, clock)  # shared with alerts: one rate limit and send window for both
+    application.bot_data.update(state=state, digest_composer=composer, sender=sender, briefing=briefing)
     delivery = DigestDelivery(application.bot, state, composer, clock,
-                              grace=timedelta(hours=settings.digest_grace_hours))
+                              grace=timedelta(hours=settings.digest_grace_hours), sender=sender)
     scheduler = DigestScheduler(application.job_queue, delivery, state, clock)
     handlers = DigestHandlers(DigestCommands(state, composer, clock), scheduler, settings, briefing)
     # One build at a time in the whole bot: uploads and fetch rounds (handlers.sources) share this lock.
     handlers._rebuilding = application.bot_data.setdefault("build_lock", asyncio.Lock())
+    application.bot_data.update(digest_handlers=handlers, clock=clock)
 
     application.add_handler(CommandHandler("subscribe", handlers.subscribe))
     application.add_handler(CommandHandler("unsubscribe", handlers.unsubscribe))

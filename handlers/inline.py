@@ -1,8 +1,13 @@
-"""Inline mode: `@bot blinken` in any chat offers the person's card and their quotes to share;
+"""Inline mode: `@bot blinken` in any chat offers the person's card and their quotes to share (a card
+carries a button that opens the follow of that person in the bot's chat, `?start=follow-NAME`);
 `@bot trend blinken` a chart already sent in a chat (its Share button), or its numbers."""
 from __future__ import annotations
 
+import re
+
 from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InlineQueryResultCachedPhoto,
     InputTextMessageContent,
@@ -13,7 +18,18 @@ from telegram.ext import Application, ContextTypes, InlineQueryHandler
 
 from bot.answers import render
 from bot.config import Settings
+from bot.store.names import fold
 from handlers.reply import core
+
+
+def follow_link(bot_username: str | None, name: str) -> InlineKeyboardMarkup | None:
+    """A button opening `t.me/Bot?start=follow-NAME`: following the person with one tap in the bot's chat
+    (a start parameter takes letters, digits, - and _ only, 64 at most)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", fold(name)).strip("-")[:57].strip("-")
+    if not bot_username or not slug:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton("Follow in the bot",
+                                                       url=f"https://t.me/{bot_username}?start=follow-{slug}")]])
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -27,7 +43,8 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         InlineQueryResultArticle(
             id=r.id, title=r.title, description=r.description,
             input_message_content=InputTextMessageContent(
-                render.split_message(r.html)[0], parse_mode=ParseMode.HTML))
+                render.split_message(r.html)[0], parse_mode=ParseMode.HTML),
+            reply_markup=follow_link(context.bot.username, r.title) if r.id.startswith("p") else None)
         for r in core(context).inline_results(query.query)
     ]
     await query.answer(results, cache_time=60)

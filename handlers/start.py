@@ -10,7 +10,12 @@ from handlers.reply import command_args, core, send_answer
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Welcome, or open the answer a deep link names."""
-    await send_answer(update, context, core(context).answer("start", command_args(update)))
+    args = command_args(update).strip()
+    follow = context.bot_data.get("follow_deep_link")
+    if follow is not None and args.lower().startswith("follow-"):  # t.me/Bot?start=follow-blinken
+        await follow(update, context, args[len("follow-"):])
+        return
+    await send_answer(update, context, core(context).answer("start", args))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -63,6 +63,13 @@ COMMANDS: list[Command] = [
             "/addsource https://www.example.com/news", in_groups=False),
     Command("removesource", "N|URL", "stop following a source (administrators, in private)", "/removesource 3",
             in_groups=False),
+    Command("follow", "NAME|TOPIC", "alerts when a person speaks or a topic comes up", "/follow blinken",
+            admins_only=True),
+    Command("following", "", "what this chat follows, with buttons to stop", "/following"),
+    Command("unfollow", "NAME|TOPIC|N", "stop following", "/unfollow 2", admins_only=True),
+    Command("alerts", "", "alerts since the last alert message", "/alerts"),
+    Command("quiet", "HH:MM-HH:MM|off", "quiet hours: alerts wait until they end", "/quiet 22:00-07:00",
+            admins_only=True),
     Command("help", "", "this list", "/help"),
     Command("start", "", "welcome", "/start", in_groups=False),
 ]
@@ -175,7 +182,8 @@ class CommandCore:
     # --- commands -----------------------------------------------------------------------------
 
     def cmd_start(self, args: str) -> Answer:
-        """/start, or a deep link: `who-blinken`, `quotes-ukraine`, `search-crimea`, `brief`."""
+        """/start, or a deep link: `who-blinken`, `quotes-ukraine`, `search-crimea`, `brief` (and
+        `follow-blinken`, which the follow family answers, knowing the chat)."""
         if args:
             command, _, rest = args.partition("-")
             if command in {"who", "quotes", "search", "brief"}:
@@ -288,7 +296,7 @@ class CommandCore:
             return Answer("That person is no longer in the store. Send /who for everybody.")
         row = [Button("All quotes", f"qp:0:{person_id}"), Button("Mentions", f"mn:0:{person_id}")]
         share = [Button("Trend", f"tr:{DEFAULT_DAYS}:{person_id}"),
-                 Button("Share", switch_inline=render.shorten(card.name, 60))]
+                 Button("Share", switch_inline=render.shorten(card.name, 60)), Button("Follow", f"fl:p:{person_id}")]
         return Answer(render.person_card(card), [row, share])
 
     def closest_people(self, name: str, limit: int = 3) -> list[PersonMatch]:

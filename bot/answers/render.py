@@ -93,6 +93,12 @@ def also_reported(copies: list[StoryCopy], limit: int = ALSO_SHOWN) -> str:
     return "Also reported by: " + ", ".join(names) + more
 
 
+def source_line(source: Source) -> str:
+    """`cite` (alerts' name for it): the title as a link to the article, the outlet beside it, when the
+    source has them."""
+    return cite(source)
+
+
 def highlight(snippet: str) -> str:
     """A search snippet, escaped, with the store's \\x02…\\x03 match markers turned into bold."""
     out: list[str] = []

@@ -6,11 +6,12 @@ the same digest, so `DigestComposer.digest_for` composes each distinct plan once
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, TypeVar
 
 from bot.answers import render
@@ -30,6 +31,9 @@ ROTATION_PAGE = 200  # people or quotes read at a time when looking for the next
 CACHE_SLOTS = 256
 
 DOCUMENT, PERSON, QUOTE = "document", "person", "quote"
+FOLLOWING = "following"  # seen-kind of the alerts a digest's "Following" section showed
+FOLLOWING_SHOWN = 8
+FOLLOWING_DAYS = 7  # a digest looks this far back for what the chat's follows did
 T = TypeVar("T")
 
 
@@ -40,10 +44,11 @@ class DigestPlan:
     also_new: tuple[int, ...] = ()  # listed by title only
     person: int | None = None  # spotlight person id
     quote: int | None = None  # spotlight quote id
+    following: tuple[str, ...] = ()  # alert items of the chat's follows not shown in a digest yet
 
     @property
     def empty(self) -> bool:
-        return not (self.documents or self.person or self.quote)
+        return not (self.documents or self.person or self.quote or self.following)
 
 
 @dataclass
@@ -93,11 +98,29 @@ class DigestComposer:
     def __init__(self, store: Store, state: StateStore):
         self.store = store
         self.state = state
+        self.follows = None  # bot.follows.state.FollowState, when the follow family is there
         self._cache: OrderedDict[tuple[str, DigestPlan], Digest] = OrderedDict()
         self._story_version: str | None = None
         self._stories: dict[int, list[str]] = {}
 
-    def plan(self, chat_id: int, only_news: bool) -> DigestPlan:
+    def plan(self, chat_id: int, only_news: bool, now: datetime | None = None) -> DigestPlan:
+        following, only_follows = self._following(chat_id, now or datetime.now(timezone.utc))
+        if only_follows:
+            return DigestPlan(following=following)
+        plan = self._plan(chat_id, only_news)
+        return dataclasses.replace(plan, following=following) if following else plan
+
+    def _following(self, chat_id: int, now: datetime) -> tuple[tuple[str, ...], bool]:
+        """What the chat's follows did since its last digest (alert items not shown in a digest yet), and
+        whether the chat wants only that."""
+        if self.follows is None:
+            return (), False
+        seen = self.state.seen(chat_id, FOLLOWING)
+        since = now - timedelta(days=FOLLOWING_DAYS)
+        recent = [item.key for item in self.follows.recent(chat_id, since, 4 * FOLLOWING_SHOWN) if item.key not in seen]
+        return tuple(recent[:FOLLOWING_SHOWN]), self.follows.settings(chat_id).only_follows
+
+    def _plan(self, chat_id: int, only_news: bool) -> DigestPlan:
         seen_documents = self.state.seen(chat_id, DOCUMENT)
         # sources() lists the newest first, numbered as /brief N numbers them; only the newest few can
         # be news (a chat that subscribes to a large archive is not sent the archive). A story carried
@@ -135,7 +158,7 @@ class DigestComposer:
 
     def digest_for(self, chat_id: int, only_news: bool, slot: datetime | None = None) -> Digest:
         """The chat's digest; with a `slot`, chats of that slot with the same plan share one composition."""
-        plan = self.plan(chat_id, only_news)
+        plan = self.plan(chat_id, only_news, slot)
         if slot is None:
             return self.compose(plan)
         key = (slot.isoformat(), plan)
@@ -149,8 +172,28 @@ class DigestComposer:
         if plan.empty:
             return Digest(parts=[])
         if plan.documents:
-            return self._news(plan)
-        return self._spotlight(plan)
+            digest = self._news(plan)
+        elif plan.person or plan.quote:
+            digest = self._spotlight(plan)
+        else:
+            digest = Digest(parts=[])
+        return self._with_following(plan, digest)
+
+    def _with_following(self, plan: DigestPlan, digest: Digest) -> Digest:
+        """The "Following" section first: what the chat's follows did since its last digest."""
+        if not plan.following or self.follows is None:
+            return digest
+        lines = self.follows.item_lines(list(plan.following))
+        if not lines:
+            return digest
+        section = "👣 <b>Following</b> — since your last digest\n" + "\n".join(f"• {line}" for line in lines)
+        if digest.parts:
+            parts = _messages([section, *digest.parts])
+        else:
+            parts = _messages(["📰 <b>Your digest</b> — what you follow", section])
+        items = {k: list(v) for k, v in digest.items.items()}
+        items[FOLLOWING] = list(plan.following)
+        return Digest(parts=parts, items=items)
 
     def _news(self, plan: DigestPlan) -> Digest:
         items: dict[str, list[str]] = {DOCUMENT: [], QUOTE: []}

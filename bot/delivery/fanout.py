@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -34,6 +34,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.delivery.clock import Clock
 from bot.delivery.slots import due_slot
+from bot.delivery.wire import wire_for
 from bot.delivery.state import (
     COMPOSED,
     SENT,
@@ -180,21 +181,171 @@ class Outcome:
     migrated_from: int | None = None
 
 
+class PartLog(Protocol):
+    """Where a delivery records what became of its messages (the digest log, the alert log)."""
+
+    def sent(self, chat_id: int, parts_sent: int, done: bool) -> None:
+        """Telegram accepted part number `parts_sent` (1-based); `done` when it was the last."""
+
+    def failed(self, chat_id: int, error: str) -> None:
+        """This attempt did not go through; the delivery stays open for a later one."""
+
+    def undeliverable(self, chat_id: int, reason: str) -> None:
+        """The chat blocked or removed the bot, or is gone: close the delivery for good."""
+
+    def migrated(self, old_id: int, new_id: int) -> None:
+        """The group became supergroup `new_id`: move what the old id owned."""
+
+
+@dataclass(frozen=True)
+class Sent:
+    status: str  # SENT, UNDELIVERABLE, or COMPOSED (still open, try later)
+    chat_id: int  # where the messages went (the new id after a group migrated)
+    migrated_from: int | None = None
+
+
+class Sender:
+    """Sends chats' messages through one rate limiter and one send window, shared by every kind of
+    delivery (digests and alerts), and maps Telegram's answers: flood control waited out, network
+    errors and 5xx retried with backoff, a migrated group followed, a gone forum topic replaced by the
+    main chat, a blocked bot or a missing chat reported as undeliverable."""
+
+    def __init__(self, bot: Bot, clock: Clock, limiter: RateLimiter | None = None, lanes: int = LANES,
+                 lean: bool = True):
+        self.bot = bot
+        self.clock = clock
+        # sendMessage without PTB's per-message cost (bot.delivery.wire), where it can stand in for it.
+        self.wire = wire_for(bot) if lean else None
+        self.limiter = limiter or RateLimiter(clock)
+        self.lanes = lanes
+        self.lane = asyncio.Semaphore(lanes)  # chats worked on at once, across every delivery using this Sender
+        self.window = SendWindow(getattr(self.limiter, "per_second", None), lanes)
+        self.busy: set[int] = set()  # chats some delivery has taken on and not finished
+
+    async def send_parts(self, chat_id: int, thread_id: int | None, parts: list[str], first: int,
+                         ledger: PartLog) -> Sent:
+        """Send `parts[first:]` in order, `ledger.sent` committed after each before the next goes (a restart
+        resumes after the last accepted one); map failures to the outcome and to `log`."""
+        migrated_from = None
+        part = first
+        try:
+            while part < len(parts):
+                record = partial(ledger.sent, chat_id, part + 1, part + 1 == len(parts))
+                try:
+                    await self.send_one(chat_id, thread_id, parts[part], record)
+                except ChatMigrated as exc:
+                    if migrated_from is not None:  # a second move at once: something is off, retry later
+                        ledger.failed(chat_id, f"migrated again to {exc.new_chat_id}")
+                        return Sent(COMPOSED, chat_id, migrated_from)
+                    ledger.migrated(chat_id, exc.new_chat_id)
+                    migrated_from, chat_id = chat_id, exc.new_chat_id
+                    self.busy.add(chat_id)  # its moved delivery is this one: no other caller resumes it
+                    continue
+                except BadRequest as exc:
+                    if thread_id is not None and "thread not found" in exc.message.lower():
+                        log.warning("Topic %s of chat %s is gone; sending to the main chat", thread_id, chat_id)
+                        thread_id = None
+                        continue
+                    if "chat not found" in exc.message.lower():
+                        ledger.undeliverable(chat_id, exc.message)
+                        return Sent(UNDELIVERABLE, chat_id, migrated_from)
+                    log.error("Telegram refused a message for chat %s: %s", chat_id, exc.message)
+                    ledger.failed(chat_id, f"BadRequest: {exc.message}")
+                    return Sent(COMPOSED, chat_id, migrated_from)
+                except Forbidden as exc:
+                    ledger.undeliverable(chat_id, exc.message)
+                    return Sent(UNDELIVERABLE, chat_id, migrated_from)
+                except TryLater as exc:
+                    log.warning("Messages for chat %s not sent yet: %s", chat_id, exc)
+                    ledger.failed(chat_id, str(exc))
+                    return Sent(COMPOSED, chat_id, migrated_from)
+                part += 1
+            return Sent(SENT, chat_id, migrated_from)
+        finally:
+            if migrated_from is not None:
+                self.busy.discard(chat_id)
+
+    async def send_one(self, chat_id: int, thread_id: int | None, text: str,
+                       record: Callable[[], object]) -> None:
+        """One message, then `record()` (the sent-mark), within the send window; waiting out flood
+        control and retrying network errors with backoff, outside the window.
+
+        Raises TryLater when the bounded retries are used up; Telegram's refusals (Forbidden,
+        BadRequest, ChatMigrated) propagate at once, since retrying cannot change them.
+        """
+        network_failures = retry_after_waits = 0
+        while True:
+            async with self.window:
+                await self.limiter.wait_turn(chat_id)
+                try:
+                    await self._timed_send(chat_id, thread_id, text)
+                except RetryAfter as exc:
+                    retry_after_waits += 1
+                    if retry_after_waits > MAX_RETRY_AFTER_WAITS:
+                        raise TryLater(f"flood control did not lift: {exc}") from exc
+                    wait = _seconds(exc)
+                except (ChatMigrated, BadRequest, Forbidden):
+                    raise
+                except NetworkError as exc:  # includes TimedOut and HTTP 5xx
+                    network_failures += 1
+                    if network_failures >= NETWORK_ATTEMPTS:
+                        raise TryLater(f"network errors: {exc}") from exc
+                    wait = 2 ** (network_failures - 1)
+                else:
+                    record()  # before the place in the window is given up
+                    return
+            await self.clock.sleep(wait)
+
+    async def _timed_send(self, chat_id: int, thread_id: int | None, text: str) -> None:
+        started = time.monotonic()
+        try:
+            if self.wire is not None:
+                await self.wire.send_message(chat_id, text, thread_id)
+            else:
+                await self.bot.send_message(chat_id, text, message_thread_id=thread_id, parse_mode=ParseMode.HTML,
+                                            link_preview_options=NO_PREVIEW)
+        finally:
+            self.window.observe(time.monotonic() - started)
+
+
+class _DigestLog:
+    """The digest delivery log of one (chat, local date), as `Sender` records into it."""
+
+    def __init__(self, state: StateStore, local_date: date, items: dict[str, list[str]]):
+        self.state, self.local_date, self.items = state, local_date, items
+
+    def sent(self, chat_id: int, parts_sent: int, done: bool) -> None:
+        self.state.part_sent(chat_id, self.local_date, parts_sent, done, self.items, durable=False)
+
+    def failed(self, chat_id: int, error: str) -> None:
+        self.state.note_error(chat_id, self.local_date, error)
+
+    def undeliverable(self, chat_id: int, reason: str) -> None:
+        log.warning("Chat %s cannot receive digests (%s); subscription paused", chat_id, reason)
+        self.state.close_delivery(chat_id, self.local_date, UNDELIVERABLE, reason)
+        self.state.pause(chat_id, reason)
+
+    def migrated(self, old_id: int, new_id: int) -> None:
+        log.info("Chat %s migrated to %s; moving its subscription", old_id, new_id)
+        self.state.migrate_chat(old_id, new_id)
+
+
 class DigestDelivery:
-    """Delivers due digests, each (chat, local date) at most once, over a Bot."""
+    """Delivers due digests, each (chat, local date) at most once, over a Bot (or a shared Sender)."""
 
     def __init__(self, bot: Bot, state: StateStore, composer: DigestComposer, clock: Clock,
-                 grace: timedelta, limiter: RateLimiter | None = None, lanes: int = LANES):
-        self.bot = bot
+                 grace: timedelta, limiter: RateLimiter | None = None, lanes: int = LANES,
+                 sender: Sender | None = None):
+        self.sender = sender or Sender(bot, clock, limiter, lanes)
+        self.bot = self.sender.bot
         self.state = state
         self.composer = composer
         self.clock = clock
         self.grace = grace
-        self.limiter = limiter or RateLimiter(clock)
-        self.lanes = lanes
-        self._lanes = asyncio.Semaphore(lanes)  # shared by every deliver_due running at once
-        self.window = SendWindow(getattr(self.limiter, "per_second", None), lanes)
-        self._busy: set[int] = set()  # chats some deliver_due has taken on and not finished
+        self.limiter = self.sender.limiter
+        self.lanes = self.sender.lanes
+        self.window = self.sender.window
+        self._busy = self.sender.busy
 
     async def deliver_due(self, chat_ids: list[int] | None = None) -> list[Outcome]:
         """Deliver every digest due now (for `chat_ids`, default all): interrupted ones first.
@@ -231,24 +382,15 @@ class DigestDelivery:
             work.setdefault(sub.chat_id, []).append((sub, due[0], partial(self.deliver, sub, *due)))
         if not work:
             return []
-        # Taken on now, before the first await: a job firing meanwhile for one of these chats leaves it alone.
-        self._busy.update(work)
-        queue = deque(work.items())
         outcomes: dict[int, list[Outcome]] = {}
-        try:
-            await asyncio.gather(*(self._lane(queue, outcomes) for _ in range(min(self.lanes, len(queue)))))
-        finally:
-            self._busy.difference_update(work)
-        return [outcome for chat in work for outcome in outcomes.get(chat, [])]
 
-    async def _lane(self, queue: deque, outcomes: dict[int, list[Outcome]]) -> None:
-        """Deliver chats from `queue` one at a time, each chat's digests in order."""
-        while queue:
-            chat_id, jobs = queue.popleft()
-            async with self._lanes:
-                done = outcomes.setdefault(chat_id, [])
-                for sub, local_date, job in jobs:
-                    done.append(await self._guarded(sub, local_date, job()))
+        async def chat_jobs(chat_id: int, jobs: list) -> None:
+            done = outcomes.setdefault(chat_id, [])
+            for sub, local_date, job in jobs:
+                done.append(await self._guarded(sub, local_date, job()))
+
+        await fan_out(self.sender, work, chat_jobs)
+        return [outcome for chat in work for outcome in outcomes.get(chat, [])]
 
     async def _guarded(self, sub: Subscription, local_date: date | str, delivering: Awaitable[Outcome]) -> Outcome:
         """Run one chat's delivery so that nothing unexpected in it stops the fan-out to the others."""
@@ -272,92 +414,29 @@ class DigestDelivery:
 
     async def _send(self, sub: Subscription, entry: Delivery) -> Outcome:
         """Send the entry's unsent parts in order, recording each; map failures to outcomes."""
-        chat_id, thread_id, migrated_from = sub.chat_id, sub.thread_id, None
         local_date = date.fromisoformat(entry.local_date)
-        part = entry.parts_sent
-        try:
-            while part < len(entry.parts):
-                # Committed before the next part goes: a restart resumes after the last accepted one.
-                record = partial(self.state.part_sent, chat_id, local_date, part + 1, part + 1 == len(entry.parts),
-                                 entry.items, durable=False)
-                try:
-                    await self._send_one(chat_id, thread_id, entry.parts[part], record)
-                except ChatMigrated as exc:
-                    if migrated_from is not None:  # a second move at once: something is off, retry later
-                        self.state.note_error(chat_id, local_date, f"migrated again to {exc.new_chat_id}")
-                        return Outcome(chat_id, local_date, COMPOSED, migrated_from)
-                    log.info("Chat %s migrated to %s; moving its subscription", chat_id, exc.new_chat_id)
-                    self.state.migrate_chat(chat_id, exc.new_chat_id)
-                    migrated_from, chat_id = chat_id, exc.new_chat_id
-                    self._busy.add(chat_id)  # its moved delivery is this one: no other caller resumes it
-                    continue
-                except BadRequest as exc:
-                    if thread_id is not None and "thread not found" in exc.message.lower():
-                        log.warning("Topic %s of chat %s is gone; sending to the main chat", thread_id, chat_id)
-                        thread_id = None
-                        continue
-                    if "chat not found" in exc.message.lower():
-                        return self._undeliverable(chat_id, local_date, exc)
-                    log.error("Telegram refused the digest for chat %s: %s", chat_id, exc.message)
-                    self.state.note_error(chat_id, local_date, f"BadRequest: {exc.message}")
-                    return Outcome(chat_id, local_date, COMPOSED, migrated_from)
-                except Forbidden as exc:
-                    return self._undeliverable(chat_id, local_date, exc)
-                except TryLater as exc:
-                    log.warning("Digest for chat %s not sent yet: %s", chat_id, exc)
-                    self.state.note_error(chat_id, local_date, str(exc))
-                    return Outcome(chat_id, local_date, COMPOSED, migrated_from)
-                part += 1
-            return Outcome(chat_id, local_date, SENT, migrated_from)
-        finally:
-            if migrated_from is not None:
-                self._busy.discard(chat_id)
+        sent = await self.sender.send_parts(sub.chat_id, sub.thread_id, entry.parts, entry.parts_sent,
+                                            _DigestLog(self.state, local_date, entry.items))
+        return Outcome(sent.chat_id, local_date, sent.status, sent.migrated_from)
 
-    def _undeliverable(self, chat_id: int, local_date: date, exc: Exception) -> Outcome:
-        reason = getattr(exc, "message", str(exc))
-        log.warning("Chat %s cannot receive digests (%s); subscription paused", chat_id, reason)
-        self.state.close_delivery(chat_id, local_date, UNDELIVERABLE, reason)
-        self.state.pause(chat_id, reason)
-        return Outcome(chat_id, local_date, UNDELIVERABLE)
 
-    async def _send_one(self, chat_id: int, thread_id: int | None, text: str,
-                        record: Callable[[], object]) -> None:
-        """One message, then `record()` (the sent-mark), within the send window; waiting out flood
-        control and retrying network errors with backoff, outside the window.
+async def fan_out(sender: Sender, work: dict[int, object], deliver_chat: Callable[[int, object], Awaitable[None]]) -> None:
+    """Run `deliver_chat(chat_id, job)` for every chat of `work`, side by side in up to `sender.lanes`
+    lanes (shared with every other fan-out on this Sender), each chat in one lane; the chats are taken
+    on (`sender.busy`) before the first await, so a job firing meanwhile for one of them leaves it alone."""
+    sender.busy.update(work)
+    queue = deque(work.items())
 
-        Raises TryLater when the bounded retries are used up; Telegram's refusals (Forbidden,
-        BadRequest, ChatMigrated) propagate at once, since retrying cannot change them.
-        """
-        network_failures = retry_after_waits = 0
-        while True:
-            async with self.window:
-                await self.limiter.wait_turn(chat_id)
-                try:
-                    await self._timed_send(chat_id, thread_id, text)
-                except RetryAfter as exc:
-                    retry_after_waits += 1
-                    if retry_after_waits > MAX_RETRY_AFTER_WAITS:
-                        raise TryLater(f"flood control did not lift: {exc}") from exc
-                    wait = _seconds(exc)
-                except (ChatMigrated, BadRequest, Forbidden):
-                    raise
-                except NetworkError as exc:  # includes TimedOut and HTTP 5xx
-                    network_failures += 1
-                    if network_failures >= NETWORK_ATTEMPTS:
-                        raise TryLater(f"network errors: {exc}") from exc
-                    wait = 2 ** (network_failures - 1)
-                else:
-                    record()  # before the place in the window is given up
-                    return
-            await self.clock.sleep(wait)
+    async def lane() -> None:
+        while queue:
+            chat_id, job = queue.popleft()
+            async with sender.lane:
+                await deliver_chat(chat_id, job)
 
-    async def _timed_send(self, chat_id: int, thread_id: int | None, text: str) -> None:
-        started = time.monotonic()
-        try:
-            await self.bot.send_message(chat_id, text, message_thread_id=thread_id, parse_mode=ParseMode.HTML,
-                                        link_preview_options=NO_PREVIEW)
-        finally:
-            self.window.observe(time.monotonic() - started)
+    try:
+        await asyncio.gather(*(lane() for _ in range(min(sender.lanes, len(queue)))))
+    finally:
+        sender.busy.difference_update(work)
 
 
 def _seconds(exc: RetryAfter) -> float:

@@ -63,6 +63,8 @@ class StateStore:
         self.db.enable_wal()
         self.db.execute("PRAGMA synchronous = FULL")  # every commit waits for the disk, unless told otherwise
         self._depth = 0  # savepoints open within a caller's transaction
+        # Tables keyed by chat, moved by migrate_chat; other families (follows, alerts) add theirs.
+        self.chat_tables = ["subscriptions", "chat_settings", "deliveries", "seen"]
         self._create_tables()
 
     def close(self) -> None:
@@ -186,7 +188,7 @@ class StateStore:
     def migrate_chat(self, old_id: int, new_id: int) -> None:
         """A group became a supergroup: everything the old chat id owned moves to the new id."""
         with self._atomic():
-            for table in ("subscriptions", "chat_settings", "deliveries", "seen"):
+            for table in self.chat_tables:
                 # OR REPLACE: where both ids hold a row (a repeated migration), the old chat's row
                 # is the one the users last set up, so it replaces the other.
                 self.db.execute(f"UPDATE OR REPLACE {table} SET chat_id = ? WHERE chat_id = ?",

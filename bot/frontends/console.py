@@ -4,7 +4,9 @@ Type commands as in Telegram (`/who blinken`). An answer's buttons are listed as
 type the number to press one. `@ QUERY` shows what inline mode offers. `/digest` previews the digest
 a chat subscribing now would get, composed by the bot's own `DigestComposer` over a state kept in
 memory, so nothing is recorded in state.db; `/subscribe`, `/unsubscribe` and `/settings` say what
-they do in a Telegram chat. `/quit` or end of input leaves. Works the same with a pipe on stdin (no
+they do in a Telegram chat. `/follow`, `/following`, `/unfollow`, `/quiet` and `/alerts` work for the
+console's own chat, kept in state.db (alert messages themselves are sent only in Telegram; `/alerts`
+lists what matched since the last look). `/quit` or end of input leaves. Works the same with a pipe on stdin (no
 prompt is printed then), so scripts can drive it.
 """
 from __future__ import annotations
@@ -13,7 +15,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import Any, Callable, TextIO
 
 from bot.answers import feeds as feeds_answers
 from bot.answers import render
@@ -32,6 +34,9 @@ from bot.delivery.state import StateStore
 from bot.store.queries import Store
 
 QUIT = {"quit", "exit"}
+CONSOLE_CHAT = 0  # the console's one chat in state.db (no Telegram chat has id 0)
+FOLLOW_COMMANDS = {"follow", "following", "unfollow", "alerts", "quiet"}
+FOLLOW_BUTTONS = ("fl:", "uf:", "al:p:")
 
 
 @dataclass
@@ -44,10 +49,16 @@ class ConsoleChat:
     """One conversation: turns typed lines into printed answers, remembering the last choices."""
 
     def __init__(self, core: CommandCore, composer: DigestComposer | None = None, charts_dir: Path | None = None,
-                 sources: Callable[[], list] | None = None):
+                 follows: Callable[[], tuple[Any, Any]] | None = None, sources: Callable[[], list] | None = None):
         self.core = core
         self.sources = sources  # the followed sources, for /feeds (None: none are followed)
         self.composer = composer  # over a state in memory: a preview records nothing
+        # Opens state.db for the follow commands, on the first of them only (nothing else here records
+        # anything): bot.follows.commands.FollowCommands for chat CONSOLE_CHAT, and the Matcher that
+        # looks for what landed before /alerts answers.
+        self.open_follows = follows
+        self.follows: Any = None
+        self.matcher: Any = None
         self.choices: list[Choice] = []
         self.charts_dir = charts_dir  # where charts are written (a new temporary folder by default)
         self.charts = 0
@@ -68,7 +79,30 @@ class ConsoleChat:
             return self.show(Answer(self.digest_preview()))
         if parsed[0] in {"feeds", "addsource", "removesource"}:
             return self.show(self.feeds(parsed[0]))
-        return self.show(self.core.answer(*parsed))
+        follow = self._follow_answer(*parsed)
+        return self.show(follow if follow is not None else self.core.answer(*parsed))
+
+    def _follow_answer(self, command: str, args: str) -> Answer | None:
+        """/follow and friends for the console's own chat; alerts are not sent here, /alerts lists them."""
+        args = " ".join(args.split())
+        if command == "start" and args.lower().startswith("follow-"):
+            command, args = "follow", args[len("follow-"):].replace("-", " ").replace("_", " ")
+        if command not in FOLLOW_COMMANDS or not self._follows():
+            return None
+        if command == "follow":
+            return self.follows.follow(CONSOLE_CHAT, args)
+        if command == "following":
+            return self.follows.following(CONSOLE_CHAT)
+        if command == "unfollow":
+            return self.follows.unfollow(CONSOLE_CHAT, args)
+        if command == "quiet":
+            return self.follows.quiet(CONSOLE_CHAT, args)
+        if self.matcher is not None:
+            self.matcher.check()  # what `briefbot build` added since
+        answer = self.follows.alerts(CONSOLE_CHAT)
+        return Answer(answer.html + "\n\n<i>The console sends no alerts by itself: /alerts lists what matched "
+                      "since the last look. Alert messages, batching and quiet hours work in Telegram.</i>",
+                      answer.buttons)
 
     def feeds(self, command: str) -> Answer:
         """/feeds lists the followed sources; adding and removing them is for administrators in Telegram,
@@ -126,9 +160,16 @@ class ConsoleChat:
             return "Inline mode has nothing for that query."
         return "Inline results:\n" + "\n".join(f"  [{i}] {c.label}" for i, c in enumerate(self.choices, 1))
 
+    def _follows(self) -> bool:
+        if self.follows is None and self.open_follows is not None:
+            self.follows, self.matcher = self.open_follows()
+        return self.follows is not None
+
     def _press(self, data: str) -> Callable[[], str]:
         if data.startswith(feeds_answers.FEEDS_CALLBACK + ":"):
             return lambda: self._press_feeds(data)
+        if data.startswith(FOLLOW_BUTTONS) and self._follows():
+            return lambda: self.show(self.follows.answer_callback(CONSOLE_CHAT, data))
         return lambda: self.show(self.core.answer_callback(data))
 
     def _inline(self, query: str) -> Callable[[], str]:
@@ -146,8 +187,9 @@ class ConsoleChat:
 
 
 def run(core: CommandCore, stdin: TextIO, stdout: TextIO, interactive: bool,
-        composer: DigestComposer | None = None, sources: Callable[[], list] | None = None) -> None:
-    chat = ConsoleChat(core, composer, sources=sources)
+        composer: DigestComposer | None = None, follows: Callable[[], tuple[Any, Any]] | None = None,
+        sources: Callable[[], list] | None = None) -> None:
+    chat = ConsoleChat(core, composer, follows=follows, sources=sources)
     stdout.write("Briefbot console. Type /help for the commands, /quit to leave.\n")
     while True:
         if interactive:
@@ -168,8 +210,30 @@ def run(core: CommandCore, stdin: TextIO, stdout: TextIO, interactive: bool,
 
 def main(settings: Settings, store: Store) -> None:
     """Chat with the store on the terminal until /quit or end of input."""
-    run(CommandCore(store), sys.stdin, sys.stdout, interactive=sys.stdin.isatty(),
-        composer=DigestComposer(store, StateStore(":memory:")), sources=followed_sources(settings))
+    from bot.delivery.clock import SystemClock
+    from bot.follows.commands import FollowCommands
+    from bot.follows.matching import Matcher
+    from bot.follows.state import FollowState
+    from bot.store.changes import StoreWatch
+
+    opened: list[StateStore] = []
+
+    def open_follows() -> tuple[FollowCommands, Matcher]:
+        state = StateStore(settings.state_db)
+        opened.append(state)
+        follows = FollowState(state)
+        clock = SystemClock()
+        matcher = Matcher(StoreWatch(settings.briefing_db), follows, clock)
+        matcher.check()  # the first look records the store as it is: only what lands later alerts
+        return FollowCommands(store, follows, state, clock, settings.alert_batch_minutes), matcher
+
+    try:
+        run(CommandCore(store), sys.stdin, sys.stdout, interactive=sys.stdin.isatty(),
+            composer=DigestComposer(store, StateStore(":memory:")), follows=open_follows,
+            sources=followed_sources(settings))
+    finally:
+        for state in opened:
+            state.close()
 
 
 def followed_sources(settings: Settings) -> Callable[[], list]:

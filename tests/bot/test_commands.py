@@ -21,7 +21,8 @@ def test_who_finds_blinken_however_asked(core, asked):
     mentions = core.store.find_people("Anthony J. Blinken", 1)[0].mentions
     assert f"Mentioned {mentions} times in <i>US officials said" in answer.html
     assert "<b>Strongest quotes</b>" in answer.html and "¶" in answer.html
-    assert set(callbacks(answer)) == {"All quotes", "Mentions", "Trend"}
+    assert set(callbacks(answer)) == {"All quotes", "Mentions", "Trend", "Follow"}
+    assert ("Follow", f"fl:p:{core.store.find_people(asked, 1)[0].id}") in [(b.label, b.callback) for row in answer.buttons for b in row]
 
 
 @pytest.mark.parametrize(("asked", "name"), [("haines", "Avril D. Haines"), ("Xi", "Xi Jinping"),

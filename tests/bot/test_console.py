@@ -10,9 +10,10 @@ from pathlib import Path
 TAG = re.compile(r"</?(b|i|code|blockquote|a)\b[^>]*>")
 
 
-def console(store: Path, typed: str) -> str:
+def console(store: Path, typed: str, state: Path | None = None) -> str:
     briefbot = Path(sys.executable).parent / "briefbot"
-    env = {**os.environ, "BRIEFING_DB": str(store), "TELEGRAM_BOT_TOKEN": ""}
+    env = {**os.environ, "BRIEFING_DB": str(store), "TELEGRAM_BOT_TOKEN": "",
+           "STATE_DB": str(state or store.parent / "console-state.db")}
     done = subprocess.run([str(briefbot), "console"], input=typed, env=env, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
@@ -43,3 +44,17 @@ def test_console_quiz_inline_and_bad_input(seed_store):
     assert "Inline results:\n  [1] Avril D. Haines" in out
     assert "Choose a number from 1 to" in out
     assert "has no words I can search for" in out
+
+
+def test_console_follows_for_its_own_chat(seed_store, tmp_path):
+    state = tmp_path / "state.db"
+    out = console(seed_store, "/follow blinkin\n/follow crimea -football\n/following\n2\n/following\n/alerts\n"
+                              "/start follow-haines\n", state)
+    assert "Following Anthony J. Blinken (Secretary of State)" in out and "The last one would have been" in out
+    assert "Following the topic crimea -football" in out
+    assert "1. 👤 Anthony J. Blinken" in out and "[2] ✖ 2. crimea -football" in out
+    assert "Unfollowed crimea -football" in out
+    assert "No alerts since the last alert message" in out and "The console sends no alerts by itself" in out
+    assert "Following Avril D. Haines" in out
+    out = console(seed_store, "/following\n", state)  # kept in state.db
+    assert "1. 👤 Anthony J. Blinken" in out and "2. 👤 Avril D. Haines" in out and "crimea" not in out

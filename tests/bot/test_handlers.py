@@ -40,6 +40,10 @@ async def test_inline_query_offers_card_and_quotes(application, bot_api):
     assert card["parse_mode"] == "HTML" and card["message_text"].startswith("<b>Anthony J. Blinken</b>")
     assert len(results) > 1 and all("¶" in r["description"] for r in results[1:])
     assert len({r["id"] for r in results}) == len(results)
+    # The shared card opens the follow in the bot's chat with one tap; quotes carry no button.
+    (follow,) = [b for row in results[0]["reply_markup"]["inline_keyboard"] for b in row]
+    assert follow["url"] == "https://t.me/BriefTestBot?start=follow-anthony-j-blinken"
+    assert all("reply_markup" not in r for r in results[1:])
 
 
 async def test_inline_query_with_no_words_answers_empty(application, bot_api):

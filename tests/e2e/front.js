@@ -14,6 +14,10 @@
 //     (the Bot API answers the edited Message or True; null breaks PTB).
 //  5. setMyCommands, deleteMyCommands, sendChatAction (unknown to the emulator, HTTP 500):
 //     answered `true`. sendPoll and answerInlineQuery stay unsupported: unit tests cover them.
+//  6. a sent message's `link_preview_options` comes back as the JSON string it was posted as: parsed
+//     (PTB could not read the result, after the message was delivered).
+//  7. getChatMember (unknown to the emulator): every user is an ordinary `member` (the emulator has no
+//     administrators; an anonymous administrator writes as the group, which needs no such call).
 //  6. getUpdates: long polling — waits up to `timeout` seconds for an update instead of answering
 //     an empty list at once (which made PTB spin); and `offset`: an update is handed out again until
 //     a later offset confirms it (the emulator forgets it once handed out, even to a closed connection).
@@ -45,6 +49,10 @@ function patchMessage(message) {
   if (!message || typeof message !== 'object') return message;
   const patched = { ...message, date: toSeconds(message.date) };
   delete patched.botToken; // the emulator's own bookkeeping, which holds the token
+  // The emulator echoes form-encoded parameters as sent: a JSON object arrives as a string.
+  if (typeof patched.link_preview_options === 'string') {
+    try { patched.link_preview_options = JSON.parse(patched.link_preview_options); } catch { delete patched.link_preview_options; }
+  }
   if (patched.reply_to_message) patched.reply_to_message = patchMessage(patched.reply_to_message);
   return patched;
 }
@@ -80,6 +88,10 @@ rewrite('/bot:token/sendMessage', (body) => ({ ...body, result: patchMessage(bod
 for (const method of ['editMessageText', 'editMessageReplyMarkup', 'answerCallbackQuery']) {
   rewrite(`/bot:token/${method}`, (body) => ({ ...body, result: body.result ?? true }));
 }
+front.all('/bot:token/getChatMember', (req, res) => {
+  const userId = Number((req.body && req.body.user_id) || req.query.user_id || 0);
+  res.json({ ok: true, result: { status: 'member', user: { id: userId, is_bot: false, first_name: `User${userId}` } } });
+});
 for (const method of ['setMyCommands', 'deleteMyCommands', 'sendChatAction']) {
   if (!refused.has(method)) front.all(`/bot:token/${method}`, (req, res) => res.json({ ok: true, result: true }));
 }
