@@ -3,7 +3,8 @@
 Administrators (ADMIN_USER_IDS) add and remove sources in a private chat; everybody may see /feeds.
 Every POLL_SECONDS the job reads the sources that are due (each has its own schedule: see
 `bot.sources.registry`); a round that wrote or removed seed files is followed by the store's
-incremental build, in a thread, one build at a time with the build after an upload (the lock in
+incremental build, in a process of its own (so that the bot's memory stays small: see
+`Following.build_store_apart`), one build at a time with the build after an upload (the lock in
 `bot_data["build_lock"]`). When a source is paused, the administrators are told once.
 """
 from __future__ import annotations
@@ -84,7 +85,7 @@ class SourceHandlers:
                 log.info("fetch: %s", line)
             if changed_files(report):
                 async with build_lock(context.application):
-                    built = await asyncio.to_thread(self.following.build_store)
+                    built = await asyncio.to_thread(self.following.build_store_apart)
                 log.info("fetch: store updated: %d new, %d changed, %d removed seed files; %d documents",
                          len(report.written), len(report.changed), len(report.removed), built.documents)
             for outcome in report.notify:
