@@ -3,6 +3,7 @@ quoted claims, each tied to its source paragraph."""
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 from bot.models import Document, KeyPoint, Quote
 
@@ -21,8 +22,9 @@ def first_sentence(text: str) -> str:
 def find_key_points(document: Document, quotes: list[Quote]) -> list[KeyPoint]:
     """Up to three lead sentences from the opening paragraphs, then up to two quoted claims."""
     candidates: list[KeyPoint] = []
-    story = [p for p in document.paragraphs if p.text.strip() != document.title.strip()]
-    for position, para in enumerate(story[:8]):
+    title = document.title.strip()
+    story = islice((p for p in document.paragraphs if p.text.strip() != title), 8)
+    for position, para in enumerate(story):
         sentence = first_sentence(para.text)
         words = len(sentence.split())
         if words < 8 or sentence.lstrip().startswith(("“", '"')):

@@ -7,6 +7,8 @@ Places and organisations ("White House", "Black Sea Fleet") end in words no name
 """
 from __future__ import annotations
 
+import functools
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from bot.extract.lexicon import (
@@ -51,9 +53,15 @@ def is_initial(tok: Token) -> bool:
 
 def is_name_word(tok: Token) -> bool:
     """A capitalised word that can be part of a person's name."""
-    if not tok.is_capitalised or len(tok.text) < 2 or is_initial(tok):
+    if not tok.is_capitalised:
         return False
-    word = bare(tok.text)
+    return _cached_is_name_text(tok.text) if len(tok.text) <= 32 else _is_name_text(tok.text)
+
+
+def _is_name_text(text: str) -> bool:
+    if len(text) < 2 or len(text) == 2 and text[0].isupper() and text[1] == ".":  # an initial
+        return False
+    word = bare(text)
     low = word.lower()
     if low in NON_NAME_WORDS or low in ORG_WORDS or low in PLACES or low in TITLE_WORDS \
             or low in HONORIFICS or low.endswith("s") and low[:-1] in PLACES:  # Ukrainians
@@ -69,7 +77,10 @@ def is_name_word(tok: Token) -> bool:
     return any(c.islower() for c in word)
 
 
-@dataclass
+_cached_is_name_text = functools.lru_cache(maxsize=1 << 16)(_is_name_text)
+
+
+@dataclass(slots=True)
 class Mention:
     first: int  # token index of the first name word
     last: int  # token index of the last name word
@@ -98,31 +109,40 @@ class Mention:
         return self.speaking and len(self.words) <= 2  # not "United Auto Workers said"
 
 
-@dataclass
+@dataclass(slots=True)
 class PersonCluster:
     mentions: list[Mention] = field(default_factory=list)
     gender: str | None = None
+    full: tuple[str, ...] = ()  # the fullest name: most words, then most letters
 
-    @property
-    def full(self) -> tuple[str, ...]:
-        return max((m.words for m in self.mentions), key=lambda w: (len(w), sum(map(len, w))))
+    def add(self, mention: Mention) -> None:
+        self.mentions.append(mention)
+        if (len(mention.words), sum(map(len, mention.words))) > (len(self.full), sum(map(len, self.full))):
+            self.full = mention.words
 
 
 def find_mentions(tokens: list[Token], text: str, in_quote) -> list[Mention]:
     """Every capitalised run that may name a person, with the context that tells who they are."""
     mentions: list[Mention] = []
     i, n = 0, len(tokens)
+    # The end of the last capitalised run grown without an honorific: a name starting later in the
+    # same run ends there too, so a title-case "soup" is walked once, not once per name in it.
+    run_start = run_end = -1
     while i < n:
         tok = tokens[i]
+        if not tok.is_capitalised and tok.lower not in HONORIFICS:
+            i += 1
+            continue
         honorific = None
         j = i
         if tok.lower in HONORIFICS and j + 1 < n and tokens[j + 1].is_capitalised:
             honorific = tok.text
             j += 1
         if j < n and tokens[j].is_capitalised and is_name_word(tokens[j]):
-            k = j
+            known = not honorific and run_start < j <= run_end
+            k = run_end if known else j
             # Grow the name over name words, middle initials and particles: "Julian E Barnes".
-            while k + 1 < n and not _is_possessive(tokens[k]):
+            while not known and k + 1 < n and not _is_possessive(tokens[k]):
                 nxt = tokens[k + 1]
                 surname_like = honorific and nxt.is_capitalised and bare(nxt.text).lower() in ORG_WORDS
                 if (is_name_word(nxt) or surname_like) and tokens[k].end + 1 >= nxt.start:
@@ -135,6 +155,8 @@ def find_mentions(tokens: list[Token], text: str, in_quote) -> list[Mention]:
                     break
                 else:
                     break
+            if not honorific:
+                run_start, run_end = j, k
             if k - j >= 2 and not honorific and tokens[j].lower not in given_names():
                 # "United Auto Workers Gary Casteel": the name starts at its first name.
                 j = next((g for g in range(j + 1, k) if tokens[g].lower in given_names()), j)
@@ -290,38 +312,52 @@ def cluster_people(mentions: list[Mention], common_words: set[str] = frozenset()
     """Group mentions of one person: full names first, then short forms by surname.
 
     A lone word whose only evidence is speaking is no name when the text also writes it in lower
-    case ("Prosecutors said" beside "prosecutors"): `common_words` holds the lower-case words."""
+    case ("Prosecutors said" beside "prosecutors"): `common_words` holds the lower-case words.
+    Every look-up is by word, so the time is linear in the mentions however many people share a
+    surname (a short form weighs at most _NEAREST_REACH of them)."""
     people: list[PersonCluster] = []
-    by_word: dict[str, list[int]] = {}
+    full_names: dict[tuple[str, str], int] = {}  # (first, last word) of a full name -> its person
+    by_last: dict[str, list[int]] = {}  # people whose fullest name ends in the word, oldest first
+    by_first: dict[str, list[int]] = {}  # people whose full name starts with the word
+    # Where each word was written as part of a full name: (offset, person), in text order; full
+    # names of the first pass and of the second are two lists, each in order.
+    written: tuple[dict[str, list[tuple[int, int]]], dict[str, list[tuple[int, int]]]] = ({}, {})
 
     def gender_of(m: Mention) -> str | None:
         if m.honorific:
             return HONORIFICS.get(m.honorific.lower())
         return given_names().get(m.words[0].lower()) if len(m.words) >= 2 else None
 
-    def add(m: Mention, person: int) -> None:
+    def add(m: Mention, person: int, second_pass: bool) -> None:
         m.person = person
         cluster = people[person]
-        cluster.mentions.append(m)
+        cluster.add(m)
         cluster.gender = cluster.gender or gender_of(m)
+        if len(m.words) > 1:
+            for word in {m.words[0].lower(), m.words[-1].lower()}:
+                written[second_pass].setdefault(word, []).append((m.start, person))
+
+    firsts: list[str | None] = []  # per person: the first word of its full name (first pass only)
+    lasts: list[str] = []  # per person: the last word of its name
+
+    def new_person(first: str | None, last: str) -> int:
+        people.append(PersonCluster())
+        firsts.append(first if first != last else None)
+        lasts.append(last)
+        by_last.setdefault(last, []).append(len(people) - 1)
+        if first and first != last:
+            by_first.setdefault(first, []).append(len(people) - 1)
+        return len(people) - 1
 
     # Full names (two words or more) with evidence make people; equal first and last word merge.
     for m in mentions:
         if len(m.words) < 2 or not m.evidence:
             continue
-        key_first, key_last = m.words[0].lower(), m.words[-1].lower()
-        match = None
-        for p in by_word.get(key_last, []):
-            full = people[p].full
-            if full[0].lower() == key_first and full[-1].lower() == key_last:
-                match = p
-                break
-        if match is None:
-            people.append(PersonCluster())
-            match = len(people) - 1
-            for word in {key_first, key_last}:
-                by_word.setdefault(word, []).append(match)
-        add(m, match)
+        key = (m.words[0].lower(), m.words[-1].lower())
+        person = full_names.get(key)
+        if person is None:
+            person = full_names[key] = new_person(*key)
+        add(m, person, False)
 
     # Short forms: "Mr. Blinken", "Blinken", "President Biden", a full name without evidence.
     singles: dict[str, int] = {}
@@ -329,37 +365,62 @@ def cluster_people(mentions: list[Mention], common_words: set[str] = frozenset()
         if m.person >= 0:
             continue
         surname = m.words[-1].lower()
-        candidates = [p for p in by_word.get(surname, []) if people[p].full[-1].lower() == surname]
+        gender = gender_of(m)
+        sharing = by_last.get(surname, [])
         sibling = False
         if len(m.words) > 1:
             # "Bill Clinton" beside "Hillary Clinton": same surname, another first name, another person.
-            same_first = [p for p in candidates if people[p].full[0].lower() == m.words[0].lower()
-                          or len(people[p].full) == 1]
-            sibling = bool(candidates) and not same_first
-            candidates = same_first
-        elif not candidates:
-            candidates = [p for p in by_word.get(surname, [])]
-        gender = gender_of(m)
-        if gender:  # "Mr. Smith" is not Governor Jane Smith
-            candidates = [p for p in candidates if people[p].gender in (None, gender)]
-            if not candidates and surname in singles and people[singles[surname]].gender not in (None, gender):
-                singles.pop(surname)
-        if candidates:
-            add(m, _nearest(people, candidates, m.start))
+            first = m.words[0].lower()
+
+            def same_first(p: int) -> bool:
+                return people[p].full[0].lower() == first or len(people[p].full) == 1
+
+            def fits(p: int) -> bool:
+                return lasts[p] == surname and same_first(p) \
+                    and (gender is None or people[p].gender in (None, gender))
+            sibling = bool(sharing) and not any(same_first(p) for p in sharing[:_NEAREST_REACH])
+        else:
+            by_surname = bool(sharing)
+            if not by_surname:
+                sharing = by_first.get(surname, [])  # "Hillary" for Hillary Clinton
+
+            def fits(p: int) -> bool:
+                named = lasts[p] == surname if by_surname else firsts[p] == surname
+                return named and (gender is None or people[p].gender in (None, gender))
+        person = _nearest(sharing, fits, written, surname, m.start)
+        if person is None and gender and surname in singles \
+                and people[singles[surname]].gender not in (None, gender):
+            singles.pop(surname)  # "Mr. Smith" is not Governor Jane Smith
+        if person is not None:
+            add(m, person, True)
         elif len(m.words) == 1 and surname in singles:
-            add(m, singles[surname])
+            add(m, singles[surname], True)
         elif (m.evidence or sibling) and (len(m.words) > 1 or m.honorific or m.title or m.appositive
                                           or m.words[0].lower() not in common_words):
-            people.append(PersonCluster())
-            singles[surname] = len(people) - 1
-            by_word.setdefault(surname, []).append(len(people) - 1)
-            add(m, len(people) - 1)
+            person = singles[surname] = new_person(None, surname)
+            add(m, person, True)
     return people
 
 
-def _nearest(people: list[PersonCluster], candidates: list[int], offset: int) -> int:
-    """Of several people sharing a surname, the one named most recently before `offset`."""
-    def last_before(p: int) -> int:
-        starts = [m.start for m in people[p].mentions if m.start < offset and len(m.words) > 1]
-        return max(starts) if starts else -1
-    return max(candidates, key=lambda p: (last_before(p), -candidates.index(p)))
+_NEAREST_REACH = 256  # names looked at to choose among people sharing a surname (news has a few)
+
+
+def _nearest(sharing: list[int], fits, written, word: str, offset: int) -> int | None:
+    """Of the people in `sharing` that fit, the one whose full name was written last before
+    `offset`; when none was, the oldest that fits; None when none fits."""
+    first = written[0].get(word, [])
+    second = written[1].get(word, [])
+    i = bisect_left(first, (offset, -1)) - 1
+    j = bisect_left(second, (offset, -1)) - 1
+    for _ in range(_NEAREST_REACH):
+        if i < 0 and j < 0:
+            break
+        if j < 0 or i >= 0 and first[i][0] > second[j][0]:
+            person = first[i][1]
+            i -= 1
+        else:
+            person = second[j][1]
+            j -= 1
+        if fits(person):
+            return person
+    return next((p for p in sharing[:_NEAREST_REACH] if fits(p)), None)

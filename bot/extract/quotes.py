@@ -15,7 +15,7 @@ _MARKS = re.compile(r"[“”\"«»„]")
 _SENTENCE_START = re.compile(r"(?:^|[.!?][”\"’)]*\s+)(?=[A-Z“\"])")
 
 
-@dataclass
+@dataclass(slots=True)
 class QuoteSpan:
     start: int  # inner text, without the marks
     end: int

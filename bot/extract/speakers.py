@@ -7,9 +7,15 @@ Order of evidence, strongest first:
 3. a colon introducing it: `Mr. Cleverly makes no mention …: “…”` (the sentence's subject);
 4. the speaker of the previous quotation in the paragraph, or of the previous paragraph when the
    quotation opens its own paragraph (quotes that run on).
+
+Time is linear in the text: what a rule looks up in a paragraph (token offsets, sentences, the
+nearest cue before each token) is computed once per paragraph, every scan from a sentence's start
+is remembered and resumed rather than repeated, a cue's subject and a pronoun's referent are worked
+out once, and chains of pronouns or participles are followed a bounded number of steps.
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -24,6 +30,128 @@ _PREPOSITIONS = frozenset("like unlike with to of by for from about against than
                           "toward towards including among between".split())
 _DETERMINERS = frozenset("the a an another one some many several two three other most".split())
 NO_SPEAKER = -1  # a speaker that is not a named person ("officials", "they")
+# Bounds that only hostile text reaches (news never comes near them): pronouns resolved through
+# other pronouns, participles through the cue before them, sentences a pronoun looks back over.
+_CHAIN = 24
+_SENTENCES_LOOKED_AT = 40
+_PAREN_REACH = 64
+
+
+class _Paragraph:
+    """What the rules look up in one paragraph, worked out once.
+
+    `before[i]` answers "the nearest cue before token i + 1 in its sentence, skipping earlier
+    quotations": (cue token or -1, token that ends the previous sentence or -1), the sentence end
+    and the cue being those at the same quotation depth as token i (an even number of quotation
+    marks between them and i)."""
+
+    __slots__ = ("toks", "starts", "sentences", "sentence_of", "in_quote", "_before", "cue_kind",
+                 "_earlier_cue", "next_cue")
+
+    def __init__(self, toks: list[Token], in_quote: Callable[[int], bool]):
+        self.toks = toks
+        self.in_quote = in_quote
+        self.starts = [t.start for t in toks]
+        sentences: list[tuple[int, int]] = []
+        sentence_of: list[int] = []
+        start = 0
+        for k, tok in enumerate(toks):
+            if tok.lower in _ENDS and is_sentence_end(toks, k):
+                sentence_of.extend([len(sentences)] * (k + 1 - start))
+                sentences.append((start, k + 1))
+                start = k + 1
+        if start < len(toks):
+            sentence_of.extend([len(sentences)] * (len(toks) - start))
+            sentences.append((start, len(toks)))
+        self.sentences = sentences
+        self.sentence_of = sentence_of
+        self._before: list[tuple[int, int]] | None = None
+        self._earlier_cue: list[int] | None = None
+        self.cue_kind: dict[int, str] = {}
+        self.next_cue: list[int] | None = None
+
+    @property
+    def before(self) -> list[tuple[int, int]]:
+        if self._before is None:
+            self._walk()
+        return self._before
+
+    @property
+    def earlier_cue(self) -> list[int]:
+        """earlier_cue[i]: the speech cue nearest before token i in its sentence, outside quotations."""
+        if self._earlier_cue is None:
+            self._walk()
+        return self._earlier_cue
+
+    def _walk(self) -> None:
+        toks, in_quote = self.toks, self.in_quote
+        before: list[tuple[int, int]] = []
+        earlier_cue: list[int] = []
+        cue_kind = self.cue_kind
+        depth = 0  # quotation marks so far, modulo 2
+        last_cue, last_end = [-1, -1], [-1, -1]
+        cue = -1  # the last cue outside quotations in this sentence
+        end_before = True  # whether the token before ends a sentence
+        sentence_of, sentences = self.sentence_of, self.sentences
+        for k, tok in enumerate(toks):
+            earlier_cue.append(cue)
+            low = tok.lower
+            if tok.kind == "quote":
+                depth ^= 1
+                ends = False
+            elif sentences[sentence_of[k]][1] == k + 1 and low in _ENDS:
+                last_end[depth] = k
+                ends = True
+                cue = -1
+            else:
+                ends = False
+                if low in _CUE_START:
+                    kind = _cue_kind(toks, k, end_before)
+                    if kind:
+                        cue_kind[k] = kind
+                        last_cue[depth] = k
+                    if low in SPEECH_CUES and not in_quote(tok.start):
+                        cue = k
+            before.append((last_cue[depth], last_end[depth]))
+            end_before = ends
+        self._before = before
+        self._earlier_cue = earlier_cue
+
+    def find_next_cues(self) -> None:
+        """next_cue[i]: the first speech cue (or "put" of "as he put it") at or after token i."""
+        toks = self.toks
+        following, cue = [-1] * len(toks), -1
+        for k in range(len(toks) - 1, -1, -1):
+            if toks[k].lower in SPEECH_CUES or toks[k].lower == "put" and toks[k - 1].kind == "word":
+                cue = k
+            following[k] = cue
+        self.next_cue = following
+
+    def index(self, offset: int) -> int:
+        """The first token at or after `offset`."""
+        return bisect_left(self.starts, offset)
+
+
+_ENDS = frozenset(".!?")
+_CUE_START = SPEECH_CUES | {"back", "to"}
+
+
+def _cue_kind(toks: list[Token], k: int, after_end: bool) -> str | None:
+    """How token k introduces a quotation that follows it in its sentence: "forward" when the
+    speaker is named after it ("Said Dorothy Poynter, …", "according to Smith"), "subject" when it
+    is the cue's subject, "back" for "shot back"; None when it is no cue (or "the voice that said")."""
+    tok = toks[k]
+    if tok.lower in SPEECH_CUES:
+        if after_end:
+            return "forward"
+        if toks[k - 1].lower not in ("that", "who", "which"):
+            return "subject"
+        return None
+    if tok.lower == "back" and k >= 1 and toks[k - 1].lower in ("shot", "fired"):
+        return "back"
+    if tok.lower == "to" and k >= 1 and toks[k - 1].lower == "according":
+        return "forward"
+    return None
 
 
 @dataclass
@@ -45,8 +173,20 @@ class SpeakerFinder:
         self.mention_at: dict[tuple[int, int], Mention] = {}  # (paragraph, last token) -> mention
         self.mention_first: dict[tuple[int, int], Mention] = {}  # (paragraph, first token) -> mention
         self.context = [m for m in mentions if m.person >= 0 and not m.in_quote]
-        self._sentences: dict[int, list[tuple[int, int]]] = {}
+        self._paragraphs: dict[int, _Paragraph] = {}
         self._pronouns: dict[tuple[int, int], int] = {}
+        self._cue_subjects: dict[tuple[int, int], int | None] = {}
+        # Scans from a sentence's start, resumed where they stopped: see _sentence_subject, _subject_in.
+        self._first_subjects: dict[tuple[int, int], list] = {}
+        self._subjects: dict[tuple[int, int, str | None], list] = {}
+        self._roles_index: dict[str, tuple[list[int], list[int]]] | None = None
+        self._depth = 0  # pronouns and participles being followed through one another
+
+    def paragraph(self, p: int) -> _Paragraph:
+        para = self._paragraphs.get(p)
+        if para is None:
+            para = self._paragraphs[p] = _Paragraph(self.tokens[p], self.in_quote)
+        return para
 
     def index_mention(self, paragraph: int, mention: Mention) -> None:
         self.mention_at[(paragraph, mention.last)] = mention
@@ -56,9 +196,10 @@ class SpeakerFinder:
     # -- the quotation's neighbourhood ---------------------------------------------------------
 
     def attribute(self, quote: QuoteSpan) -> Attribution:
-        toks = self.tokens[quote.paragraph]
-        open_i = _index_at(toks, quote.open_mark) if quote.open_mark is not None else None
-        close_i = _index_at(toks, quote.close_mark) if quote.close_mark is not None else None
+        para = self.paragraph(quote.paragraph)
+        toks = para.toks
+        open_i = para.index(quote.open_mark) if quote.open_mark is not None else None
+        close_i = para.index(quote.close_mark) if quote.close_mark is not None else None
         after = None
         if close_i is not None:
             after = self._after(quote.paragraph, toks, close_i + 1)
@@ -66,7 +207,7 @@ class SpeakerFinder:
                 return Attribution(after, True)
         # “… nomination.” O’Malley’s move was first reported by MSNBC: a closed sentence's
         # "speaker" that is nobody gives way to a cue before the quotation.
-        begin = open_i if open_i is not None else _index_from(toks, quote.start)
+        begin = open_i if open_i is not None else para.index(quote.start)
         found = self._before(quote.paragraph, toks, begin)
         if found is not None and (after is None or found != NO_SPEAKER):
             return Attribution(found, True)
@@ -94,7 +235,7 @@ class SpeakerFinder:
         if mention is not None and mention.person >= 0 and mention.last + 1 < n \
                 and toks[mention.last + 1].text == "," and not ended:
             return mention.person  # “…,” Trump, the 2016 GOP front-runner nationally, said
-        cue = self._first_cue(toks, i)
+        cue = self._first_cue(p, i)
         if cue is None:
             return self._any_verb_after(p, toks, i)
         if ended and not _closes_clause(toks, cue + 1):
@@ -128,16 +269,20 @@ class SpeakerFinder:
             return None
         return self._resolve_phrase(p, toks, i if end == i else j, end)
 
-    def _first_cue(self, toks: list[Token], i: int, limit: int = 30) -> int | None:
+    def _first_cue(self, p: int, i: int, limit: int = 30) -> int | None:
         """The first speech cue from token i on, within the sentence."""
-        k = i
-        while k < len(toks) and k - i < limit:
-            if toks[k].lower in SPEECH_CUES or toks[k].lower == "put" and toks[k - 1].kind == "word":
-                return k
-            if is_sentence_end(toks, k) and k > i:
-                return None
-            k += 1
-        return None
+        para = self.paragraph(p)
+        if para.next_cue is None:
+            para.find_next_cues()
+        cue = para.next_cue[i] if i < len(para.toks) else -1
+        if cue < 0 or cue - i >= limit:
+            return None
+        # A sentence end before the cue keeps it away; one at token i itself does not count.
+        number = para.sentence_of[i]
+        end = para.sentences[number][1] - 1
+        if end == i and number + 1 < len(para.sentences):
+            end = para.sentences[number + 1][1] - 1
+        return cue if cue <= end else None
 
     def _appositive_between(self, p: int, toks: list[Token], i: int, cue: int) -> bool:
         """Whether toks[i:cue] is a name set off by an appositive: "Melanne Verveer, who …,"."""
@@ -152,34 +297,33 @@ class SpeakerFinder:
 
     def _before(self, p: int, toks: list[Token], begin: int) -> int | None:
         """The nearest speech cue before the quotation in its sentence, and that cue's subject."""
-        k = begin - 1
-        depth = 0
-        colon = k >= 0 and toks[k].text == ":"
-        sentence_start = 0
-        while k >= 0:
-            tok = toks[k]
-            if tok.kind == "quote":
-                # Skip over an earlier quotation of the same sentence.
-                depth = 1 - depth
-            elif depth == 0 and is_sentence_end(toks, k):
-                sentence_start = k + 1
-                break
-            elif depth == 0 and tok.lower in SPEECH_CUES:
-                if k == 0 or is_sentence_end(toks, k - 1):  # Said Dorothy Poynter, …, “…”
-                    return self._noun_phrase_forward(p, toks, k + 1)
-                if k == 0 or toks[k - 1].lower not in ("that", "who", "which"):
-                    return self._subject_of_cue(p, toks, k)
-                # "Penwell said the world lost a voice that said “…”": the outer cue speaks
-            elif depth == 0 and tok.lower == "back" and k >= 1 and toks[k - 1].lower in ("shot", "fired"):
-                return self._subject_of_cue(p, toks, k - 1)  # "Hillary shot back, “…”"
-            elif depth == 0 and tok.lower == "to" and k >= 1 and toks[k - 1].lower == "according":
-                return self._noun_phrase_forward(p, toks, k + 1)
-            k -= 1
-        if colon:
-            return self._sentence_subject(p, toks, sentence_start, begin)
+        if begin <= 0:
+            return None
+        para = self.paragraph(p)
+        cue, end = para.before[begin - 1]
+        if cue > end:
+            kind = para.cue_kind[cue]
+            if kind == "forward":  # Said Dorothy Poynter, …, “…” / according to Smith, “…”
+                return self._noun_phrase_forward(p, toks, cue + 1)
+            # "Penwell said the world lost a voice that said “…”": the outer cue speaks
+            return self._subject_of_cue(p, toks, cue if kind == "subject" else cue - 1)  # "Hillary shot back, “…”"
+        if toks[begin - 1].text == ":":
+            return self._sentence_subject(p, toks, end + 1, begin)
         return None
 
     def _subject_of_cue(self, p: int, toks: list[Token], cue: int) -> int | None:
+        key = (p, cue)
+        if key not in self._cue_subjects:
+            if self._depth >= _CHAIN:
+                return None
+            self._depth += 1
+            try:
+                self._cue_subjects[key] = self._find_subject_of_cue(p, toks, cue)
+            finally:
+                self._depth -= 1
+        return self._cue_subjects[key]
+
+    def _find_subject_of_cue(self, p: int, toks: list[Token], cue: int) -> int | None:
         k = cue - 1
         while k >= 0 and (toks[k].lower in CUE_FILLERS or _is_adverb(toks[k])):
             k -= 1
@@ -192,15 +336,13 @@ class SpeakerFinder:
         if coordinated or participle or infinitive:
             # "…, saying “…”": the clause's subject is the sentence's — the subject of the verb
             # before it when that is a cue ("Hollande said Tuesday in Paris, noting …").
-            start = k
-            while start > 0 and not is_sentence_end(toks, start - 1):
-                start -= 1
-            for earlier in range(k - 1, start - 1, -1):
-                if toks[earlier].lower in SPEECH_CUES and not self.in_quote(toks[earlier].start):
-                    found = self._subject_of_cue(p, toks, earlier)
-                    if found is not None and found != NO_SPEAKER:
-                        return found
-                    break
+            para = self.paragraph(p)
+            start = para.sentences[para.sentence_of[k]][0]
+            earlier = para.earlier_cue[k]
+            if earlier >= 0:
+                found = self._subject_of_cue(p, toks, earlier)
+                if found is not None and found != NO_SPEAKER:
+                    return found
             return self._sentence_subject(p, toks, start, k)
         if k >= 2 and toks[k].text == "," and toks[k - 1].text == ")":
             # "Gov. John Kasich (R-OH), said": step over the parenthesis to the name.
@@ -226,9 +368,10 @@ class SpeakerFinder:
                     and (p, k - 2) in self.mention_at:
                 k -= 2  # "Sanders, meanwhile, who sits at zero endorsements, said"
             if k >= 0 and toks[k].text == ")":
-                while k >= 0 and toks[k].text != "(":
+                close = k
+                while k >= 0 and toks[k].text != "(" and close - k < _PAREN_REACH:
                     k -= 1
-                k -= 1
+                k = k - 1 if k >= 0 and toks[k].text == "(" else -1
         if k < 0:
             return None
         return self._resolve_ending_at(p, toks, k)
@@ -242,23 +385,31 @@ class SpeakerFinder:
 
     def _sentence_subject(self, p: int, toks: list[Token], start: int, end: int) -> int | None:
         """The first person named in the sentence outside a prepositional phrase."""
-        k = start
-        while k < end:
+        state = self._first_subjects.get((p, start))
+        if state is None:
+            state = self._first_subjects[(p, start)] = [start, None]  # [next token to look at, found]
+        k, found = state
+        while found is None and k < end:
             tok = toks[k]
             if self.in_quote(tok.start) or tok.kind == "quote":
                 k += 1
                 continue
             if tok.lower in SUBJECT_PRONOUNS and tok.lower != "it":
-                return self._resolve_pronoun(p, toks, k)
+                found = (k, None)
+                break
             mention = self.mention_first.get((p, k))
             if mention is not None:
                 previous = toks[k - 1].lower if k > start else ""
                 possessive = toks[mention.last].text.endswith(("’s", "'s"))
                 if previous not in _PREPOSITIONS and mention.person >= 0 and not possessive:
-                    return mention.person
+                    found = (k, mention.person)
+                    break
                 k = mention.last
             k += 1
-        return None
+        state[0], state[1] = k, found
+        if found is None or found[0] >= end:
+            return None
+        return found[1] if found[1] is not None else self._resolve_pronoun(p, toks, found[0])
 
     # -- noun phrases ----------------------------------------------------------------------------
 
@@ -318,36 +469,47 @@ class SpeakerFinder:
             return NO_SPEAKER
         key = (p, k)
         if key not in self._pronouns:
+            if self._depth >= _CHAIN:
+                return NO_SPEAKER  # a pronoun that refers to a pronoun that refers to … (hostile text)
             self._pronouns[key] = NO_SPEAKER  # a chain of pronouns ends here
-            for para, start, end in self._sentences_back(p, k):
-                found = self._subject_in(para, start, end, gender)
-                if found is not None:
-                    self._pronouns[key] = found
-                    break
+            self._depth += 1
+            try:
+                for para, start, end in self._sentences_back(p, k):
+                    found = self._subject_in(para, start, end, gender)
+                    if found is not None:
+                        self._pronouns[key] = found
+                        break
+            finally:
+                self._depth -= 1
         return self._pronouns[key]
 
     def _sentences_back(self, p: int, k: int, limit: int = 6) -> Iterator[tuple[int, int, int]]:
         """(paragraph, first token, end token) of the sentence holding token k up to k, then of
         the sentences before it, nearest first."""
-        count = 0
+        count = looked_at = 0
         for para in range(p, max(-1, p - 4), -1):
-            for start, end in reversed(self.sentences(para)):
+            info = self.paragraph(para)
+            last = info.sentence_of[k] if para == p else len(info.sentences) - 1
+            for number in range(last, -1, -1):
+                start, end = info.sentences[number]
                 if para == p:
-                    if start > k:
-                        continue
                     end = min(end, k)
                 yield para, start, end
-                count += not self.in_quote(self.tokens[para][start].start) if start < end else 0
-                if count >= limit:
+                count += not self.in_quote(info.toks[start].start) if start < end else 0
+                looked_at += 1
+                if count >= limit or looked_at >= _SENTENCES_LOOKED_AT:
                     return
 
     def _subject_in(self, p: int, start: int, end: int, gender: str | None) -> int | None:
         """The first person of a sentence that fits `gender` and is not in a prepositional phrase
-        or a possessive; failing that, the first that fits."""
+        or a possessive; failing that, the first that fits. Token `start` opens a sentence; the
+        scan of that sentence is kept and resumed for a later `end`."""
         toks = self.tokens[p]
-        fallback = None
-        i = start
-        while i < end:
+        state = self._subjects.get((p, start, gender))
+        if state is None:  # [next token to look at, (token, person) found, (token, person) fallback]
+            state = self._subjects[(p, start, gender)] = [start, None, None]
+        i = state[0]
+        while state[1] is None and i < end:
             tok = toks[i]
             if self.in_quote(tok.start):
                 i += 1
@@ -358,32 +520,31 @@ class SpeakerFinder:
                 if mention.person >= 0 and (gender is None or self.people[mention.person].gender in (None, gender)):
                     possessive = toks[mention.last].text.endswith(("’s", "'s"))
                     if previous not in _PREPOSITIONS and not possessive:
-                        return mention.person
-                    fallback = mention.person if fallback is None else fallback
+                        state[1] = (i, mention.person)
+                        break
+                    if state[2] is None:
+                        state[2] = (i, mention.person)
                 i = mention.last + 1
                 continue
             pronoun = PRONOUN_GENDER.get(tok.lower)
             if pronoun and pronoun == (gender or pronoun) and tok.lower in SUBJECT_PRONOUNS \
                     and previous not in _PREPOSITIONS:
+                state[0] = i  # a pronoun resolved through this very sentence sees it scanned up to here
                 found = self._resolve_pronoun(p, toks, i)
                 if found != NO_SPEAKER:
-                    return found
+                    state[1] = (i, found)
+                    break
             i += 1
-        return fallback
+        if state[1] is None:
+            state[0] = max(state[0], i)
+        found, fallback = state[1], state[2]
+        if found is not None and found[0] < end:
+            return found[1]
+        return fallback[1] if fallback is not None and fallback[0] < end else None
 
     def sentences(self, p: int) -> list[tuple[int, int]]:
         """Token ranges of the sentences of paragraph p."""
-        if p not in self._sentences:
-            toks = self.tokens[p]
-            ranges, start = [], 0
-            for i in range(len(toks)):
-                if is_sentence_end(toks, i):
-                    ranges.append((start, i + 1))
-                    start = i + 1
-            if start < len(toks):
-                ranges.append((start, len(toks)))
-            self._sentences[p] = ranges
-        return self._sentences[p]
+        return self.paragraph(p).sentences
 
     # -- quotations without a cue of their own ----------------------------------------------------
 
@@ -397,27 +558,37 @@ class SpeakerFinder:
     def last_subject(self, p: int, before: int | None = None) -> int | None:
         """The subject of a paragraph's last sentence ("Valastro praised Christie’s leadership …"),
         or of its last sentence ending before token `before`."""
-        sentences = [(s, e) for s, e in self.sentences(p) if before is None or e <= before]
-        if not sentences:
+        para = self.paragraph(p)
+        if not para.sentences:
             return None
-        start, end = sentences[-1]
+        if before is None:
+            number = len(para.sentences) - 1
+        else:
+            if before <= 0:
+                return None
+            number = para.sentence_of[min(before, len(para.toks)) - 1]
+            if para.sentences[number][1] > before:
+                number -= 1
+            if number < 0:
+                return None
+        start, end = para.sentences[number]
         return self._subject_in(p, start, end, None)
 
     def sentence_subject_before(self, p: int, offset: int) -> int | None:
         """The subject of the sentence a quotation stands in, named before it:
         "Trump later called Haley “very weak on immigration.”" """
-        toks = self.tokens[p]
-        i = _index_at(toks, offset)
-        for start, end in self.sentences(p):
-            if start <= i < end:
-                return self._subject_in(p, start, i, None)
-        return None
+        para = self.paragraph(p)
+        i = para.index(offset)
+        if i >= len(para.toks):
+            return None
+        start, _ = para.sentences[para.sentence_of[i]]
+        return self._subject_in(p, start, i, None)
 
     def opens_sentence(self, p: int, offset: int) -> int | None:
         """The token index of a quotation's opening mark when it starts a sentence, else None."""
-        toks = self.tokens[p]
-        i = _index_at(toks, offset)
-        return i if i > 0 and is_sentence_end(toks, i - 1) else None
+        para = self.paragraph(p)
+        i = para.index(offset)
+        return i if i > 0 and is_sentence_end(para.toks, i - 1) else None
 
     def _resolve_description(self, words: list[Token], offset: int) -> int:
         """ "the senator" -> the last person named before whose role has that word; else nobody."""
@@ -426,13 +597,17 @@ class SpeakerFinder:
             return NO_SPEAKER
         if words[0].lower not in ("the",) or any(w.is_capitalised and w.lower not in NON_NAME_WORDS for w in words[1:]):
             return NO_SPEAKER
-        for mention in reversed(self.context):
-            if mention.start >= offset:
-                continue
-            role = (self.roles.get(mention.person) or "").lower()
-            if head in role.split():
-                return mention.person
-        return NO_SPEAKER
+        if self._roles_index is None:
+            # role word -> (offsets, people) of the mentions of people whose role has it, in order
+            self._roles_index = {}
+            for mention in self.context:
+                for word in set((self.roles.get(mention.person) or "").lower().split()):
+                    starts, people = self._roles_index.setdefault(word, ([], []))
+                    starts.append(mention.start)
+                    people.append(mention.person)
+        starts, people = self._roles_index.get(head, ((), ()))
+        i = bisect_left(starts, offset)
+        return people[i - 1] if i > 0 else NO_SPEAKER
 
 
 _IRREGULAR_PAST = frozenset("shot went spoke took struck hit began fired wrote told".split())
@@ -466,18 +641,3 @@ def _is_noun_phrase(words: list[Token]) -> bool:
     """ "nuclear experts David Albright and Serena Kelleher-Vergantini of Washington’s Institute" """
     return all(w.kind == "word" and (w.is_capitalised or w.lower in _NOUN_PHRASE_WORDS
                                      or bare(w.text).lower() in ROLE_NOUNS) for w in words)
-
-
-def _index_at(toks: list[Token], offset: int) -> int:
-    for i, tok in enumerate(toks):
-        if tok.start == offset:
-            return i
-    return _index_from(toks, offset)
-
-
-def _index_from(toks: list[Token], offset: int) -> int:
-    """Index of the first token at or after `offset`."""
-    for i, tok in enumerate(toks):
-        if tok.start >= offset:
-            return i
-    return len(toks)
