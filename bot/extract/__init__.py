@@ -69,19 +69,27 @@ def _extract(document: Document) -> Extraction:
     previous_speaker: dict[int, int | None] = {}  # paragraph -> speaker of its last quotation
     for span in spans:
         attribution = finder.attribute(span)
-        person = attribution.person
+        person, evidence, cue = attribution.person, attribution.evidence, attribution.cue
         if not attribution.cue_found:
-            person = _running_speaker(span, previous_speaker, document, finder)
+            finder.cue = None
+            person, evidence = _running_speaker(span, previous_speaker, document, finder)
+            cue = finder.cue if evidence == "running:introduced" else None
         quoted = text[span.start:span.end]
         if person is None and span.open_mark is not None and not _is_title(quoted):
             person = finder.sentence_subject_before(span.paragraph, span.open_mark)
+            evidence = "subject:before" if person is not None else evidence
         previous_speaker[span.paragraph] = person
         words = len(quoted.split())
-        if words <= _SHORT_QUOTE_WORDS and (person is None or person == NO_SPEAKER) \
+        cue_text, cue_start, cue_end = _cue(cue, tokens, text)
+        # A short quotation said by nobody named is a scare quote or a title (critics called the plan
+        # a “reset”), unless a verb of saying gives it a source of its own (“No,” an aide said).
+        spoken = cue_text is not None and cue_text.lower() not in _NAMING_CUES
+        if words <= _SHORT_QUOTE_WORDS and (person is None or person == NO_SPEAKER) and not spoken \
                 or words <= _TITLE_WORDS and _is_title(quoted):
             continue  # “boundless”, “Meet the Press”: not a quotation of a person
         speaker = names[person] if person is not None and person >= 0 else None
-        quotes.append(Quote(text[span.start:span.end], span.start, span.end, speaker, span.paragraph))
+        quotes.append(Quote(text[span.start:span.end], span.start, span.end, speaker, span.paragraph,
+                            cue=cue_text, cue_start=cue_start, cue_end=cue_end, evidence=evidence or "none"))
 
     people = [_person(c, names[i], roles[i]) for i, c in enumerate(clusters)]
     people = [p for p in people if p.mentions]
@@ -91,6 +99,21 @@ def _extract(document: Document) -> Extraction:
             people.append(Person(credit, [], "contributing reporter", 0))
     people.sort(key=lambda p: -p.mentions)
     return Extraction(people=people, quotes=quotes, key_points=find_key_points(document, quotes))
+
+
+# Verbs that name or describe rather than report words: critics called the plan a “reset”.
+_NAMING_CUES = frozenset("called calling calls call described describes describing dubbed labeled labelled "
+                         "termed referred refers characterized characterizes".split())
+
+
+def _cue(cue: tuple[int, int, int] | None, tokens: list[list[Token]],
+         text: str) -> tuple[str | None, int | None, int | None]:
+    """The text and offsets of a cue given as (paragraph, first token, last token)."""
+    if cue is None:
+        return None, None, None
+    p, first, last = cue
+    start, end = tokens[p][first].start, tokens[p][last].end
+    return text[start:end], start, end
 
 
 class _QuoteIndex:
@@ -107,30 +130,32 @@ class _QuoteIndex:
 def _is_title(quoted: str) -> bool:
     """ “Saturday Night Live”, “The Art of the Deal”: every longer word capitalised."""
     words = [w for w in quoted.split() if len(w) > 3]
+    if quoted.rstrip().endswith(("!", "?")) and len(words) <= 1:
+        return False  # “Disgraceful!” is an exclamation, not a title
     return bool(words) and all(w[0].isupper() for w in words)
 
 
 def _running_speaker(span: QuoteSpan, previous: dict[int, int | None], document: Document,
-                     finder: SpeakerFinder) -> int | None:
-    """Who speaks a quotation that has no cue of its own: the paragraph's last speaker; or, for a
-    quotation opening its paragraph, whoever the previous paragraph introduced ("Cruz
-    continued:"), spoke last in it, or was its last sentence's subject."""
+                     finder: SpeakerFinder) -> tuple[int | None, str]:
+    """Who speaks a quotation that has no cue of its own, and how that was found: the paragraph's
+    last speaker; or, for a quotation opening its paragraph, whoever the previous paragraph
+    introduced ("Cruz continued:"), spoke last in it, or was its last sentence's subject."""
     if span.paragraph in previous:
-        return previous[span.paragraph]
+        return previous[span.paragraph], "running:paragraph"
     para = document.paragraphs[span.paragraph]
     if span.open_mark is None or span.paragraph == 0:
-        return None
+        return None, ""
     if span.open_mark != para.start:
         # Lynch announced the lawsuit on Monday. “We are seeking a court order …”
         sentence = finder.opens_sentence(span.paragraph, span.open_mark)
-        return finder.last_subject(span.paragraph, sentence) if sentence is not None else None
+        return (finder.last_subject(span.paragraph, sentence) if sentence is not None else None), "running:sentence"
     before = span.paragraph - 1
     introduced = finder.introduced_by(before)
     if introduced is not None:
-        return introduced
+        return introduced, "running:introduced"
     if previous.get(before) is not None:
-        return previous[before]
-    return finder.last_subject(before)
+        return previous[before], "running:previous"
+    return finder.last_subject(before), "running:subject"
 
 
 def _canonical(cluster: PersonCluster) -> str:

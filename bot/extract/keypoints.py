@@ -7,7 +7,7 @@ from itertools import islice
 
 from bot.models import Document, KeyPoint, Quote
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[”\"’)]*\s+(?=[A-Z“\"])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[”\"’')]*\s+(?=[A-Z“\"]|'')")
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+")
 _NUMBER = re.compile(r"\d")
 LEADS = 3
@@ -27,7 +27,7 @@ def find_key_points(document: Document, quotes: list[Quote]) -> list[KeyPoint]:
     for position, para in enumerate(story):
         sentence = first_sentence(para.text)
         words = len(sentence.split())
-        if words < 8 or sentence.lstrip().startswith(("“", '"')):
+        if words < 8 or sentence.lstrip().startswith(("“", '"', "''")):
             continue  # too short to say anything, or a quotation (those come below)
         informative = len(_CAPITALISED.findall(sentence)) + len(_NUMBER.findall(sentence))
         score = 1.0 / (1 + position) + 0.02 * min(informative, 10)

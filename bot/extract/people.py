@@ -58,6 +58,35 @@ def is_name_word(tok: Token) -> bool:
     return _cached_is_name_text(tok.text) if len(tok.text) <= 32 else _is_name_text(tok.text)
 
 
+def is_word_surname(tok: Token) -> bool:
+    """A capitalised word that is a common word or a place and also a surname: "Park", "Church",
+    "London", "Israel" — a name's last word after a first name or an honorific, never alone."""
+    if not tok.is_capitalised or tok.kind != "word" or len(tok.text) < 3:
+        return False
+    low = bare(tok.text).lower()
+    return (low in ORG_WORDS or low in PLACES) and low not in NON_NAME_WORDS and low not in TITLE_WORDS \
+        and low not in _NOT_SURNAMES and any(c.islower() for c in tok.text)
+
+
+# Organisation words and places that are never a person's surname.
+_NOT_SURNAMES = frozenset("""
+house senate congress committee party department ministry office agency administration council court
+army navy corps police union league association institute institution foundation university college
+school center centre hospital fund group company corporation corp inc co ltd llc times post news
+journal tribune network channel street avenue square building tower bridge river mountain mountains
+island islands sea ocean gulf valley county state states city province region republic kingdom federation
+commission authority bureau service services board chiefs staff project program programme initiative
+campaign club team fc mosque temple museum airport station port prize award awards act law treaty
+accord accords summit conference forum organization organisation alliance coalition movement front
+caucus cabinet parliament assembly duma kremlin pentagon airlines airways motors media records studios
+capital capitol plaza garden gardens hotel prison jail base embassy consulate america americas europe
+africa asia soviet american british chinese russian ukrainian european german french italian spanish
+iranian iraqi israeli palestinian syrian turkish japanese korean indian pakistani afghan mexican canadian
+african asian arab muslim christian jewish catholic western eastern northern southern democrats
+republicans democratic republican gop nato un eu us usa uk
+""".split())
+
+
 def _is_name_text(text: str) -> bool:
     if len(text) < 2 or len(text) == 2 and text[0].isupper() and text[1] == ".":  # an initial
         return False
@@ -93,6 +122,7 @@ class Mention:
     appositive: str | None = None  # role in apposition: "the director of national intelligence"
     speaking: bool = False  # subject of a speech cue
     in_quote: bool = False
+    word_surname: bool = False  # its last word is also a word or a place: "Park", "Church", "London"
     person: int = -1
 
     @property
@@ -104,6 +134,8 @@ class Mention:
         first = self.words[0].lower()
         if self.honorific or self.title or self.appositive:
             return True
+        if self.word_surname:  # "Jackson Park" is a park unless more than a first name says otherwise
+            return self.speaking and len(self.words) == 2
         if len(self.words) >= 2 and first in given_names():
             return True
         return self.speaking and len(self.words) <= 2  # not "United Auto Workers said"
@@ -138,13 +170,17 @@ def find_mentions(tokens: list[Token], text: str, in_quote) -> list[Mention]:
         if tok.lower in HONORIFICS and j + 1 < n and tokens[j + 1].is_capitalised:
             honorific = tok.text
             j += 1
-        if j < n and tokens[j].is_capitalised and is_name_word(tokens[j]):
-            known = not honorific and run_start < j <= run_end
+        if j < n and tokens[j].is_capitalised and (is_name_word(tokens[j]) or honorific and is_word_surname(tokens[j])):
+            # After a first name or an honorific a word may be a surname ("Ellen Park", "Mr. Church");
+            # alone it never names anyone ("Park said", "Washington said").
+            first_name = tokens[j].lower in given_names()
+            known = not honorific and run_start < j <= run_end \
+                and not (first_name and j + 1 < n and is_word_surname(tokens[j + 1]))
             k = run_end if known else j
             # Grow the name over name words, middle initials and particles: "Julian E Barnes".
             while not known and k + 1 < n and not _is_possessive(tokens[k]):
                 nxt = tokens[k + 1]
-                surname_like = honorific and nxt.is_capitalised and bare(nxt.text).lower() in ORG_WORDS
+                surname_like = (honorific or k == j and first_name) and nxt.is_capitalised and is_word_surname(nxt)
                 if (is_name_word(nxt) or surname_like) and tokens[k].end + 1 >= nxt.start:
                     k += 1  # "Gov. Ellen Park": after an honorific, "Park" is a surname
                 elif (is_initial(nxt) or nxt.lower in PARTICLES) and k + 2 < n \
@@ -168,13 +204,21 @@ def find_mentions(tokens: list[Token], text: str, in_quote) -> list[Mention]:
                 and bare(tokens[k + 1].text).lower() in ORG_WORDS
             if words and len(words) <= 5 and not org_follows:
                 mention = Mention(j, k, tokens[j].start, tokens[k].end - _possessive_len(tokens[k]),
-                                  words, honorific=honorific, in_quote=in_quote(tokens[j].start))
+                                  words, honorific=honorific, in_quote=in_quote(tokens[j].start),
+                                  word_surname=is_word_surname(tokens[k]))
                 _read_title(tokens, i if honorific else j, mention)
                 _read_appositive(tokens, k, mention)
                 _read_speaking(tokens, mention)
                 mentions.append(mention)
             i = k + 1
             continue
+        if not honorific and is_word_surname(tok) and (i + 1 >= n or not tokens[i + 1].is_capitalised):
+            # "…," Park said: a word that is a surname only when someone was introduced by it.
+            mention = Mention(i, i, tok.start, tok.end - _possessive_len(tok), (bare(tok.text),),
+                              in_quote=in_quote(tok.start), word_surname=True)
+            _read_speaking(tokens, mention)
+            if mention.speaking:
+                mentions.append(mention)
         i = j + 1 if honorific else i + 1
     return mentions
 
@@ -387,7 +431,12 @@ def cluster_people(mentions: list[Mention], common_words: set[str] = frozenset()
             def fits(p: int) -> bool:
                 named = lasts[p] == surname if by_surname else firsts[p] == surname
                 return named and (gender is None or people[p].gender in (None, gender))
-        person = _nearest(sharing, fits, written, surname, m.start)
+        person = None
+        if gender:
+            # "Ms. Hammond" is Carol Hammond, not her son Eli whose first name tells no gender.
+            person = _nearest(sharing, lambda p: fits(p) and people[p].gender == gender, written, surname, m.start)
+        if person is None:
+            person = _nearest(sharing, fits, written, surname, m.start)
         if person is None and gender and surname in singles \
                 and people[singles[surname]].gender not in (None, gender):
             singles.pop(surname)  # "Mr. Smith" is not Governor Jane Smith

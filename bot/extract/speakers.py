@@ -158,6 +158,8 @@ def _cue_kind(toks: list[Token], k: int, after_end: bool) -> str | None:
 class Attribution:
     person: int | None  # cluster index, NO_SPEAKER, or None when no cue was found at all
     cue_found: bool
+    evidence: str = ""  # where and how the speaker was found: "after:name", "before:pronoun", …
+    cue: tuple[int, int, int] | None = None  # (paragraph, first token, last token) of the cue
 
 
 class SpeakerFinder:
@@ -175,12 +177,16 @@ class SpeakerFinder:
         self.context = [m for m in mentions if m.person >= 0 and not m.in_quote]
         self._paragraphs: dict[int, _Paragraph] = {}
         self._pronouns: dict[tuple[int, int], int] = {}
-        self._cue_subjects: dict[tuple[int, int], int | None] = {}
+        self._cue_subjects: dict[tuple[int, int], tuple[int | None, str]] = {}
         # Scans from a sentence's start, resumed where they stopped: see _sentence_subject, _subject_in.
         self._first_subjects: dict[tuple[int, int], list] = {}
         self._subjects: dict[tuple[int, int, str | None], list] = {}
         self._roles_index: dict[str, tuple[list[int], list[int]]] | None = None
+        self._roles_of: dict[int, set[str]] = {}
         self._depth = 0  # pronouns and participles being followed through one another
+        # How the last speaker found was named: "name", "pronoun", "description" or "subject".
+        self.basis = ""
+        self.cue: tuple[int, int, int] | None = None  # the cue the last attribution rests on
 
     def paragraph(self, p: int) -> _Paragraph:
         para = self._paragraphs.get(p)
@@ -201,17 +207,33 @@ class SpeakerFinder:
         open_i = para.index(quote.open_mark) if quote.open_mark is not None else None
         close_i = para.index(quote.close_mark) if quote.close_mark is not None else None
         after = None
+        after_basis = ""
+        # “a campaign of lies” in "Ana Ruiz accused Tom Hale of running “a campaign of lies” while
+        # Hale said …": a quotation inside its clause's syntax belongs to that clause's cue first.
+        embedded = open_i is not None and open_i > 0 and toks[open_i - 1].kind in ("word", "num") \
+            and toks[open_i - 1].lower not in SPEECH_CUES
+        p = quote.paragraph
+        if embedded:
+            self.basis, self.cue = "", None
+            found = self._before(p, toks, open_i)
+            if found is not None and found != NO_SPEAKER:
+                return Attribution(found, True, "before:" + self.basis, self.cue)
+        after_cue = None
         if close_i is not None:
-            after = self._after(quote.paragraph, toks, close_i + 1)
+            self.basis, self.cue = "", None
+            after = self._after(p, toks, close_i + 1)
+            after_basis, after_cue = self.basis, self.cue
             if after is not None and after != NO_SPEAKER:
-                return Attribution(after, True)
+                return Attribution(after, True, "after:" + after_basis, after_cue)
         # “… nomination.” O’Malley’s move was first reported by MSNBC: a closed sentence's
         # "speaker" that is nobody gives way to a cue before the quotation.
         begin = open_i if open_i is not None else para.index(quote.start)
-        found = self._before(quote.paragraph, toks, begin)
+        self.basis, self.cue = "", None
+        found = self._before(p, toks, begin)
         if found is not None and (after is None or found != NO_SPEAKER):
-            return Attribution(found, True)
-        return Attribution(after, after is not None)
+            colon = begin > 0 and toks[begin - 1].text == ":" and para.before[begin - 1][0] <= para.before[begin - 1][1]
+            return Attribution(found, True, ("colon:" if colon else "before:") + self.basis, self.cue)
+        return Attribution(after, after is not None, "after:" + after_basis if after is not None else "", after_cue)
 
     def _after(self, p: int, toks: list[Token], i: int) -> int | None:
         """The attribution right after the closing mark: `“…,” Mr. Smith said`, `“…,” said Smith`,
@@ -222,9 +244,20 @@ class SpeakerFinder:
             i += 1
         if i >= n:
             return None
+        if toks[i].text in _DASHES and i + 1 < n:
+            # “The taxes are too high.” ― Lena Okafor, nurse  (lists of voters' or readers' words)
+            mention = self.mention_first.get((p, i + 1))
+            if mention is not None and mention.person >= 0:
+                self.basis = "name"
+                return mention.person
+            return None
+        if toks[i].lower == "according" and i + 2 < n and toks[i + 1].lower == "to":
+            self.cue = (p, i, i + 1)
+            return self._noun_phrase_forward(p, toks, i + 2)  # “…,” according to a statement from Sen. X
         if toks[i].lower in SPEECH_CUES:
             if toks[i].lower.endswith("ing"):
                 return None  # “…,” claiming that …: the sentence's own subject speaks
+            self.cue = (p, i, i)
             return self._noun_phrase_forward(p, toks, i + 1) if i + 1 < n else None
         if toks[i].lower == "as" and i + 1 < n:  # as he put it
             i += 1
@@ -232,15 +265,18 @@ class SpeakerFinder:
         # reports something else: “…” Steve Adler, rVotes' owner, said the campaign had not …
         ended = i > 0 and toks[i - 1].kind == "quote" and i >= 2 and toks[i - 2].text in ".!?"
         mention = self.mention_first.get((p, i))
-        if mention is not None and mention.person >= 0 and mention.last + 1 < n \
-                and toks[mention.last + 1].text == "," and not ended:
-            return mention.person  # “…,” Trump, the 2016 GOP front-runner nationally, said
         cue = self._first_cue(p, i)
+        if mention is not None and mention.person >= 0 and mention.last + 1 < n \
+                and toks[mention.last + 1].text == "," and not ended \
+                and cue is not None and toks[cue - 1].text == "," and cue > mention.last + 1:
+            self.basis, self.cue = "name", (p, cue, cue)
+            return mention.person  # “…,” Trump, the 2016 GOP front-runner nationally, said
         if cue is None:
-            return self._any_verb_after(p, toks, i)
+            return None if ended else self._any_verb_after(p, toks, i)
         if ended and not _closes_clause(toks, cue + 1):
             return None
-        if toks[cue - 1].text == "," and cue + 1 < n and cue - i <= 10:
+        self.cue = (p, cue, cue)
+        if toks[cue - 1].text == "," and cue + 1 < n and cue - i <= 10 and toks[cue].lower not in _ADDRESSEE_CUES:
             found = self._noun_phrase_forward(p, toks, cue + 1)
             if found is not None and found != NO_SPEAKER:
                 return found
@@ -267,6 +303,7 @@ class SpeakerFinder:
         if verb is None or verb.kind != "word" or not verb.text.islower() \
                 or not (verb.text.endswith("ed") or verb.text in _IRREGULAR_PAST):
             return None
+        self.cue = (p, end + 1, end + 1)
         return self._resolve_phrase(p, toks, i if end == i else j, end)
 
     def _first_cue(self, p: int, i: int, limit: int = 30) -> int | None:
@@ -303,11 +340,14 @@ class SpeakerFinder:
         cue, end = para.before[begin - 1]
         if cue > end:
             kind = para.cue_kind[cue]
+            two_words = toks[cue].lower in ("to", "back")  # "according to", "shot back"
+            self.cue = (p, cue - 1 if two_words else cue, cue)
             if kind == "forward":  # Said Dorothy Poynter, …, “…” / according to Smith, “…”
                 return self._noun_phrase_forward(p, toks, cue + 1)
             # "Penwell said the world lost a voice that said “…”": the outer cue speaks
             return self._subject_of_cue(p, toks, cue if kind == "subject" else cue - 1)  # "Hillary shot back, “…”"
         if toks[begin - 1].text == ":":
+            self.cue = (p, begin - 1, begin - 1)
             return self._sentence_subject(p, toks, end + 1, begin)
         return None
 
@@ -318,15 +358,26 @@ class SpeakerFinder:
                 return None
             self._depth += 1
             try:
-                self._cue_subjects[key] = self._find_subject_of_cue(p, toks, cue)
+                self.basis = ""
+                person = self._find_subject_of_cue(p, toks, cue)
+                self._cue_subjects[key] = (person, self.basis)
             finally:
                 self._depth -= 1
-        return self._cue_subjects[key]
+        person, self.basis = self._cue_subjects[key]
+        return person
 
     def _find_subject_of_cue(self, p: int, toks: list[Token], cue: int) -> int | None:
         k = cue - 1
         while k >= 0 and (toks[k].lower in CUE_FILLERS or _is_adverb(toks[k])):
             k -= 1
+        if _is_passive(toks, k + 1, cue):
+            # "Governor Grant was asked by the moderator, Jan Pohl, “…”": the asker speaks, not the
+            # subject; without "by …" nobody named does.
+            by = cue + 1
+            if by + 1 < len(toks) and toks[by].lower == "by":
+                return self._noun_phrase_forward(p, toks, by + 1)
+            self.basis = "passive"
+            return NO_SPEAKER
         if k >= 0 and toks[k].lower in ("he", "she") and k >= 1 and (p, k - 1) in self.mention_at:
             k -= 1  # garbled "Mr. Blinken He said": the name is the subject
         coordinated = k >= 0 and toks[k].lower in ("and", "but", "then")  # De Blasio said … and said
@@ -356,7 +407,12 @@ class SpeakerFinder:
             k -= 1  # "Germany’s foreign minister, Annalina Berbock, said": the name is the subject
         elif k >= 0 and toks[k].text in ",)":
             # Skip an appositive: "Avril D. Haines, the director of national intelligence, said",
+            # "Henri Castel, the foreign minister of France, a permanent member of …, said",
             # "Rep. Zoe Lofgren (D-Calif.), who introduced a bill this month …, said".
+            found = self._appositive_subject(p, toks, k)
+            if found is not None:
+                self.basis = "name"
+                return found
             closer = "," if toks[k].text == "," else "("
             j = k - 1
             while j >= 0 and k - j < 32 and toks[j].text != closer and not is_sentence_end(toks, j):
@@ -375,6 +431,29 @@ class SpeakerFinder:
         if k < 0:
             return None
         return self._resolve_ending_at(p, toks, k)
+
+    def _appositive_subject(self, p: int, toks: list[Token], k: int) -> int | None:
+        """The person a run of appositives before token k (the comma before a cue) describes: the
+        nearest name, set off by a comma, a parenthesis or "of …", that opens its clause."""
+        para = self.paragraph(p)
+        j = k - 1
+        while j >= 0 and k - j <= _APPOSITIVE_REACH:
+            tok = toks[j]
+            if tok.kind == "quote" or tok.lower in SPEECH_CUES or para.sentences[para.sentence_of[j]][1] == j + 1 \
+                    and tok.text in ".!?":
+                return None
+            mention = self.mention_at.get((p, j))
+            if mention is None:
+                j -= 1
+                continue
+            follows = toks[mention.last + 1]
+            if mention.person >= 0 and (follows.text in ",(" or follows.lower in ("of", "from", "at")):
+                first = para.index(mention.title_start) if mention.title_start is not None \
+                    else mention.first - (1 if mention.honorific else 0)
+                if first == 0 or _opens_clause(toks, first - 1, para):
+                    return mention.person
+            j = mention.first - 1
+        return None
 
     def _opens_phrase(self, p: int, toks: list[Token], mention: Mention) -> bool:
         """Whether a name starts its phrase ("…, Annalina Berbock, said") rather than ending an
@@ -409,7 +488,10 @@ class SpeakerFinder:
         state[0], state[1] = k, found
         if found is None or found[0] >= end:
             return None
-        return found[1] if found[1] is not None else self._resolve_pronoun(p, toks, found[0])
+        if found[1] is not None:
+            self.basis = "subject"
+            return found[1]
+        return self._resolve_pronoun(p, toks, found[0])
 
     # -- noun phrases ----------------------------------------------------------------------------
 
@@ -417,6 +499,7 @@ class SpeakerFinder:
         """The speaker named after a cue: "said Mr. Smith, the Democrat", "said one official"."""
         mention = self.mention_first.get((p, i))
         if mention is not None and mention.person >= 0:
+            self.basis = "name"
             return mention.person
         if toks[i].lower in SUBJECT_PRONOUNS:
             return self._resolve_pronoun(p, toks, i)
@@ -429,16 +512,24 @@ class SpeakerFinder:
                 j = mention.last
             j += 1
         if found is not None:
+            self.basis = "name"
             return found
-        return self._resolve_description(toks[i:j], toks[i].start) if j > i else None
+        if j > i and j + 1 < len(toks) and toks[j].text == ",":
+            mention = self.mention_first.get((p, j + 1))  # "by the moderator, Jan Pohl,"
+            if mention is not None and mention.person >= 0 and j - i <= 5 \
+                    and (toks[i].lower in _DETERMINERS or toks[i].lower in ("his", "her", "their")):
+                self.basis = "name"
+                return mention.person
+        return self._resolve_description(p, i, j) if j > i else None
 
     def _resolve_phrase(self, p: int, toks: list[Token], i: int, end: int) -> int | None:
         mention = self.mention_first.get((p, i))
         if mention is not None:
+            self.basis = "name"
             return mention.person
         if toks[i].lower in SUBJECT_PRONOUNS:
             return self._resolve_pronoun(p, toks, i)
-        return self._resolve_description(toks[i:end + 1], toks[i].start)
+        return self._resolve_description(p, i, end + 1)
 
     def _resolve_ending_at(self, p: int, toks: list[Token], k: int) -> int | None:
         tok = toks[k]
@@ -446,12 +537,15 @@ class SpeakerFinder:
             return self._resolve_pronoun(p, toks, k)
         mention = self.mention_at.get((p, k))
         if mention is not None:
+            self.basis = "name"
             return mention.person if mention.person >= 0 else NO_SPEAKER
+        # "Joel Pollak of Breitbart California said", "Mr. Oskar Brandt of the Sierra Club said"
         j = k
-        while j > 1 and k - j < 5 and toks[j].kind == "word" and toks[j].is_capitalised:
+        while j > 1 and k - j < 8 and toks[j].kind == "word" and (toks[j].is_capitalised or toks[j].lower in ("the", "of")):
+            if toks[j].lower == "of" and (p, j - 1) in self.mention_at and self.mention_at[(p, j - 1)].person >= 0:
+                self.basis = "name"
+                return self.mention_at[(p, j - 1)].person
             j -= 1
-        if toks[j].lower == "of" and (p, j - 1) in self.mention_at:  # Joel Pollak of Breitbart California
-            return self.mention_at[(p, j - 1)].person
         j = k
         while j > 0 and k - j < 6 and toks[j - 1].kind == "word" and toks[j - 1].lower not in _PREPOSITIONS \
                 and toks[j].lower not in _DETERMINERS:
@@ -459,13 +553,14 @@ class SpeakerFinder:
         words = toks[j:k + 1]
         if not words or tok.kind != "word":
             return None
-        return self._resolve_description(words, tok.start)
+        return self._resolve_description(p, j, k + 1)
 
     def _resolve_pronoun(self, p: int, toks: list[Token], k: int) -> int:
         """he/she: the first fitting subject going back sentence by sentence (a Hobbs-style walk:
         "Trump went after Bush, calling him “a total stiff.” He says …" -> Trump)."""
         gender = PRONOUN_GENDER.get(toks[k].lower)
         if gender is None:  # they, we, I, it: a group, the writer, a thing
+            self.basis = "group"
             return NO_SPEAKER
         key = (p, k)
         if key not in self._pronouns:
@@ -481,6 +576,7 @@ class SpeakerFinder:
                         break
             finally:
                 self._depth -= 1
+        self.basis = "pronoun"
         return self._pronouns[key]
 
     def _sentences_back(self, p: int, k: int, limit: int = 6) -> Iterator[tuple[int, int, int]]:
@@ -590,26 +686,116 @@ class SpeakerFinder:
         i = para.index(offset)
         return i if i > 0 and is_sentence_end(para.toks, i - 1) else None
 
-    def _resolve_description(self, words: list[Token], offset: int) -> int:
-        """ "the senator" -> the last person named before whose role has that word; else nobody."""
+    def _resolve_description(self, p: int, i: int, j: int) -> int:
+        """ "the senator" (tokens i to j): the person it stands for, read like a pronoun whose
+        gender is a role: the first subject of a sentence going back whose roles fit ("Cruz defends
+        … “…,” the senator says"), else the last person named within a few paragraphs whose roles
+        fit, else one named with such a role in the next sentence ("“…,” the senator said. Senator
+        Paul Whitcombe has …"); nobody when none fits."""
+        self.basis = "description"
+        toks = self.tokens[p]
+        words = toks[i:j]
         head = bare(words[-1].text).lower()
         if head not in ROLE_NOUNS or head.endswith("s") and head[:-1] in ROLE_NOUNS:
             return NO_SPEAKER
         if words[0].lower not in ("the",) or any(w.is_capitalised and w.lower not in NON_NAME_WORDS for w in words[1:]):
             return NO_SPEAKER
+        wanted = {w.lower for w in words[1:-1]}
+
+        def fits(person: int) -> bool:
+            roles = self._role_words(person)
+            return head in roles and not (_RANKS & (roles ^ wanted)) and ("former" not in wanted or "former" in roles)
+
+        for para, start, end in self._sentences_back(p, i, limit=3):
+            found = self._first_fitting(para, start, min(end, start + _DESCRIPTION_REACH), fits)
+            if found is not None:
+                return found
+        offset = toks[i].start
         if self._roles_index is None:
-            # role word -> (offsets, people) of the mentions of people whose role has it, in order
+            # role word -> (offsets, people) of the mentions of people with that role word, in order
             self._roles_index = {}
             for mention in self.context:
-                for word in set((self.roles.get(mention.person) or "").lower().split()):
+                for word in self._role_words(mention.person):
                     starts, people = self._roles_index.setdefault(word, ([], []))
                     starts.append(mention.start)
                     people.append(mention.person)
         starts, people = self._roles_index.get(head, ((), ()))
-        i = bisect_left(starts, offset)
-        return people[i - 1] if i > 0 else NO_SPEAKER
+        k = bisect_left(starts, offset) - 1
+        while k >= 0 and offset - starts[k] <= _DESCRIPTION_BACK:
+            if fits(people[k]):
+                return people[k]
+            k -= 1
+        para = self.paragraph(p)
+        number = para.sentence_of[j - 1] + 1
+        after = (p, *para.sentences[number]) if number < len(para.sentences) else None
+        if after is None and p + 1 < len(self.tokens) and self.paragraph(p + 1).sentences:
+            after = (p + 1, *self.paragraph(p + 1).sentences[0])
+        if after is not None:
+            found = self._first_fitting(after[0], after[1], min(after[2], after[1] + _DESCRIPTION_REACH), fits)
+            if found is not None:
+                return found
+        return NO_SPEAKER
+
+    def _first_fitting(self, p: int, start: int, end: int, fits) -> int | None:
+        """The first person named from token start to end, outside quotations, prepositional phrases
+        and possessives, for whom fits(person)."""
+        toks = self.tokens[p]
+        k = start
+        while k < end:
+            mention = self.mention_first.get((p, k))
+            if mention is None or self.in_quote(toks[k].start):
+                k += 1
+                continue
+            previous = toks[k - 1].lower if k > 0 else ""
+            possessive = toks[mention.last].text.endswith(("’s", "'s"))
+            if mention.person >= 0 and previous not in _PREPOSITIONS and not possessive and fits(mention.person):
+                return mention.person
+            k = mention.last + 1
+        return None
+
+    def _role_words(self, person: int) -> set[str]:
+        """Every word of the titles and appositives a person is given: {"senator", "florida", …}."""
+        if person not in self._roles_of:
+            words: set[str] = set()
+            for mention in self.people[person].mentions:
+                for phrase in (mention.title, mention.appositive):
+                    if phrase:
+                        words.update(bare(w).lower() for w in phrase.split())
+            self._roles_of[person] = words
+        return self._roles_of[person]
 
 
+_DASHES = frozenset("—―–-")
+# Words of a role that change who it is: "the president" is not the vice president.
+_RANKS = frozenset("vice deputy assistant associate lieutenant".split())
+_DESCRIPTION_REACH = 60  # tokens of a sentence looked at for the person a description stands for
+_DESCRIPTION_BACK = 3000  # characters back to the last person with the description's role
+_APPOSITIVE_REACH = 40  # tokens between a name and the comma before its cue: "X, the …, a …, said"
+_BE = frozenset("was were is are been being be".split())
+_CLAUSE_WORDS = frozenset("and but while as when because after before since although though that where so "
+                          "then yet also".split())
+
+
+def _opens_clause(toks: list[Token], i: int, para: "_Paragraph") -> bool:
+    """Whether token i ends what comes before a clause: a sentence, a quotation, punctuation that
+    opens a phrase, or a conjunction ("…, and Mayor Ann Lutz, who …, said")."""
+    tok = toks[i]
+    return tok.kind == "quote" or tok.text in ",:;—–(" or tok.lower in _CLAUSE_WORDS \
+        or para.sentences[para.sentence_of[i]][1] == i + 1 and tok.text in ".!?"
+
+
+def _is_passive(toks: list[Token], first: int, cue: int) -> bool:
+    """Whether the cue at `cue` is a passive participle ("was asked", "were told"); the words from
+    `first` to it are the fillers before it. "He was quoted as saying" is not: he said it."""
+    word = toks[cue].lower
+    if not (word.endswith("ed") or word in ("told", "written")):
+        return False
+    if cue + 1 < len(toks) and toks[cue + 1].lower == "as":
+        return False
+    fillers = [t.lower for t in toks[first:cue] if not _is_adverb(t)]
+    return bool(fillers) and fillers[-1] in _BE
+# Cues whose object is the one spoken to, never the speaker: “…,” X, Democrat of Ohio, told Mr. Obama.
+_ADDRESSEE_CUES = frozenset("told tell tells telling asked asking urged thanked accused praised".split())
 _IRREGULAR_PAST = frozenset("shot went spoke took struck hit began fired wrote told".split())
 
 
@@ -620,20 +806,26 @@ def _is_adverb(tok: Token) -> bool:
 
 
 def _closes_clause(toks: list[Token], i: int) -> bool:
-    """Whether a cue at i - 1 ends its clause ("… ASAP.” Smith said on Monday."), rather than
-    opening reported speech of its own ("Smith said the campaign had not …")."""
+    """Whether a cue at i - 1 ends its clause ("… ASAP.” Smith said on Monday in an interview."),
+    rather than opening something of its own ("Smith said the campaign had not …", "Stone wrote a
+    letter to the attorney general", "Sanders called Trump a “liar.”"). Unsure is no."""
     k = i
-    while k < len(toks) and k - i <= 5:
-        if toks[k].text in ",:" and k + 1 < len(toks) and toks[k + 1].kind == "quote":
+    while k < len(toks) and k - i <= 12:
+        tok = toks[k]
+        if tok.text in ",:" and k + 1 < len(toks) and toks[k + 1].kind == "quote":
             return False  # "Mills then writes back, “You look cute.”": the cue opens the next one
-        if toks[k].text in ".,;:!?" or toks[k].kind == "quote":
+        if tok.text in ".,;:!?":
             return True
-        if toks[k].lower in ("that", "the", "it", "he", "she", "they", "there", "this"):
+        if tok.kind == "quote":
+            return False
+        if tok.lower in _CLAUSE_OPENERS or k == i and tok.lower in ("the", "a", "an", "his", "her", "their"):
             return False
         k += 1
-    return True
+    return False
 
 
+_CLAUSE_OPENERS = frozenset("that it he she they there this we i was is were are would will had has have "
+                            "could should can may might".split())
 _NOUN_PHRASE_WORDS = ROLE_NOUNS | {"of", "and", "the", "for", "at", "a", "an"}
 
 
