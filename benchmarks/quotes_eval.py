@@ -185,20 +185,27 @@ def read_hand_resolved(path: Path = HAND_RESOLVED) -> dict[tuple[str, int], str]
     return resolved
 
 
-def _kind(text: str, content: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
-    """The attribution's kind by its Content, and the quoted parts of it."""
-    quoted, rest = [], []
-    for a, b in content:
-        last = a
-        for m in _QUOTED.finditer(text, a, b):
-            if m.group(1).strip():
-                quoted.append((m.start(1), m.end(1)))
-            rest.append(text[last:m.start()])
-            last = m.end()
-        rest.append(text[last:b])
+def _kind(text: str, content: list[tuple[int, int]],
+          inside: list[tuple[int, int]] = ()) -> tuple[str, list[tuple[int, int]]]:
+    """The attribution's kind by its Content, and the quoted parts of it. A quotation may run over
+    several fragments of the Content; `inside` are the spans of the attribution's own Source and Cue,
+    which annotators sometimes left inside the Content ("“…,” she said. “…”" as one Content):
+    their words do not make a quotation mixed."""
+    first, last = content[0][0], content[-1][1]
+    marks = [(m.start(), m.end(), m.start(1), m.end(1)) for m in _QUOTED.finditer(text, first, last)]
+    quoted = [(a, b) for _, _, a, b in marks if text[a:b].strip()
+              and any(min(b, y) > max(a, x) for x, y in content)]
+    covered = [(start, end) for start, end, _, _ in marks] + list(inside)
+    rest = "".join(_without(text, x, y, covered) for x, y in content)
     if not quoted:
         return "indirect", quoted
-    return ("mixed" if re.search(r"\w", "".join(rest)) else "direct"), quoted
+    return ("mixed" if re.search(r"\w", rest) else "direct"), quoted
+
+
+def _without(text: str, a: int, b: int, spans) -> str:
+    """text[a:b] with the characters of `spans` left out."""
+    keep = [text[i] for i in range(a, b) if not any(x <= i < y for x, y in spans)] if spans else [text[a:b]]
+    return "".join(keep)
 
 
 def read_gold(name: str, ann_path: Path, text: str,
@@ -231,7 +238,8 @@ def read_gold(name: str, ann_path: Path, text: str,
         source = text_of(rel.get("Source"))
         source_start = spans[rel["Source"]][1][0][0] if rel.get("Source") in spans else None
         cue = text_of(rel.get("Cue"))
-        kind, quoted = _kind(text, content[1])
+        inside = [s for key in ("Source", "Cue") if rel.get(key) in spans for s in spans[rel[key]][1]]
+        kind, quoted = _kind(text, content[1], inside)
         speech = bool(cue) and any(w in SPEECH_VERBS for w in re.findall(r"[a-z]+", cue.lower()))
         gold = GoldAttribution(kind, content[1], source, source_start, cue, speech)
         if source and (source.strip().lower() in _PRONOUNS or is_definite_description(source)):

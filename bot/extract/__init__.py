@@ -12,6 +12,7 @@ import re
 from bot.extract.keypoints import find_key_points
 from bot.extract.people import Mention, PersonCluster, cluster_people, find_mentions
 from bot.extract.quotes import QuoteSpan, find_quote_spans
+from bot.extract.reported import find_reported
 from bot.extract.speakers import NO_SPEAKER, SpeakerFinder
 from bot.extract.tokens import Token, tokenize
 from bot.models import Document, Extraction, Person, Quote
@@ -91,6 +92,8 @@ def _extract(document: Document) -> Extraction:
         quotes.append(Quote(text[span.start:span.end], span.start, span.end, speaker, span.paragraph,
                             cue=cue_text, cue_start=cue_start, cue_end=cue_end, evidence=evidence or "none"))
 
+    reported = find_reported(text, tokens, finder, names)
+
     people = [_person(c, names[i], roles[i]) for i, c in enumerate(clusters)]
     people = [p for p in people if p.mentions]
     known = {p.name for p in people}
@@ -98,7 +101,8 @@ def _extract(document: Document) -> Extraction:
         if credit not in known:
             people.append(Person(credit, [], "contributing reporter", 0))
     people.sort(key=lambda p: -p.mentions)
-    return Extraction(people=people, quotes=quotes, key_points=find_key_points(document, quotes))
+    return Extraction(people=people, quotes=quotes, key_points=find_key_points(document, quotes),
+                      reported=reported)
 
 
 # Verbs that name or describe rather than report words: critics called the plan a “reset”.

@@ -8,6 +8,7 @@ Places and organisations ("White House", "Black Sea Fleet") end in words no name
 from __future__ import annotations
 
 import functools
+import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
@@ -15,8 +16,10 @@ from bot.extract.lexicon import (
     HONORIFICS, NON_NAME_WORDS, ORG_WORDS, PLACES, ROLE_NOUNS, SPEECH_CUES, TITLE_WORDS,
     given_names,
 )
-from bot.extract.tokens import Token
+from bot.extract.tokens import Token, is_sentence_end
 
+_INITIALS = re.compile(r"(?:[A-Z]\.){1,3}")
+_APPOSITIVE_REACH = 45  # tokens from a name to the cue its appositives lead to: "X, the …, a …, said"
 PARTICLES = frozenset({"de", "van", "von", "bin", "al", "da", "di", "del", "la", "le", "du", "dos",
                        "der", "den", "ibn", "el", "ter", "st."})
 SUFFIXES = frozenset({"jr.", "sr.", "jr", "sr", "ii", "iii", "iv"})
@@ -170,6 +173,11 @@ def find_mentions(tokens: list[Token], text: str, in_quote) -> list[Mention]:
         if tok.lower in HONORIFICS and j + 1 < n and tokens[j + 1].is_capitalised:
             honorific = tok.text
             j += 1
+        lead = None  # "J.J. Goldberg", "W. Mark Felt": initials before the first name
+        if not honorific and _INITIALS.fullmatch(tok.text) and j + 1 < n and is_name_word(tokens[j + 1]) \
+                and tok.end + 1 >= tokens[j + 1].start:
+            lead = j
+            j += 1
         if j < n and tokens[j].is_capitalised and (is_name_word(tokens[j]) or honorific and is_word_surname(tokens[j])):
             # After a first name or an honorific a word may be a surname ("Ellen Park", "Mr. Church");
             # alone it never names anyone ("Park said", "Washington said").
@@ -198,6 +206,8 @@ def find_mentions(tokens: list[Token], text: str, in_quote) -> list[Mention]:
                 j = next((g for g in range(j + 1, k) if tokens[g].lower in given_names()), j)
             if k - j >= 5 and tokens[j].lower in given_names():
                 k = j + 1  # a headline in title case: "Salma Hayek Described Her Experience …"
+            if lead is not None and j == lead + 1 and k - j < 4:
+                j = lead
             words = tuple(bare(t.text) for t in tokens[j:k + 1] if t.lower not in SUFFIXES)
             # "Joint Chiefs", "Clinton Foundation": the name is part of an organisation's.
             org_follows = k + 1 < n and tokens[k + 1].is_capitalised and not _is_possessive(tokens[k]) \
@@ -286,8 +296,8 @@ def _read_appositive(tokens: list[Token], last: int, mention: Mention) -> None:
     if last + 1 < n and tokens[last + 1].text == ",":
         k = last + 2
         words: list[Token] = []
-        while k < n and len(words) < 14 and tokens[k].kind == "word" and tokens[k].lower not in SPEECH_CUES:
-            words.append(tokens[k])
+        while k < n and len(words) < 14 and tokens[k].kind in ("word", "num") and tokens[k].lower not in SPEECH_CUES:
+            words.append(tokens[k])  # "the 2012 Republican presidential nominee"
             k += 1
         closed = k >= n or tokens[k].text in ",.;:)—–" or tokens[k].kind == "quote"
         if words and closed and _is_role_phrase(words):
@@ -341,6 +351,19 @@ def _read_speaking(tokens: list[Token], mention: Mention) -> None:
     if k < n and tokens[k].lower in SPEECH_CUES:
         mention.speaking = True
         return
+    first = mention.first - (1 if mention.honorific else 0)
+    if mention.last + 1 < n and tokens[mention.last + 1].text == "," \
+            and not (first > 0 and tokens[first - 1].lower in ("the", "a", "an")):  # not "The Forward, …, wrote"
+        # "Rich Heffley, a top Tallahassee GOP operative who played …, said": the first cue after
+        # the name's comma, itself after a comma, in the same sentence.
+        k = mention.last + 2
+        while k < n and k - mention.last <= _APPOSITIVE_REACH and tokens[k].kind != "quote" \
+                and not (tokens[k].text in ".!?;" and is_sentence_end(tokens, k)):
+            if tokens[k].lower in SPEECH_CUES:
+                mention.speaking = tokens[k - 1].text == "," and k > mention.last + 2 \
+                    and not tokens[k].lower.endswith("ing")
+                return
+            k += 1
     # "said Republican party boss Reince Priebus", "according to Smith"
     before = mention.first - (1 if mention.honorific else 0) - 1
     while before >= 0 and mention.first - before <= 6 and tokens[before].kind == "word" \

@@ -199,6 +199,27 @@ class SpeakerFinder:
         self.mention_first[(paragraph, mention.first - (1 if mention.honorific else 0))] = mention
         self.mention_first[(paragraph, mention.first)] = mention
 
+    # -- reported speech (bot.extract.reported) ------------------------------------------------
+
+    def source_of_cue(self, p: int, cue: int) -> tuple[int | None, str]:
+        """Who the verb at token `cue` reports ("Haines said …"), and how that was found."""
+        self.basis = ""
+        person = self._subject_of_cue(p, self.tokens[p], cue)
+        return person, self.basis
+
+    def source_after(self, p: int, i: int) -> int | None:
+        """The source named from token i on: "according to [a statement from Sen. X]"."""
+        toks = self.tokens[p]
+        return self._noun_phrase_forward(p, toks, i) if i < len(toks) else None
+
+    def opens_subject(self, p: int, i: int) -> bool:
+        """Whether token i begins a speaker's phrase: a name, a pronoun or a description."""
+        toks = self.tokens[p]
+        if i >= len(toks):
+            return False
+        return (p, i) in self.mention_first or toks[i].lower in SUBJECT_PRONOUNS \
+            or toks[i].lower in _DETERMINERS or toks[i].lower in ("his", "her", "their", "officials")
+
     # -- the quotation's neighbourhood ---------------------------------------------------------
 
     def attribute(self, quote: QuoteSpan) -> Attribution:
@@ -370,6 +391,12 @@ class SpeakerFinder:
         k = cue - 1
         while k >= 0 and (toks[k].lower in CUE_FILLERS or _is_adverb(toks[k])):
             k -= 1
+        if k >= 1 and toks[k].lower in _WHEN:  # "Hillary Clinton on Tuesday said that …"
+            j = k - 1
+            if toks[j].lower in ("on", "last", "this", "early", "late") and j >= 1:
+                j -= 1
+            if (p, j) in self.mention_at:
+                k = j
         if _is_passive(toks, k + 1, cue):
             # "Governor Grant was asked by the moderator, Jan Pohl, “…”": the asker speaks, not the
             # subject; without "by …" nobody named does.
@@ -403,6 +430,7 @@ class SpeakerFinder:
             if toks[j].text == "(" and (p, j - 1) in self.mention_at:
                 k = j  # now toks[k - 1] ends the name
         if k >= 1 and toks[k].text in ",(" and (p, k - 1) in self.mention_at \
+                and self.mention_at[(p, k - 1)].person >= 0 \
                 and self._opens_phrase(p, toks, self.mention_at[(p, k - 1)]):
             k -= 1  # "Germany’s foreign minister, Annalina Berbock, said": the name is the subject
         elif k >= 0 and toks[k].text in ",)":
@@ -439,9 +467,10 @@ class SpeakerFinder:
         j = k - 1
         while j >= 0 and k - j <= _APPOSITIVE_REACH:
             tok = toks[j]
-            if tok.kind == "quote" or tok.lower in SPEECH_CUES or para.sentences[para.sentence_of[j]][1] == j + 1 \
-                    and tok.text in ".!?":
-                return None
+            relative = tok.lower in SPEECH_CUES and any(t.lower in ("who", "which") for t in toks[max(0, j - 3):j])
+            if tok.kind == "quote" or tok.lower in SPEECH_CUES and not relative \
+                    or para.sentences[para.sentence_of[j]][1] == j + 1 and tok.text in ".!?":
+                return None  # (a cue inside "who described himself as …" is the appositive's)
             mention = self.mention_at.get((p, j))
             if mention is None:
                 j -= 1
@@ -538,6 +567,12 @@ class SpeakerFinder:
         mention = self.mention_at.get((p, k))
         if mention is not None:
             self.basis = "name"
+            first = mention.first - (1 if mention.honorific else 0)
+            if mention.title_start is not None:
+                first = self.paragraph(p).index(mention.title_start)
+            if first > 0 and toks[first - 1].lower in _PREPOSITIONS and toks[first - 1].lower not in ("like", "as"):
+                # "a commission appointed by President George W. Bush estimated …": Bush is no subject
+                return NO_SPEAKER
             return mention.person if mention.person >= 0 else NO_SPEAKER
         # "Joel Pollak of Breitbart California said", "Mr. Oskar Brandt of the Sierra Club said"
         j = k
@@ -772,6 +807,8 @@ _DESCRIPTION_REACH = 60  # tokens of a sentence looked at for the person a descr
 _DESCRIPTION_BACK = 3000  # characters back to the last person with the description's role
 _APPOSITIVE_REACH = 40  # tokens between a name and the comma before its cue: "X, the …, a …, said"
 _BE = frozenset("was were is are been being be".split())
+_WHEN = frozenset("monday tuesday wednesday thursday friday saturday sunday week weekend month year "
+                  "morning afternoon evening night today yesterday tonight".split())
 _CLAUSE_WORDS = frozenset("and but while as when because after before since although though that where so "
                           "then yet also".split())
 
