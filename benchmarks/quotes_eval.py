@@ -31,7 +31,8 @@ What counts:
   not resolve references: a he/she Source or a definite description ("the senator") is judged
   against `benchmarks/resolved_sources.tsv` when it holds that source (resolved by hand, reading the
   article); the others are judged only against the nearest earlier Source that names a person, a
-  rough proxy, and are left out of every figure but the `*_proxy` ones.
+  rough proxy, and are left out of every figure but the `*_proxy` ones, as are the attributions the
+  annotators gave no Source span at all.
 - Figures, per kind: `claim_precision`, of the statements attributed to a named person that match
   a gold one, the share attributed right (`claim_precision_strict` also counts the attributed ones
   that match nothing as wrong); `recall`, gold ones found with the right speaker (null for a source
@@ -101,6 +102,12 @@ class GoldAttribution:
     referent: str | None = None  # for a pronoun source: who it is (by hand, or the nearest named source)
     pronoun: bool = False
     hand: bool = False  # the referent was resolved by hand
+
+    @property
+    def known(self) -> bool:
+        """Whether the truth is known: a Source that names someone or no one, or a reference to
+        someone resolved by hand (an attribution without a Source span is not judged)."""
+        return self.source is not None and (not self.pronoun or self.hand)
 
     @property
     def start(self) -> int:
@@ -448,8 +455,8 @@ def _score(name: str, text: str, found_items, recall_gold: list, claim_gold: lis
     def attribution(g) -> GoldAttribution:
         return g.attribution if isinstance(g, GoldQuote) else g
 
-    def proxy(g) -> bool:  # a he/she source nobody resolved by hand: judged apart
-        return attribution(g).pronoun and not attribution(g).hand
+    def proxy(g) -> bool:  # a he/she source nobody resolved by hand, or none at all: judged apart
+        return not attribution(g).known
 
     for g in recall_gold:
         if proxy(g):

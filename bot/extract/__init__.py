@@ -9,6 +9,7 @@ import bisect
 import gc
 import re
 
+from bot.extract.confidence import assess
 from bot.extract.keypoints import find_key_points
 from bot.extract.people import Mention, PersonCluster, cluster_people, find_mentions
 from bot.extract.quotes import QuoteSpan, find_quote_spans
@@ -89,8 +90,11 @@ def _extract(document: Document) -> Extraction:
                 or words <= _TITLE_WORDS and _is_title(quoted):
             continue  # “boundless”, “Meet the Press”: not a quotation of a person
         speaker = names[person] if person is not None and person >= 0 else None
-        quotes.append(Quote(text[span.start:span.end], span.start, span.end, speaker, span.paragraph,
-                            cue=cue_text, cue_start=cue_start, cue_end=cue_end, evidence=evidence or "none"))
+        evidence = evidence or "none"
+        keep, confidence = assess(evidence, speaker is not None)
+        quotes.append(Quote(text[span.start:span.end], span.start, span.end, speaker if keep else None,
+                            span.paragraph, confidence=confidence, cue=cue_text, cue_start=cue_start,
+                            cue_end=cue_end, evidence=evidence))
 
     reported = find_reported(text, tokens, finder, names)
 

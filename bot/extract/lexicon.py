@@ -49,6 +49,8 @@ complained complains testified testifies replied replies responded responds twee
 believes thinks estimated agreed agrees hinted hints cautioned cautions countered observed reiterated
 reiterates revealed reveals alleged alleges charged concluded concludes according announcing promising
 predicting acknowledging admitting complaining asserting recalling stressing emphasizing conceding
+asked asks asking urged urges urging stating joked jokes repeated repeats echoed described describes
+describing mentioned mentions
 """.split())
 
 # Cues that are phrases: "according to X", "as he put it", "in a statement".
@@ -64,6 +66,11 @@ was were is are been being did does do just even still already separately subseq
 
 PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f", "hers": "f"}
 SUBJECT_PRONOUNS = frozenset({"he", "she", "they", "i", "we", "it"})
+# "he’d asked", "she’s said": a subject pronoun with its auxiliary written on.
+_CONTRACTED = {f"{word}{mark}{end}": word for word in ("he", "she", "they", "i", "we", "it")
+               for mark in "’'" for end in ("d", "s", "ll", "re", "ve", "m")}
+PRONOUN_GENDER.update({form: PRONOUN_GENDER[word] for form, word in _CONTRACTED.items() if word in PRONOUN_GENDER})
+SUBJECT_PRONOUNS = SUBJECT_PRONOUNS | frozenset(_CONTRACTED)
 
 # Honorifics that make the following name a person's, with the gender they imply.
 HONORIFICS = {

@@ -13,22 +13,32 @@ quotes some words is "mixed". The work per verb is bounded, so the time stays li
 """
 from __future__ import annotations
 
-from bot.extract.lexicon import CUE_FILLERS, REPORTING_VERBS
+from bot.extract.confidence import assess
+from bot.extract.lexicon import CUE_FILLERS, REPORTING_VERBS, SUBJECT_PRONOUNS
 from bot.extract.speakers import NO_SPEAKER, SpeakerFinder
 from bot.extract.tokens import Token
 from bot.models import Quote
 
 # Verbs whose object is the one spoken to; the clause follows "that": "told reporters that …".
 _ADDRESSEE_VERBS = frozenset("told tell tells telling warned warns warning assured assures reminded reminds "
-                             "informed informs urged urges asked asks".split())
+                             "informed informs urged urges urging asked asks asking".split())
 # Words that open an adverbial, not a reported clause: "said [in a statement]", "[In Iowa], Cruz said".
 _ADVERBIALS = frozenset("""
 in on at during after before with by from for of outside inside while when as since despite among
-amid following without through within toward towards near last this earlier later today
+amid following without through within toward towards near aboard about last this earlier later today
 yesterday tonight recently repeatedly again once also then previously asked speaking sending onstage
 afterward afterwards matter-of-factly
 """.split())
 _DAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+_INFINITIVE_VERBS = frozenset("pledged pledges vowed vows promised promises threatened threatens".split())
+# Verbs whose reported clause may follow without "that" ("said the plan was dead"); the others take
+# objects as often ("announced the steps", "denied the charges") and report a clause only with it.
+_CLAUSE_VERBS = frozenset("""
+said says say saying believes thinks argued argues arguing claimed claims claiming insisted insists
+insisting suggested suggests suggesting predicted predicts predicting warned warns warning added adds
+adding wrote writes writing conceded concedes conceding contended contends asserted asserts stated
+states explained explains recalled recalls
+""".split())
 _TIMES = frozenset("morning afternoon evening night tonight today yesterday".split())
 _CONTENT_REACH = 80  # tokens of a reported clause at most (a sentence without end is hostile text)
 _SUBJECT_REACH = 40  # tokens back from a verb to the comma before its subject: "…, Ms. Bigbee said."
@@ -67,6 +77,7 @@ def _statement(text: str, p: int, toks: list[Token], c: int, finder: SpeakerFind
         cue_last = c + 1
         person = finder.source_after(p, c + 2)
         basis = "according"
+        pattern = "according"
         comma = _next_comma(toks, c + 2, sentence_end)
         if c == sentence_start or toks[c - 1].lower in ("but", "and", "yet"):
             # "According to the ministry, the talks failed."
@@ -86,6 +97,8 @@ def _statement(text: str, p: int, toks: list[Token], c: int, finder: SpeakerFind
             return None  # "a voice that said …", "officials who said …": not this clause's report
         if any(t.lower in ("not", "never", "n't", "declined", "refused") for t in toks[max(sentence_start, c - 3):c]):
             return None  # "Reid would not say whether …": nothing was said
+        if any(t.lower in REPORTING_VERBS for t in toks[max(sentence_start, c - 3):c]):
+            return None  # "He says he believes …": the first verb reports it
         closed_quote = previous == "," or c - 2 >= sentence_start and toks[c - 1].kind == "quote" \
             and toks[c - 2].text == ","
         if closed_quote and c + 1 < sentence_end and not toks[c].lower.endswith("ing") \
@@ -93,12 +106,14 @@ def _statement(text: str, p: int, toks: list[Token], c: int, finder: SpeakerFind
             # "The plan is dead, said Ms. Bigbee." / "Belgium ''should have acted sooner,'' said Ralf Jäger."
             person = finder.source_after(p, c + 1)
             basis = "inverted"
+            pattern = "inverted"
             span = (sentence_start, c - 1)
         else:
             person, basis = finder.source_of_cue(p, c)
             if person is None:
                 return None
             after = _clause_start(toks, c, sentence_end)
+            pattern = "after"
             if after is not None:
                 span = (after, _clause_end(toks, after, sentence_end))
             else:
@@ -108,10 +123,12 @@ def _statement(text: str, p: int, toks: list[Token], c: int, finder: SpeakerFind
                 if comma is None:
                     return None
                 span = (sentence_start, comma)
+                pattern = "before"
                 close = _comma_after(toks, c, sentence_end)
                 if close is not None and sentence_end - close > 2:
                     # "The only problem, Ms. Bigbee said, is that her pay is lower.": the sentence
                     span = (sentence_start, _clause_end(toks, close + 1, sentence_end))
+                    pattern = "mid"
     first, end = span
     while first < end and toks[first].text in ",:;—–-":
         first += 1
@@ -124,13 +141,19 @@ def _statement(text: str, p: int, toks: list[Token], c: int, finder: SpeakerFind
     while end < n and toks[end].kind == "quote" and toks[end].start == toks[end - 1].end:
         end += 1  # the closing mark after the period: he had “made a lot of money.”
     kind = _kind(toks[first:end], finder)
+    if kind is None and first > 0 and toks[first - 1].lower == "that" and toks[first].kind == "quote":
+        first -= 1  # "acknowledged that “just as we have seen …”": reported speech quoting it all
+        kind = "mixed" if _kind(toks[first + 1:end], finder, quoted_only=True) else None
     if kind is None:
         return None  # all quotation: a direct quotation, found as such
     start, stop = toks[first].start, toks[end - 1].end
     speaker = names[person] if person is not None and person >= 0 else None
+    evidence = f"reported:{pattern}" if pattern == basis else f"reported:{pattern}:{basis or 'none'}"
+    keep, confidence = assess(evidence, speaker is not None)
     cue_start, cue_end = toks[cue_first].start, toks[cue_last].end
-    return Quote(text[start:stop], start, stop, speaker, p, kind=kind, cue=text[cue_start:cue_end],
-                 cue_start=cue_start, cue_end=cue_end, evidence=f"reported:{basis}")
+    return Quote(text[start:stop], start, stop, speaker if keep else None, p, kind=kind,
+                 confidence=confidence, cue=text[cue_start:cue_end], cue_start=cue_start, cue_end=cue_end,
+                 evidence=evidence)
 
 
 def _clause_start(toks: list[Token], c: int, end: int) -> int | None:
@@ -155,18 +178,26 @@ def _clause_start(toks: list[Token], c: int, end: int) -> int | None:
         k += 1  # "said Wednesday he agrees", "said Tuesday morning that …", "said flatly that …"
     if k >= end or toks[k].text in ",.;:!?)":
         return None
+    if toks[k].lower == "to" and verb in _INFINITIVE_VERBS and k + 1 < end:
+        return k  # "pledged to make Apple build …", "vowed to keep abortion legal"
     if toks[k].lower in _ADVERBIALS or toks[k].lower == "to":
-        # "said on Monday in a statement to the AP that …", "suggested to me that …": after "that".
-        for j in range(k, min(end, k + 14)):
+        # "said on Monday in a statement to the AP that …", "said Thursday during taping of a town
+        # hall in Buffalo, New York, that …", "suggested to me that …": after "that".
+        for j in range(k, min(end, k + 20)):
             if toks[j].lower == "that":
                 return j + 1 if j + 1 < end else None
-            if toks[j].text in ",.;:" or toks[j].kind == "quote":
+            if toks[j].text in ".;:" or toks[j].kind == "quote":
                 return None
         return None
     if toks[k].lower == "that":
         return k + 1 if k + 1 < end else None
     if toks[k].lower in CUE_FILLERS or toks[k].lower in ("so", "nothing", "little", "much", "goodbye", "hello"):
         return None  # "said to be …", "said so", "said nothing"
+    if verb.startswith("describ"):
+        # "described the plan as a disaster": the object and what it was called
+        return k if any(t.lower == "as" for t in toks[k + 1:min(end, k + 8)]) else None
+    if verb not in _CLAUSE_VERBS and toks[k].lower not in SUBJECT_PRONOUNS and toks[k].lower != "there":
+        return None  # "he announced the steps" (not "he announced he would run"): an object
     return k
 
 
@@ -247,8 +278,9 @@ def _comma_before_subject(toks: list[Token], c: int, start: int, finder: Speaker
     return None
 
 
-def _kind(words: list[Token], finder: SpeakerFinder) -> str | None:
-    """ "indirect" when nothing is quoted, "mixed" when some words are, None when all are."""
+def _kind(words: list[Token], finder: SpeakerFinder, quoted_only: bool = False) -> str | None:
+    """ "indirect" when nothing is quoted, "mixed" when some words are, None when all are (with
+    `quoted_only`: True when the words are all a quotation of three words or more)."""
     quoted = unquoted = 0
     for tok in words:
         if tok.kind == "quote":
@@ -258,6 +290,8 @@ def _kind(words: list[Token], finder: SpeakerFinder) -> str | None:
                 quoted += 1
             else:
                 unquoted += 1
+    if quoted_only:
+        return unquoted == 0 and quoted >= _MIN_WORDS
     if quoted:
         return "mixed" if unquoted >= 2 else None
     return "indirect" if unquoted >= _MIN_WORDS else None

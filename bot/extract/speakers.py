@@ -133,6 +133,8 @@ class _Paragraph:
 
 
 _ENDS = frozenset(".!?")
+# Words before a cue's form that make it a noun: "their stress tests", "the call", "a tweet".
+_NOUN_MARKERS = frozenset("the a an their his her its our my your this these those every each".split())
 _CUE_START = SPEECH_CUES | {"back", "to"}
 
 
@@ -142,6 +144,8 @@ def _cue_kind(toks: list[Token], k: int, after_end: bool) -> str | None:
     is the cue's subject, "back" for "shot back"; None when it is no cue (or "the voice that said")."""
     tok = toks[k]
     if tok.lower in SPEECH_CUES:
+        if k > 0 and toks[k - 1].lower in _NOUN_MARKERS:
+            return None  # "their stress tests", "a call for unity": a noun, not a cue
         if after_end:
             return "forward"
         if toks[k - 1].lower not in ("that", "who", "which"):
@@ -391,12 +395,12 @@ class SpeakerFinder:
         k = cue - 1
         while k >= 0 and (toks[k].lower in CUE_FILLERS or _is_adverb(toks[k])):
             k -= 1
-        if k >= 1 and toks[k].lower in _WHEN:  # "Hillary Clinton on Tuesday said that …"
-            j = k - 1
-            if toks[j].lower in ("on", "last", "this", "early", "late") and j >= 1:
-                j -= 1
-            if (p, j) in self.mention_at:
-                k = j
+        # "Hillary Clinton on Tuesday said that …", "Trump at the time said …"
+        j = k
+        while j >= 0 and k - j < 4 and (toks[j].lower in _WHEN or toks[j].kind == "num"):
+            j -= 1
+        if j < k and (p, j) in self.mention_at:
+            k = j
         if _is_passive(toks, k + 1, cue):
             # "Governor Grant was asked by the moderator, Jan Pohl, “…”": the asker speaks, not the
             # subject; without "by …" nobody named does.
@@ -808,7 +812,8 @@ _DESCRIPTION_BACK = 3000  # characters back to the last person with the descript
 _APPOSITIVE_REACH = 40  # tokens between a name and the comma before its cue: "X, the …, a …, said"
 _BE = frozenset("was were is are been being be".split())
 _WHEN = frozenset("monday tuesday wednesday thursday friday saturday sunday week weekend month year "
-                  "morning afternoon evening night today yesterday tonight".split())
+                  "morning afternoon evening night today yesterday tonight on at in last this early late "
+                  "the time earlier later".split())
 _CLAUSE_WORDS = frozenset("and but while as when because after before since although though that where so "
                           "then yet also".split())
 
