@@ -25,19 +25,19 @@ _ADDRESSEE_VERBS = frozenset("told tell tells telling warned warns warning assur
 # Words that open an adverbial, not a reported clause: "said [in a statement]", "[In Iowa], Cruz said".
 _ADVERBIALS = frozenset("""
 in on at during after before with by from for of outside inside while when as since despite among
-amid following without through within toward towards near aboard about last this earlier later today
+amid following without through within toward towards near aboard about over last this earlier later today
 yesterday tonight recently repeatedly again once also then previously asked speaking sending onstage
 afterward afterwards matter-of-factly
 """.split())
 _DAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+_SUBORDINATORS = frozenset("that after before when if because while as since what whether".split())
 _INFINITIVE_VERBS = frozenset("pledged pledges vowed vows promised promises threatened threatens".split())
 # Verbs whose reported clause may follow without "that" ("said the plan was dead"); the others take
 # objects as often ("announced the steps", "denied the charges") and report a clause only with it.
 _CLAUSE_VERBS = frozenset("""
 said says say saying believes thinks argued argues arguing claimed claims claiming insisted insists
 insisting suggested suggests suggesting predicted predicts predicting warned warns warning added adds
-adding wrote writes writing conceded concedes conceding contended contends asserted asserts stated
-states explained explains recalled recalls
+adding conceded concedes conceding contended contends asserted asserts stated states explained explains
 """.split())
 _TIMES = frozenset("morning afternoon evening night tonight today yesterday".split())
 _CONTENT_REACH = 80  # tokens of a reported clause at most (a sentence without end is hostile text)
@@ -99,6 +99,8 @@ def _statement(text: str, p: int, toks: list[Token], c: int, finder: SpeakerFind
             return None  # "Reid would not say whether …": nothing was said
         if any(t.lower in REPORTING_VERBS for t in toks[max(sentence_start, c - 3):c]):
             return None  # "He says he believes …": the first verb reports it
+        if c >= 2 and toks[c - 1].lower in SUBJECT_PRONOUNS and toks[c - 2].lower in _SUBORDINATORS:
+            return None  # "… and that he thinks it would pass", "what she truly believes": inside another clause
         closed_quote = previous == "," or c - 2 >= sentence_start and toks[c - 1].kind == "quote" \
             and toks[c - 2].text == ","
         if closed_quote and c + 1 < sentence_end and not toks[c].lower.endswith("ing") \

@@ -717,6 +717,15 @@ class SpeakerFinder:
         if i >= len(para.toks):
             return None
         start, _ = para.sentences[para.sentence_of[i]]
+        toks = para.toks
+        # "… a damning reaction from President Barack Obama, who called the nominee “unfit to
+        # serve”": the relative clause nearest the quotation is whose words they are.
+        for k in range(i - 1, max(start, i - _RELATIVE_REACH) - 1, -1):
+            if toks[k].lower == "who" and k >= 2 and toks[k - 1].text == "," and (p, k - 2) in self.mention_at:
+                person = self.mention_at[(p, k - 2)].person
+                return person if person >= 0 else None
+            if toks[k].kind == "quote" or toks[k].lower in ("who", "which"):
+                break
         return self._subject_in(p, start, i, None)
 
     def opens_sentence(self, p: int, offset: int) -> int | None:
@@ -809,7 +818,8 @@ _DASHES = frozenset("—―–-")
 _RANKS = frozenset("vice deputy assistant associate lieutenant".split())
 _DESCRIPTION_REACH = 60  # tokens of a sentence looked at for the person a description stands for
 _DESCRIPTION_BACK = 3000  # characters back to the last person with the description's role
-_APPOSITIVE_REACH = 40  # tokens between a name and the comma before its cue: "X, the …, a …, said"
+_APPOSITIVE_REACH = 40
+_RELATIVE_REACH = 25  # tokens from a quotation back to the "who" whose clause holds it  # tokens between a name and the comma before its cue: "X, the …, a …, said"
 _BE = frozenset("was were is are been being be".split())
 _WHEN = frozenset("monday tuesday wednesday thursday friday saturday sunday week weekend month year "
                   "morning afternoon evening night today yesterday tonight on at in last this early late "
