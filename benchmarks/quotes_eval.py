@@ -425,14 +425,15 @@ def evaluate(folder: Path, part: str = "tune", limit: int | None = None, errors:
             _score(name, text, result.quotes, gold_quotes, gold_quotes, direct, aliases, show, "direct")
         if "reported" in kinds:
             speech = [g for g in attributions if g.kind != "direct" and g.speech]
-            _score(name, text, result.reported, speech, attributions, reported, aliases, show, "reported", True)
+            found_reported = getattr(result, "reported", [])  # (an extractor from before reported speech)
+            _score(name, text, found_reported, speech, attributions, reported, aliases, show, "reported", True)
             everything = [g for g in attributions if g.kind != "direct"]
-            pairs = match([(q.start, q.end) for q in result.reported], everything)
+            pairs = match([(q.start, q.end) for q in found_reported], everything)
             reported.all_gold += len(everything)
             reported.all_named_gold += sum(expects_person(g) for g in everything)
             for i, j in pairs.items():
                 g = everything[j]
-                if expects_person(g) and speaker_is_right(g, result.reported[i].speaker, aliases):
+                if expects_person(g) and speaker_is_right(g, found_reported[i].speaker, aliases):
                     reported.all_named_right += 1
 
     figures: dict = {"part": part, "documents": len(names)}
@@ -495,7 +496,8 @@ def _score(name: str, text: str, found_items, recall_gold: list, claim_gold: lis
     claim_pairs = pairs if claim_gold is recall_gold else match(found, claim_gold)
     for i, item in enumerate(found_items):
         named = item.speaker is not None
-        confidence = item.confidence if item.confidence is not None else 1.0
+        confidence = getattr(item, "confidence", None)  # (an extractor from before confidences: 1)
+        confidence = 1.0 if confidence is None else confidence
         if i in claim_pairs:
             g = claim_gold[claim_pairs[i]]
             gold = attribution(g)

@@ -19,7 +19,7 @@ from bot.extract.tokens import Token, tokenize
 from bot.models import Document, Extraction, Person, Quote
 
 # Bump when a rule changes what is extracted: the store rebuilds documents extracted before.
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 
 # A quotation this short in title case names a show, a book or a slogan.
 _TITLE_WORDS = 5

@@ -66,9 +66,16 @@ def is_word_surname(tok: Token) -> bool:
     "London", "Israel" — a name's last word after a first name or an honorific, never alone."""
     if not tok.is_capitalised or tok.kind != "word" or len(tok.text) < 3:
         return False
-    low = bare(tok.text).lower()
+    return _word_surname_text(tok.text) if len(tok.text) <= 32 else _is_word_surname_text(tok.text)
+
+
+def _is_word_surname_text(text: str) -> bool:
+    low = bare(text).lower()
     return (low in ORG_WORDS or low in PLACES) and low not in NON_NAME_WORDS and low not in TITLE_WORDS \
-        and low not in _NOT_SURNAMES and any(c.islower() for c in tok.text)
+        and low not in _NOT_SURNAMES and any(c.islower() for c in text)
+
+
+_word_surname_text = functools.lru_cache(maxsize=1 << 16)(_is_word_surname_text)
 
 
 # Organisation words and places that are never a person's surname.

@@ -40,7 +40,7 @@ insisting suggested suggests suggesting predicted predicts predicting warned war
 adding conceded concedes conceding contended contends asserted asserts stated states explained explains
 """.split())
 _TIMES = frozenset("morning afternoon evening night tonight today yesterday".split())
-_CONTENT_REACH = 80  # tokens of a reported clause at most (a sentence without end is hostile text)
+_CONTENT_REACH = 60  # tokens of a reported clause at most (a sentence without end is hostile text)
 _SUBJECT_REACH = 40  # tokens back from a verb to the comma before its subject: "…, Ms. Bigbee said."
 _MIN_WORDS = 3
 
@@ -50,12 +50,13 @@ def find_reported(text: str, tokens: list[list[Token]], finder: SpeakerFinder,
     """Reported statements of a document, in text order (kind "indirect" or "mixed")."""
     found: list[Quote] = []
     seen: set[tuple[int, int]] = set()
+    titles: dict[tuple[int, int], bool] = {}  # (paragraph, sentence start) -> written in title case
     for p, toks in enumerate(tokens):
         for c, tok in enumerate(toks):
             if tok.lower not in REPORTING_VERBS or finder.in_quote(tok.start) \
                     or tok.is_capitalised and tok.lower not in ("according", "said", "says"):
                 continue  # "United States" is no verb
-            statement = _statement(text, p, toks, c, finder, names)
+            statement = _statement(text, p, toks, c, finder, names, titles)
             if statement is not None and (statement.start, statement.end) not in seen:
                 seen.add((statement.start, statement.end))
                 found.append(statement)
@@ -63,12 +64,12 @@ def find_reported(text: str, tokens: list[list[Token]], finder: SpeakerFinder,
 
 
 def _statement(text: str, p: int, toks: list[Token], c: int, finder: SpeakerFinder,
-               names: dict[int, str]) -> Quote | None:
+               names: dict[int, str], titles: dict[tuple[int, int], bool]) -> Quote | None:
     para = finder.paragraph(p)
     number = para.sentence_of[c]
     sentence_start, sentence_end = para.sentences[number]
     n = len(toks)
-    if _title_case(toks, sentence_start, sentence_end):
+    if _title_case(toks, sentence_start, sentence_end, titles):
         return None  # a headline: "Marco Rubio Responds To Question About Minimum Wage By Saying …"
     cue_first, cue_last = c, c
     if toks[c].lower == "according":
@@ -111,16 +112,18 @@ def _statement(text: str, p: int, toks: list[Token], c: int, finder: SpeakerFind
             pattern = "inverted"
             span = (sentence_start, c - 1)
         else:
+            # What was reported is found first (cheap), who reported it only when there is some.
+            after = _clause_start(toks, c, sentence_end)
+            pattern = "after"
+            if after is None and (c + 1 < n and (toks[c + 1].text == ":" or toks[c + 1].kind == "quote")
+                                  or not any(t.text == "," for t in toks[max(sentence_start, c - _SUBJECT_REACH):c])):
+                return None  # "…, Trump said: “…”" introduces a quotation; "He said." reports nothing here
             person, basis = finder.source_of_cue(p, c)
             if person is None:
                 return None
-            after = _clause_start(toks, c, sentence_end)
-            pattern = "after"
             if after is not None:
                 span = (after, _clause_end(toks, after, sentence_end))
             else:
-                if c + 1 < n and (toks[c + 1].text == ":" or toks[c + 1].kind == "quote"):
-                    return None  # "…, Trump said: “…”": what comes before introduces a quotation
                 comma = _comma_before_subject(toks, c, sentence_start, finder, p, person)
                 if comma is None:
                     return None
@@ -240,9 +243,13 @@ def _inverted(toks: list[Token], c: int, end: int, finder: SpeakerFinder, p: int
     return k >= end or toks[k].text in ",.;!?" or toks[k].lower == "of"
 
 
-def _title_case(toks: list[Token], start: int, end: int) -> bool:
-    words = [t for t in toks[start:min(end, start + 20)] if t.kind == "word" and len(t.text) > 3]
-    return len(words) >= 4 and sum(t.is_capitalised for t in words) >= 0.8 * len(words)
+def _title_case(toks: list[Token], start: int, end: int, seen: dict) -> bool:
+    """Whether the sentence is a headline in title case (worked out once per sentence)."""
+    key = (id(toks), start)
+    if key not in seen:
+        words = [t for t in toks[start:min(end, start + 20)] if t.kind == "word" and len(t.text) > 3]
+        seen[key] = len(words) >= 4 and sum(t.is_capitalised for t in words) >= 0.8 * len(words)
+    return seen[key]
 
 
 def _next_comma(toks: list[Token], k: int, end: int) -> int | None:
@@ -283,6 +290,10 @@ def _comma_before_subject(toks: list[Token], c: int, start: int, finder: Speaker
 def _kind(words: list[Token], finder: SpeakerFinder, quoted_only: bool = False) -> str | None:
     """ "indirect" when nothing is quoted, "mixed" when some words are, None when all are (with
     `quoted_only`: True when the words are all a quotation of three words or more)."""
+    if not quoted_only and not any(t.kind == "quote" for t in words) and not finder.in_quote(words[0].start):
+        # No mark inside and not inside a quotation: nothing quoted (the usual case, made cheap).
+        unquoted = sum(1 for t in words if t.kind in ("word", "num"))
+        return "indirect" if unquoted >= _MIN_WORDS else None
     quoted = unquoted = 0
     for tok in words:
         if tok.kind == "quote":

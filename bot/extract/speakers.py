@@ -187,6 +187,7 @@ class SpeakerFinder:
         self._subjects: dict[tuple[int, int, str | None], list] = {}
         self._roles_index: dict[str, tuple[list[int], list[int]]] | None = None
         self._roles_of: dict[int, set[str]] = {}
+        self._fitting: dict[tuple, int | None] = {}
         self._depth = 0  # pronouns and participles being followed through one another
         # How the last speaker found was named: "name", "pronoun", "description" or "subject".
         self.basis = ""
@@ -754,8 +755,9 @@ class SpeakerFinder:
             roles = self._role_words(person)
             return head in roles and not (_RANKS & (roles ^ wanted)) and ("former" not in wanted or "former" in roles)
 
+        role = (head, frozenset(wanted))
         for para, start, end in self._sentences_back(p, i, limit=3):
-            found = self._first_fitting(para, start, min(end, start + _DESCRIPTION_REACH), fits)
+            found = self._first_fitting(para, start, min(end, start + _DESCRIPTION_REACH), fits, role)
             if found is not None:
                 return found
         offset = toks[i].start
@@ -779,14 +781,20 @@ class SpeakerFinder:
         if after is None and p + 1 < len(self.tokens) and self.paragraph(p + 1).sentences:
             after = (p + 1, *self.paragraph(p + 1).sentences[0])
         if after is not None:
-            found = self._first_fitting(after[0], after[1], min(after[2], after[1] + _DESCRIPTION_REACH), fits)
+            found = self._first_fitting(after[0], after[1], min(after[2], after[1] + _DESCRIPTION_REACH), fits, role)
             if found is not None:
                 return found
         return NO_SPEAKER
 
-    def _first_fitting(self, p: int, start: int, end: int, fits) -> int | None:
+    def _first_fitting(self, p: int, start: int, end: int, fits, role) -> int | None:
         """The first person named from token start to end, outside quotations, prepositional phrases
-        and possessives, for whom fits(person)."""
+        and possessives, for whom fits(person) (remembered by `role`, what fits() checks)."""
+        key = (p, start, end, role)
+        if key not in self._fitting:
+            self._fitting[key] = self._find_fitting(p, start, end, fits)
+        return self._fitting[key]
+
+    def _find_fitting(self, p: int, start: int, end: int, fits) -> int | None:
         toks = self.tokens[p]
         k = start
         while k < end:

@@ -152,3 +152,56 @@ def test_an_unclosed_quotation_that_holds_its_own_cue():
 def test_two_apostrophes_are_quotation_marks():
     _, quotes = run("''The middle class is getting clobbered,'' Mr. Dan Biel told reporters.")
     assert quotes["The middle class is getting clobbered,"] == "Dan Biel"
+
+
+# -- reported speech ---------------------------------------------------------------------------------
+
+def reported(body: str):
+    result, _ = run(body)
+    return {q.text: (q.kind, q.speaker, q.cue) for q in result.reported}
+
+
+def test_reported_speech_after_the_verb():
+    found = reported("Avril Haines, the director of national intelligence, said Mr. Putin could claim a "
+                     "victory in the east by the summer.")
+    assert found == {"Mr. Putin could claim a victory in the east by the summer":
+                     ("indirect", "Avril Haines", "said")}
+
+
+def test_reported_speech_before_the_verb_and_according_to():
+    found = reported("The talks failed after two days, Ms. Laura Bigbee said on Monday. According to the "
+                     "ministry, the border will stay closed until June.")
+    assert found["The talks failed after two days"] == ("indirect", "Laura Bigbee", "said")
+    assert found["the border will stay closed until June"] == ("indirect", None, "According to")
+
+
+def test_reported_speech_that_quotes_some_words_is_mixed_and_stays_out_of_the_quotations():
+    result, quotes = run("Governor Tom Reyes said the budget was “dead on arrival” in the Senate.")
+    assert [(q.kind, q.speaker) for q in result.reported] == [("mixed", "Tom Reyes")]
+    assert result.reported[0].text == "the budget was “dead on arrival” in the Senate"
+    assert all(q.kind == "direct" for q in result.quotes) and quotes == {"dead on arrival": "Tom Reyes"}
+
+
+def test_told_reports_the_clause_after_that():
+    found = reported("Senator Ana Ruiz told reporters on Friday that the vote would be delayed again.")
+    assert found == {"the vote would be delayed again": ("indirect", "Ana Ruiz", "told")}
+
+
+def test_what_was_not_said_is_not_reported():
+    assert reported("Senator Harry Reid would not say whether he would support the plan.") == {}
+    assert reported("Senator Harry Reid announced the steps at the White House on Monday.") == {}
+
+
+def test_a_pronoun_source_is_resolved_like_a_quotation_s():
+    found = reported("Mayor Ruth Adeyemi toured the flooded streets on Monday. She said the city would "
+                     "rebuild the levee before winter.")
+    assert found == {"the city would rebuild the levee before winter": ("indirect", "Ruth Adeyemi", "said")}
+
+
+def test_every_statement_has_a_confidence_and_a_cue_that_cite_the_text():
+    text = "Headline of a test story\n\nAvril Haines said Mr. Putin could claim a victory by the summer."
+    result = extract(document_from_text("t.txt", text))
+    for statement in result.reported:
+        assert 0 <= statement.confidence <= 1
+        assert text[statement.cue_start:statement.cue_end] == statement.cue
+        assert text[statement.start:statement.end] == statement.text
