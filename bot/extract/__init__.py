@@ -61,7 +61,7 @@ def _extract(document: Document) -> Extraction:
     # Names of the credits line ("Julian E Barnes contributed reporting") are people too.
     clusters = cluster_people(mentions, set(_LOWER_WORD.findall(text)))
     roles = {i: _role(c) for i, c in enumerate(clusters)}
-    names = {i: _canonical(c) for i, c in enumerate(clusters)}
+    names = _distinct_names(clusters, roles)
 
     finder = SpeakerFinder(tokens, mentions, clusters, roles, inside.contains)
     for mention, paragraph in zip(mentions, mention_paragraph):
@@ -168,6 +168,30 @@ def _running_speaker(span: QuoteSpan, previous: dict[int, int | None], document:
 
 def _canonical(cluster: PersonCluster) -> str:
     return " ".join(cluster.full)
+
+
+def _distinct_names(clusters: list[PersonCluster], roles: dict[int, str | None]) -> dict[int, str]:
+    """Each person's name, told apart from any other of the document written the same: "Mr. Smith"
+    and "Ms. Smith" (by the honorific they were given), else by role ("Smith (the mayor)"). The
+    store merges people by name, so two people never share one."""
+    names = {i: _canonical(c) for i, c in enumerate(clusters)}
+    by_name: dict[str, list[int]] = {}
+    for i, name in names.items():
+        if clusters[i].mentions:
+            by_name.setdefault(name, []).append(i)
+    for name, same in by_name.items():
+        if len(same) < 2:
+            continue
+        for i in same:
+            honorific = next((m.honorific for m in clusters[i].mentions if m.honorific), None)
+            names[i] = f"{honorific} {name}" if honorific else name
+        taken: dict[str, int] = {}
+        for i in same:
+            if names[i] in taken:  # same honorific too: the role, else the order of appearance
+                role = roles.get(i)
+                names[i] = f"{names[i]} ({role})" if role else f"{names[i]} ({len(taken) + 1})"
+            taken[names[i]] = i
+    return names
 
 
 def _role(cluster: PersonCluster) -> str | None:
