@@ -91,6 +91,8 @@ def _extract(document: Document) -> Extraction:
             continue  # “boundless”, “Meet the Press”: not a quotation of a person
         speaker = names[person] if person is not None and person >= 0 else None
         evidence = evidence or "none"
+        if words <= _SHORT_QUOTE_WORDS and not spoken and evidence.startswith(("running:", "subject:")):
+            speaker = None  # ''somewhat conservative'', ''optics'': the writer's words, said by nobody in particular
         keep, confidence = assess(evidence, speaker is not None)
         quotes.append(Quote(text[span.start:span.end], span.start, span.end, speaker if keep else None,
                             span.paragraph, confidence=confidence, cue=cue_text, cue_start=cue_start,
@@ -137,10 +139,13 @@ class _QuoteIndex:
 
 def _is_title(quoted: str) -> bool:
     """ “Saturday Night Live”, “The Art of the Deal”: every longer word capitalised."""
-    words = [w for w in quoted.split() if len(w) > 3]
+    words = [w for w in quoted.split() if len(w) > 3 and w.lower() not in _TITLE_SMALL_WORDS]
     if quoted.rstrip().endswith(("!", "?")) and len(words) <= 1:
         return False  # “Disgraceful!” is an exclamation, not a title
     return bool(words) and all(w[0].isupper() for w in words)
+
+
+_TITLE_SMALL_WORDS = frozenset("with from into over than that this upon".split())  # “The Nightly Show with Larry Wilmore”
 
 
 def _running_speaker(span: QuoteSpan, previous: dict[int, int | None], document: Document,
