@@ -49,8 +49,9 @@ class Quote:
 
     `speaker` is left None whenever the evidence for a named person is weak: an unattributed
     quotation is harmless, a misattributed one is not. `confidence` is how likely the speaker (or
-    its absence) is right, calibrated on held-apart news articles: of the quotations with
-    confidence >= c, about c are right (README, "How people and quotations are found").
+    its absence) is right, measured per kind of evidence on the tuning part of the PolNeAR corpus
+    and checked on its held-out part: of the quotations with confidence >= c, about c are right
+    (README, "How people and quotations are found"). `evidence` says which kind it rests on.
     `cue` is the verb or phrase that attributes it ("said", "according to", "told"), with its
     offsets; None when nothing in the text does (a quotation that runs on from an earlier one).
     """

@@ -89,6 +89,16 @@ def assess(evidence: str, named: bool) -> tuple[bool, float | None]:
 def _shares(evidence: str) -> tuple[float, float]:
     """The measured shares of an evidence, backing off to its broader class ("after:name" ->
     "after") when it was seen too rarely to be measured alone."""
+    shares = _SHARES.get(evidence)
+    if shares is None:
+        shares = _SHARES[evidence] = _measured_shares(evidence)
+    return shares
+
+
+_SHARES: dict[str, tuple[float, float]] = {}  # evidence -> shares, worked out once (a few dozen kinds)
+
+
+def _measured_shares(evidence: str) -> tuple[float, float]:
     key = evidence
     named = null = None
     while key:

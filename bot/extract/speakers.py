@@ -678,10 +678,6 @@ class SpeakerFinder:
             return found[1]
         return fallback[1] if fallback is not None and fallback[0] < end else None
 
-    def sentences(self, p: int) -> list[tuple[int, int]]:
-        """Token ranges of the sentences of paragraph p."""
-        return self.paragraph(p).sentences
-
     # -- quotations without a cue of their own ----------------------------------------------------
 
     def introduced_by(self, p: int) -> int | None:
