@@ -167,6 +167,7 @@ def find_mentions(tokens: list[Token], text: str, in_quote) -> list[Mention]:
     """Every capitalised run that may name a person, with the context that tells who they are."""
     mentions: list[Mention] = []
     i, n = 0, len(tokens)
+    first_names = given_names()
     # The end of the last capitalised run grown without an honorific: a name starting later in the
     # same run ends there too, so a title-case "soup" is walked once, not once per name in it.
     run_start = run_end = -1
@@ -181,14 +182,14 @@ def find_mentions(tokens: list[Token], text: str, in_quote) -> list[Mention]:
             honorific = tok.text
             j += 1
         lead = None  # "J.J. Goldberg", "W. Mark Felt": initials before the first name
-        if not honorific and _INITIALS.fullmatch(tok.text) and j + 1 < n and is_name_word(tokens[j + 1]) \
-                and tok.end + 1 >= tokens[j + 1].start:
+        if not honorific and tok.text[-1] == "." and len(tok.text) <= 6 and _INITIALS.fullmatch(tok.text) \
+                and j + 1 < n and is_name_word(tokens[j + 1]) and tok.end + 1 >= tokens[j + 1].start:
             lead = j
             j += 1
         if j < n and tokens[j].is_capitalised and (is_name_word(tokens[j]) or honorific and is_word_surname(tokens[j])):
             # After a first name or an honorific a word may be a surname ("Ellen Park", "Mr. Church");
             # alone it never names anyone ("Park said", "Washington said").
-            first_name = tokens[j].lower in given_names()
+            first_name = tokens[j].lower in first_names
             known = not honorific and run_start < j <= run_end \
                 and not (first_name and j + 1 < n and is_word_surname(tokens[j + 1]))
             k = run_end if known else j
@@ -208,10 +209,10 @@ def find_mentions(tokens: list[Token], text: str, in_quote) -> list[Mention]:
                     break
             if not honorific:
                 run_start, run_end = j, k
-            if k - j >= 2 and not honorific and tokens[j].lower not in given_names():
+            if k - j >= 2 and not honorific and tokens[j].lower not in first_names:
                 # "United Auto Workers Gary Casteel": the name starts at its first name.
-                j = next((g for g in range(j + 1, k) if tokens[g].lower in given_names()), j)
-            if k - j >= 5 and tokens[j].lower in given_names():
+                j = next((g for g in range(j + 1, k) if tokens[g].lower in first_names), j)
+            if k - j >= 5 and tokens[j].lower in first_names:
                 k = j + 1  # a headline in title case: "Salma Hayek Described Her Experience …"
             if lead is not None and j == lead + 1 and k - j < 4:
                 j = lead
