@@ -6,6 +6,8 @@ databases) go to benchmarks/work/, which git ignores; generated seed folders are
 
 Benchmarks (names for --only):
   extract  words/s of bot.extract.extract over the 840 PolNeAR articles, one process
+  adversarial  extraction of hostile generated text (quotation floods, capitalised soups, unclosed and
+           nested marks, pronoun chains, huge paragraph counts …): s/MB and its growth with size
   build    synthetic stores built with bot.store.build: time, docs/s, size, peak RSS, rebuilds
   answers  p50/p99 of the command core and raw Store methods on each built store
   charts   /trend on the largest store: drawing p50/p99, peak RSS after 100 different charts
@@ -17,10 +19,12 @@ Benchmarks (names for --only):
   sources  following news (bench_sources.py): 304 rounds of 1,000 feeds, 100 new articles with the store's
            update on the largest store, near-duplicates (labelled pairs; ms/doc in memory and in the store)
 
-Quick mode (< 2 min): 1k store only, 2,000 chats for the unlimited fan-out, a 10 s limited window,
-2,000 chats with follows and 300 alerts for latency, 600 commands through the emulator.
-Full mode (< 15 min): 1k and 10k stores, and 100k when the 10k build says it fits in the time left
-(otherwise the largest multiple of 10k that fits is built, 100k is extrapolated and marked "est.",
+Quick mode (< 2 min): hostile shapes at 100 KB and 1 MB, 1k store only, 2,000 chats for the unlimited
+fan-out, a 10 s limited window, 2,000 chats with follows and 300 alerts for latency, 600 commands through
+the emulator.
+Full mode (< 15 min): hostile shapes at 100 KB, 1 MB and 4 MB, 1k and 10k stores, and 100k when the 10k
+build says it fits in the time left (otherwise the largest multiple of 10k that fits is built, 100k is
+extrapolated and marked "est.",
 and a 100k build measured apart with `--only build --sizes 100000` is quoted with its date);
 10,000 chats, a 20 s window, 10,000 chats with 5 follows each on the largest store, 1,000 alerts for
 latency, 10,000 commands through the emulator.
@@ -39,7 +43,7 @@ from datetime import datetime, timezone
 from benchmarks.common import ROOT, WORK, Figure, fig
 
 RESULTS = ROOT / "benchmarks" / "results.json"
-NAMES = ["extract", "build", "answers", "charts", "digest", "alerts", "rss", "wire", "sources"]
+NAMES = ["extract", "adversarial", "build", "answers", "charts", "digest", "alerts", "rss", "wire", "sources"]
 FULL_BUDGET_S = 12 * 60  # of the 15 minutes; a shared machine can be slower than the estimate
 
 
@@ -77,6 +81,9 @@ class Runner:
         WORK.mkdir(parents=True, exist_ok=True)
         if "extract" in self.only:
             self.child("benchmarks.bench_extract", ["--quick"] if self.quick else [], 300, "extraction")
+        if "adversarial" in self.only:
+            self.child("benchmarks.bench_adversarial", ["--quick"] if self.quick else [], 600,
+                       "extraction of hostile text")
         if {"build", "answers", "charts", "alerts", "rss", "wire", "sources"} & set(self.only):
             self.builds()
         if "answers" in self.only:

@@ -44,11 +44,34 @@ class Person:
 
 @dataclass
 class Quote:
+    """Something a source was reported to have said, tied to the passage that says it.
+
+    `kind` tells which: "direct", the words between quotation marks (`text` without the marks);
+    "indirect", reported speech, `text` being the reported clause ("Haines said [Mr. Putin could
+    claim a victory]", "according to the ministry, [the talks failed]"); "mixed", reported speech
+    whose clause quotes some words ("Trump said he had “made a lot of money in down markets”").
+    `Extraction.quotes` holds only direct quotations, `Extraction.reported` the other two kinds, so a
+    quotation is never shown for what someone was only reported to have said.
+
+    `speaker` is left None whenever the evidence for a named person is weak: an unattributed
+    quotation is harmless, a misattributed one is not. `confidence` is how likely the speaker (or
+    its absence) is right, measured per kind of evidence on the tuning part of the PolNeAR corpus
+    and checked on its held-out part: of the quotations with confidence >= c, about c are right
+    (README, "How people and quotations are found"). `evidence` says which kind it rests on.
+    `cue` is the verb or phrase that attributes it ("said", "according to", "told"), with its
+    offsets; None when nothing in the text does (a quotation that runs on from an earlier one).
+    """
     text: str  # without the quotation marks
     start: int
     end: int
     speaker: str | None  # canonical name of a Person, or None when not a named person
     paragraph: int  # index of the paragraph holding `start`
+    kind: str = "direct"  # "direct", "indirect" or "mixed"
+    confidence: float | None = None  # 0..1; None: not estimated (a Quote made by hand)
+    cue: str | None = None
+    cue_start: int | None = None
+    cue_end: int | None = None
+    evidence: str = ""  # how the speaker was found ("after:name", "before:pronoun", …): what `confidence` rests on
 
 
 @dataclass
@@ -64,8 +87,9 @@ class KeyPoint:
 @dataclass
 class Extraction:
     people: list[Person]
-    quotes: list[Quote]
+    quotes: list[Quote]  # direct quotations only (kind "direct"), in text order
     key_points: list[KeyPoint]
+    reported: list[Quote] = field(default_factory=list)  # reported speech: kind "indirect" or "mixed"
 
 
 # What the store's queries answer (bot.store.queries), the same for Telegram, inline mode and console.

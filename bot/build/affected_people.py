@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from bot.build.merge import name_key
+from bot.build.merge import group_key, name_key
 from bot.build.prepare import PreparedFile
 
 
@@ -26,7 +26,7 @@ def affected_records(conn: sqlite3.Connection, touched: set[str], removed: list[
     added_claims: dict[str, set[str]] = {}  # alias key → own keys of new records carrying it
     for prepared in added:
         for record in prepared.records:
-            own = name_key(record[0])
+            own = group_key(record[0])
             added_own.add(own)
             for alias in record[1]:
                 if name_key(alias) != own:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.build.affected_people import affected_records
 from bot.build.extraction_cache import ExtractionCache
-from bot.build.merge import MergedPerson, NameRecord, merge_people, name_key
+from bot.build.merge import MergedPerson, NameRecord, group_key, merge_people, name_key
 from bot.build.prepare import PreparedFile, prepare_file
 from bot.build.report import BuildReport, Progress, SkippedFile
 from bot.build.rows import (
@@ -116,7 +116,7 @@ def _apply_changes(conn: sqlite3.Connection, hashes: SeedHashes, changed: set[st
     report.skipped = [skips[rel] for rel in sorted(skips, key=lambda r: order.get(r, -1))]
 
     # People: merge again every record whose merged person a change can touch.
-    touched = {name_key(r[0]) for p in added for r in p.records} | {
+    touched = {group_key(r[0]) for p in added for r in p.records} | {
         name_key(alias) for p in added for r in p.records for alias in r[1]}
     for chunk in chunks(removed):
         marks = ",".join("?" * len(chunk))

@@ -16,6 +16,19 @@ def name_key(name: str) -> str:
     return " ".join(tokens)
 
 
+_GENDERED = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f", "sir": "m", "dame": "f"}
+
+
+def group_key(name: str) -> str:
+    """The key people are merged by: the name key, and the gender of an honorific the name itself
+    carries. Extraction writes "Mr. Smith" and "Ms. Smith" only to tell two people apart (bot.extract
+    gives no two people of a document one name), so the store keeps them apart too."""
+    first = name.casefold().replace(".", " ").split()[:1]
+    gender = _GENDERED.get(first[0]) if first else None
+    key = name_key(name)
+    return f"{key}|{gender}" if gender and key != name.casefold().replace(".", " ").strip() else key
+
+
 @dataclass
 class _PersonRecord:
     """One person as one document's extraction saw them."""
@@ -36,14 +49,15 @@ class MergedPerson:
 def merge_people(people_by_document: list[list[Person]]) -> tuple[list[MergedPerson], list[dict[str, int]]]:
     """People merged across documents; and, per document, each local name → merged person id.
 
-    Same name (by `name_key`) → one person. A short name of one document ("Blinken") joins the
-    person of another document who carries it as an alias ("Anthony J. Blinken", alias "Mr.
-    Blinken") — only when exactly one fuller name claims it, so two different Smiths stay apart.
+    Same name (by `group_key`: "Mr. Smith" and "Ms. Smith" are two) → one person. A short name of one
+    document ("Blinken") joins the person of another document who carries it as an alias ("Anthony J.
+    Blinken", alias "Mr. Blinken") — only when exactly one fuller name claims it, so two different
+    Smiths stay apart.
     """
     records = [_PersonRecord(d, p) for d, people in enumerate(people_by_document) for p in people]
     group_of_key: dict[str, int] = {}
     for record in records:
-        record.group = group_of_key.setdefault(name_key(record.person.name), len(group_of_key))
+        record.group = group_of_key.setdefault(group_key(record.person.name), len(group_of_key))
     claimants: dict[str, set[int]] = {}
     for record in records:
         for alias in record.person.aliases:

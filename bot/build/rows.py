@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bot.build.merge import name_key
+from bot.build.merge import group_key, name_key
 from bot.build.prepare import PreparedFile
 from bot.build.report import BuildReport
 from bot.build.seed_folder import SeedHashes
@@ -139,7 +139,7 @@ def add_document(rows: RowWriter, document_id: int, prepared: PreparedFile, pers
 def add_records(rows: RowWriter, document_id: int, prepared: PreparedFile, first_record_id: int,
                  person_of: list[int | None]) -> None:
     rows.add("person_records", [
-        (first_record_id + o, document_id, o, person_of[o], name, name_key(name),
+        (first_record_id + o, document_id, o, person_of[o], name, group_key(name),
          json.dumps(list(aliases), ensure_ascii=False), role, mentions)
         for o, (name, aliases, role, mentions, _) in enumerate(prepared.records)])
     rows.add("alias_keys", [(name_key(alias), first_record_id + o)

@@ -68,18 +68,26 @@ def build_command(seeds: Path, db: Path, quiet: bool, file_seconds: float | None
 
 
 def extraction_record(path: str) -> dict:
-    """The `extract --json` line of one file: exactly path, title, people, quotes (an outside contract)."""
+    """The `extract --json` line of one file: exactly path, title, people, quotes (an outside contract).
+
+    Each quote has text, start, end, speaker as it always had, then kind ("direct"; "indirect" and
+    "mixed" for reported speech, whose text is the reported clause), confidence (0-1) and cue
+    ({"text", "start", "end"} of the verb that attributes it, or null); direct and reported in text order.
+    """
     from bot.extract import extract
 
     document = read_document(path)
     extraction = extract(document)
+    quotes = sorted([*extraction.quotes, *extraction.reported], key=lambda q: (q.start, q.end))
     return {
         "path": path,
         "title": document.title,
         "people": [{"name": p.name, "aliases": list(p.aliases), "role": p.role, "mentions": p.mentions}
                    for p in extraction.people],
-        "quotes": [{"text": q.text, "start": q.start, "end": q.end, "speaker": q.speaker}
-                   for q in extraction.quotes],
+        "quotes": [{"text": q.text, "start": q.start, "end": q.end, "speaker": q.speaker, "kind": q.kind,
+                    "confidence": q.confidence,
+                    "cue": {"text": q.cue, "start": q.cue_start, "end": q.cue_end} if q.cue else None}
+                   for q in quotes],
     }
 
 
