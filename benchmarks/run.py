@@ -16,6 +16,8 @@ Benchmarks (names for --only):
            store, alert fan-out limiter off and on, landing-to-alert latency over 1,000 alerts
   rss      resident memory of a running `briefbot run` on the largest store, against a fake Bot API
   wire     commands from 100 users through the Bot API emulator (tests/e2e) to `briefbot run`
+  sources  following news (bench_sources.py): 304 rounds of 1,000 feeds, 100 new articles with the store's
+           update on the largest store, near-duplicates (labelled pairs; ms/doc in memory and in the store)
 
 Quick mode (< 2 min): hostile shapes at 100 KB and 1 MB, 1k store only, 2,000 chats for the unlimited
 fan-out, a 10 s limited window, 2,000 chats with follows and 300 alerts for latency, 600 commands through
@@ -41,7 +43,7 @@ from datetime import datetime, timezone
 from benchmarks.common import ROOT, WORK, Figure, fig
 
 RESULTS = ROOT / "benchmarks" / "results.json"
-NAMES = ["extract", "adversarial", "build", "answers", "charts", "digest", "alerts", "rss", "wire"]
+NAMES = ["extract", "adversarial", "build", "answers", "charts", "digest", "alerts", "rss", "wire", "sources"]
 FULL_BUDGET_S = 12 * 60  # of the 15 minutes; a shared machine can be slower than the estimate
 
 
@@ -82,7 +84,7 @@ class Runner:
         if "adversarial" in self.only:
             self.child("benchmarks.bench_adversarial", ["--quick"] if self.quick else [], 600,
                        "extraction of hostile text")
-        if {"build", "answers", "charts", "alerts", "rss", "wire"} & set(self.only):
+        if {"build", "answers", "charts", "alerts", "rss", "wire", "sources"} & set(self.only):
             self.builds()
         if "answers" in self.only:
             for size, db in sorted(self.stores.items()):
@@ -129,6 +131,13 @@ class Runner:
             self.child("benchmarks.bench_wire", ["--db", db, "--commands", commands,
                                                  "--label", f"wire, {size_label(size)} store"], 600,
                        f"{commands} commands through the emulator, {size_label(size)} store")
+
+        if "sources" in self.only:
+            args = ["--quick"] if self.quick else []
+            if self.stores:
+                size, db = max(self.stores.items())
+                args += ["--store", db, "--seeds", str(WORK / f"seeds-{size}-s{self.seed}")]
+            self.child("benchmarks.bench_sources", args, 900, "news sources: rounds, the store's update, near-duplicates")
 
     def builds(self) -> None:
         from benchmarks.bench_build import store_path

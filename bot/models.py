@@ -23,8 +23,14 @@ class Document:
     text: str
     paragraphs: list[Paragraph]
     credits: list[str] = field(default_factory=list)
-    published: str | None = None  # ISO date when the file tells one, else None
+    published: str | None = None  # ISO date, or UTC instant (2024-05-03T08:00:00+00:00), when the file tells one
     notes: list[str] = field(default_factory=list)  # what reading noticed and set aside (a date in the future)
+    # What a fetched article's front matter tells (bot.sources.seed_files writes it); None for other files.
+    url: str | None = None  # the article's address: only an http(s) URL is kept
+    outlet: str | None = None  # who published it ("Example News")
+    author: str | None = None
+    source: str | None = None  # the followed source's slug (its folder under seeds/feeds/)
+    summary_only: bool = False  # the body is the feed's summary, not the article
 
 
 @dataclass
@@ -94,8 +100,8 @@ class Source:
     title: str
     paragraph: int  # paragraph index within the document, 0-based
     published: str | None = None
-    url: str | None = None  # where the document was published, when the store knows
-    outlet: str | None = None  # who published it, when the store knows
+    url: str | None = None  # the article's address (fetched documents), cited as a link
+    outlet: str | None = None  # who published it, named beside the title
 
 
 @dataclass
@@ -150,6 +156,20 @@ class Briefing:
     key_points: list[tuple[str, Source]]
     people: list[BriefPerson]
     quotes: list[QuoteHit]
+    url: str | None = None
+    outlet: str | None = None
+    author: str | None = None
+    also: list["StoryCopy"] = field(default_factory=list)  # the same story from other outlets
+
+
+@dataclass(frozen=True)
+class StoryCopy:
+    """Another document carrying the same story (a near-duplicate: wire copy, a lightly edited version)."""
+    document_id: int
+    title: str
+    url: str | None
+    outlet: str | None
+    published: str | None
 
 
 @dataclass
@@ -160,6 +180,10 @@ class SourceInfo:
     added_at: str
     people: int
     quotes: int
+    url: str | None = None
+    outlet: str | None = None
+    story: int | None = None  # the story it belongs to (the id of the story's first document), if any
+    story_size: int = 1  # documents carrying that story
 
 
 COUNT_CAP = 100  # totals of full-text questions are counted up to this; more shows as "100+"

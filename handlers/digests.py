@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from datetime import timedelta
 
 from telegram import Update
@@ -64,7 +65,7 @@ class DigestHandlers:
         self.scheduler = scheduler
         self.settings = settings
         self.briefing = briefing
-        self._rebuilding = asyncio.Lock()
+        self._rebuilding = asyncio.Lock()  # replaced by the application's one build lock in `register`
 
     async def may_change(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         return await may_change(update, context)
@@ -140,10 +141,20 @@ class DigestHandlers:
         # One build at a time (updates are handled concurrently): a build that started before another
         # upload was saved must not finish after that upload's build and swap in a store without it.
         async with self._rebuilding:
-            before = {s.title for s in self.briefing.sources(0, NEWEST_CHECKED)}
+            try:
+                before = {s.title for s in self.briefing.sources(0, NEWEST_CHECKED)}
+            except (sqlite3.Error, FileNotFoundError):  # no store yet, or its path holds something else
+                before = set()
             try:
                 report = await asyncio.to_thread(store_build.build, self.settings.seeds_dir, self.settings.briefing_db,
                                                   file_seconds=self.settings.build_file_seconds)
+            except store_build.BuildFailed as exc:
+                # Not the file's fault (the store is busy, or its path is not a store): the file stays in
+                # seeds/ and the next build takes it in.
+                log.warning("Rebuilding the store with the uploaded %s failed: %s", path.name, exc)
+                answer = Answer(f"Saved {render.escape(path.name)} into the seed folder, but the store could not be "
+                                f"rebuilt: {render.escape(str(exc))}\nThe file is kept: the next build takes it in "
+                                "(sending the file again, or <code>briefbot build</code> on the bot's machine).")
             except Exception:
                 # A file that breaks the build must not stay in seeds/ and break every later build too.
                 log.exception("Rebuilding the store with the uploaded %s failed; the file is removed", path.name)
@@ -165,6 +176,7 @@ class DigestHandlers:
                     f"{render.escape(skipped[0].reason)}. The store is unchanged.")
         total = self.briefing.summary().get("documents", 0)
         lines = [f"Added {render.escape(name)}. The store now holds {total} documents."]
+        lines += [f"Note: {render.escape(note.reason)}." for note in report.notes if note.path.endswith(name)]
         for n, info in enumerate(self.briefing.sources(0, NEWEST_CHECKED), 1):
             if info.title in titles_before:
                 continue
@@ -188,6 +200,8 @@ def register(application: Application, settings: Settings, clock: Clock | None =
                               grace=timedelta(hours=settings.digest_grace_hours), sender=sender)
     scheduler = DigestScheduler(application.job_queue, delivery, state, clock)
     handlers = DigestHandlers(DigestCommands(state, composer, clock), scheduler, settings, briefing)
+    # One build at a time in the whole bot: uploads and fetch rounds (handlers.sources) share this lock.
+    handlers._rebuilding = application.bot_data.setdefault("build_lock", asyncio.Lock())
     application.bot_data.update(digest_handlers=handlers, clock=clock)
 
     application.add_handler(CommandHandler("subscribe", handlers.subscribe))

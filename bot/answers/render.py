@@ -18,6 +18,7 @@ from bot.models import (
     SearchPlan,
     Source,
     SourceInfo,
+    StoryCopy,
 )
 from bot.store.trends import DailySeries
 
@@ -26,6 +27,10 @@ CALLBACK_LIMIT = 64  # bytes of callback_data
 QUOTE_CHARS = 600  # a quotation longer than this is shortened in lists (the card keeps pages small)
 SNIPPET_CHARS = 700
 TITLE_CHARS = 90  # titles in citations; /sources and /brief show them whole
+OUTLET_CHARS = 60
+LINK_CHARS = 500  # a longer address is not made a link (the outlet is still named)
+ALSO_SHOWN = 8  # other outlets named under a story
+_LINK = re.compile(r"https?://[^\s<>\"'\x00-\x1f\x7f]+", re.IGNORECASE)
 
 
 def escape(text: str) -> str:
@@ -43,24 +48,55 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:") + "…"
 
 
-def cite(source: Source) -> str:
-    """The citation every answer carries: document title and paragraph (1-based for readers)."""
-    dated = f", {escape(source.published)}" if source.published else ""
-    return f"<i>{escape(shorten(source.title, TITLE_CHARS))}</i>{dated}, ¶{source.paragraph + 1}"
+def safe_url(url: str | None) -> str | None:
+    """`url` when it may be a link in a chat: an http(s) address of at most LINK_CHARS characters without
+    spaces, quotes, angle brackets or control characters; else None (javascript:, data:, file: never)."""
+    if url and len(url) <= LINK_CHARS and _LINK.fullmatch(url):
+        return url
+    return None
 
 
-def link(url: str | None, label: str = "link") -> str:
-    """A link to `url` when it is an http(s) address (anything else is left out), else ""."""
-    if not url or not re.match(r"(?i)^https?://[^\s<>\"]+$", url) or len(url) > 2000:
+def link(url: str | None, inner: str) -> str:
+    """`inner` (HTML) as a link to `url` when it is a safe address, else `inner` alone."""
+    url = safe_url(url)
+    return f'<a href="{html.escape(url, quote=True)}">{inner}</a>' if url else inner
+
+
+def when(published: str | None) -> str:
+    """A publication date as shown: `2024-04-12`, or `2024-04-12 07:30 UTC` for an instant."""
+    if not published:
         return ""
-    return f'<a href="{html.escape(url, quote=True)}">{escape(label)}</a>'
+    if len(published) >= 16 and published[10] == "T":
+        return f"{published[:10]} {published[11:16]} UTC"
+    return published[:10]
+
+
+def outlet_tag(outlet: str | None) -> str:
+    """" · Outlet" beside a title, or nothing."""
+    return f" · {escape(shorten(outlet, OUTLET_CHARS))}" if outlet else ""
+
+
+def cite(source: Source) -> str:
+    """The citation every answer carries: the document's title (a link to the article when it has one),
+    its outlet, its date and the paragraph (1-based for readers)."""
+    dated = f", {escape(source.published[:10])}" if source.published else ""
+    title = link(source.url, f"<i>{escape(shorten(source.title, TITLE_CHARS))}</i>")
+    return f"{title}{outlet_tag(source.outlet)}{dated}, ¶{source.paragraph + 1}"
+
+
+def also_reported(copies: list[StoryCopy], limit: int = ALSO_SHOWN) -> str:
+    """"Also reported by: Outlet, Outlet …", each a link to that outlet's article; "" without copies."""
+    if not copies:
+        return ""
+    names = [link(c.url, escape(shorten(c.outlet or c.title, OUTLET_CHARS if c.outlet else 50))) for c in copies[:limit]]
+    more = f" and {len(copies) - limit} more" if len(copies) > limit else ""
+    return "Also reported by: " + ", ".join(names) + more
 
 
 def source_line(source: Source) -> str:
-    """`cite`, with the outlet and a link when the source has them."""
-    outlet = f" · {escape(shorten(source.outlet, 60))}" if source.outlet else ""
-    url = link(source.url)
-    return cite(source) + outlet + (f" · {url}" if url else "")
+    """`cite` (alerts' name for it): the title as a link to the article, the outlet beside it, when the
+    source has them."""
+    return cite(source)
 
 
 def highlight(snippet: str) -> str:
@@ -194,11 +230,15 @@ def _shorten_snippet(snippet: str) -> str:
 
 
 def briefing(b: Briefing) -> str:
-    head = f"<b>{escape(b.title)}</b>"
-    meta = [escape(b.published)] if b.published else []
+    head = f"<b>{link(b.url, escape(b.title))}</b>"
+    meta = [escape(shorten(b.outlet, OUTLET_CHARS))] if b.outlet else []
+    meta += [escape(when(b.published))] if b.published else []
+    meta += [f"by {escape(shorten(b.author, 100))}"] if b.author and b.author not in b.credits else []
     meta += [escape(c) for c in b.credits]
     if meta:
         head += "\n" + " · ".join(meta)
+    if b.also:
+        head += "\n" + also_reported(b.also)
     blocks = [head]
     if b.key_points:
         blocks.append("<b>Key points</b>\n" + "\n".join(
@@ -217,9 +257,17 @@ def sources(infos: list[SourceInfo], total: int) -> str:
     if not infos:
         return "The store holds no documents yet."
     lines = []
+    first_of_story: dict[int, int] = {}
     for n, s in enumerate(infos, 1):
-        date = escape(s.published or f"added {s.added_at[:10]}")
-        lines.append(f"{n}. <b>{escape(s.title)}</b> — {date}; {s.people} people, {s.quotes} quotes")
+        date = escape(when(s.published) if s.published else f"added {s.added_at[:10]}")
+        same = ""
+        if s.story is not None and s.story_size > 1:
+            if s.story in first_of_story:
+                same = f"; same story as {first_of_story[s.story]}"
+            else:
+                first_of_story[s.story] = n
+        lines.append(f"{n}. <b>{link(s.url, escape(s.title))}</b>{outlet_tag(s.outlet)} — {date}; {s.people} people, "
+                     f"{s.quotes} quotes{same}")
     heading = "<b>Sources</b>" if total <= len(infos) else f"<b>Sources</b> (the newest {len(infos)} of {total})"
     return heading + "\n\n" + "\n".join(lines) + "\n\n/brief N gives the briefing of document N."
 
@@ -299,11 +347,13 @@ def fit_callback(prefix: str, free_text: str = "") -> str:
 
 
 _TAG = re.compile(r"<(/?)(\w+)[^>]*>")
+_HREF = re.compile(r'<a href="([^"]*)">')
 
 
 def to_plain(text: str) -> str:
     """Readable plain text from this module's HTML: tags dropped, quotations indented and marked."""
     out: list[str] = []
+    links: list[str] = []
     pos = 0
     in_quote = False
     for m in _TAG.finditer(text):
@@ -312,6 +362,12 @@ def to_plain(text: str) -> str:
         if m.group(2).lower() == "blockquote":
             in_quote = not m.group(1)
             out.append("”" if m.group(1) else "  “")
+        elif m.group(2).lower() == "a":  # the console shows a link's address after its text
+            if m.group(1):
+                out.append(f" <{links.pop()}>" if links else "")
+            else:
+                href = _HREF.match(m.group())
+                links.append(href.group(1) if href else "")
         pos = m.end()
     out.append(text[pos:])
     return html.unescape("".join(out))

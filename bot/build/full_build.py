@@ -18,6 +18,7 @@ from bot.build.rows import (
     write_people,
 )
 from bot.build.seed_folder import SeedHashes
+from bot.build.stories import write_stories
 from bot.build.store_files import (
     TEMP_SUFFIX,
     empty_wal,
@@ -83,6 +84,7 @@ def write_store(temp_path: Path, seeds_dir: Path, hashes: SeedHashes, fingerprin
         record_quotes: list[int] = [0]
         interned: dict[str, str] = {}
         document_ids: list[int] = []
+        story_items: list[tuple] = []  # (sort_date, path, id, signature): for bot.build.stories
         paragraphs = quote_id = record_id = 0
         items = [(seeds_dir / rel, rel, sha) for rel, sha in hashes.items()]
         phase_started = time.monotonic()
@@ -95,6 +97,7 @@ def write_store(temp_path: Path, seeds_dir: Path, hashes: SeedHashes, fingerprin
                 person_of = list(range(record_id + 1, record_id + 1 + len(prepared.records)))
                 add_document(rows, document_id, prepared, person_of, quote_id + 1, versions)
                 add_records(rows, document_id, prepared, record_id + 1, [None] * len(prepared.records))
+                story_items.append((prepared.document[4], prepared.rel, document_id, prepared.signature))
                 people_by_document.append([
                     NameRecord(interned.setdefault(name, name), [interned.setdefault(a, a) for a in aliases],
                             role and interned.setdefault(role, role), mentions)
@@ -118,6 +121,10 @@ def write_store(temp_path: Path, seeds_dir: Path, hashes: SeedHashes, fingerprin
         rows.flush()
         interned.clear()
         report.phases["read, extract, write rows"] = time.monotonic() - phase_started
+        phase_started = time.monotonic()
+        write_stories(conn, story_items)
+        del story_items
+        report.phases["stories"] = time.monotonic() - phase_started
         phase_started = time.monotonic()
 
         # People merged across documents; the person columns, written as record ids, become person ids.

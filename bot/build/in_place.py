@@ -23,6 +23,7 @@ from bot.build.rows import (
     write_people,
 )
 from bot.build.seed_folder import SeedHashes
+from bot.build.stories import update_stories
 from bot.build.store_files import STORE_WAIT_SECONDS, store_lock
 from bot.build.versions import extraction_versions, extractor_version
 from bot.documents import READER_VERSION
@@ -256,6 +257,7 @@ def _apply_changes(conn: sqlite3.Connection, hashes: SeedHashes, changed: set[st
         paragraphs_total += len(prepared.paragraphs)
         report.reused += prepared.reused
     rows.flush()
+    update_stories(conn, removed, [(document_id, prepared.signature) for document_id, prepared in zip(added_ids, added)])
     for document_id in added_ids:
         conn.execute("insert into paragraphs_fts (rowid, text) select id, text from paragraphs where document_id = ?",
                      (document_id,))

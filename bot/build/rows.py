@@ -25,7 +25,7 @@ class RowWriter:
     """Rows waiting for one executemany per table (plain sqlite3: no per-row Python work beyond the tuple)."""
 
     SQL = {
-        "documents": "insert into documents values (?,?,?,?,?,?,?,?,?,?,?,?)",
+        "documents": "insert into documents values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         "paragraphs": "insert into paragraphs (document_id, idx, start, \"end\", text) values (?,?,?,?,?)",
         "key_points": "insert into key_points values (?,?,?,?,?,?,?,?)",
         "extraction_cache": "insert or replace into extraction_cache values (?,?,?)",
@@ -121,7 +121,7 @@ def add_document(rows: RowWriter, document_id: int, prepared: PreparedFile, pers
     d = prepared.document
     sort_date = d[4]
     rows.add("documents", [(document_id, prepared.rel, d[0], prepared.sha256, d[1], d[2], d[3], sort_date, d[5], d[6],
-                            d[7], d[8])])
+                            d[7], d[8], *d[9:12])])
     rows.add("paragraphs", [(document_id, *p) for p in prepared.paragraphs])
     rows.add("key_points", [(document_id, *k) for k in prepared.key_points])
     rows.add("extraction_cache", [(prepared.cache_key, versions, prepared.blob)])

@@ -100,6 +100,8 @@ class DigestComposer:
         self.state = state
         self.follows = None  # bot.follows.state.FollowState, when the follow family is there
         self._cache: OrderedDict[tuple[str, DigestPlan], Digest] = OrderedDict()
+        self._story_version: str | None = None
+        self._stories: dict[int, list[str]] = {}
 
     def plan(self, chat_id: int, only_news: bool, now: datetime | None = None) -> DigestPlan:
         following, only_follows = self._following(chat_id, now or datetime.now(timezone.utc))
@@ -121,9 +123,17 @@ class DigestComposer:
     def _plan(self, chat_id: int, only_news: bool) -> DigestPlan:
         seen_documents = self.state.seen(chat_id, DOCUMENT)
         # sources() lists the newest first, numbered as /brief N numbers them; only the newest few can
-        # be news (a chat that subscribes to a large archive is not sent the archive).
-        new = [n for n, info in enumerate(self.store.sources(0, NEWEST), 1)
-               if document_key(info) not in seen_documents]
+        # be news (a chat that subscribes to a large archive is not sent the archive). A story carried
+        # by several outlets is told once: by its newest new copy, unless the chat had one of them.
+        new, stories = [], set()
+        for n, info in enumerate(self.store.sources(0, NEWEST), 1):
+            if document_key(info) in seen_documents:
+                continue
+            if info.story_size > 1:
+                if info.story in stories or any(title in seen_documents for title in self._story_titles(info)):
+                    continue
+                stories.add(info.story)
+            new.append(n)
         if new:
             return DigestPlan(documents=tuple(new[:FULL_DOCUMENTS]), also_new=tuple(new[FULL_DOCUMENTS:]))
         if only_news:
@@ -134,6 +144,17 @@ class DigestComposer:
                                   _spotlight_key, self.state.seen(chat_id, QUOTE))
         return DigestPlan(person=None if person is None else person.id,
                           quote=None if quote is None else quote.id)
+
+    def _story_titles(self, info: SourceInfo) -> list[str]:
+        """The titles of the other documents of a document's story (kept per version of the store)."""
+        version = self.store.version
+        if self._story_version != version:
+            self._story_version, self._stories = version, {}
+        titles = self._stories.get(info.document_id)
+        if titles is None:
+            titles = [copy.title for copy in self.store.same_story(info.document_id)]
+            self._stories[info.document_id] = titles
+        return titles
 
     def digest_for(self, chat_id: int, only_news: bool, slot: datetime | None = None) -> Digest:
         """The chat's digest; with a `slot`, chats of that slot with the same plan share one composition."""
@@ -183,14 +204,19 @@ class DigestComposer:
                 continue
             sections.append(_document_section(b))
             items[DOCUMENT].append(document_key(b))
+            items[DOCUMENT] += [copy.title for copy in b.also]  # the story is told: its copies are not news
             quote = _quote_that_matters(b)
             items[QUOTE] += [quote_key(quote)] if quote else []
         if plan.also_new:
             sources = self.store.sources(0, NEWEST)
             listed = [(n, sources[n - 1]) for n in plan.also_new if n <= len(sources)]
             sections.append("<b>Also new</b>\n" + "\n".join(
-                f"• {render.escape(s.title)} — /brief {n}" for n, s in listed))
+                f"• {render.link(s.url, render.escape(s.title))}{render.outlet_tag(s.outlet)} — /brief {n}"
+                for n, s in listed))
             items[DOCUMENT] += [document_key(s) for _, s in listed]
+            for _, s in listed:
+                if s.story_size > 1:
+                    items[DOCUMENT] += self._story_titles(s)
         if not sections:
             return Digest(parts=[])
         count = len(plan.documents) + len(plan.also_new)
@@ -233,9 +259,13 @@ def _document_section(b: Briefing) -> str:
 
     The headline names the document, so the lines under it cite only their paragraph.
     """
-    head = f"<b>{render.escape(b.title)}</b>"
-    if b.published:
-        head += f"\n{render.escape(b.published)}"
+    head = f"<b>{render.link(b.url, render.escape(b.title))}</b>"
+    meta = [render.escape(render.shorten(b.outlet, render.OUTLET_CHARS))] if b.outlet else []
+    meta += [render.escape(render.when(b.published))] if b.published else []
+    if meta:
+        head += "\n" + " · ".join(meta)
+    if b.also:
+        head += "\n" + render.also_reported(b.also)
     blocks = [head]
     if b.key_points:
         blocks.append("\n".join(f"• {render.escape(render.shorten(text, 300))} (¶{src.paragraph + 1})"

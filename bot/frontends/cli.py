@@ -4,6 +4,8 @@
     briefbot extract PATH... --json                      one JSON line of people and quotes per file
     briefbot people                                      who is in the store, most prominent first
     briefbot quotes [NAME]                               quotations of NAME (or about NAME), or the newest
+    briefbot sources add URL [--name NAME] | list | remove N|URL | import FILE.opml | export   news sources
+    briefbot fetch                                       one round of the due sources (--all: every source), then build
     briefbot start                                       build if needed, then `run` or `console`
     briefbot run | console                               the Telegram bot | the same commands in the terminal
 
@@ -165,6 +167,99 @@ def quotes_command(db: Path, name: str | None, limit: int) -> int:
     return EXIT_OK
 
 
+def _following(settings: Settings):
+    from bot.sources.following import Following
+
+    return Following(settings)
+
+
+def _plain(html_text: str) -> str:
+    from bot.answers import render
+
+    return render.to_plain(html_text)
+
+
+def sources_command(settings: Settings, args: argparse.Namespace) -> int:
+    """`briefbot sources …`: the same calls as /addsource, /removesource and /feeds, and OPML in and out."""
+    import asyncio
+
+    from bot.answers import feeds as answers
+
+    following = _following(settings)
+    try:
+        if args.action == "add":
+            outcome = asyncio.run(following.add(args.url, " ".join(args.name or [])))
+            print(_plain(answers.added(outcome, following.interval)).replace("within a minute", "by the next round"
+                                                                              " (`briefbot fetch`, or the running bot)"))
+            return EXIT_FAILED if outcome.error else EXIT_OK
+        if args.action == "remove":
+            found = following.remove(args.source)
+            print(_plain(answers.removed(found, args.source)))
+            return EXIT_OK if found else EXIT_FAILED
+        if args.action == "list":
+            listed = following.sources()
+            if not listed:
+                print("No sources are followed yet: `briefbot sources add URL`.")
+            for source in listed:
+                print(_plain(answers.feed_line(source)))
+            return EXIT_OK
+        if args.action == "import":
+            from bot.sources.opml import BadOpml
+
+            try:
+                data = Path(args.file).read_bytes() if args.file != "-" else sys.stdin.buffer.read()
+                report = following.registry.import_opml(data, interval=following.interval)
+            except (OSError, BadOpml) as exc:
+                print(f"briefbot: cannot import {args.file}: {exc}", file=sys.stderr)
+                return EXIT_FAILED
+            for source in report.added:
+                print(f"added {source.id}. {source.display_name} ({source.url})")
+            for source in report.already:
+                print(f"already followed: {source.id}. {source.display_name}")
+            for url in report.duplicates:
+                print(f"listed twice in the file: {url}")
+            for url, why in report.skipped:
+                print(f"skipped {url}: {why}", file=sys.stderr)
+            print(f"{len(report.added)} added, {len(report.already)} already followed, {len(report.skipped)} skipped")
+            return EXIT_SKIPPED if report.skipped else EXIT_OK
+        sys.stdout.buffer.write(following.registry.export_opml())  # export
+        sys.stdout.flush()
+        return EXIT_OK
+    finally:
+        following.close()
+
+
+def fetch_command(settings: Settings, every_source: bool = False, build_store: bool = True) -> int:
+    """`briefbot fetch`: one round now, a line per source as it is read, then the store's build.
+
+    Exit status: 0 done; 2 done, but some sources failed (their lines say why); 1 the build failed."""
+    import asyncio
+    from datetime import datetime, timezone
+
+    from bot.sources.following import changed_files
+
+    following = _following(settings)
+    try:
+        if every_source:  # read every source now, paused ones excepted, whatever its schedule
+            now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            with following.registry.db.atomic():
+                following.registry.db.execute("update sources set next_due = ? where state != 'paused'", [now])
+        if not following.registry.due():
+            print("No source is due now (`briefbot sources list` shows when each is read; --all reads them all).")
+        report = asyncio.run(following.fetch(progress=lambda outcome: print(outcome.line(), flush=True), scan=True))
+    finally:
+        following.close()
+    if report.removed:
+        print(f"{len(report.removed)} fetched articles older than {settings.keep_days:g} days removed")
+    failed = any(o.status in ("failing", "paused") for o in report.outcomes)
+    if build_store and changed_files(report):
+        status = build_command(settings.seeds_dir, settings.briefing_db, quiet=True,
+                               file_seconds=settings.build_file_seconds)
+        if status == EXIT_FAILED:
+            return EXIT_FAILED
+    return EXIT_SKIPPED if failed else EXIT_OK
+
+
 def start_command(settings: Settings) -> int:
     """What `make run` does: build if the seeds changed, then the bot if a token is set, else the console.
 
@@ -232,6 +327,22 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
     quotes.add_argument("--limit", type=int, default=10)
     quotes.add_argument("--db", type=Path, default=settings.briefing_db)
 
+    sources = commands.add_parser("sources", help="the news sources followed: add, list, remove, import, export (OPML)")
+    actions = sources.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="follow a feed, or a page (its feed found by autodiscovery)")
+    add.add_argument("url", metavar="URL")
+    add.add_argument("--name", nargs="+", metavar="NAME", help="the outlet's name (default: the feed's title)")
+    actions.add_parser("list", help="every source with its state, last read and entries taken")
+    remove = actions.add_parser("remove", help="stop following a source (its articles stay)")
+    remove.add_argument("source", metavar="N|URL")
+    opml_in = actions.add_parser("import", help="follow every feed an OPML file lists (- for stdin)")
+    opml_in.add_argument("file", metavar="FILE.opml")
+    actions.add_parser("export", help="the sources as OPML 2.0, on stdout")
+
+    fetch = commands.add_parser("fetch", help="read the due sources now (a line per source), then update the store")
+    fetch.add_argument("--all", action="store_true", help="read every source that is not paused, due or not")
+    fetch.add_argument("--no-build", action="store_true", help="save the articles only; do not update the store")
+
     commands.add_parser("start", help="build if seeds changed, then run the bot (or the console without a token)")
     commands.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     commands.add_parser("console", help="the bot's commands, answered in the terminal")
@@ -252,6 +363,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return people_command(args.db, args.limit)
         if args.command == "quotes":
             return quotes_command(args.db, " ".join(args.name), args.limit)
+        if args.command == "sources":
+            return sources_command(settings, args)
+        if args.command == "fetch":
+            return fetch_command(settings, args.all, not args.no_build)
         if args.command == "start":
             return start_command(settings)
         if args.command == "run":

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
+from bot.answers import feeds as feeds_answers
 from bot.answers import render
 from bot.answers.commands import (
     NOT_A_COMMAND,
@@ -48,8 +49,9 @@ class ConsoleChat:
     """One conversation: turns typed lines into printed answers, remembering the last choices."""
 
     def __init__(self, core: CommandCore, composer: DigestComposer | None = None, charts_dir: Path | None = None,
-                 follows: Callable[[], tuple[Any, Any]] | None = None):
+                 follows: Callable[[], tuple[Any, Any]] | None = None, sources: Callable[[], list] | None = None):
         self.core = core
+        self.sources = sources  # the followed sources, for /feeds (None: none are followed)
         self.composer = composer  # over a state in memory: a preview records nothing
         # Opens state.db for the follow commands, on the first of them only (nothing else here records
         # anything): bot.follows.commands.FollowCommands for chat CONSOLE_CHAT, and the Matcher that
@@ -75,6 +77,8 @@ class ConsoleChat:
             return self.show(Answer(NOT_A_COMMAND))
         if parsed[0] == "digest" and self.composer is not None:
             return self.show(Answer(self.digest_preview()))
+        if parsed[0] in {"feeds", "addsource", "removesource"}:
+            return self.show(self.feeds(parsed[0]))
         follow = self._follow_answer(*parsed)
         return self.show(follow if follow is not None else self.core.answer(*parsed))
 
@@ -99,6 +103,16 @@ class ConsoleChat:
         return Answer(answer.html + "\n\n<i>The console sends no alerts by itself: /alerts lists what matched "
                       "since the last look. Alert messages, batching and quiet hours work in Telegram.</i>",
                       answer.buttons)
+
+    def feeds(self, command: str) -> Answer:
+        """/feeds lists the followed sources; adding and removing them is for administrators in Telegram,
+        or `briefbot sources` on this machine."""
+        if command != "feeds":
+            return Answer(feeds_answers.IN_TELEGRAM)
+        return feeds_answers.feeds_page(self.sources() if self.sources else [])
+
+    def _press_feeds(self, data: str) -> str:
+        return self.show(feeds_answers.feeds_callback(self.sources() if self.sources else [], data))
 
     def digest_preview(self) -> str:
         """The digest a chat subscribing now would get (every new document, else a spotlight)."""
@@ -152,6 +166,8 @@ class ConsoleChat:
         return self.follows is not None
 
     def _press(self, data: str) -> Callable[[], str]:
+        if data.startswith(feeds_answers.FEEDS_CALLBACK + ":"):
+            return lambda: self._press_feeds(data)
         if data.startswith(FOLLOW_BUTTONS) and self._follows():
             return lambda: self.show(self.follows.answer_callback(CONSOLE_CHAT, data))
         return lambda: self.show(self.core.answer_callback(data))
@@ -171,8 +187,9 @@ class ConsoleChat:
 
 
 def run(core: CommandCore, stdin: TextIO, stdout: TextIO, interactive: bool,
-        composer: DigestComposer | None = None, follows: Callable[[], tuple[Any, Any]] | None = None) -> None:
-    chat = ConsoleChat(core, composer, follows=follows)
+        composer: DigestComposer | None = None, follows: Callable[[], tuple[Any, Any]] | None = None,
+        sources: Callable[[], list] | None = None) -> None:
+    chat = ConsoleChat(core, composer, follows=follows, sources=sources)
     stdout.write("Briefbot console. Type /help for the commands, /quit to leave.\n")
     while True:
         if interactive:
@@ -212,7 +229,23 @@ def main(settings: Settings, store: Store) -> None:
 
     try:
         run(CommandCore(store), sys.stdin, sys.stdout, interactive=sys.stdin.isatty(),
-            composer=DigestComposer(store, StateStore(":memory:")), follows=open_follows)
+            composer=DigestComposer(store, StateStore(":memory:")), follows=open_follows,
+            sources=followed_sources(settings))
     finally:
         for state in opened:
             state.close()
+
+
+def followed_sources(settings: Settings) -> Callable[[], list]:
+    """The sources state.db lists (read when asked; nothing is created when there is no state.db yet)."""
+    def listed() -> list:
+        if not settings.state_db.is_file():
+            return []
+        from bot.sources.registry import SourceRegistry
+
+        registry = SourceRegistry(settings.state_db)
+        try:
+            return registry.sources()
+        finally:
+            registry.close()
+    return listed

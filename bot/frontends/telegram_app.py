@@ -33,6 +33,7 @@ from handlers import (
     people,
     quiz,
     search,
+    sources,
     start,
     throttle,
     trend,
@@ -47,7 +48,7 @@ CONCURRENT_UPDATES = 8
 
 # Each module exposes `register(application, settings)`. `throttle` comes first (it guards the
 # others, in handler group -1); `fallback` is registered after all of them by `build_application`.
-HANDLER_FAMILIES = [throttle, errors, start, people, search, brief, trend, quiz, inline, digests, follows]
+HANDLER_FAMILIES = [throttle, errors, start, people, search, brief, trend, quiz, inline, digests, follows, sources]
 
 
 def menu_scopes() -> list[tuple[object, list[BotCommand]]]:

@@ -28,6 +28,7 @@ from bot.models import (
     SearchPlan,
     Source,
     SourceInfo,
+    StoryCopy,
 )
 from bot.store.name_index import NameIndex
 from bot.store.search_text import (
@@ -43,6 +44,7 @@ RANKED_WINDOW = 500  # FTS matches ranked per question (see Store._ranked_matche
 SAMPLE = 20_000  # newest rows in which a word's share is measured (Store._share)
 COMMON_SHARE = 0.02  # words in more of them, together, make BM25 slow: such searches come newest first
 STOP_SHARE = 0.15  # a word in more of them ("the", "said", "not") means nothing: it is left out
+STORY_COPIES = 10  # other outlets' copies of a story named with a briefing
 PROMINENT = 1000  # best-known people kept per version of the store (suggestions, quiz distractors)
 
 
@@ -160,9 +162,9 @@ class Store:
         person = rows[0]
         aliases = [r["alias"] for r in self._rows("select alias from aliases where person_id = ? order by rowid", person_id)]
         documents = [
-            Source(r["document_id"], r["title"], r["first_paragraph"], r["published"])
+            Source(r["document_id"], r["title"], r["first_paragraph"], r["published"], r["url"], r["outlet"])
             for r in self._rows(
-                "select pd.document_id, pd.first_paragraph, d.title, d.published from person_documents pd"
+                "select pd.document_id, pd.first_paragraph, d.title, d.published, d.url, d.outlet from person_documents pd"
                 " join documents d on d.id = pd.document_id where pd.person_id = ?"
                 " order by pd.sort_date desc, pd.document_id desc limit ?", person_id, document_limit)
         ]
@@ -172,12 +174,12 @@ class Store:
     # ---- quotations ------------------------------------------------------------------------
 
     _QUOTE_COLUMNS = ("select q.id, q.text, coalesce(p.name, q.speaker) as speaker, p.role, q.document_id,"
-                      " q.paragraph, d.title, d.published")
+                      " q.paragraph, d.title, d.published, d.url, d.outlet")
     _QUOTE_JOINS = " join documents d on d.id = q.document_id left join people p on p.id = q.person_id"
 
     @staticmethod
     def _quote_hit(row: sqlite3.Row, score: float = 0.0) -> QuoteHit:
-        source = Source(row["document_id"], row["title"], row["paragraph"], row["published"])
+        source = Source(row["document_id"], row["title"], row["paragraph"], row["published"], row["url"], row["outlet"])
         return QuoteHit(row["id"], row["text"], row["speaker"], row["role"], source, score)
 
     def quotes_by(self, person_id: int, offset: int = 0, limit: int = 5) -> tuple[list[QuoteHit], int]:
@@ -297,8 +299,9 @@ class Store:
             f"select rowid, snippet(paragraphs_fts, 0, ?, ?, '…', ?) from paragraphs_fts"
             f" where paragraphs_fts match ? and rowid in ({marks})",
             HIGHLIGHT_START, HIGHLIGHT_END, _SNIPPET_TOKENS, match, *ranked))
-        sources = {r["id"]: Source(r["document_id"], r["title"], r["idx"], r["published"]) for r in self._rows(
-            "select p.id, p.document_id, p.idx, d.title, d.published from paragraphs p"
+        sources = {r["id"]: Source(r["document_id"], r["title"], r["idx"], r["published"], r["url"], r["outlet"])
+                   for r in self._rows(
+            "select p.id, p.document_id, p.idx, d.title, d.published, d.url, d.outlet from paragraphs p"
             f" join documents d on d.id = p.document_id where p.id in ({marks})", *ranked)}
         hits = [SearchHit(snippets[i], sources[i], score) for i, score in ranked.items()]
         return hits, total
@@ -306,7 +309,8 @@ class Store:
     def mentions(self, person_id: int, offset: int = 0, limit: int = 5) -> tuple[list[SearchHit], int]:
         """Paragraphs that mention the person, newest documents first, the mentions highlighted."""
         rows = self._rows(
-            "select pp.document_id, pp.paragraph, d.title, d.published, pa.text, pa.start from person_paragraphs pp"
+            "select pp.document_id, pp.paragraph, d.title, d.published, d.url, d.outlet, pa.text, pa.start"
+            " from person_paragraphs pp"
             " join documents d on d.id = pp.document_id"
             " join paragraphs pa on pa.document_id = pp.document_id and pa.idx = pp.paragraph"
             " where pp.person_id = ? order by pp.sort_date desc, pp.document_id desc, pp.paragraph limit ? offset ?",
@@ -316,7 +320,7 @@ class Store:
             spans = [(m["start"] - r["start"], m["end"] - r["start"]) for m in self._rows(
                 "select start, end from mentions where person_id = ? and document_id = ? and paragraph = ?",
                 person_id, r["document_id"], r["paragraph"])]
-            source = Source(r["document_id"], r["title"], r["paragraph"], r["published"])
+            source = Source(r["document_id"], r["title"], r["paragraph"], r["published"], r["url"], r["outlet"])
             hits.append(SearchHit(highlight(r["text"], spans), source, 0.0))
         total = self._rows("select paragraphs from people where id = ?", person_id)
         return hits, total[0]["paragraphs"] if total else 0
@@ -330,14 +334,15 @@ class Store:
         if n < 1:
             return None
         # document_order numbers documents oldest first (1..count): the Nth newest is one lookup, not an OFFSET.
-        rows = self._rows("select d.id, d.title, d.published, d.credits from document_order o"
+        rows = self._rows("select d.id, d.title, d.published, d.credits, d.url, d.outlet, d.author from document_order o"
                           " join documents d on d.id = o.document_id"
                           " where o.position = (select max(position) from document_order) + 1 - ?", n)
         if not rows:
             return None
         document = rows[0]
         key_points = [
-            (r["text"], Source(document["id"], document["title"], r["paragraph"], document["published"]))
+            (r["text"], Source(document["id"], document["title"], r["paragraph"], document["published"],
+                               document["url"], document["outlet"]))
             for r in self._rows("select text, paragraph from key_points where document_id = ? order by rank limit ?",
                                 document["id"], key_point_limit)
         ]
@@ -348,13 +353,25 @@ class Store:
             self._QUOTE_COLUMNS + " from quotes q" + self._QUOTE_JOINS +
             " where q.document_id = ? order by q.strength desc, q.id limit ?", document["id"], quote_limit)]
         return Briefing(document["id"], document["title"], document["published"], json.loads(document["credits"]),
-                        key_points, people, quotes)
+                        key_points, people, quotes, document["url"], document["outlet"], document["author"],
+                        self.same_story(document["id"]))
+
+    def same_story(self, document_id: int, limit: int = STORY_COPIES) -> list[StoryCopy]:
+        """The other documents carrying this document's story (bot.build.stories), first published first."""
+        return [StoryCopy(r["id"], r["title"], r["url"], r["outlet"], r["published"]) for r in self._rows(
+            "select d.id, d.title, d.url, d.outlet, d.published from stories me"
+            " join stories s on s.story = me.story join documents d on d.id = s.document_id"
+            " where me.document_id = ? and s.document_id != ? order by d.sort_date, d.path limit ?",
+            document_id, document_id, limit)]
 
     def sources(self, offset: int = 0, limit: int | None = None) -> list[SourceInfo]:
         """The documents in the store, newest first (all of them unless `limit` says otherwise)."""
-        return [SourceInfo(r["id"], r["title"], r["published"], r["added_at"], r["people"], r["quotes"])
-                for r in self._rows("select id, title, published, added_at, people, quotes from documents"
-                                    " order by sort_date desc, id desc limit ? offset ?",
+        return [SourceInfo(r["id"], r["title"], r["published"], r["added_at"], r["people"], r["quotes"], r["url"],
+                           r["outlet"], r["story"], r["story_size"] or 1)
+                for r in self._rows("select d.id, d.title, d.published, d.added_at, d.people, d.quotes, d.url, d.outlet,"
+                                    " s.story, (select count(*) from stories o where o.story = s.story) as story_size"
+                                    " from documents d left join stories s on s.document_id = d.id"
+                                    " order by d.sort_date desc, d.id desc limit ? offset ?",
                                     -1 if limit is None else limit, offset)]
 
     def summary(self) -> dict:

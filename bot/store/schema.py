@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "6"  # 6: documents' url, outlet, author; stories (5 was taken by a branch)
 
 TABLES = """
 create table documents (id integer primary key, path text, title text, sha256 text, published text, credits text,
-    added_at text, sort_date text, words integer, paragraphs integer, people integer, quotes integer);
+    added_at text, sort_date text, words integer, paragraphs integer, people integer, quotes integer,
+    url text, outlet text, author text);
 create table document_order (position integer primary key, document_id integer references documents(id));
 create table paragraphs (id integer primary key, document_id integer references documents(id), idx integer,
     start integer, "end" integer, text text);
@@ -31,6 +32,8 @@ create table person_records (id integer primary key, document_id integer referen
     person_id integer references people(id), name text, name_key text, aliases text, role text, mentions integer);
 create table alias_keys (key text, record_id integer references person_records(id));
 create table meta (key text primary key, value text);
+create table stories (document_id integer primary key, story integer, signature blob);
+create table story_bands (band integer, document_id integer, primary key (band, document_id)) without rowid;
 create table extraction_cache (key text primary key, versions text, extraction blob);
 """
 # `document_order` numbers documents oldest first (by sort_date, then id), so that "the Nth newest" is
@@ -39,6 +42,9 @@ create table extraction_cache (key text primary key, versions text, extraction b
 # who have it, in the order of the people index (most mentioned first); `name_vocabulary` counts the
 # people of each word. Those three are
 # what /who searches (see `bot.store.name_index.NameIndex`).
+# `url`, `outlet` and `author` of a document are its front matter's (fetched articles; NULL for others), and
+# `published` then holds the UTC instant of publication. `stories` and `story_bands` group documents
+# carrying the same story (near-duplicates; see `bot.build.stories`).
 # `person_records` and `alias_keys` are what extraction saw of each document's people (the input of
 # `merge_people`), kept so that an incremental build can merge again only the people a change touches.
 
@@ -61,6 +67,7 @@ INDEXES = [  # (table, columns, unique): built after the bulk insert, which is f
     ("person_records", ["document_id", "ord"], False),
     ("alias_keys", ["key"], False),
     ("alias_keys", ["record_id"], False),
+    ("stories", ["story"], False),
 ]
 
 

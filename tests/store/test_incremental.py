@@ -32,7 +32,10 @@ def canonical(db: Path) -> dict[str, list]:
     path = "(select path from documents where id = t.document_id)"
     queries = {
         "documents": "select path, title, sha256, published, credits, added_at, sort_date, words, paragraphs, people,"
-                     " quotes from documents",
+                     " quotes, url, outlet, author from documents",
+        # Stories by what they group: each document's path with its story's first document's path.
+        "stories": f"select {path}, (select path from documents where id = t.story), signature from stories t",
+        "story_bands": f"select band, {path} from story_bands t",
         "paragraphs": f'select {path}, idx, start, "end", text from paragraphs t',
         "people": "select name, role, mentions, quotes, documents, paragraphs, labels,"
                   " (select group_concat(alias, '|') from (select alias from aliases where person_id = p.id"
@@ -248,7 +251,7 @@ def test_the_worker_pool_and_this_process_build_the_same_store(synthetic, tmp_pa
     build(synthetic, single, workers=1, incremental=False)
     with sqlite3.connect(pooled) as a, sqlite3.connect(single) as b:
         for (table,) in a.execute("select name from sqlite_master where type = 'table' and name not like '%fts%'"):
-            order = "order by rowid" if table != "meta" else "order by key"
+            order = {"meta": "order by key", "story_bands": "order by band, document_id"}.get(table, "order by rowid")
             where = "where key not in ('built_at', 'seed_stats_at')" if table == "meta" else ""
             assert a.execute(f"select * from {table} {where} {order}").fetchall() == \
                 b.execute(f"select * from {table} {where} {order}").fetchall(), table
