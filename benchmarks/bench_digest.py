@@ -24,7 +24,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from benchmarks.common import WORK, cpu_seconds, emit, fig, maxrss_mb
+from benchmarks.common import WORK, cpu_seconds, emit, fig, maxrss_mb, within
 from benchmarks.fake_api import FakeApiProcess
 
 TOKEN = "123456:BENCH-token"
@@ -88,16 +88,7 @@ async def fan_out(api_url: str, db: Path, chats: int, limited: bool, window: flo
     rss_before = maxrss_mb()
     cpu_before, server_before = cpu_seconds(), server_cpu()
     started = time.perf_counter()
-    outcomes: list = []
-    task = asyncio.ensure_future(delivery.deliver_due())
-    try:
-        outcomes = await asyncio.wait_for(asyncio.shield(task), timeout=window) if window else await task
-    except asyncio.TimeoutError:
-        task.cancel()
-        try:
-            await task
-        except asyncio.CancelledError:
-            pass
+    outcomes = await within(delivery.deliver_due(), window)
     elapsed = time.perf_counter() - started
     cpu, server = cpu_seconds() - cpu_before, server_cpu() - server_before
     await bot.shutdown()
