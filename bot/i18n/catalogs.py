@@ -99,11 +99,13 @@ def check_catalog(catalog: Catalog, template: Catalog, name: str) -> list[str]:
             problems.append(f"{label}: its plural form changed in the code (run briefbot catalogs --update)")
             continue
         strings = _strings(message)
-        if not all(s.strip() for s in strings) or not strings:
+        done = [s for s in strings if s.strip()]
+        if source.pluralizable and done and (len(done) != len(strings) or len(strings) != expected):
+            problems.append(f"{label} has {len(done)} plural forms; {code} has {expected}")
+            continue
+        if not done or len(done) != len(strings):
             problems.append(f"{label} is not translated")
             continue
-        if source.pluralizable and len(strings) != expected:
-            problems.append(f"{label} has {len(strings)} plural forms; {code} has {expected}")
         english = _ids(source)[-1]  # the plural English message holds every placeholder (also {n})
         for string in strings:
             if placeholders(string) != placeholders(english):
@@ -161,7 +163,7 @@ def update_catalogs(folder: Path | None = None) -> dict[Path, dict[str, int]]:
         obsolete = len(catalog.obsolete)
         catalog.obsolete.clear()
         after = [m for m in catalog if m.id]
-        done[path] = {"new": sum(1 for m in after if _key(m) not in before and not m.fuzzy),
+        done[path] = {"new": sum(1 for m in after if _key(m) not in before),
                       "fuzzy": sum(1 for m in after if m.fuzzy), "obsolete": obsolete}
         _write(catalog, path)
     return done
