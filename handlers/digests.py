@@ -34,7 +34,7 @@ from bot.delivery.schedule import DigestScheduler
 from bot.delivery.state import StateStore
 from bot.documents.uploads import MAX_BYTES, RejectedUpload, save_seed
 from bot.store.queries import Store
-from bot.i18n import N_, Translator
+from bot.i18n import ENGLISH, N_, Translator
 from handlers.reply import command_args, edit_answer, language, send_answer
 
 log = logging.getLogger(__name__)
@@ -182,7 +182,6 @@ class DigestHandlers:
     def found(self, name: str, titles_before: set[str], report: store_build.BuildReport,
               t: Translator | None = None) -> str:
         """What the rebuilt store learnt from the new file."""
-        from bot.i18n import ENGLISH
         t = t or ENGLISH
         skipped = [s for s in report.skipped if s.path.endswith(name)]
         if skipped:

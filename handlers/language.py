@@ -20,7 +20,7 @@ from bot.i18n import N_, Translator
 from handlers.digests import may_change
 from handlers.reply import command_args, edit_answer, language, send_answer
 
-ADMINS_ONLY = N_("Only this group's administrators can change the language it is spoken to in.")
+ADMINS_ONLY = N_("Only this group's administrators can change the language the bot speaks here.")
 
 
 class LanguageCommands:
@@ -38,7 +38,8 @@ class LanguageCommands:
         return answers.DEFAULT
 
     def settings_line(self, chat_id: int, t: Translator) -> str:
-        return answers.settings_line(t, answers.CHOSEN)
+        """The /settings line (the chat's language is `t`, as resolved for the update)."""
+        return answers.settings_line(t)
 
     def settings_buttons(self, t: Translator) -> list:
         return []
@@ -67,10 +68,9 @@ class LanguageHandlers:
         t = language(update, context)
         chat_id, private, client = update.effective_chat.id, _private(update), _client(update)
         args = command_args(update).strip()
-        if not args:
-            allowed = private or await may_change(update, context)
+        if not args:  # anyone may look; a button pressed in a group is checked then
             await send_answer(update, context, answers.picker(t, self.commands.how(chat_id, private, client), private,
-                                                              allowed))
+                                                              group=not private))
             return
         code = answers.wanted(args)
         if code is None:

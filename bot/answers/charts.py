@@ -82,7 +82,7 @@ def trend_chart(series: list[DailySeries], title: str, t: Translator = ENGLISH) 
             axes.plot(days, one.extra, color=COLOURS[1], marker="o", markersize=3, linewidth=1.5, label=extra_noun)
         else:
             for colour, one in zip(COLOURS, series):
-                label = one.label if one.kind == "person" else f"“{one.label}”"
+                label = one.label if one.kind == "person" else t.p_("quotation marks", "“{text}”", text=one.label)
                 axes.plot(days, one.counts, color=colour, marker="o", markersize=3, linewidth=1.8,
                           label=_short(label, LEGEND_CHARS))
             kinds = {one.kind for one in series}

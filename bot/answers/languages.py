@@ -9,7 +9,7 @@ from __future__ import annotations
 from bot import i18n
 from bot.answers import render
 from bot.answers.commands import Answer, Button
-from bot.i18n import ENGLISH, Translator
+from bot.i18n import Translator
 
 CALLBACK = "lg:"  # callback_data: "lg:" + a language code, or "lg:auto"
 AUTO = "auto"
@@ -36,13 +36,12 @@ def buttons(current: Translator, offer_auto: bool = False) -> list[list[Button]]
     return rows
 
 
-def picker(t: Translator, how: str, private: bool, may_change: bool = True) -> Answer:
-    """/language alone: the language, why, and the choice."""
-    lines = [why(t, how)]
-    if may_change:
-        lines.append(t._("Choose another, or send {example}.", example="<code>/language de</code>"))
-    else:
-        lines.append(t._("Only this group's administrators can change it."))
+def picker(t: Translator, how: str, private: bool, group: bool = False) -> Answer:
+    """/language alone: the language, why, and the choice (in a `group`, its administrators'; in a
+    `private` chat, also back to the Telegram language)."""
+    lines = [why(t, how), t._("Choose another, or send {example}.", example="<code>/language de</code>")]
+    if group:
+        lines.append(t._("In a group, its administrators choose."))
     if private and how == CHOSEN:
         lines.append(t._("{command} goes back to your Telegram app's language.", command="<code>/language auto</code>"))
     return Answer("\n".join(lines), buttons(t, offer_auto=private and how == CHOSEN))
@@ -59,7 +58,7 @@ def unknown(asked: str, t: Translator) -> Answer:
                       languages=names), buttons(t))
 
 
-def settings_line(t: Translator, how: str) -> str:
+def settings_line(t: Translator) -> str:
     """The /settings line: the language and how to change it."""
     return t._("<b>Language</b>: {language} (/language)", language=t.name)
 
@@ -79,6 +78,3 @@ def from_button(data: str) -> str | None:
         return AUTO
     return code if code in i18n.codes() else None
 
-
-__all__ = ["AUTO", "CALLBACK", "CHOSEN", "DEFAULT", "ENGLISH", "TELEGRAM", "buttons", "changed", "from_button",
-           "picker", "settings_line", "unknown", "wanted", "why"]

@@ -100,7 +100,7 @@ class TrendAnswers:
         series = self.series(subjects, days, zone)
         if not any(s.total for s in series):
             return render.trend_empty(series, days, zone_name, t)
-        versus = f" {t.p_('between the names a chart compares', 'vs')} "
+        versus = " " + t.p_("between the names a chart compares", "vs") + " "
         title = t.n_("Last {n} day: {subjects}", "Last {n} days: {subjects}", days,
                      subjects=versus.join(s.label for s in series))
         key = (tuple((s.person_id, tuple(s.words)) for s in subjects), days, zone_name, series[0].days[-1],

@@ -22,17 +22,9 @@ from datetime import datetime
 
 from bot.answers import render
 from bot.delivery.clock import Clock
-from bot.follows.items import (
-    SENTENCE_CHARS,
-    document_alert,
-    document_data,
-    document_parts,
-    quote_alert,
-    quote_data,
-)
+from bot.follows.items import SENTENCE_CHARS, document_data, document_parts, quote_alert, quote_data
 from bot.follows.state import PERSON, TOPIC, Follow, FollowState, target
 from bot.follows.topics import Stemmer, sentences
-from bot.models import Source
 from bot.store import changes
 from bot.store.changes import LandedDocument, LandedQuote, StoreWatch
 

@@ -15,8 +15,6 @@ from bot.delivery.state import StateStore
 from bot.frontends.telegram_app import build_application
 from bot.store.queries import Store
 
-from .conftest import TOKEN
-
 GROUP = -100500
 _ids = iter(range(1, 10_000))
 
@@ -93,8 +91,13 @@ async def test_language_alone_offers_a_button_per_language_by_its_own_name(app, 
 async def test_in_groups_only_administrators_change_the_language(app, api):
     await send(app, message("/help", chat_id=GROUP, user_id=11, language="uk"))
     assert api.texts(GROUP)[-1].startswith("<b>Briefbot</b> briefs you")  # a group speaks English until it chooses
+    asked = len(api.calls)
+    await send(app, message("/language", chat_id=GROUP, user_id=11, language="uk"))
+    assert api.texts(GROUP)[-1].endswith("Choose another, or send <code>/language de</code>.\n"
+                                         "In a group, its administrators choose.")
+    assert "getChatMember" not in [method for method, _ in api.calls[asked:]]  # looking asks Telegram nothing
     await send(app, message("/language de", chat_id=GROUP, user_id=11, language="uk"))
-    assert api.texts(GROUP)[-1] == ("Only this group's administrators can change the language it is spoken to in.")
+    assert api.texts(GROUP)[-1] == "Only this group's administrators can change the language the bot speaks here."
     await send(app, button("lg:de", chat_id=GROUP, user_id=11))
     refused = [params for method, params in api.calls if method == "answerCallbackQuery"][-1]
     assert refused["show_alert"] is True and "administrators" in refused["text"]

@@ -155,3 +155,11 @@ def test_update_merges_new_messages_into_a_catalog(folder):
     found = problems_of(folder)  # back, waiting for its translation (or fuzzy, matched to a similar one)
     assert found in (["es.po: 'Alerts on' is not translated"], ["es.po: 'Alerts on' is fuzzy (check the translation, "
                                                                  "then remove the fuzzy flag)"])
+
+
+def test_a_message_inside_an_f_string_is_reported(tmp_path):
+    """The extractor cannot see a message inside an f-string; the check says where it is."""
+    (tmp_path / "module.py").write_text('x = f"a {t.p_(\'ctx\', \'vs\')} b"\ny = f"{t._(name)}"\nz = t._("Seen.")\n')
+    assert catalogs.hidden_messages([tmp_path]) == [
+        f"code: {tmp_path / 'module.py'}:1: a message inside an f-string is never extracted"]
+    assert catalogs.hidden_messages() == []
