@@ -50,6 +50,7 @@ class Settings:
     keep_days: float = 0.0  # fetched articles older than this are dropped; 0 keeps everything
     alert_batch_minutes: float = 10.0  # a chat's alerts are gathered this long into one message
     alert_check_seconds: float = 5.0  # how often the bot looks for new documents to alert on
+    language: str = ""  # the console's language (a code such as uk or de; "" or unknown: English)
 
 
 def load_settings(env: dict[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
@@ -84,6 +85,8 @@ def load_settings(env: dict[str, str] | None = None, dotenv: Path | None = Path(
         keep_days=_seconds(get("KEEP_DAYS", "0"), 0.0),
         alert_batch_minutes=max(0.0, float(get("ALERT_BATCH_MINUTES", "10") or 10)),
         alert_check_seconds=max(0.2, float(get("ALERT_CHECK_SECONDS", "5") or 5)),
+        # LANGUAGE may be gettext's list ("uk_UA:en"): its first entry is taken.
+        language=get("LANGUAGE").split(":")[0].split(".")[0],
     )
 
 

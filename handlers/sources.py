@@ -17,11 +17,12 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from bot import i18n
 from bot.answers import feeds as answers
 from bot.answers.commands import Answer
 from bot.config import Settings
 from bot.sources.following import Following, changed_files
-from handlers.reply import command_args, edit_answer, send_answer
+from handlers.reply import command_args, edit_answer, language, send_answer
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 15.0  # how often the job looks for due sources (each source keeps its own interval)
@@ -45,34 +46,37 @@ class SourceHandlers:
 
     async def addsource(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """An administrator follows a feed or a page: what was found, and when it is read."""
+        t = language(update, context)
         if not self._admin_in_private(update):
-            await send_answer(update, context, Answer(answers.ADMINS_ONLY))
+            await send_answer(update, context, Answer(t._(answers.ADMINS_ONLY)))
             return
         args = command_args(update).split(None, 1)
         if not args:
-            await send_answer(update, context, Answer(answers.ADD_USAGE))
+            await send_answer(update, context, Answer(t._(answers.ADD_USAGE)))
             return
         outcome = await self.following.add(args[0], args[1] if len(args) > 1 else "",
                                            added_by=update.effective_user.id)
-        await send_answer(update, context, Answer(answers.added(outcome, self.following.interval)))
+        await send_answer(update, context, Answer(answers.added(outcome, self.following.interval, t)))
         if outcome.source is not None and (outcome.created or outcome.resumed):
             context.job_queue.run_once(self.poll, 1, name="sources:after-add")
 
     async def removesource(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        t = language(update, context)
         if not self._admin_in_private(update):
-            await send_answer(update, context, Answer(answers.ADMINS_ONLY))
+            await send_answer(update, context, Answer(t._(answers.ADMINS_ONLY)))
             return
         asked = " ".join(command_args(update).split())
         if not asked:
-            await send_answer(update, context, Answer(answers.REMOVE_USAGE))
+            await send_answer(update, context, Answer(t._(answers.REMOVE_USAGE)))
             return
-        await send_answer(update, context, Answer(answers.removed(self.following.remove(asked), asked)))
+        await send_answer(update, context, Answer(answers.removed(self.following.remove(asked), asked, t)))
 
     async def feeds(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await send_answer(update, context, answers.feeds_page(self.following.sources()))
+        await send_answer(update, context, answers.feeds_page(self.following.sources(), t=language(update, context)))
 
     async def feeds_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await edit_answer(update, answers.feeds_callback(self.following.sources(), update.callback_query.data or ""))
+        await edit_answer(update, answers.feeds_callback(self.following.sources(), update.callback_query.data or "",
+                                                         language(update, context)))
 
     async def poll(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """One fetch round of the due sources, the store's update if files changed, paused sources told."""
@@ -88,10 +92,12 @@ class SourceHandlers:
                     built = await asyncio.to_thread(self.following.build_store_apart)
                 log.info("fetch: store updated: %d new, %d changed, %d removed seed files; %d documents",
                          len(report.written), len(report.changed), len(report.removed), built.documents)
+            state = getattr(context, "bot_data", {}).get("state")
             for outcome in report.notify:
                 for admin in sorted(self.settings.admin_user_ids):
+                    t = i18n.translator(state.chat_language(admin) if state is not None else None)
                     try:
-                        await context.bot.send_message(admin, answers.paused_notice(outcome))
+                        await context.bot.send_message(admin, answers.paused_notice(outcome, t))
                     except TelegramError as exc:  # an administrator who never started the bot
                         log.warning("Could not tell administrator %s that source %s is paused: %s",
                                     admin, outcome.source_id, exc)

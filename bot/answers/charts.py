@@ -13,6 +13,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
+from bot.i18n import ENGLISH, Translator
 from bot.store.trends import DailySeries
 
 CACHE_CHARTS = 32  # PNGs of 30-60 KB each
@@ -58,13 +59,13 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
-def trend_chart(series: list[DailySeries], title: str) -> bytes:
+def trend_chart(series: list[DailySeries], title: str, t: Translator = ENGLISH) -> bytes:
     """A PNG of daily counts: bars and the quotations' line for one series, one line each for several."""
     from matplotlib import rc_context
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, num2date
     from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     with _drawing, rc_context({"font.family": FONT, "font.size": 10, "axes.spines.top": False,
                                "axes.spines.right": False}):
@@ -74,20 +75,28 @@ def trend_chart(series: list[DailySeries], title: str) -> bytes:
         days = series[0].days
         if len(series) == 1:
             one = series[0]
-            noun, extra_noun = ("mentions", "quotations") if one.kind == "person" else ("paragraphs", "documents")
+            noun, extra_noun = ((t.p_("chart legend", "mentions"), t.p_("chart legend", "quotations"))
+                                if one.kind == "person" else
+                                (t.p_("chart legend", "paragraphs"), t.p_("chart legend", "documents")))
             axes.bar(days, one.counts, color=COLOURS[0], alpha=0.75, label=noun, width=0.8)
             axes.plot(days, one.extra, color=COLOURS[1], marker="o", markersize=3, linewidth=1.5, label=extra_noun)
         else:
             for colour, one in zip(COLOURS, series):
-                label = one.label if one.kind == "person" else f"“{one.label}”"
+                label = one.label if one.kind == "person" else t.p_("quotation marks", "“{text}”", text=one.label)
                 axes.plot(days, one.counts, color=colour, marker="o", markersize=3, linewidth=1.8,
                           label=_short(label, LEGEND_CHARS))
             kinds = {one.kind for one in series}
-            axes.set_ylabel(" · ".join(n for k, n in (("person", "mentions"), ("topic", "paragraphs")) if k in kinds)
-                            + " a day")
+            if kinds == {"person", "topic"}:
+                axes.set_ylabel(t.p_("chart axis", "mentions · paragraphs a day"))
+            else:
+                axes.set_ylabel(t.p_("chart axis", "mentions a day") if "person" in kinds
+                                else t.p_("chart axis", "paragraphs a day"))
         locator = AutoDateLocator(maxticks=8)
         axes.xaxis.set_major_locator(locator)
-        axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        if t.is_source:
+            axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        else:  # the locale's own month names (matplotlib's are English)
+            axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: t.date(num2date(x).date(), "day_month")))
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_ylim(bottom=0)
         axes.grid(axis="y", alpha=0.3)

@@ -1,8 +1,9 @@
 """Composing a chat's digest: the news it has not had yet, else a short spotlight, as Telegram HTML.
 
 A digest is decided in two steps. `plan` looks at what the chat has seen and picks what to show (a
-small hashable `DigestPlan`); `compose` turns a plan into messages. Chats whose plans are equal get
-the same digest, so `DigestComposer.digest_for` composes each distinct plan once per time slot.
+small hashable `DigestPlan`); `compose` turns a plan into messages in a language. Chats whose plans
+and languages are equal get the same digest, so `DigestComposer.digest_for` composes each distinct
+(language, plan) once per time slot.
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 from bot.answers import render
 from bot.delivery.state import StateStore
+from bot.i18n import ENGLISH, Translator
+from bot.i18n import translator as translator_for
 from bot.models import Briefing, QuoteHit, SourceInfo
 
 if TYPE_CHECKING:
@@ -99,7 +102,7 @@ class DigestComposer:
         self.store = store
         self.state = state
         self.follows = None  # bot.follows.state.FollowState, when the follow family is there
-        self._cache: OrderedDict[tuple[str, DigestPlan], Digest] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str, DigestPlan], Digest] = OrderedDict()
         self._story_version: str | None = None
         self._stories: dict[int, list[str]] = {}
 
@@ -156,53 +159,56 @@ class DigestComposer:
             self._stories[info.document_id] = titles
         return titles
 
-    def digest_for(self, chat_id: int, only_news: bool, slot: datetime | None = None) -> Digest:
-        """The chat's digest; with a `slot`, chats of that slot with the same plan share one composition."""
+    def digest_for(self, chat_id: int, only_news: bool, slot: datetime | None = None,
+                   language: str | Translator | None = None) -> Digest:
+        """The chat's digest in `language` (a code or a Translator; English by default); with a `slot`,
+        chats of that slot with the same plan and language share one composition."""
+        t = language if isinstance(language, Translator) else translator_for(language)
         plan = self.plan(chat_id, only_news, slot)
         if slot is None:
-            return self.compose(plan)
-        key = (slot.isoformat(), plan)
+            return self.compose(plan, t)
+        key = (slot.isoformat(), t.code, plan)
         if key not in self._cache:
-            self._cache[key] = self.compose(plan)
+            self._cache[key] = self.compose(plan, t)
             while len(self._cache) > CACHE_SLOTS:
                 self._cache.popitem(last=False)
         return self._cache[key]
 
-    def compose(self, plan: DigestPlan) -> Digest:
+    def compose(self, plan: DigestPlan, t: Translator = ENGLISH) -> Digest:
         if plan.empty:
             return Digest(parts=[])
         if plan.documents:
-            digest = self._news(plan)
+            digest = self._news(plan, t)
         elif plan.person or plan.quote:
-            digest = self._spotlight(plan)
+            digest = self._spotlight(plan, t)
         else:
             digest = Digest(parts=[])
-        return self._with_following(plan, digest)
+        return self._with_following(plan, digest, t)
 
-    def _with_following(self, plan: DigestPlan, digest: Digest) -> Digest:
+    def _with_following(self, plan: DigestPlan, digest: Digest, t: Translator) -> Digest:
         """The "Following" section first: what the chat's follows did since its last digest."""
         if not plan.following or self.follows is None:
             return digest
-        lines = self.follows.item_lines(list(plan.following))
+        lines = self.follows.item_lines(list(plan.following), t)
         if not lines:
             return digest
-        section = "👣 <b>Following</b> — since your last digest\n" + "\n".join(f"• {line}" for line in lines)
+        section = t._("👣 <b>Following</b> — since your last digest") + "\n" + "\n".join(f"• {line}" for line in lines)
         if digest.parts:
-            parts = _messages([section, *digest.parts])
+            parts = _messages([section, *digest.parts], t)
         else:
-            parts = _messages(["📰 <b>Your digest</b> — what you follow", section])
+            parts = _messages([t._("📰 <b>Your digest</b> — what you follow"), section], t)
         items = {k: list(v) for k, v in digest.items.items()}
         items[FOLLOWING] = list(plan.following)
         return Digest(parts=parts, items=items)
 
-    def _news(self, plan: DigestPlan) -> Digest:
+    def _news(self, plan: DigestPlan, t: Translator) -> Digest:
         items: dict[str, list[str]] = {DOCUMENT: [], QUOTE: []}
         sections = []
         for n in plan.documents:
             b = self.store.brief(n)
             if b is None:  # the store was rebuilt under us; the document shows up next time
                 continue
-            sections.append(_document_section(b))
+            sections.append(_document_section(b, t))
             items[DOCUMENT].append(document_key(b))
             items[DOCUMENT] += [copy.title for copy in b.also]  # the story is told: its copies are not news
             quote = _quote_that_matters(b)
@@ -210,7 +216,7 @@ class DigestComposer:
         if plan.also_new:
             sources = self.store.sources(0, NEWEST)
             listed = [(n, sources[n - 1]) for n in plan.also_new if n <= len(sources)]
-            sections.append("<b>Also new</b>\n" + "\n".join(
+            sections.append(t._("<b>Also new</b>") + "\n" + "\n".join(
                 f"• {render.link(s.url, render.escape(s.title))}{render.outlet_tag(s.outlet)} — /brief {n}"
                 for n, s in listed))
             items[DOCUMENT] += [document_key(s) for _, s in listed]
@@ -220,30 +226,30 @@ class DigestComposer:
         if not sections:
             return Digest(parts=[])
         count = len(plan.documents) + len(plan.also_new)
-        heading = f"📰 <b>Your digest</b> — {count} new document{'s' if count > 1 else ''}"
-        return Digest(parts=_messages([heading, *sections]), items=items)
+        heading = (t._("📰 <b>Your digest</b> — 1 new document") if count == 1 else
+                   t.n_("📰 <b>Your digest</b> — {n} new document", "📰 <b>Your digest</b> — {n} new documents", count))
+        return Digest(parts=_messages([heading, *sections], t), items=items)
 
-    def _spotlight(self, plan: DigestPlan) -> Digest:
+    def _spotlight(self, plan: DigestPlan, t: Translator) -> Digest:
         items: dict[str, list[str]] = {}
-        blocks = ["🔦 <b>Spotlight</b> — nothing new since your last digest, so here is someone worth knowing."]
+        blocks = [t._("🔦 <b>Spotlight</b> — nothing new since your last digest, so here is someone worth knowing.")]
         if plan.person is not None:
             card = self.store.person_card(plan.person, quote_limit=0)
             if card is not None:
-                times = "once" if card.mentions == 1 else f"{card.mentions} times"
-                where = "; ".join(render.cite(s) for s in card.documents[:2])
+                where = "; ".join(render.cite(s, t) for s in card.documents[:2])
                 blocks.append(f"<b>{render.escape(card.name)}</b>"
                               + (f", {render.escape(card.role)}" if card.role else "")
-                              + f"\nMentioned {times}" + (f" in {where}" if where else "")
-                              + f"\nMore: /who {render.escape(card.name)}")
+                              + "\n" + render.mentioned(card.mentions, where, t)
+                              + "\n" + t._("More: {command}", command="/who " + render.escape(card.name)))
                 items[PERSON] = [card.name]
         if plan.quote is not None:
             hit = self.store.quote(plan.quote)
             if hit is not None:
-                blocks.append("<b>Quote of the day</b>\n" + render.quote_block(hit))
+                blocks.append(t._("<b>Quote of the day</b>") + "\n" + render.quote_block(hit, t=t))
                 items[QUOTE] = [quote_key(hit)]
         if not items:
             return Digest(parts=[])
-        return Digest(parts=_messages(blocks), items=items)
+        return Digest(parts=_messages(blocks, t), items=items)
 
 
 
@@ -254,29 +260,29 @@ def _spotlight_key(quote: QuoteHit) -> str | None:
     return None
 
 
-def _document_section(b: Briefing) -> str:
+def _document_section(b: Briefing, t: Translator = ENGLISH) -> str:
     """One new document: headline, key points, who is who, the quote that matters, each cited.
 
     The headline names the document, so the lines under it cite only their paragraph.
     """
     head = f"<b>{render.link(b.url, render.escape(b.title))}</b>"
     meta = [render.escape(render.shorten(b.outlet, render.OUTLET_CHARS))] if b.outlet else []
-    meta += [render.escape(render.when(b.published))] if b.published else []
+    meta += [render.escape(render.when(b.published, t))] if b.published else []
     if meta:
         head += "\n" + " · ".join(meta)
     if b.also:
-        head += "\n" + render.also_reported(b.also)
+        head += "\n" + render.also_reported(b.also, t=t)
     blocks = [head]
     if b.key_points:
         blocks.append("\n".join(f"• {render.escape(render.shorten(text, 300))} (¶{src.paragraph + 1})"
                                 for text, src in b.key_points[:KEY_POINTS]))
     if b.people:
-        blocks.append("<b>Who is who:</b> " + "; ".join(
+        blocks.append(t._("<b>Who is who:</b>") + " " + "; ".join(
             render.escape(p.name) + (f" ({render.escape(p.role)})" if p.role else "")
             for p in b.people[:PEOPLE]))
     quote = _quote_that_matters(b)
     if quote is not None:
-        speaker = render.escape(quote.speaker) if quote.speaker else "unattributed"
+        speaker = render.escape(quote.speaker) if quote.speaker else t._("unattributed")
         role = f", {render.escape(quote.role)}" if quote.role else ""
         blocks.append(f"<blockquote>{render.escape(render.shorten(quote.text, 350))}</blockquote>\n"
                       f"— <b>{speaker}</b>{role} (¶{quote.source.paragraph + 1})")
@@ -290,10 +296,10 @@ def _quote_that_matters(b: Briefing) -> QuoteHit | None:
     return (fresh or b.quotes or [None])[0]
 
 
-def _messages(blocks: list[str]) -> list[str]:
+def _messages(blocks: list[str], t: Translator = ENGLISH) -> list[str]:
     """The blocks as at most MAX_PARTS messages within Telegram's limit, the last one noting a cut."""
     parts = render.split_message("\n\n".join(blocks))
     if len(parts) > MAX_PARTS:
         parts = parts[:MAX_PARTS]
-        parts[-1] = render.split_message(parts[-1] + "\n\n…and more: see /sources.")[0]
+        parts[-1] = render.split_message(parts[-1] + "\n\n" + t._("…and more: see /sources."))[0]
     return parts

@@ -403,7 +403,7 @@ class DigestDelivery:
 
     async def deliver(self, sub: Subscription, local_date: date, slot: datetime) -> Outcome:
         """Compose, claim and send the chat's digest for `local_date`, unless that day was claimed."""
-        digest = self.composer.digest_for(sub.chat_id, sub.only_news, slot)
+        digest = self.composer.digest_for(sub.chat_id, sub.only_news, slot, sub.language)
         status = COMPOSED if digest.parts else SKIPPED
         entry = self.state.claim(sub.chat_id, local_date, slot, digest.parts, digest.items, status, durable=False)
         if entry is None:

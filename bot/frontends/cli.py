@@ -7,7 +7,8 @@
     briefbot sources add URL [--name NAME] | list | remove N|URL | import FILE.opml | export   news sources
     briefbot fetch                                       one round of the due sources (--all: every source), then build
     briefbot start                                       build if needed, then `run` or `console`
-    briefbot run | console                               the Telegram bot | the same commands in the terminal
+    briefbot run | console [--language CODE]             the Telegram bot | the same commands in the terminal
+    briefbot catalogs [--update | --new CODE]           check the message catalogs (bot/locales), update or start one
 
 Exit status: 0 done; 1 failed (nothing changed; for `extract`, a file named could not be read); 2
 done, but some seed files were skipped (listed on stderr); 3 the store is missing (run `briefbot build`).
@@ -15,6 +16,7 @@ done, but some seed files were skipped (listed on stderr); 3 the store is missin
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -292,12 +294,41 @@ def run_command(settings: Settings) -> int:
     return EXIT_OK
 
 
-def console_command(settings: Settings) -> int:
+def console_command(settings: Settings, language: str | None = None) -> int:
     store = _open_store(settings.briefing_db)
     from bot.frontends.console import main as console_main
 
+    if language is not None:
+        settings = dataclasses.replace(settings, language=language)
     console_main(settings, store)
     return EXIT_OK
+
+
+def catalogs_command(update: bool = False, new: str | None = None) -> int:
+    """Check every catalog against the messages of the code (exit 1 and a line per problem when one is
+    missing, stale, fuzzy, or has other placeholders, tags or plural forms); `--update` first merges the
+    messages into every catalog (new ones untranslated, changed ones fuzzy); `--new CODE` starts a catalog."""
+    from bot.i18n import catalogs
+
+    if new is not None:
+        try:
+            path = catalogs.new_catalog(new)
+        except ValueError as exc:
+            print(f"briefbot: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"{path}: {len(catalogs.extract())} messages to translate")
+        return EXIT_OK
+    if update:
+        for path, counts in catalogs.update_catalogs().items():
+            print(f"{path}: {counts['new']} new, {counts['fuzzy']} to check (fuzzy), {counts['obsolete']} obsolete removed")
+    problems = catalogs.check()
+    for problem in problems:
+        print(problem)
+    template = catalogs.extract()
+    languages = sorted(catalogs.catalog_files())
+    print(f"{len(template)} messages; catalogs: {', '.join(languages) or 'none'}; "
+          + ("all complete" if not problems else f"{len(problems)} problems"), file=sys.stderr)
+    return EXIT_FAILED if problems else EXIT_OK
 
 
 def parser(settings: Settings) -> argparse.ArgumentParser:
@@ -345,7 +376,14 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
 
     commands.add_parser("start", help="build if seeds changed, then run the bot (or the console without a token)")
     commands.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
-    commands.add_parser("console", help="the bot's commands, answered in the terminal")
+    console = commands.add_parser("console", help="the bot's commands, answered in the terminal")
+    console.add_argument("--language", metavar="CODE", default=None,
+                         help=f"answer in this language (uk, de, …; default: LANGUAGE, {settings.language or 'English'})")
+
+    catalogs = commands.add_parser("catalogs", help="check the message catalogs (bot/locales/*.po) against the code")
+    catalogs.add_argument("--update", action="store_true",
+                          help="first merge the code's messages into every catalog (new ones left to translate)")
+    catalogs.add_argument("--new", metavar="CODE", help="start the catalog of a new language (bot/locales/CODE.po)")
     return top
 
 
@@ -371,7 +409,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return start_command(settings)
         if args.command == "run":
             return run_command(settings)
-        return console_command(settings)
+        if args.command == "catalogs":
+            return catalogs_command(args.update, args.new)
+        return console_command(settings, args.language)
     except StoreNotBuilt as exc:
         print(exc, file=sys.stderr)
         return EXIT_NO_STORE

@@ -56,7 +56,7 @@ class CountingComposer:
         self.empty_for = empty_for
         self.composed: list[tuple[int, datetime | None]] = []
 
-    def digest_for(self, chat_id, only_news, slot=None):
+    def digest_for(self, chat_id, only_news, slot=None, language=None):
         self.composed.append((chat_id, slot))
         if chat_id in self.empty_for:
             return Digest(parts=[])
