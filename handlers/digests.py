@@ -24,18 +24,23 @@ from telegram.ext import (
 
 from bot import build as store_build
 from bot.answers import render
-from bot.answers.commands import Answer
+from bot.answers.commands import Answer, Photo
 from bot.config import Settings
 from bot.delivery.clock import Clock, SystemClock
 from bot.delivery.digest import DigestComposer
-from bot.delivery.digest_commands import TOGGLE_ONLY_NEWS, DigestCommands
+from bot.delivery.digest_commands import (
+    NEXT_VOICES_DAY,
+    TOGGLE_ONLY_NEWS,
+    DigestCommands,
+)
 from bot.delivery.fanout import DigestDelivery, Sender
 from bot.delivery.schedule import DigestScheduler
 from bot.delivery.state import StateStore
+from bot.delivery.voices import is_photo_part
 from bot.documents.uploads import MAX_BYTES, RejectedUpload, save_seed
-from bot.store.queries import Store
 from bot.i18n import ENGLISH, N_, Translator
-from handlers.reply import command_args, edit_answer, language, send_answer
+from bot.store.queries import Store
+from handlers.reply import command_args, edit_answer, language, send_answer, send_photo
 
 log = logging.getLogger(__name__)
 NEWEST_CHECKED = 50  # an upload's reply describes the new documents among this many newest
@@ -121,11 +126,26 @@ class DigestHandlers:
         self.commands.toggle_only_news(update.effective_chat.id, t)
         await edit_answer(update, self.settings_answer(update.effective_chat.id, context, t))
 
+    async def next_voices_day(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The /settings button: the weekly voices chart on the next weekday, or off."""
+        t = language(update, context)
+        if not await self.may_change(update, context):
+            await update.callback_query.answer(t._(ADMINS_ONLY), show_alert=True)
+            return
+        self.commands.next_voices_day(update.effective_chat.id, t)
+        await edit_answer(update, self.settings_answer(update.effective_chat.id, context, t))
+
     async def digest(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The digest now, on demand; the daily schedule is unaffected."""
         chat_id = update.effective_chat.id
         digest = self.commands.digest_now(chat_id, language(update, context))
-        await send_answer(update, context, Answer("\n\n".join(digest.parts)))
+        texts = [part for part in digest.parts if not is_photo_part(part)]
+        if texts:
+            await send_answer(update, context, Answer("\n\n".join(texts)))
+        for part in digest.parts:
+            photo = self.commands.composer.voices.photo(part) if is_photo_part(part) else None
+            if photo is not None:
+                await send_photo(update.effective_message, Answer(photo[1], photo=Photo(photo[0], [])))
         self.commands.received(chat_id, digest)
 
     async def upload(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -228,6 +248,7 @@ def register(application: Application, settings: Settings, clock: Clock | None =
     application.add_handler(CommandHandler("settings", handlers.settings_command))
     application.add_handler(CommandHandler("digest", handlers.digest))
     application.add_handler(CallbackQueryHandler(handlers.toggle_only_news, pattern=f"^{TOGGLE_ONLY_NEWS}$"))
+    application.add_handler(CallbackQueryHandler(handlers.next_voices_day, pattern=f"^{NEXT_VOICES_DAY}$"))
     # Every file sent in private: a wrong kind of file gets told which kinds are taken.
     application.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.Document.ALL, handlers.upload))
 

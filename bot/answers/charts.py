@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from bot.i18n import ENGLISH, Translator
-from bot.store.trends import DailySeries
+from bot.store.trends import DailySeries, Voice
 
 CACHE_CHARTS = 32  # PNGs of 30-60 KB each
 FONT = "DejaVu Sans"
@@ -22,6 +22,7 @@ WIDTH, HEIGHT, DPI = 8.0, 4.5, 100  # 800 × 450 pixels: sharp on a phone, small
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c"]
 BLOCKS = "▁▂▃▄▅▆▇█"
 TITLE_CHARS, LEGEND_CHARS = 72, 26  # what fits the width at the font size used
+VOICE_LABEL_CHARS = 42  # "Name, role" beside a bar
 
 _drawing = threading.Lock()
 
@@ -104,6 +105,36 @@ def trend_chart(series: list[DailySeries], title: str, t: Translator = ENGLISH) 
         # Below the axis, so that no bar or line hides under it.
         axes.legend(loc="upper left", bbox_to_anchor=(0, -0.12), ncol=3, frameon=False, fontsize=9)
         figure.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.2)
+        out = io.BytesIO()
+        figure.savefig(out, format="png", metadata={"Software": None})
+        return out.getvalue()
+
+
+def voices_chart(voices: list[Voice], title: str, t: Translator = ENGLISH) -> bytes:
+    """A PNG of the week's most quoted people: one horizontal bar each, the most quoted on top, the
+    name and role beside it."""
+    from matplotlib import rc_context
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    with _drawing, rc_context({"font.family": FONT, "font.size": 10, "axes.spines.top": False,
+                               "axes.spines.right": False}):
+        figure = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI)
+        FigureCanvasAgg(figure)
+        axes = figure.add_subplot()
+        ordered = list(reversed(voices))  # barh draws from the bottom up
+        labels = [_short(v.name + (f", {v.role}" if v.role else ""), VOICE_LABEL_CHARS) for v in ordered]
+        axes.barh(range(len(ordered)), [v.quotes for v in ordered], color=COLOURS[0], alpha=0.8, height=0.7)
+        axes.set_yticks(range(len(ordered)), labels, fontsize=9)
+        for row, voice in enumerate(ordered):
+            axes.annotate(t.number(voice.quotes), (voice.quotes, row), xytext=(3, 0), textcoords="offset points",
+                          va="center", fontsize=9)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.set_xlabel(t.p_("chart axis", "quotations this week"))
+        axes.grid(axis="x", alpha=0.3)
+        axes.set_title(_short(title, TITLE_CHARS), loc="left")
+        figure.subplots_adjust(left=0.36, right=0.96, top=0.9, bottom=0.13)
         out = io.BytesIO()
         figure.savefig(out, format="png", metadata={"Software": None})
         return out.getvalue()

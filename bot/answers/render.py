@@ -21,7 +21,7 @@ from bot.models import (
     SourceInfo,
     StoryCopy,
 )
-from bot.store.trends import DailySeries
+from bot.store.trends import DailySeries, Voice
 
 MESSAGE_LIMIT = 4096  # Telegram's limit on a message's text, counted after entities are parsed
 CALLBACK_LIMIT = 64  # bytes of callback_data
@@ -312,7 +312,12 @@ CAPTION_LIMIT = 1024  # Telegram's limit on a photo's caption
 
 
 def _span(series: list[DailySeries], t: Translator) -> str:
-    return f"{t.date(series[0].days[0], 'day_month')} – {t.date(series[0].days[-1], 'day_month_year')}"
+    return _days(series[0].days[0], series[0].days[-1], t)
+
+
+def _days(first, last, t: Translator) -> str:
+    """A span of days: "23 Feb – 01 Mar 2026"."""
+    return f"{t.date(first, 'day_month')} – {t.date(last, 'day_month_year')}"
 
 
 def trend_caption(series: list[DailySeries], days: int, zone: str, t: Translator = ENGLISH) -> str:
@@ -334,6 +339,21 @@ def trend_caption(series: list[DailySeries], days: int, zone: str, t: Translator
                         title=italic(escape(shorten(one.busiest.title, share))))
         lines.append(line)
     return "\n".join(lines)
+
+
+def voices_title(first, last, t: Translator = ENGLISH) -> str:
+    """The weekly chart's title (plain text: it is drawn on the image)."""
+    return t._("Voices of the week, {span}", span=_days(first, last, t))
+
+
+def voices_caption(voices: list[Voice], first, last, t: Translator = ENGLISH) -> str:
+    """The voices of the week in words: who was quoted most, with role and count, within a caption."""
+    lines = [t._("🗣 <b>Voices of the week</b> ({span})", span=_days(first, last, t))]
+    for n, voice in enumerate(voices, 1):
+        role = f", {escape(shorten(voice.role, 30))}" if voice.role else ""
+        lines.append(f"{n}. <b>{escape(shorten(voice.name, 40))}</b>{role} — "
+                     + t.n_("{n} quotation", "{n} quotations", voice.quotes))
+    return split_message("\n".join(lines), CAPTION_LIMIT)[0]
 
 
 def trend_empty(series: list[DailySeries], days: int, zone: str, t: Translator = ENGLISH) -> str:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from bot.answers import render
 from bot.delivery.state import StateStore
+from bot.delivery.voices import WeeklyVoices
 from bot.i18n import ENGLISH, Translator
 from bot.i18n import translator as translator_for
 from bot.models import Briefing, QuoteHit, SourceInfo
@@ -48,15 +49,17 @@ class DigestPlan:
     person: int | None = None  # spotlight person id
     quote: int | None = None  # spotlight quote id
     following: tuple[str, ...] = ()  # alert items of the chat's follows not shown in a digest yet
+    voices: tuple[str, str] | None = None  # (first day, zone) of the week whose voices are charted
 
     @property
     def empty(self) -> bool:
-        return not (self.documents or self.person or self.quote or self.following)
+        return not (self.documents or self.person or self.quote or self.following or self.voices)
 
 
 @dataclass
 class Digest:
-    parts: list[str]  # messages of Telegram HTML, each within the 4096-character limit
+    parts: list[str]  # messages of Telegram HTML, each within the 4096-character limit, or a chart
+    # (bot.delivery.voices.PHOTO_PART), which the sender draws and sends as a photo
     items: dict[str, list[str]] = field(default_factory=dict)  # seen-keys of what it shows
 
     @property
@@ -102,16 +105,23 @@ class DigestComposer:
         self.store = store
         self.state = state
         self.follows = None  # bot.follows.state.FollowState, when the follow family is there
+        self.voices = WeeklyVoices(store)
         self._cache: OrderedDict[tuple[str, str, DigestPlan], Digest] = OrderedDict()
         self._story_version: str | None = None
         self._stories: dict[int, list[str]] = {}
 
     def plan(self, chat_id: int, only_news: bool, now: datetime | None = None) -> DigestPlan:
-        following, only_follows = self._following(chat_id, now or datetime.now(timezone.utc))
-        if only_follows:
-            return DigestPlan(following=following)
-        plan = self._plan(chat_id, only_news)
-        return dataclasses.replace(plan, following=following) if following else plan
+        now = now or datetime.now(timezone.utc)
+        following, only_follows = self._following(chat_id, now)
+        plan = DigestPlan() if only_follows else self._plan(chat_id, only_news)
+        return dataclasses.replace(plan, following=following, voices=self._voices(chat_id, now))
+
+    def _voices(self, chat_id: int, now: datetime) -> tuple[str, str] | None:
+        """The week to chart, when the chat's digest at `now` falls on the day it chose for it."""
+        sub = self.state.subscription(chat_id)
+        tz = (sub.tz if sub else None) or self.state.chat_zone(chat_id) or "UTC"
+        first = self.voices.due(self.state.voices_day(chat_id), now, tz)
+        return None if first is None else (first, tz)
 
     def _following(self, chat_id: int, now: datetime) -> tuple[tuple[str, ...], bool]:
         """What the chat's follows did since its last digest (alert items not shown in a digest yet), and
@@ -183,7 +193,9 @@ class DigestComposer:
             digest = self._spotlight(plan, t)
         else:
             digest = Digest(parts=[])
-        return self._with_following(plan, digest, t)
+        digest = self._with_following(plan, digest, t)
+        chart = self.voices.part(*plan.voices, t) if plan.voices else None
+        return Digest(parts=[*digest.parts, chart], items=digest.items) if chart else digest
 
     def _with_following(self, plan: DigestPlan, digest: Digest, t: Translator) -> Digest:
         """The "Following" section first: what the chat's follows did since its last digest."""

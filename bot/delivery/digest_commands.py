@@ -23,6 +23,7 @@ from bot.delivery.state import SENT, SKIPPED, UNDELIVERABLE, StateStore
 from bot.i18n import ENGLISH, N_, Translator
 
 TOGGLE_ONLY_NEWS = "dg:only_news"  # callback_data of the /settings button
+NEXT_VOICES_DAY = "dg:voices"  # callback_data of the button that moves the weekly chart to the next day (or off)
 SUBSCRIBE_USAGE = N_("Usage: /subscribe [HH:MM] [TIMEZONE]\n"
                      "For example: <code>/subscribe 07:30 Europe/Kyiv</code> or <code>/subscribe 18:00 UTC+3</code>")
 STATUS_WORDS = {SENT: N_("delivered"), SKIPPED: N_("nothing to send"), UNDELIVERABLE: N_("could not be delivered")}
@@ -30,6 +31,13 @@ STATUS_WORDS = {SENT: N_("delivered"), SKIPPED: N_("nothing to send"), UNDELIVER
 
 def _looks_like_time(token: str) -> bool:
     return token[:1].isdigit()
+
+
+def _next_voices_day(day: int | None) -> int | None:
+    """Monday … Sunday, then off, then Monday again."""
+    if day is None:
+        return 0
+    return None if day == 6 else day + 1
 
 
 def when_text(moment: datetime, tz: str, t: Translator = ENGLISH) -> str:
@@ -100,8 +108,19 @@ class DigestCommands:
         if last is not None:
             status = t._(STATUS_WORDS[last.status]) if last.status in STATUS_WORDS else t._("being delivered")
             lines.append(t._("Last digest: {day}, {status}", day=t.iso_date(last.local_date), status=status))
+        day = self.state.voices_day(chat_id)
+        lines.append(t._("Voices of the week: a chart of the most quoted people, in the digest on {day}",
+                         day=t.weekday(day)) if day is not None else t._("Voices of the week: off"))
         label = t._("Include the spotlight again") if only_news else t._("Only news, please")
-        return Answer("\n".join(lines), [[Button(label, TOGGLE_ONLY_NEWS)]])
+        following = _next_voices_day(day)
+        voices = (t._("Voices chart on {day}", day=t.weekday(following)) if following is not None else
+                  t._("No voices chart"))
+        return Answer("\n".join(lines), [[Button(label, TOGGLE_ONLY_NEWS)], [Button(voices, NEXT_VOICES_DAY)]])
+
+    def next_voices_day(self, chat_id: int, t: Translator = ENGLISH) -> Answer:
+        """The /settings button: the weekly chart moves to the next weekday, then off, then Monday again."""
+        self.state.set_voices_day(chat_id, _next_voices_day(self.state.voices_day(chat_id)))
+        return self.settings(chat_id, t)
 
     def toggle_only_news(self, chat_id: int, t: Translator = ENGLISH) -> Answer:
         self.state.set_only_news(chat_id, not self.state.chat_only_news(chat_id))

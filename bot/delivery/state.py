@@ -18,6 +18,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+DEFAULT_VOICES_DAY = 0  # Monday: the digest's weekly "voices of the week" chart, unless a chat chose otherwise
+
 # Delivery log statuses, in the order a delivery moves through them.
 COMPOSED = "composed"  # claimed: the messages are stored and about to be sent
 SENT = "sent"  # every part was accepted by Telegram
@@ -86,7 +88,9 @@ class StateStore:
             # The chat's language (/language) and, for a private chat, its user's Telegram language
             # (issue 13): a state.db from before gets the columns.
             columns = {row[1] for row in self.db.execute("PRAGMA table_info(chat_settings)")}
-            for column in ("language", "client_language"):
+            # voices_day: the weekday (0 Monday … 6 Sunday) of the "voices of the week" chart, "off",
+            # or NULL for the default (Monday).
+            for column in ("language", "client_language", "voices_day"):
                 if column not in columns:
                     self.db.execute(f"ALTER TABLE chat_settings ADD COLUMN {column} TEXT")
             self.db["deliveries"].create(
@@ -195,6 +199,20 @@ class StateStore:
             self.db["chat_settings"].upsert({"chat_id": chat_id, "only_news": int(only_news)}, pk="chat_id")
             self.db.execute("UPDATE subscriptions SET only_news = ? WHERE chat_id = ?",
                             [int(only_news), chat_id])
+
+    def voices_day(self, chat_id: int) -> int | None:
+        """The weekday (0 Monday … 6 Sunday) on which the chat's digest carries the voices of the week;
+        None when the chat turned it off."""
+        rows = self._rows("SELECT voices_day FROM chat_settings WHERE chat_id = ?", [chat_id])
+        value = rows[0]["voices_day"] if rows else None
+        if value is None:
+            return DEFAULT_VOICES_DAY
+        return None if value == "off" else int(value)
+
+    def set_voices_day(self, chat_id: int, day: int | None) -> None:
+        with self._atomic():
+            self.db["chat_settings"].upsert({"chat_id": chat_id, "voices_day": "off" if day is None else str(day)},
+                                            pk="chat_id")
 
     # Languages ------------------------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ from bot.answers.commands import (
 from bot.config import Settings
 from bot.delivery.digest import DigestComposer
 from bot.delivery.state import StateStore
+from bot.delivery.voices import is_photo_part
 from bot.i18n import N_, Translator
 from bot.store.queries import Store
 
@@ -148,8 +149,13 @@ class ConsoleChat:
         digest = self.composer.digest_for(0, only_news=False, language=self.t)
         if digest.empty:
             return self.t._("A digest now would be empty: the store holds no documents yet.")
+        blocks = [part for part in digest.parts if not is_photo_part(part)]
+        for part in digest.parts:  # the weekly chart: written to a PNG file, its caption shown
+            photo = self.composer.voices.photo(part) if is_photo_part(part) else None
+            if photo is not None:
+                blocks.append(photo[1] + "\n" + render.escape(self.save_chart(Photo(photo[0], []))))
         return ("<i>" + self.t._("Preview of the digest a chat subscribing now would get (nothing is recorded; "
-                                 "/subscribe works in a Telegram chat):") + "</i>\n\n" + "\n\n".join(digest.parts))
+                                 "/subscribe works in a Telegram chat):") + "</i>\n\n" + "\n\n".join(blocks))
 
     def show(self, answer: Answer) -> str:
         """The answer as plain text, its buttons (or quiz options) as numbered choices."""

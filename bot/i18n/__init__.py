@@ -30,7 +30,7 @@ from gettext import NullTranslations
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime, format_skeleton
+from babel.dates import format_date, format_datetime, format_skeleton, get_day_names
 from babel.numbers import format_decimal
 
 log = logging.getLogger(__name__)
@@ -134,6 +134,10 @@ class Translator:
         if self.is_source:
             return format_date(day, _ENGLISH_PATTERNS[kind], locale=self.locale)
         return format_skeleton(_SKELETONS[kind], day, locale=self.locale)
+
+    def weekday(self, n: int) -> str:
+        """Weekday `n` (0 Monday … 6 Sunday) by its name in this language: Monday, понеділок, Montag."""
+        return get_day_names("wide", locale=self.locale)[n]
 
     def iso_date(self, value: str) -> str:
         """An ISO date or instant as stored ("2024-04-16", "2024-04-16T09:00:00Z") written as a date; a
