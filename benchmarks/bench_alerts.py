@@ -34,7 +34,7 @@ from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
-from benchmarks.common import WORK, cpu_seconds, emit, fig, percentile
+from benchmarks.common import WORK, cpu_seconds, emit, fig, percentile, within
 from benchmarks.fake_api import FakeApiProcess
 
 TOKEN = "123456:BENCH-token"
@@ -182,16 +182,7 @@ async def fan_out(api_url: str, state, limited: bool, window: float | None) -> d
     sender = Sender(bot, clock, RateLimiter(clock) if limited else NoLimiter())
     delivery = AlertDelivery(sender, FollowState(state), state, clock, 0)
     cpu0, started = cpu_seconds(), time.perf_counter()
-    task = asyncio.ensure_future(delivery.deliver_due())
-    outcomes = []
-    try:
-        outcomes = await asyncio.wait_for(asyncio.shield(task), timeout=window) if window else await task
-    except asyncio.TimeoutError:
-        task.cancel()
-        try:
-            await task
-        except asyncio.CancelledError:
-            pass
+    outcomes = await within(delivery.deliver_due(), window)
     elapsed, cpu = time.perf_counter() - started, cpu_seconds() - cpu0
     await bot.shutdown()
     return {"elapsed": elapsed, "cpu": cpu, "outcomes": Counter(o.status for o in outcomes),

@@ -9,6 +9,8 @@ disk) through PTB's Bot to the fake Bot API server (benchmarks/fake_api.py, a se
 UNTHROTTLED_IN_FLIGHT); the server refuses nothing. The whole fan-out is timed: messages/s, the peak
 RSS of this process, and the CPU seconds of this process and of the fake server during the fan-out
 (which of the two is the bottleneck).
+--languages uk,de,en: the chats speak these in turn (chat_settings.language), so the composer works once
+per language and plan; without it every chat speaks English, as before issue 13.
 --mode on:  bot.delivery.RateLimiter (29/s overall, 20/min per group) against a server that enforces
 30/s and 20/min per group with 429s; delivery runs for --window seconds and is then cancelled.
 Reported: accepted messages/s over the window, the lowest rate of any whole 5-second stretch, and
@@ -24,7 +26,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from benchmarks.common import WORK, cpu_seconds, emit, fig, maxrss_mb
+from benchmarks.common import WORK, cpu_seconds, emit, fig, maxrss_mb, within
 from benchmarks.fake_api import FakeApiProcess
 
 TOKEN = "123456:BENCH-token"
@@ -48,7 +50,7 @@ def seed_store() -> Path:
     return db
 
 
-def make_state(path: Path, chats: int, now: datetime):
+def make_state(path: Path, chats: int, now: datetime, languages: list[str] | None = None):
     from bot.delivery.state import StateStore
     for old in path.parent.glob(path.name + "*"):
         old.unlink()
@@ -62,11 +64,15 @@ def make_state(path: Path, chats: int, now: datetime):
                      "paused": 0, "pause_reason": None, "created_by": 7, "since": since})
     with state.db.atomic():
         state.db["subscriptions"].insert_all(rows, batch_size=1000)
+        if languages:  # chat i speaks languages[i % n] ("en": no row, as a chat that never chose)
+            chosen = [{"chat_id": row["chat_id"], "language": languages[i % len(languages)]}
+                      for i, row in enumerate(rows) if languages[i % len(languages)] != "en"]
+            state.db["chat_settings"].insert_all(chosen, batch_size=1000)
     return state
 
 
 async def fan_out(api_url: str, db: Path, chats: int, limited: bool, window: float | None,
-                  per_second: int | None = None, server_cpu=lambda: 0.0) -> dict:
+                  per_second: int | None = None, server_cpu=lambda: 0.0, languages: list[str] | None = None) -> dict:
     from telegram import Bot
     from telegram.request import HTTPXRequest
 
@@ -77,7 +83,7 @@ async def fan_out(api_url: str, db: Path, chats: int, limited: bool, window: flo
 
     clock = SystemClock()
     now = clock.now()
-    state = make_state(WORK / f"state-bench-{'on' if limited else 'off'}.db", chats, now)
+    state = make_state(WORK / f"state-bench-{'on' if limited else 'off'}.db", chats, now, languages)
     store = Store(db)
     composer = DigestComposer(store, state)
     bot = Bot(TOKEN, base_url=f"{api_url}/bot", request=HTTPXRequest(connection_pool_size=POOL, read_timeout=10))
@@ -88,16 +94,7 @@ async def fan_out(api_url: str, db: Path, chats: int, limited: bool, window: flo
     rss_before = maxrss_mb()
     cpu_before, server_before = cpu_seconds(), server_cpu()
     started = time.perf_counter()
-    outcomes: list = []
-    task = asyncio.ensure_future(delivery.deliver_due())
-    try:
-        outcomes = await asyncio.wait_for(asyncio.shield(task), timeout=window) if window else await task
-    except asyncio.TimeoutError:
-        task.cancel()
-        try:
-            await task
-        except asyncio.CancelledError:
-            pass
+    outcomes = await within(delivery.deliver_due(), window)
     elapsed = time.perf_counter() - started
     cpu, server = cpu_seconds() - cpu_before, server_cpu() - server_before
     await bot.shutdown()
@@ -118,18 +115,22 @@ def main() -> None:
     parser.add_argument("--store", type=Path, help="default: a store of the repository's one seed article")
     parser.add_argument("--label", default="")
     parser.add_argument("--limiter-per-second", type=int, help="what-if: RateLimiter(per_second=N) instead of its default")
+    parser.add_argument("--languages", help="comma-separated language codes the chats speak in turn (default: all English)")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     db = args.store or seed_store()
     limited = args.mode == "on"
+    languages = [code.strip() for code in args.languages.split(",")] if args.languages else None
     label = args.label or f"digest {args.chats // 1000}k chats, limiter {args.mode}"
+    if languages:
+        label += f", {len(languages)} languages"
     if args.limiter_per_second:
         label += f" at {args.limiter_per_second}/s (what-if)"
     store_note = f"store {db.name}"
     if limited:
         with FakeApiProcess(per_second=30, group_per_minute=20) as api:
             result = asyncio.run(fan_out(api.url, db, args.chats, True, args.window, args.limiter_per_second,
-                                         api.cpu_seconds))
+                                         api.cpu_seconds, languages))
             stats = api.get("/stats?times=1")
         times = sorted(stats["sent_times"])
         rate = slowest_5s = 0.0
@@ -150,7 +151,8 @@ def main() -> None:
         ])
         return
     with FakeApiProcess() as api:
-        result = asyncio.run(fan_out(api.url, db, args.chats, False, None, server_cpu=api.cpu_seconds))
+        result = asyncio.run(fan_out(api.url, db, args.chats, False, None, server_cpu=api.cpu_seconds,
+                                     languages=languages))
         stats = api.get("/stats")
     sent = stats["sent"]
     emit([

@@ -18,6 +18,16 @@ Figures (the last stdout line is the JSON of benchmarks/common.py's `emit`):
   and the time per new document (signature, query, add) at 10k and 100k indexed documents (target ≤ 2 ms),
   with datasketch's MinHash + MinHashLSH for comparison when it is installed.
 
+- With `--store DB --seeds DIR` (a built synthetic store and its seed folder; `benchmarks.run` passes the
+  largest one): "sources 100 articles + store" — in a fresh process, as the bot's job does it, the same
+  100-article round writes its seed files into DIR/feeds/ and the store (a copy of DB) is updated by the
+  incremental build (in a spawned process of its own, as the bot's job runs it): seconds for the round
+  and the build (target ≤ 10 s at 100k documents), and the peak RSS of the round's process (the bot's
+  stand-in, target ≤ 200 MB) and of the build's; then "near-duplicates in the store": the stories' upkeep
+  (`bot.build.stories.update_stories`: signature, band lookup in the store, similarity, story) per new
+  document against the copy's documents (target ≤ 2 ms), and the precision/recall of the store's rule
+  (a shared band and ≥ 20 of 64 equal bins) on the labelled pairs. DIR/feeds/ and the copy are removed after.
+
 The corpus is read in place, never copied. Work files go to benchmarks/work/sources/.
 Quick mode (< 1 min): 100 articles edited for the pairs, 1,000 new documents timed at each size.
 """
@@ -27,6 +37,7 @@ import argparse
 import asyncio
 import itertools
 import multiprocessing
+import os
 import random
 import re
 import shutil
@@ -527,12 +538,162 @@ def datasketch_timing(size: int, probes: list[str], new_docs: int) -> list:
                 "ms", note=f"MinHash(64) + MinHashLSH, same documents; load {load_s:.1f} s")]
 
 
+# The round with the store's update ------------------------------------------------------------------
+
+def store_round(port: int, seeds: str, db: str, queue) -> None:
+    """(In a fresh process.) The 100-article round into `seeds`/feeds/, then the incremental build of `db`."""
+    from bot.sources.http import Fetcher
+    from bot.sources.registry import SourceRegistry
+    from bot.sources.round import fetch_round
+
+    state = OUT / "store-round-state.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{state}{suffix}").unlink(missing_ok=True)
+    registry = SourceRegistry(state)
+    for i in range(NEWS_FEEDS):
+        registry.add(f"http://127.0.0.1:{port}/news/{i}.xml", name=f"Courier {i}", now=NOW)
+    before = rss_mb()[0]
+
+    async def one_round():
+        async with Fetcher(allow_private=True) as fetcher:
+            return await fetch_round(registry, seeds, now=NOW, fetcher=fetcher)
+
+    started = time.perf_counter()
+    report = asyncio.run(one_round())
+    round_s = time.perf_counter() - started
+    inode = os.stat(db).st_ino
+    started = time.perf_counter()
+    # As the bot's job does it (Following.build_store_apart): the build in a spawned process of its own.
+    from concurrent.futures import ProcessPoolExecutor
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        changed = sorted(Path(f).resolve().relative_to(Path(seeds).resolve()).as_posix() for f in report.written)
+        documents, build_peak = pool.submit(measured_build, seeds, db, changed).result()
+    build_s = time.perf_counter() - started
+    registry.close()
+    queue.put({"round_s": round_s, "build_s": build_s, "written": len(report.written),
+               "in_place": os.stat(db).st_ino == inode, "documents": documents, "rss_before": before,
+               "peak": rss_mb()[1], "build_peak": build_peak})
+
+
+def measured_build(seeds: str, db: str, changed: list[str]) -> tuple[int, float]:
+    """(In the build's own process.) The incremental build of the round's files, named as the bot's job
+    names them; (documents, this process's peak RSS)."""
+    from bot.build import build
+
+    return build(seeds, db, changed=changed).documents, rss_mb()[1]
+
+
+def store_figures(port: int, seeds: Path, db: Path, texts: dict[str, str], quick: bool) -> list:
+    copy = OUT / "store-copy.db"
+    feeds = seeds / "feeds"
+    if feeds.exists():
+        raise SystemExit(f"{feeds} exists: the generated seed folder must hold no fetched articles")
+    OUT.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(db, copy)
+    figures = []
+    try:
+        ctx = multiprocessing.get_context("spawn")
+        queue = ctx.Queue()
+        child = ctx.Process(target=store_round, args=(port, str(seeds), str(copy), queue))
+        child.start()
+        result = queue.get(timeout=600)
+        child.join(60)
+        size = result["documents"]
+        label = f"{size // 1000}k" if size >= 1000 else str(size)
+        total = result["round_s"] + result["build_s"]
+        figures.append(fig("sources 100 articles + store", f"round + store update, {label} store", round(total, 2), "s",
+                           "<=", 10, note=f"{result['written']} articles: round {result['round_s']:.2f} s (pages "
+                                         f"fetched, extracted, saved), build {result['build_s']:.2f} s "
+                                         f"({'in place' if result['in_place'] else 'FULL'}); {size:,} documents after"))
+        figures.append(fig("sources 100 articles + store", "peak RSS of the bot's process", round(result["peak"], 1),
+                           "MB", "<=", 200, note=f"a fresh process doing what the bot's job does (the round; the build "
+                                                 f"in a process of its own); {result['rss_before']:.0f} MB before the round"))
+        figures.append(fig("sources 100 articles + store", "peak RSS of the build's process",
+                           round(result["build_peak"], 1), "MB",
+                           note="the incremental build, spawned for the round and ended with it"))
+        figures += store_near_duplicates(copy, texts, 300 if quick else 1000)
+    finally:
+        shutil.rmtree(feeds, ignore_errors=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    return figures
+
+
+def store_near_duplicates(db: Path, texts: dict[str, str], new_docs: int) -> list:
+    """The stories' upkeep per new document against a built store (rolled back), and the store rule's
+    precision and recall on the labelled pairs."""
+    import sqlite3
+
+    from bot.build.stories import band_keys, similar, story_signature, update_stories
+
+    conn = sqlite3.connect(db, isolation_level=None)
+    (documents,) = conn.execute("select count(*) from stories").fetchone()
+    (grouped,) = conn.execute("select count(*) from stories s where story != document_id or exists "
+                              "(select 1 from stories o where o.story = s.document_id and o.document_id != s.document_id)"
+                              ).fetchone()
+    pages = conn.execute("pragma page_count").fetchone()[0] * conn.execute("pragma page_size").fetchone()[0]
+    try:
+        band_bytes = conn.execute("select sum(pgsize) from dbstat where name in ('story_bands')").fetchone()[0]
+        story_bytes = conn.execute("select sum(pgsize) from dbstat where name in ('stories', 'idx_stories_story')"
+                                   ).fetchone()[0]
+    except sqlite3.OperationalError:  # SQLite without dbstat
+        band_bytes = story_bytes = None
+    probes = [t for t in texts.values() if len(t.split()) >= 100]
+    rng = random.Random(17)
+    first_id = conn.execute("select max(id) from documents").fetchone()[0] + 1
+    times, found = [], 0
+    conn.execute("begin")
+    try:
+        for n in range(new_docs):
+            text = probes[n % len(probes)]
+            if n >= len(probes) // 2:  # later ones: edited copies of earlier ones (some of them near-duplicates)
+                text = edited_versions(text, probes[(n * 7) % len(probes)], rng)["words substituted"]
+            title, paragraphs = split_article(text)
+            document_id = first_id + n
+            conn.execute("insert into documents (id, path, title, sort_date) values (?, ?, ?, ?)",
+                         (document_id, f"bench/{n}.md", title, f"2030-01-01T00:{n // 60 % 60:02d}:{n % 60:02d}+00:00"))
+            started = time.perf_counter()
+            update_stories(conn, [], [(document_id, story_signature(title, paragraphs))])
+            times.append((time.perf_counter() - started) * 1000)
+            found += conn.execute("select story != ? from stories where document_id = ?",
+                                  (document_id, document_id)).fetchone()[0]
+    finally:
+        conn.execute("rollback")
+        conn.close()
+    figures = [fig("near-duplicates in the store", f"ms/new doc at {documents // 1000}k", round(statistics.fmean(times), 3),
+                   "ms", "<=", 2, note=f"signature + band lookup + similarity + story, {new_docs} documents (p99 "
+                                       f"{percentile(times, 99):.2f} ms); {found} joined a story; {grouped:,} of "
+                                       f"{documents:,} stored documents are in a story of two or more"),
+               fig("near-duplicates in the store", f"stories and bands at {documents // 1000}k",
+                   round((band_bytes or 0) / 2**20, 1), "MB",
+                   note=(f"story_bands {band_bytes / 2**20:.1f} MB, stories (signatures) {story_bytes / 2**20:.1f} MB, "
+                         f"of a {pages / 2**20:.0f} MB store") if band_bytes else "dbstat not available")]
+    pairs = labelled_pairs(texts, 100)
+    tp = fp = fn = 0
+    for _, a, b, same in pairs:
+        sa, sb = story_signature("", [a]), story_signature("", [b])
+        hit = bool(sa and sb and set(band_keys(sa)) & set(band_keys(sb)) and similar(sa, sb))
+        tp += hit and same
+        fp += hit and not same
+        fn += same and not hit
+    figures.append(fig("near-duplicates in the store", "precision / recall of the store's rule",
+                       round(tp / max(1, tp + fp), 4), note=f"precision {tp / max(1, tp + fp):.4f}, recall "
+                                                            f"{tp / max(1, tp + fn):.4f} on {len(pairs)} labelled pairs "
+                                                            f"(tp {tp}, fp {fp}, fn {fn})"))
+    return figures
+
+
 # Main ------------------------------------------------------------------------------------------------
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--store", type=Path, help="a built store, updated (a copy of it) after a round")
+    parser.add_argument("--seeds", type=Path, help="the seed folder --store was built from")
+    parser.add_argument("--only-store", action="store_true", help="only the round with the store's update")
     args = parser.parse_args()
     texts = corpus()
     if not texts:
@@ -546,12 +707,16 @@ def main() -> None:
     figures = []
     try:
         port = port_queue.get(timeout=60)
-        figures += asyncio.run(rounds(port, args.concurrency))
+        if not args.only_store:
+            figures += asyncio.run(rounds(port, args.concurrency))
+        if args.store:
+            figures += store_figures(port, args.seeds, args.store, texts, args.quick)
     finally:
         server.terminate()
         server.join(5)
-    figures += extraction_modes(articles[:40] if args.quick else articles)
-    figures += near_duplicate_figures(texts, args.quick)
+    if not args.only_store:
+        figures += extraction_modes(articles[:40] if args.quick else articles)
+        figures += near_duplicate_figures(texts, args.quick)
     for f in figures:
         print(f"{f.bench:22s} {f.name:38s} {f.value!s:>10} {f.unit:8s} {f.target:8s} {f.note}", file=sys.stderr)
     emit(figures)

@@ -77,6 +77,23 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+async def within(awaitable, window: float | None) -> list:
+    """What `awaitable` returns, or [] when it is still running after `window` seconds (it is then
+    cancelled): a fan-out measured over a fixed window."""
+    import asyncio
+
+    task = asyncio.ensure_future(awaitable)
+    try:
+        return await asyncio.wait_for(asyncio.shield(task), timeout=window) if window else await task
+    except asyncio.TimeoutError:
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+        return []
+
+
 def emit(figures: list[Figure], **extra) -> None:
     """The child's answer to `run_child`: one JSON line on stdout."""
     print(json.dumps({"figures": [f.dict() for f in figures], **extra}), flush=True)

@@ -6,6 +6,8 @@ databases) go to benchmarks/work/, which git ignores; generated seed folders are
 
 Benchmarks (names for --only):
   extract  words/s of bot.extract.extract over the 840 PolNeAR articles, one process
+  adversarial  extraction of hostile generated text (quotation floods, capitalised soups, unclosed and
+           nested marks, pronoun chains, huge paragraph counts …): s/MB and its growth with size
   build    synthetic stores built with bot.store.build: time, docs/s, size, peak RSS, rebuilds
   answers  p50/p99 of the command core and raw Store methods on each built store
   charts   /trend on the largest store up to 100k: drawing p50/p99, peak RSS after 100 different charts
@@ -14,15 +16,19 @@ Benchmarks (names for --only):
            store up to 100k, alert fan-out limiter off and on, landing-to-alert latency over 1,000 alerts
   rss      resident memory of a running `briefbot run` on the largest store, against a fake Bot API
   wire     commands from 100 users through the Bot API emulator (tests/e2e) to `briefbot run`
+  sources  following news (bench_sources.py): 304 rounds of 1,000 feeds, 100 new articles with the store's
+           update on the largest store up to 100k, near-duplicates (labelled pairs; ms/doc in memory and in
+           the store)
 
-Quick mode (< 2 min): 1k store only, 2,000 chats for the unlimited fan-out, a 10 s limited window,
-2,000 chats with follows and 300 alerts for latency, 600 commands through the emulator.
-Full mode (< 15 min): 1k and 10k stores, and 100k and 1M when the 10k build says they fit in the time
-left (otherwise the largest multiple of 10k that fits is built, the larger sizes are extrapolated and
-marked "est.", and builds measured apart with `--only build --sizes 100000` (or 1000000) are quoted
-with their date, their stores used by the answer and bot-process benchmarks);
-10,000 chats, a 20 s window, 10,000 chats with 5 follows each on the largest store, 1,000 alerts for
-latency, 10,000 commands through the emulator.
+Quick mode (< 2 min): hostile shapes at 100 KB and 1 MB, 1k store only, 2,000 chats for the unlimited
+fan-out, a 10 s limited window, 2,000 chats with follows and 300 alerts for latency, 600 commands through
+the emulator.
+Full mode (< 15 min): hostile shapes at 100 KB, 1 MB and 4 MB, 1k and 10k stores, and 100k and 1M when
+the 10k build says they fit in the time left (otherwise the largest multiple of 10k that fits is built,
+the larger sizes are extrapolated and marked "est.", and builds measured apart with `--only build
+--sizes 100000` (or 1000000) are quoted with their date, their stores used by the answer and
+bot-process benchmarks); 10,000 chats, a 20 s window, 10,000 chats with 5 follows each on the largest
+store up to 100k, 1,000 alerts for latency, 10,000 commands through the emulator.
 """
 from __future__ import annotations
 
@@ -38,7 +44,7 @@ from datetime import datetime, timezone
 from benchmarks.common import ROOT, WORK, Figure, fig
 
 RESULTS = ROOT / "benchmarks" / "results.json"
-NAMES = ["extract", "build", "answers", "charts", "digest", "alerts", "rss", "wire"]
+NAMES = ["extract", "adversarial", "build", "answers", "charts", "digest", "alerts", "rss", "wire", "sources"]
 FULL_BUDGET_S = 12 * 60  # of the 15 minutes; a shared machine can be slower than the estimate
 
 
@@ -76,7 +82,10 @@ class Runner:
         WORK.mkdir(parents=True, exist_ok=True)
         if "extract" in self.only:
             self.child("benchmarks.bench_extract", ["--quick"] if self.quick else [], 300, "extraction")
-        if {"build", "answers", "charts", "alerts", "rss", "wire"} & set(self.only):
+        if "adversarial" in self.only:
+            self.child("benchmarks.bench_adversarial", ["--quick"] if self.quick else [], 600,
+                       "extraction of hostile text")
+        if {"build", "answers", "charts", "alerts", "rss", "wire", "sources"} & set(self.only):
             self.builds()
         if "answers" in self.only:
             for size, db in sorted(self.stores.items()):
@@ -125,6 +134,13 @@ class Runner:
             self.child("benchmarks.bench_wire", ["--db", db, "--commands", commands,
                                                  "--label", f"wire, {size_label(size)} store"], 600,
                        f"{commands} commands through the emulator, {size_label(size)} store")
+
+        if "sources" in self.only:
+            args = ["--quick"] if self.quick else []
+            if self.stores:
+                size, db = max(up_to_100k.items())
+                args += ["--store", db, "--seeds", str(WORK / f"seeds-{size}-s{self.seed}")]
+            self.child("benchmarks.bench_sources", args, 900, "news sources: rounds, the store's update, near-duplicates")
 
     def builds(self) -> None:
         from benchmarks.bench_build import store_path

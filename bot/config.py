@@ -41,8 +41,16 @@ class Settings:
     rate_limit: bool = True
     log_level: str = "INFO"
     build_file_seconds: float = 30.0  # one seed file's time to be read and extracted; then it is skipped
+    # News sources (bot.sources): feeds and pages followed, saved under seeds/feeds/.
+    allow_private_sources: bool = False  # loopback and private addresses (local test servers only)
+    fetch_interval_minutes: float = 15.0  # each source's own schedule; feeds' hints may lengthen it
+    sources_concurrency: int = 8  # requests at once over a fetch round
+    sources_per_host: int = 4  # requests at once to one host
+    sources_timeout: float = 30.0  # seconds for one whole request
+    keep_days: float = 0.0  # fetched articles older than this are dropped; 0 keeps everything
     alert_batch_minutes: float = 10.0  # a chat's alerts are gathered this long into one message
     alert_check_seconds: float = 5.0  # how often the bot looks for new documents to alert on
+    language: str = ""  # the console's language (a code such as uk or de; "" or unknown: English)
 
 
 def load_settings(env: dict[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
@@ -69,8 +77,16 @@ def load_settings(env: dict[str, str] | None = None, dotenv: Path | None = Path(
         rate_limit=get("RATE_LIMIT", "on").lower() not in {"0", "off", "false", "no"},
         log_level=get("LOG_LEVEL", "INFO").upper(),
         build_file_seconds=_seconds(get("BUILD_FILE_SECONDS", "30"), 30.0),
+        allow_private_sources=get("ALLOW_PRIVATE_SOURCES", "0").lower() in {"1", "on", "true", "yes"},
+        fetch_interval_minutes=max(1.0, _seconds(get("FETCH_INTERVAL_MINUTES", "15"), 15.0)),
+        sources_concurrency=max(1, int(_seconds(get("SOURCES_CONCURRENCY", "8"), 8))),
+        sources_per_host=max(1, int(_seconds(get("SOURCES_PER_HOST", "4"), 4))),
+        sources_timeout=max(1.0, _seconds(get("SOURCES_TIMEOUT", "30"), 30.0)),
+        keep_days=_seconds(get("KEEP_DAYS", "0"), 0.0),
         alert_batch_minutes=max(0.0, float(get("ALERT_BATCH_MINUTES", "10") or 10)),
         alert_check_seconds=max(0.2, float(get("ALERT_CHECK_SECONDS", "5") or 5)),
+        # LANGUAGE may be gettext's list ("uk_UA:en"): its first entry is taken.
+        language=get("LANGUAGE").split(":")[0].split(".")[0],
     )
 
 

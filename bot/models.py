@@ -23,8 +23,14 @@ class Document:
     text: str
     paragraphs: list[Paragraph]
     credits: list[str] = field(default_factory=list)
-    published: str | None = None  # ISO date when the file tells one, else None
+    published: str | None = None  # ISO date, or UTC instant (2024-05-03T08:00:00+00:00), when the file tells one
     notes: list[str] = field(default_factory=list)  # what reading noticed and set aside (a date in the future)
+    # What a fetched article's front matter tells (bot.sources.seed_files writes it); None for other files.
+    url: str | None = None  # the article's address: only an http(s) URL is kept
+    outlet: str | None = None  # who published it ("Example News")
+    author: str | None = None
+    source: str | None = None  # the followed source's slug (its folder under seeds/feeds/)
+    summary_only: bool = False  # the body is the feed's summary, not the article
 
 
 @dataclass
@@ -38,11 +44,34 @@ class Person:
 
 @dataclass
 class Quote:
+    """Something a source was reported to have said, tied to the passage that says it.
+
+    `kind` tells which: "direct", the words between quotation marks (`text` without the marks);
+    "indirect", reported speech, `text` being the reported clause ("Haines said [Mr. Putin could
+    claim a victory]", "according to the ministry, [the talks failed]"); "mixed", reported speech
+    whose clause quotes some words ("Trump said he had “made a lot of money in down markets”").
+    `Extraction.quotes` holds only direct quotations, `Extraction.reported` the other two kinds, so a
+    quotation is never shown for what someone was only reported to have said.
+
+    `speaker` is left None whenever the evidence for a named person is weak: an unattributed
+    quotation is harmless, a misattributed one is not. `confidence` is how likely the speaker (or
+    its absence) is right, measured per kind of evidence on the tuning part of the PolNeAR corpus
+    and checked on its held-out part: of the quotations with confidence >= c, about c are right
+    (README, "How people and quotations are found"). `evidence` says which kind it rests on.
+    `cue` is the verb or phrase that attributes it ("said", "according to", "told"), with its
+    offsets; None when nothing in the text does (a quotation that runs on from an earlier one).
+    """
     text: str  # without the quotation marks
     start: int
     end: int
     speaker: str | None  # canonical name of a Person, or None when not a named person
     paragraph: int  # index of the paragraph holding `start`
+    kind: str = "direct"  # "direct", "indirect" or "mixed"
+    confidence: float | None = None  # 0..1; None: not estimated (a Quote made by hand)
+    cue: str | None = None
+    cue_start: int | None = None
+    cue_end: int | None = None
+    evidence: str = ""  # how the speaker was found ("after:name", "before:pronoun", …): what `confidence` rests on
 
 
 @dataclass
@@ -58,8 +87,9 @@ class KeyPoint:
 @dataclass
 class Extraction:
     people: list[Person]
-    quotes: list[Quote]
+    quotes: list[Quote]  # direct quotations only (kind "direct"), in text order
     key_points: list[KeyPoint]
+    reported: list[Quote] = field(default_factory=list)  # reported speech: kind "indirect" or "mixed"
 
 
 # What the store's queries answer (bot.store.queries), the same for Telegram, inline mode and console.
@@ -70,8 +100,8 @@ class Source:
     title: str
     paragraph: int  # paragraph index within the document, 0-based
     published: str | None = None
-    url: str | None = None  # where the document was published, when the store knows
-    outlet: str | None = None  # who published it, when the store knows
+    url: str | None = None  # the article's address (fetched documents), cited as a link
+    outlet: str | None = None  # who published it, named beside the title
 
 
 @dataclass
@@ -126,6 +156,20 @@ class Briefing:
     key_points: list[tuple[str, Source]]
     people: list[BriefPerson]
     quotes: list[QuoteHit]
+    url: str | None = None
+    outlet: str | None = None
+    author: str | None = None
+    also: list["StoryCopy"] = field(default_factory=list)  # the same story from other outlets
+
+
+@dataclass(frozen=True)
+class StoryCopy:
+    """Another document carrying the same story (a near-duplicate: wire copy, a lightly edited version)."""
+    document_id: int
+    title: str
+    url: str | None
+    outlet: str | None
+    published: str | None
 
 
 @dataclass
@@ -136,6 +180,10 @@ class SourceInfo:
     added_at: str
     people: int
     quotes: int
+    url: str | None = None
+    outlet: str | None = None
+    story: int | None = None  # the story it belongs to (the id of the story's first document), if any
+    story_size: int = 1  # documents carrying that story
 
 
 COUNT_CAP = 100  # totals of full-text questions are counted up to this; more shows as "100+"

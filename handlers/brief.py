@@ -10,12 +10,12 @@ from handlers.reply import command_args, core, send_answer
 
 async def brief(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The briefing of the newest (or Nth) document."""
-    await send_answer(update, context, core(context).answer("brief", command_args(update)))
+    await send_answer(update, context, core(context, update).answer("brief", command_args(update)))
 
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The documents in the store."""
-    await send_answer(update, context, core(context).answer("sources"))
+    await send_answer(update, context, core(context, update).answer("sources"))
 
 
 def register(application: Application, settings: Settings) -> None:

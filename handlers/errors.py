@@ -8,9 +8,11 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes
 
 from bot.config import Settings
+from bot.i18n import N_
+from handlers.reply import language
 
 log = logging.getLogger(__name__)
-SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+SORRY = N_("Sorry, something went wrong on my side. Please try again in a moment.")
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -20,10 +22,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not isinstance(update, Update):
         return
     try:
+        sorry = language(update, context)._(SORRY)
         if update.callback_query:
-            await update.callback_query.answer(SORRY, show_alert=True)
+            await update.callback_query.answer(sorry, show_alert=True)
         elif update.effective_message and update.effective_chat:
-            await update.effective_message.reply_text(SORRY)
+            await update.effective_message.reply_text(sorry)
     except Exception:  # telling the user is best effort: the error itself is already logged
         log.warning("Could not tell the user about the error", exc_info=True)
 

@@ -12,7 +12,7 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.answers.commands import NOT_A_COMMAND, Answer, parse_command, unknown_command
 from bot.config import Settings
-from handlers.reply import send_answer
+from handlers.reply import language, send_answer
 
 
 def is_addressed(update: Update, bot_username: str) -> bool:
@@ -35,7 +35,8 @@ async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message.chat.type != ChatType.PRIVATE and not is_addressed(update, context.bot.username):
         return
     parsed = parse_command(message.text or "")
-    await send_answer(update, context, unknown_command(parsed[0]) if parsed else Answer(NOT_A_COMMAND))
+    t = language(update, context)
+    await send_answer(update, context, unknown_command(parsed[0], t) if parsed else Answer(t._(NOT_A_COMMAND)))
 
 
 def register(application: Application, settings: Settings) -> None:

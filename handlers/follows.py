@@ -29,10 +29,11 @@ from bot.follows.state import FollowState
 from bot.store.changes import StoreWatch
 from bot.store.queries import Store
 from handlers.digests import may_change
-from handlers.reply import command_args, edit_answer, send_answer
+from bot.i18n import N_
+from handlers.reply import command_args, edit_answer, language, send_answer
 
 log = logging.getLogger(__name__)
-ADMINS_ONLY = "Only this group's administrators can change what it follows. /following shows it to everyone."
+ADMINS_ONLY = N_("Only this group's administrators can change what it follows. /following shows it to everyone.")
 
 
 def _thread(update: Update) -> int | None:
@@ -51,55 +52,58 @@ class FollowHandlers:
     async def _guarded(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         if await may_change(update, context):
             return True
-        await send_answer(update, context, Answer(ADMINS_ONLY))
+        await send_answer(update, context, Answer(language(update, context)._(ADMINS_ONLY)))
         return False
 
     async def follow(self, update: Update, context: ContextTypes.DEFAULT_TYPE, args: str | None = None) -> None:
         if await self._guarded(update, context):
             await send_answer(update, context, self.commands.follow(
                 update.effective_chat.id, command_args(update) if args is None else args, _thread(update),
-                _user(update)))
+                _user(update), language(update, context)))
 
     async def deep_link(self, update: Update, context: ContextTypes.DEFAULT_TYPE, args: str) -> None:
         """`t.me/Bot?start=follow-blinken`: the follow, with one tap."""
         await self.follow(update, context, args.replace("-", " ").replace("_", " "))
 
     async def following(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await send_answer(update, context, self.commands.following(update.effective_chat.id))
+        await send_answer(update, context, self.commands.following(update.effective_chat.id, language(update, context)))
 
     async def unfollow(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if await self._guarded(update, context):
-            await send_answer(update, context, self.commands.unfollow(update.effective_chat.id, command_args(update)))
+            await send_answer(update, context, self.commands.unfollow(update.effective_chat.id, command_args(update),
+                                                                      language(update, context)))
 
     async def alerts(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await send_answer(update, context, self.commands.alerts(update.effective_chat.id))
+        await send_answer(update, context, self.commands.alerts(update.effective_chat.id, t=language(update, context)))
 
     async def quiet(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         args = command_args(update)
         if args.strip() and not await self._guarded(update, context):
             return
-        await send_answer(update, context, self.commands.quiet(update.effective_chat.id, args))
+        await send_answer(update, context, self.commands.quiet(update.effective_chat.id, args, language(update, context)))
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button of /follow, /following or /alerts."""
         data = update.callback_query.data or ""
+        t = language(update, context)
         if changes_follows(data) and not await may_change(update, context):
-            await update.callback_query.answer(ADMINS_ONLY, show_alert=True)
+            await update.callback_query.answer(t._(ADMINS_ONLY), show_alert=True)
             return
         await edit_answer(update, self.commands.answer_callback(update.effective_chat.id, data, _thread(update),
-                                                                _user(update)))
+                                                                _user(update), t))
 
     async def settings_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The alerts' buttons of /settings: on/off, how long alerts are gathered, "only what I follow"."""
+        t = language(update, context)
         if not await may_change(update, context):
-            await update.callback_query.answer(ADMINS_ONLY, show_alert=True)
+            await update.callback_query.answer(t._(ADMINS_ONLY), show_alert=True)
             return
         chat_id, data = update.effective_chat.id, update.callback_query.data
         {TOGGLE_ALERTS: self.commands.toggle_alerts, NEXT_BATCH: self.commands.next_batch,
          TOGGLE_ONLY_FOLLOWS: self.commands.toggle_only_follows}[data](chat_id)
         digests = context.bot_data.get("digest_handlers")
-        answer = digests.settings_answer(chat_id, context) if digests is not None else Answer(
-            "\n".join(self.commands.settings_lines(chat_id)), self.commands.settings_buttons(chat_id))
+        answer = digests.settings_answer(chat_id, context, t) if digests is not None else Answer(
+            "\n".join(self.commands.settings_lines(chat_id, t)), self.commands.settings_buttons(chat_id, t))
         await edit_answer(update, answer)
 
 

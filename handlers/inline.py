@@ -18,23 +18,25 @@ from telegram.ext import Application, ContextTypes, InlineQueryHandler
 
 from bot.answers import render
 from bot.config import Settings
+from bot.i18n import ENGLISH, Translator
 from bot.store.names import fold
-from handlers.reply import core
+from handlers.reply import core, language
 
 
-def follow_link(bot_username: str | None, name: str) -> InlineKeyboardMarkup | None:
+def follow_link(bot_username: str | None, name: str, t: Translator = ENGLISH) -> InlineKeyboardMarkup | None:
     """A button opening `t.me/Bot?start=follow-NAME`: following the person with one tap in the bot's chat
     (a start parameter takes letters, digits, - and _ only, 64 at most)."""
     slug = re.sub(r"[^a-z0-9]+", "-", fold(name)).strip("-")[:57].strip("-")
     if not bot_username or not slug:
         return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton("Follow in the bot",
+    return InlineKeyboardMarkup([[InlineKeyboardButton(t._("Follow in the bot"),
                                                        url=f"https://t.me/{bot_username}?start=follow-{slug}")]])
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer an inline query with articles rendered by the command core."""
     query = update.inline_query
+    t = language(update, context)
     results = [
         InlineQueryResultCachedPhoto(
             id=r.id, photo_file_id=r.photo_file_id, title=r.title, description=r.description,
@@ -44,8 +46,8 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             id=r.id, title=r.title, description=r.description,
             input_message_content=InputTextMessageContent(
                 render.split_message(r.html)[0], parse_mode=ParseMode.HTML),
-            reply_markup=follow_link(context.bot.username, r.title) if r.id.startswith("p") else None)
-        for r in core(context).inline_results(query.query)
+            reply_markup=follow_link(context.bot.username, r.title, t) if r.id.startswith("p") else None)
+        for r in core(context).speaking(t).inline_results(query.query)
     ]
     await query.answer(results, cache_time=60)
 

@@ -10,17 +10,17 @@ from handlers.reply import command_args, core, edit_answer, send_answer
 
 async def who(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A person's card, a choice of people, or everybody by prominence."""
-    await send_answer(update, context, core(context).answer("who", command_args(update)))
+    await send_answer(update, context, core(context, update).answer("who", command_args(update)))
 
 
 async def quotes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Quotations by a person or about a topic."""
-    await send_answer(update, context, core(context).answer("quotes", command_args(update)))
+    await send_answer(update, context, core(context, update).answer("quotes", command_args(update)))
 
 
 async def page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button of a /who or /quotes answer: the answer it leads to replaces the message."""
-    await edit_answer(update, core(context).answer_callback(update.callback_query.data or ""))
+    await edit_answer(update, core(context, update).answer_callback(update.callback_query.data or ""))
 
 
 def register(application: Application, settings: Settings) -> None:

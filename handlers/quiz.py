@@ -11,7 +11,7 @@ from handlers.reply import core, send_answer
 
 async def quiz(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send a quiz poll; the explanation shown after voting cites the source."""
-    answer = core(context).answer("quiz")
+    answer = core(context, update).answer("quiz")
     if answer.poll is None:
         await send_answer(update, context, answer)
         return

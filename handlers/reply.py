@@ -8,21 +8,55 @@ user edits a command, the earlier answer is edited instead of a second one being
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, ChatMigrated
 from telegram.ext import ContextTypes
 
+from bot import i18n
 from bot.answers import render
 from bot.answers.commands import Answer, CommandCore, parse_command
+from bot.i18n import Translator
 
 log = logging.getLogger(__name__)
 _ANSWERED = "answered"  # chat_data key: asking message id -> our answer's message id
 
 
-def core(context: ContextTypes.DEFAULT_TYPE) -> CommandCore:
-    return context.bot_data["core"]
+def language(update: object, context: ContextTypes.DEFAULT_TYPE) -> Translator:
+    """The language to answer `update` in: the chat's choice (/language, kept in state.db); else, in a
+    private chat or where there is no chat (inline mode), the user's Telegram language; else English.
+
+    A private chat's Telegram language is kept in state.db too (written when it changes), so that the
+    digests and alerts the bot sends unasked speak it as well.
+    """
+    if not isinstance(update, Update):
+        return i18n.translator(None)
+    chat, user = update.effective_chat, update.effective_user
+    client = user.language_code if user is not None else None
+    state = context.bot_data.get("state")
+    if chat is None or state is None:
+        return i18n.translator(client)
+    try:
+        chosen, kept = state.language_choice(chat.id)
+        if chosen:
+            return i18n.translator(chosen)
+        if chat.type != ChatType.PRIVATE:
+            return i18n.translator(None)
+        if client and client != kept:
+            state.note_client_language(chat.id, client)
+    except sqlite3.Error:  # state.db busy or broken: the answer still comes, in the user's language
+        log.warning("Could not read or keep the language of chat %s", chat.id, exc_info=True)
+        if chat.type != ChatType.PRIVATE:
+            return i18n.translator(None)
+    return i18n.translator(client)
+
+
+def core(context: ContextTypes.DEFAULT_TYPE, update: object = None) -> CommandCore:
+    """The command core, answering in the language of `update` (English without one)."""
+    shared: CommandCore = context.bot_data["core"]
+    return shared.speaking(language(update, context)) if update is not None else shared
 
 
 def keyboard(answer: Answer) -> InlineKeyboardMarkup | None:

@@ -15,12 +15,12 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if follow is not None and args.lower().startswith("follow-"):  # t.me/Bot?start=follow-blinken
         await follow(update, context, args[len("follow-"):])
         return
-    await send_answer(update, context, core(context).answer("start", args))
+    await send_answer(update, context, core(context, update).answer("start", args))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Every command with an example."""
-    await send_answer(update, context, core(context).answer("help"))
+    await send_answer(update, context, core(context, update).answer("help"))
 
 
 def register(application: Application, settings: Settings) -> None:

@@ -12,6 +12,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
 
 from bot.config import Settings
+from handlers.reply import language
 
 BURST = 8
 RATE = 1.0  # requests per second, sustained
@@ -71,10 +72,11 @@ async def check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if throttle.allow(user.id):
         return
     if throttle.should_warn(user.id):
+        t = language(update, context)
         if update.callback_query:
-            await update.callback_query.answer("Too fast — wait a moment.", show_alert=False)
+            await update.callback_query.answer(t._("Too fast — wait a moment."), show_alert=False)
         elif update.effective_message and update.effective_chat:
-            await update.effective_message.reply_text("You're sending commands too fast; wait a few seconds.")
+            await update.effective_message.reply_text(t._("You're sending commands too fast; wait a few seconds."))
     elif update.callback_query:
         await update.callback_query.answer()
     raise ApplicationHandlerStop

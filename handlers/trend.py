@@ -19,12 +19,12 @@ def chat_zone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
 async def trend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A chart of a person's or a topic's presence per day, or the reason there is none."""
     name = chat_zone(update, context)
-    await send_answer(update, context, core(context).trend(command_args(update), zone(name), name))
+    await send_answer(update, context, core(context, update).trend(command_args(update), zone(name), name))
 
 
 async def trend_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The Trend button of a /who card, or a choice among several people."""
-    await edit_answer(update, core(context).answer_callback(update.callback_query.data or ""))
+    await edit_answer(update, core(context, update).answer_callback(update.callback_query.data or ""))
 
 
 def register(application: Application, settings: Settings) -> None:

@@ -13,7 +13,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
-from bot.store.trends import DailySeries
+from bot.i18n import ENGLISH, Translator
+from bot.store.trends import DailySeries, Voice
 
 CACHE_CHARTS = 32  # PNGs of 30-60 KB each
 FONT = "DejaVu Sans"
@@ -21,6 +22,7 @@ WIDTH, HEIGHT, DPI = 8.0, 4.5, 100  # 800 × 450 pixels: sharp on a phone, small
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c"]
 BLOCKS = "▁▂▃▄▅▆▇█"
 TITLE_CHARS, LEGEND_CHARS = 72, 26  # what fits the width at the font size used
+VOICE_LABEL_CHARS = 42  # "Name, role" beside a bar
 
 _drawing = threading.Lock()
 
@@ -58,13 +60,13 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
-def trend_chart(series: list[DailySeries], title: str) -> bytes:
+def trend_chart(series: list[DailySeries], title: str, t: Translator = ENGLISH) -> bytes:
     """A PNG of daily counts: bars and the quotations' line for one series, one line each for several."""
     from matplotlib import rc_context
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, num2date
     from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     with _drawing, rc_context({"font.family": FONT, "font.size": 10, "axes.spines.top": False,
                                "axes.spines.right": False}):
@@ -74,20 +76,28 @@ def trend_chart(series: list[DailySeries], title: str) -> bytes:
         days = series[0].days
         if len(series) == 1:
             one = series[0]
-            noun, extra_noun = ("mentions", "quotations") if one.kind == "person" else ("paragraphs", "documents")
+            noun, extra_noun = ((t.p_("chart legend", "mentions"), t.p_("chart legend", "quotations"))
+                                if one.kind == "person" else
+                                (t.p_("chart legend", "paragraphs"), t.p_("chart legend", "documents")))
             axes.bar(days, one.counts, color=COLOURS[0], alpha=0.75, label=noun, width=0.8)
             axes.plot(days, one.extra, color=COLOURS[1], marker="o", markersize=3, linewidth=1.5, label=extra_noun)
         else:
             for colour, one in zip(COLOURS, series):
-                label = one.label if one.kind == "person" else f"“{one.label}”"
+                label = one.label if one.kind == "person" else t.p_("quotation marks", "“{text}”", text=one.label)
                 axes.plot(days, one.counts, color=colour, marker="o", markersize=3, linewidth=1.8,
                           label=_short(label, LEGEND_CHARS))
             kinds = {one.kind for one in series}
-            axes.set_ylabel(" · ".join(n for k, n in (("person", "mentions"), ("topic", "paragraphs")) if k in kinds)
-                            + " a day")
+            if kinds == {"person", "topic"}:
+                axes.set_ylabel(t.p_("chart axis", "mentions · paragraphs a day"))
+            else:
+                axes.set_ylabel(t.p_("chart axis", "mentions a day") if "person" in kinds
+                                else t.p_("chart axis", "paragraphs a day"))
         locator = AutoDateLocator(maxticks=8)
         axes.xaxis.set_major_locator(locator)
-        axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        if t.is_source:
+            axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        else:  # the locale's own month names (matplotlib's are English)
+            axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: t.date(num2date(x).date(), "day_month")))
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_ylim(bottom=0)
         axes.grid(axis="y", alpha=0.3)
@@ -95,6 +105,36 @@ def trend_chart(series: list[DailySeries], title: str) -> bytes:
         # Below the axis, so that no bar or line hides under it.
         axes.legend(loc="upper left", bbox_to_anchor=(0, -0.12), ncol=3, frameon=False, fontsize=9)
         figure.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.2)
+        out = io.BytesIO()
+        figure.savefig(out, format="png", metadata={"Software": None})
+        return out.getvalue()
+
+
+def voices_chart(voices: list[Voice], title: str, t: Translator = ENGLISH) -> bytes:
+    """A PNG of the week's most quoted people: one horizontal bar each, the most quoted on top, the
+    name and role beside it."""
+    from matplotlib import rc_context
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    with _drawing, rc_context({"font.family": FONT, "font.size": 10, "axes.spines.top": False,
+                               "axes.spines.right": False}):
+        figure = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI)
+        FigureCanvasAgg(figure)
+        axes = figure.add_subplot()
+        ordered = list(reversed(voices))  # barh draws from the bottom up
+        labels = [_short(v.name + (f", {v.role}" if v.role else ""), VOICE_LABEL_CHARS) for v in ordered]
+        axes.barh(range(len(ordered)), [v.quotes for v in ordered], color=COLOURS[0], alpha=0.8, height=0.7)
+        axes.set_yticks(range(len(ordered)), labels, fontsize=9)
+        for row, voice in enumerate(ordered):
+            axes.annotate(t.number(voice.quotes), (voice.quotes, row), xytext=(3, 0), textcoords="offset points",
+                          va="center", fontsize=9)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.set_xlabel(t.p_("chart axis", "quotations this week"))
+        axes.grid(axis="x", alpha=0.3)
+        axes.set_title(_short(title, TITLE_CHARS), loc="left")
+        figure.subplots_adjust(left=0.36, right=0.96, top=0.9, bottom=0.13)
         out = io.BytesIO()
         figure.savefig(out, format="png", metadata={"Software": None})
         return out.getvalue()

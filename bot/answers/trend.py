@@ -15,6 +15,7 @@ from datetime import date, datetime, tzinfo
 from bot.answers import render
 from bot.answers.charts import ChartCache, sparkline, trend_chart
 from bot.answers.choosing import TOPIC_MATCH, is_sure
+from bot.i18n import ENGLISH, Translator
 from bot.models import PersonMatch
 from bot.store.queries import Store
 from bot.store.search_text import NoUsableWords, search_terms
@@ -61,7 +62,7 @@ class TrendAnswers:
     def sent_file_id(self, key: tuple) -> str | None:
         return self._file_ids.get(key)
 
-    def parse(self, args: str) -> tuple[list[str], int] | str:
+    def parse(self, args: str, t: Translator = ENGLISH) -> tuple[list[str], int] | str:
         """The asked names or topics and the number of days, or what is wrong with the request."""
         items = [" ".join(part.split()) for part in args.split(",")]
         words = items[-1].rsplit(" ", 1)
@@ -73,9 +74,9 @@ class TrendAnswers:
         if not items:
             return ""
         if len(items) > MOST_COMPARED:
-            return f"Up to {MOST_COMPARED} names or topics at once, separated by commas."
+            return t._("Up to {most} names or topics at once, separated by commas.", most=t.number(MOST_COMPARED))
         if not 1 <= days <= MOST_DAYS:
-            return f"DAYS is a number from 1 to {MOST_DAYS}."
+            return t._("{days} is a number from 1 to {most}.", days=t._("DAYS"), most=t.number(MOST_DAYS))
         return items, days
 
     def subject(self, item: str) -> Subject | list[PersonMatch]:
@@ -93,26 +94,29 @@ class TrendAnswers:
         return [person_series(self.store, s.person_id, s.label, span, zone) if s.person_id is not None
                 else topic_series(self.store, s.words, span, zone) for s in subjects]
 
-    def chart(self, subjects: list[Subject], days: int, zone: tzinfo, zone_name: str) -> Chart | str:
+    def chart(self, subjects: list[Subject], days: int, zone: tzinfo, zone_name: str,
+              t: Translator = ENGLISH) -> Chart | str:
         """The chart and its caption, or (for an empty window) the answer in words."""
         series = self.series(subjects, days, zone)
         if not any(s.total for s in series):
-            return render.trend_empty(series, days, zone_name)
-        title = f"Last {days} days: " + " vs ".join(s.label for s in series)
+            return render.trend_empty(series, days, zone_name, t)
+        versus = " " + t.p_("between the names a chart compares", "vs") + " "
+        title = t.n_("Last {n} day: {subjects}", "Last {n} days: {subjects}", days,
+                     subjects=versus.join(s.label for s in series))
         key = (tuple((s.person_id, tuple(s.words)) for s in subjects), days, zone_name, series[0].days[-1],
-               self.store.version)
-        png = self.cache.get_or_draw(key, lambda: trend_chart(series, title))
-        return Chart(png, render.trend_caption(series, days, zone_name), [f"{s.label}: {sparkline(s.counts)}" for s in series],
-                     key)
+               self.store.version, t.code)
+        png = self.cache.get_or_draw(key, lambda: trend_chart(series, title, t))
+        return Chart(png, render.trend_caption(series, days, zone_name, t),
+                     [f"{s.label}: {sparkline(s.counts)}" for s in series], key)
 
-    def subjects(self, items: list[str]) -> list[Subject] | list[PersonMatch] | str:
+    def subjects(self, items: list[str], t: Translator = ENGLISH) -> list[Subject] | list[PersonMatch] | str:
         """What each item is; several people for a lone ambiguous name; or why an item is no question."""
         subjects: list[Subject] = []
         for item in items:
             try:
                 found = self.subject(item)
             except NoUsableWords:
-                return f"“{render.escape(item)}” has no words I can look for."
+                return t._("“{topic}” has no words I can look for.", topic=render.escape(item))
             if isinstance(found, list):
                 if len(items) == 1:
                     return found
@@ -120,12 +124,13 @@ class TrendAnswers:
             subjects.append(found)
         return subjects
 
-    def answer(self, args: str, zone: tzinfo, zone_name: str) -> Chart | str | list[PersonMatch]:
-        parsed = self.parse(args)
+    def answer(self, args: str, zone: tzinfo, zone_name: str,
+               t: Translator = ENGLISH) -> Chart | str | list[PersonMatch]:
+        parsed = self.parse(args, t)
         if isinstance(parsed, str):
             return parsed
         items, days = parsed
-        subjects = self.subjects(items)
+        subjects = self.subjects(items, t)
         if isinstance(subjects, str) or not isinstance(subjects[0], Subject):
             return subjects
-        return self.chart(subjects, days, zone, zone_name)
+        return self.chart(subjects, days, zone, zone_name, t)

@@ -20,6 +20,7 @@ from bot.build.rows import RowWriter, document_rows, meta_rows, number_documents
 from bot.store.names import label_words, posting_keys
 from bot.build.search_shares import count_shares
 from bot.build.seed_records import SeedChanges
+from bot.build.stories import write_stories
 from bot.build.store_files import (
     TEMP_SUFFIX,
     empty_wal,
@@ -96,6 +97,7 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
         files = changes.files or []
         stat_of = {rel: stat for rel, _, stat in files}
         items = [(seeds_dir / rel, rel, sha) for rel, sha, _ in files]
+        story_items: list[tuple] = []  # (sort_date, path, id, signature): for bot.build.stories
         phase_started = time.monotonic()
         for done, prepared in enumerate(prepared_files(items, old_store, versions, workers), 1):
             report.notes.extend(SkippedFile(prepared.path, note) for note in prepared.notes)
@@ -107,6 +109,7 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
                 document = document_rows(prepared, document_id, paragraphs + 1, quotes + 1, stat_of.get(prepared.rel))
                 local = [people.add(*record[1:]) for record in document.records]
                 rows.add_document(document, local.__getitem__, local.__getitem__)
+                story_items.append((document.sort_date, prepared.rel, document_id, prepared.signature))
                 paragraphs += document.paragraphs
                 quotes += len(prepared.quotes)
                 report.documents += 1
@@ -117,6 +120,10 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
                 progress(done, len(items), prepared.path)
         rows.flush()
         report.phases["read, extract, write rows"] = time.monotonic() - phase_started
+        phase_started = time.monotonic()
+        write_stories(conn, story_items)
+        del story_items
+        report.phases["stories"] = time.monotonic() - phase_started
         phase_started = time.monotonic()
 
         report.people = people.finish()

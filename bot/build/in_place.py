@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 
 from bot.build.affected_people import PeopleChange
-from bot.build.merge import MergeCounts, name_key
+from bot.build.merge import MergeCounts, group_key
 from bot.build.prepare import PreparedFile
 from bot.build.report import BuildReport, Progress, SkippedFile
 from bot.build.rows import (
@@ -24,6 +24,7 @@ from bot.build.rows import (
     write_people,
 )
 from bot.build.search_shares import newest_rowids, update_shares
+from bot.build.stories import update_stories
 from bot.build.seed_records import SeedChanges
 from bot.build.store_files import STORE_WAIT_SECONDS, store_lock
 from bot.build.versions import extraction_versions, extractor_version
@@ -219,11 +220,12 @@ def _apply_changes(conn: sqlite3.Connection, changes: SeedChanges, added: list[P
     # Add the new versions.
     added_keys = []
     for rows, prepared in documents:
-        persons = [person_of_key[name_key(record[1])] for record in rows.records]
+        persons = [person_of_key[group_key(record[1])] for record in rows.records]
         names = [people.name_ids[record[1]] for record in rows.records]
         writer.add_document(rows, persons.__getitem__, names.__getitem__)
         added_keys.append((rows.sort_date, rows.document[0]))
     writer.flush()
+    update_stories(conn, document_of_path.values(), [(rows.document[0], prepared.signature) for rows, prepared in documents])
     moved = set(gone.keys) ^ set(added_keys)  # a document rewritten with its date kept keeps its number
     if moved:
         number_documents(conn, moved)

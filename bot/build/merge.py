@@ -2,7 +2,7 @@
 that claims them.
 
 Each document's extraction gives records (name, aliases, role, mentions). Records are grouped by
-their name's key (`name_key`: "Mr. Blinken" ~ "blinken"); a group k joins the group g of a fuller
+their name's key (`group_key`: "Mr. Blinken" ~ "blinken", but "Mr. Smith" and "Ms. Smith" are two); a group k joins the group g of a fuller
 name when g is the only group whose records carry k as an alias ("Blinken" → "Anthony J. Blinken",
 but "Smith" stays apart while both John and Will Smith are called "Mr. Smith"). A person is a tree
 of such joins. What a person is follows from counts over its records, never from their order:
@@ -32,6 +32,19 @@ def name_key(name: str) -> str:
     while len(tokens) > 1 and tokens[0] in HONORIFICS:
         tokens = tokens[1:]
     return " ".join(tokens)
+
+
+_GENDERED = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f", "sir": "m", "dame": "f"}
+
+
+def group_key(name: str) -> str:
+    """The key people are merged by: the name key, and the gender of an honorific the name itself
+    carries. Extraction writes "Mr. Smith" and "Ms. Smith" only to tell two people apart (bot.extract
+    gives no two people of a document one name), so the store keeps them apart too."""
+    first = name.casefold().replace(".", " ").split()[:1]
+    gender = _GENDERED.get(first[0]) if first else None
+    key = name_key(name)
+    return f"{key}|{gender}" if gender and key != name.casefold().replace(".", " ").strip() else key
 
 
 def words(key: str) -> int:
@@ -74,7 +87,7 @@ class MergeCounts:
         """Count one record in (sign 1) or out (sign -1)."""
         counts = self.names.get(name)
         if counts is None:
-            counts = self.names[name] = NameCounts(name_key(name))
+            counts = self.names[name] = NameCounts(group_key(name))
         counts.records += sign
         counts.mentions += sign * mentions
         counts.quotes += sign * quotes

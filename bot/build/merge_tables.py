@@ -12,7 +12,7 @@ import sqlite3
 from array import array
 from collections.abc import Iterable
 
-from bot.build.merge import MergedPerson, NameCounts, describe, join_target, name_key, what_aliases_count
+from bot.build.merge import MergedPerson, NameCounts, describe, group_key, join_target, name_key, what_aliases_count
 from bot.store.names import folded_labels
 
 SCRATCH = """
@@ -52,7 +52,7 @@ class MergeTables:
         if name_id is None:
             name_id = self.ids[name] = len(self.names)
             self.names.append(name)
-            key = name_key(name)
+            key = group_key(name)
             self.keys.append(self.interned.setdefault(key, key))
             for column in self.sums:
                 column.append(0)

@@ -15,6 +15,7 @@ from bot.build.extraction_cache import (
     extraction_from_blob,
     extraction_to_blob,
 )
+from bot.build.stories import story_signature
 from bot.documents import UnreadableDocument, read_seed
 
 
@@ -36,7 +37,8 @@ class PreparedFile(NamedTuple):
     path: str
     sha256: str
     skipped: str | None = None
-    document: tuple = ()  # title, published, credits, added_at, sort_date, words, paragraphs, people, quotes
+    document: tuple = ()  # title, published, credits, added_at, sort_date, words, paragraphs, people, quotes,
+    #                       url, outlet, author
     paragraphs: list = []  # (idx, start, end, text)
     key_points: list = []  # (paragraph, rank, kind, text, start, end, score)
     cache_key: str = ""
@@ -48,6 +50,7 @@ class PreparedFile(NamedTuple):
     person_documents: list = []  # (ord, first_paragraph, mentions)
     quotes: list = []  # (speaker ord or None, speaker, paragraph, start, end, text, words, strength)
     notes: tuple = ()  # what reading set aside (a date in the future), said by the build
+    signature: bytes | None = None  # the story's MinHash bins (bot.build.stories), None when too short
 
 
 def prepare_file(path: Path, rel: str, sha: str, cache: ExtractionCache | None,
@@ -113,10 +116,11 @@ def _prepare(path: Path, rel: str, sha: str, cache: ExtractionCache | None) -> P
         rel, str(path), sha,
         document=(document.title, document.published, json.dumps(document.credits, ensure_ascii=False), added_at,
                   sort_date, sum(len(p.text.split()) for p in document.paragraphs), len(document.paragraphs),
-                  len(extraction.people), len(extraction.quotes)),
+                  len(extraction.people), len(extraction.quotes), document.url, document.outlet, document.author),
         paragraphs=[(p.index, p.start, p.end, p.text) for p in document.paragraphs],
         key_points=[(k.paragraph, rank, k.kind, k.text, k.start, k.end, k.score) for rank, k in enumerate(ranked)],
         cache_key=key, blob=blob, reused=reused, records=records, mentions=mentions,
         person_paragraphs=person_paragraphs, person_documents=person_documents, quotes=quotes,
         notes=tuple(document.notes),
+        signature=story_signature(document.title, (p.text for p in document.paragraphs)),
     )

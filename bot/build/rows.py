@@ -60,7 +60,8 @@ def document_rows(prepared: PreparedFile, document_id: int, first_paragraph: int
                   stat: int | None) -> DocumentRows:
     """The rows of a prepared document, its paragraphs numbered from `first_paragraph` in the paragraph
     index and its quotations from `first_quote`."""
-    title, published, credits, added_at, sort_text, words, paragraph_count, people, quote_count = prepared.document
+    title, published, credits, added_at, sort_text, words, paragraph_count, people, quote_count, url, outlet, author = (
+        prepared.document)
     sort_date = date_seconds(sort_text)
     if sort_date is None:  # a published date that is no date ("2024-13-45"): the file's own
         sort_date = date_seconds(added_at) or 0
@@ -69,7 +70,7 @@ def document_rows(prepared: PreparedFile, document_id: int, first_paragraph: int
     texts = [p[3] for p in paragraphs]
     document = (document_id, prepared.rel, title, prepared.sha256, stat, published, credits, added_at, sort_date,
                 words, paragraph_count, people, quote_count, first_paragraph if paragraphs else None,
-                first_quote if prepared.quotes else None)
+                first_quote if prepared.quotes else None, url, outlet, author)
     joined = "".join(texts).encode()
     text = (document_id, zlib.compress(joined, TEXT_COMPRESSION), len(joined),
             " ".join(f"{p[1]}:{len(p[3])}" for p in paragraphs))
@@ -113,7 +114,7 @@ class RowWriter:
     `SQL` may be given other statements (a full build stages the person columns' tables elsewhere)."""
 
     SQL = {
-        "documents": "insert into documents values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "documents": "insert into documents values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         "document_texts": "insert into document_texts values (?,?,?,?)",
         "key_points": "insert into key_points values (?,?,?,?,?,?,?,?)",
         "paragraphs_fts": "insert into paragraphs_fts (rowid, text) values (?,?)",

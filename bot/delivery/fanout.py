@@ -34,7 +34,6 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.delivery.clock import Clock
 from bot.delivery.slots import due_slot
-from bot.delivery.wire import wire_for
 from bot.delivery.state import (
     COMPOSED,
     SENT,
@@ -44,6 +43,8 @@ from bot.delivery.state import (
     StateStore,
     Subscription,
 )
+from bot.delivery.voices import is_photo_part
+from bot.delivery.wire import wire_for
 
 if TYPE_CHECKING:
     from bot.delivery.digest import DigestComposer
@@ -221,6 +222,8 @@ class Sender:
         self.lane = asyncio.Semaphore(lanes)  # chats worked on at once, across every delivery using this Sender
         self.window = SendWindow(getattr(self.limiter, "per_second", None), lanes)
         self.busy: set[int] = set()  # chats some delivery has taken on and not finished
+        # What a chart part of a digest stands for: (PNG, caption), or None when there is nothing to draw.
+        self.photos: Callable[[str], tuple[bytes, str] | None] | None = None
 
     async def send_parts(self, chat_id: int, thread_id: int | None, parts: list[str], first: int,
                          ledger: PartLog) -> Sent:
@@ -299,7 +302,12 @@ class Sender:
     async def _timed_send(self, chat_id: int, thread_id: int | None, text: str) -> None:
         started = time.monotonic()
         try:
-            if self.wire is not None:
+            if is_photo_part(text):
+                photo = self.photos(text) if self.photos is not None else None
+                if photo is not None:  # else there is nothing left to draw: the part counts as sent
+                    await self.bot.send_photo(chat_id, photo[0], caption=photo[1], message_thread_id=thread_id,
+                                              parse_mode=ParseMode.HTML)
+            elif self.wire is not None:
                 await self.wire.send_message(chat_id, text, thread_id)
             else:
                 await self.bot.send_message(chat_id, text, message_thread_id=thread_id, parse_mode=ParseMode.HTML,
@@ -337,6 +345,8 @@ class DigestDelivery:
                  grace: timedelta, limiter: RateLimiter | None = None, lanes: int = LANES,
                  sender: Sender | None = None):
         self.sender = sender or Sender(bot, clock, limiter, lanes)
+        voices = getattr(composer, "voices", None)  # (a stand-in composer in tests may draw nothing)
+        self.sender.photos = self.sender.photos or (voices.photo if voices is not None else None)
         self.bot = self.sender.bot
         self.state = state
         self.composer = composer
@@ -403,7 +413,7 @@ class DigestDelivery:
 
     async def deliver(self, sub: Subscription, local_date: date, slot: datetime) -> Outcome:
         """Compose, claim and send the chat's digest for `local_date`, unless that day was claimed."""
-        digest = self.composer.digest_for(sub.chat_id, sub.only_news, slot)
+        digest = self.composer.digest_for(sub.chat_id, sub.only_news, slot, sub.language)
         status = COMPOSED if digest.parts else SKIPPED
         entry = self.state.claim(sub.chat_id, local_date, slot, digest.parts, digest.items, status, durable=False)
         if entry is None:

@@ -8,31 +8,36 @@ local day, because the delivery log is keyed by the local date.
 """
 from __future__ import annotations
 
+import html
 import re
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
+from bot.i18n import N_, Refusal
+
 DEFAULT_TIME = "08:00"
-TIME_EXAMPLE = "Use 24-hour HH:MM, for example /subscribe 07:30 Europe/Kyiv"
-ZONE_EXAMPLE = "Use a zone name such as Europe/Kyiv or America/New_York, or an offset such as UTC+3 or +05:30"
+SUBSCRIBE_EXAMPLE = "/subscribe 07:30 Europe/Kyiv"
 
 _TIME = re.compile(r"^(\d{1,2})[:.h](\d{2})$")
 _OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
 
 
-class BadSchedule(ValueError):
-    """A time or zone the bot cannot use; the message says what was wrong and how to write it."""
+class BadSchedule(Refusal):
+    """A time or zone the bot cannot use; the message (HTML, `html(t)` in a language) says what was
+    wrong and how to write it."""
 
 
-def parse_time(text: str) -> str:
-    """'7:30' → '07:30'; anything that is not a 24-hour clock time raises BadSchedule."""
+def parse_time(text: str, example: str = SUBSCRIBE_EXAMPLE) -> str:
+    """'7:30' → '07:30'; anything that is not a 24-hour clock time raises BadSchedule (whose message
+    gives `example`)."""
     match = _TIME.match(text.strip())
     if match:
         hours, minutes = int(match[1]), int(match[2])
         if hours < 24 and minutes < 60:
             return f"{hours:02d}:{minutes:02d}"
-    raise BadSchedule(f"“{text}” is not a time of day. {TIME_EXAMPLE}.")
+    raise BadSchedule(N_("“{text}” is not a time of day. Use 24-hour HH:MM, for example {example}."),
+                      text=html.escape(text, quote=False), example=html.escape(example, quote=False))
 
 
 @cache
@@ -55,7 +60,8 @@ def parse_zone(text: str) -> str:
     name = _zone_names().get(raw.lower())
     if name:
         return name
-    raise BadSchedule(f"“{text}” is not a time zone I know. {ZONE_EXAMPLE}.")
+    raise BadSchedule(N_("“{text}” is not a time zone I know. Use a zone name such as Europe/Kyiv or "
+                         "America/New_York, or an offset such as UTC+3 or +05:30."), text=html.escape(text, quote=False))
 
 
 def zone(tz: str) -> tzinfo:

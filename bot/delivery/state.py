@@ -18,6 +18,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+DEFAULT_VOICES_DAY = 0  # Monday: the digest's weekly "voices of the week" chart, unless a chat chose otherwise
+
 # Delivery log statuses, in the order a delivery moves through them.
 COMPOSED = "composed"  # claimed: the messages are stored and about to be sent
 SENT = "sent"  # every part was accepted by Telegram
@@ -36,6 +38,7 @@ class Subscription:
     pause_reason: str | None
     created_by: int | None
     since: datetime | None  # when this time and zone were set; no earlier slot is owed
+    language: str | None = None  # the chat's language code (chosen, else its user's client's), None: English
 
 
 @dataclass(frozen=True)
@@ -79,8 +82,17 @@ class StateStore:
                 if_not_exists=True,
             )
             self.db["chat_settings"].create(
-                {"chat_id": int, "tz": str, "only_news": int}, pk="chat_id", if_not_exists=True,
+                {"chat_id": int, "tz": str, "only_news": int, "language": str, "client_language": str},
+                pk="chat_id", if_not_exists=True,
             )
+            # The chat's language (/language) and, for a private chat, its user's Telegram language
+            # (issue 13): a state.db from before gets the columns.
+            columns = {row[1] for row in self.db.execute("PRAGMA table_info(chat_settings)")}
+            # voices_day: the weekday (0 Monday … 6 Sunday) of the "voices of the week" chart, "off",
+            # or NULL for the default (Monday).
+            for column in ("language", "client_language", "voices_day"):
+                if column not in columns:
+                    self.db.execute(f"ALTER TABLE chat_settings ADD COLUMN {column} TEXT")
             self.db["deliveries"].create(
                 {"chat_id": int, "local_date": str, "slot": str, "status": str, "parts": str,
                  "items": str, "parts_sent": int, "updated_at": str, "error": str},
@@ -157,13 +169,16 @@ class StateStore:
             self.db.execute("DELETE FROM subscriptions WHERE chat_id = ?", [chat_id])
         return found
 
+    _SUBSCRIPTIONS = ("SELECT s.*, coalesce(c.language, c.client_language) AS language FROM subscriptions s"
+                      " LEFT JOIN chat_settings c ON c.chat_id = s.chat_id")
+
     def subscription(self, chat_id: int) -> Subscription | None:
-        rows = self._rows("SELECT * FROM subscriptions WHERE chat_id = ?", [chat_id])
+        rows = self._rows(self._SUBSCRIPTIONS + " WHERE s.chat_id = ?", [chat_id])
         return _subscription(rows[0]) if rows else None
 
     def subscriptions(self) -> list[Subscription]:
         """The active (unpaused) subscriptions."""
-        return [_subscription(r) for r in self._rows("SELECT * FROM subscriptions WHERE paused = 0 ORDER BY chat_id")]
+        return [_subscription(r) for r in self._rows(self._SUBSCRIPTIONS + " WHERE s.paused = 0 ORDER BY s.chat_id")]
 
     def pause(self, chat_id: int, reason: str) -> None:
         with self._atomic():
@@ -184,6 +199,51 @@ class StateStore:
             self.db["chat_settings"].upsert({"chat_id": chat_id, "only_news": int(only_news)}, pk="chat_id")
             self.db.execute("UPDATE subscriptions SET only_news = ? WHERE chat_id = ?",
                             [int(only_news), chat_id])
+
+    def voices_day(self, chat_id: int) -> int | None:
+        """The weekday (0 Monday … 6 Sunday) on which the chat's digest carries the voices of the week;
+        None when the chat turned it off."""
+        rows = self._rows("SELECT voices_day FROM chat_settings WHERE chat_id = ?", [chat_id])
+        value = rows[0]["voices_day"] if rows else None
+        if value is None:
+            return DEFAULT_VOICES_DAY
+        return None if value == "off" else int(value)
+
+    def set_voices_day(self, chat_id: int, day: int | None) -> None:
+        with self._atomic():
+            self.db["chat_settings"].upsert({"chat_id": chat_id, "voices_day": "off" if day is None else str(day)},
+                                            pk="chat_id")
+
+    # Languages ------------------------------------------------------------------------------------
+
+    def language_choice(self, chat_id: int) -> tuple[str | None, str | None]:
+        """(the language the chat chose with /language, its user's Telegram language) as stored."""
+        rows = self._rows("SELECT language, client_language FROM chat_settings WHERE chat_id = ?", [chat_id])
+        return (rows[0]["language"], rows[0]["client_language"]) if rows else (None, None)
+
+    def chat_language(self, chat_id: int) -> str | None:
+        """The language code messages to the chat are written in: its choice, else (private chats) its
+        user's Telegram language; None for neither (English)."""
+        chosen, client = self.language_choice(chat_id)
+        return chosen or client
+
+    def languages(self) -> dict[int, str]:
+        """`chat_language` of every chat that has one."""
+        return dict(self.db.execute("SELECT chat_id, coalesce(language, client_language) FROM chat_settings"
+                                    " WHERE coalesce(language, client_language) IS NOT NULL").fetchall())
+
+    def set_language(self, chat_id: int, language: str | None) -> None:
+        """The chat's choice of language (None: back to its user's Telegram language, or English)."""
+        with self._atomic():
+            self.db["chat_settings"].upsert({"chat_id": chat_id, "language": language}, pk="chat_id")
+
+    def note_client_language(self, chat_id: int, language: str | None) -> None:
+        """A private chat's user writes with a Telegram client in `language`: kept for the messages the
+        bot sends unasked (digests, alerts), written only when it changed."""
+        if self.language_choice(chat_id)[1] == language:
+            return
+        with self._atomic():
+            self.db["chat_settings"].upsert({"chat_id": chat_id, "client_language": language}, pk="chat_id")
 
     def migrate_chat(self, old_id: int, new_id: int) -> None:
         """A group became a supergroup: everything the old chat id owned moves to the new id."""
@@ -302,6 +362,7 @@ def _subscription(row: dict) -> Subscription:
         chat_id=row["chat_id"], thread_id=row["thread_id"], time=row["time"], tz=row["tz"],
         only_news=bool(row["only_news"]), paused=bool(row["paused"]), pause_reason=row["pause_reason"],
         created_by=row["created_by"], since=datetime.fromisoformat(row["since"]) if row["since"] else None,
+        language=row.get("language"),
     )
 
 

@@ -1,16 +1,25 @@
 """Markdown seed files (`.md`): front matter, headings and blocks, with offsets into the file's text.
 
+Front matter is read by `bot.documents.front_matter` (the one parser, shared with the writer of
+fetched articles, `bot.sources.seed_files`): `title`, `date` (a day, or an instant whose time is kept),
+and for fetched articles `url` (kept only when it is an http or https address), `outlet`, `author`,
+`source` and `summary_only`. A block's leading CommonMark backslash escape (`\\# 1 in the polls`,
+`1\\. item`, as the writer neutralises block markup) is undone: the backslash is left out of the
+document's text, so offsets point into the file's text less those backslashes.
+
 What is not prose is not story text: HTML comments, fenced and indented code blocks and tables are
 left out of the paragraphs (so neither their words nor their quotation marks are read as news), and
 never give the headline. Lines may end in \\n, \\r\\n or a lone \\r.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from pathlib import Path
 
 from bot.documents.cleaning import clean_title, plain_words, story_and_credits
 from bot.documents.dates import publication_date
+from bot.documents.front_matter import FRONT_MATTER, leading_escape, parse_front_matter, text_field
 from bot.documents.paragraphs import LINE_BREAK
 from bot.models import Document, Paragraph
 
@@ -18,8 +27,9 @@ _LINE = re.compile(r"[^\r\n]+")
 _MD_BLOCK_MARKER = re.compile(r"^(?:#{1,6}[ \t]+|>[ \t]?|[-*+][ \t]+|\d+[.)][ \t]+)")
 _MD_HEADING = re.compile(r"^[ ]{0,3}#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$")
 _MD_TOP_HEADING = re.compile(r"^[ ]{0,3}#[ \t]+(.+?)[ \t]*#*[ \t]*$")
-_MD_FRONT_MATTER = re.compile(r"\A---[ \t]*(?:\r\n|\r|\n)(.*?)(?:\r\n|\r|\n)---[ \t]*(?:\r\n|\r|\n|\Z)", re.DOTALL)
-_FRONT_MATTER_FIELD = re.compile(r"^[ \t]*(\w+)[ \t]*:[ \t]*['\"]?(.*?)['\"]?[ \t]*$")
+_MD_FRONT_MATTER = FRONT_MATTER
+_LINK_LIMIT = 2000
+_LINK = re.compile(r"https?://[^\s\x00-\x1f\x7f<>\"]+", re.IGNORECASE)
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
 _INDENTED = re.compile(r"^(?: {4}|[ ]{0,3}\t)")
@@ -116,22 +126,14 @@ def document_from_markdown(path: str, text: str) -> Document:
     """A Markdown document; headline from front matter `title:`, a `#` heading, or the first line.
 
     Each block (and each heading line) is a paragraph whose span skips its block marker, so
-    `text[p.start:p.end] == p.text` still holds; inline markup such as links stays in `p.text`.
+    `text[p.start:p.end] == p.text` still holds (`text` being the file's text less the leading escapes,
+    see the module doc); inline markup such as links stays in `p.text`.
     """
-    body_start = 0
-    fields: dict[str, str] = {}
-    front_matter = _MD_FRONT_MATTER.match(text)
-    if front_matter:
-        body_start = front_matter.end()
-        fields = {}
-        for line in _LINE.finditer(front_matter.group(1)):
-            field = _FRONT_MATTER_FIELD.match(line.group())
-            if field:
-                fields[field.group(1).lower()] = field.group(2)
+    fields, body_start = parse_front_matter(text)
     masked = _masked(text, body_start)
     blocks = [_without_block_marker(block) for block in _markdown_blocks(masked, body_start)]
-    # The spans come from the masked text; what they hold is the file's own text.
-    blocks = [Paragraph(b.index, b.start, b.end, text[b.start:b.end]) for b in blocks]
+    # The blocks are found in the file as written; then their leading escapes are taken out.
+    text, blocks = _unescaped(text, blocks)
     paragraphs, credits = story_and_credits(blocks)
     # The headline: a level-1 heading anywhere, else a heading that opens the text, else the first line
     # of the first block of prose (never a comment, code or a table).
@@ -140,7 +142,46 @@ def document_from_markdown(path: str, text: str) -> Document:
     opening = _MD_HEADING.match(lines[0]) if lines else None
     heading = top_heading or opening
     first_line = next((line.group() for line in _LINE.finditer(blocks[0].text)), "") if blocks else ""
-    title = fields.get("title") or (heading.group(1) if heading else first_line)
-    published, note = publication_date(fields.get("date"))
+    title = text_field(fields, "title") or (heading.group(1) if heading else first_line)
+    published, note = publication_date(text_field(fields, "date"))
+    outlet, author = text_field(fields, "outlet"), text_field(fields, "author")
     return Document(path=path, title=clean_title(plain_words(title)) or clean_title(Path(path).stem), text=text,
-                    paragraphs=paragraphs, credits=credits, published=published, notes=[note] if note else [])
+                    paragraphs=paragraphs, credits=credits, published=published, notes=[note] if note else [],
+                    url=safe_link(text_field(fields, "url")), outlet=_one_line(outlet), author=_one_line(author),
+                    source=clean_title(text_field(fields, "source") or "")[:100] or None,
+                    summary_only=fields.get("summary_only") is True)
+
+
+def _one_line(value: str | None, limit: int = 200) -> str | None:
+    """A name as chats will see it (see `clean_title`), at most `limit` characters; None when nothing is left."""
+    return clean_title(value)[:limit] or None if value else None
+
+
+def safe_link(url: str | None) -> str | None:
+    """`url` when it is a whole http(s) address without spaces, controls or markup characters, else None."""
+    if not url or len(url) > _LINK_LIMIT or not _LINK.fullmatch(url):
+        return None
+    return url
+
+
+def _unescaped(text: str, blocks: list[Paragraph]) -> tuple[str, list[Paragraph]]:
+    """`text` without each block's leading backslash escape (see the module doc), and the blocks' spans
+    moved to match, each holding its own text of the result."""
+    cuts = []
+    for block in blocks:
+        at = leading_escape(text[block.start:block.end])
+        if at is not None:
+            cuts.append(block.start + at)
+    if cuts:
+        pieces, position = [], 0
+        for cut in cuts:
+            pieces.append(text[position:cut])
+            position = cut + 1
+        pieces.append(text[position:])
+        text = "".join(pieces)
+
+    def moved(offset: int) -> int:
+        return offset - bisect.bisect_right(cuts, offset - 1) if cuts else offset
+
+    spans = [(moved(b.start), moved(b.end)) for b in blocks]
+    return text, [Paragraph(b.index, start, end, text[start:end]) for b, (start, end) in zip(blocks, spans)]

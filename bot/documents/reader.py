@@ -11,7 +11,7 @@ from bot.documents.markdown import document_from_markdown
 from bot.documents.plain_text import document_from_text
 from bot.models import Document
 
-READER_VERSION = "3"  # bump when reading changes what a file yields (paragraphs, offsets, title, date)
+READER_VERSION = "4"  # bump when reading changes what a file yields (paragraphs, offsets, title, date)
 TEXT_SUFFIXES = {".txt", ".text"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}

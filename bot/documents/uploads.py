@@ -6,10 +6,13 @@ overwrites a different file already there.
 """
 from __future__ import annotations
 
+import html
 import os
 import re
 import tempfile
 from pathlib import Path
+
+from bot.i18n import N_, Refusal
 
 EXTENSIONS = {".txt", ".md", ".html", ".htm"}
 from bot.documents import UnreadableDocument, document_from_bytes
@@ -17,8 +20,8 @@ from bot.documents import UnreadableDocument, document_from_bytes
 MAX_BYTES = 5 * 1024 * 1024
 
 
-class RejectedUpload(ValueError):
-    """A file the bot will not take; the message says why."""
+class RejectedUpload(Refusal):
+    """A file the bot will not take; the message (`html(t)` in a language) says why."""
 
 
 def safe_seed_name(filename: str) -> str:
@@ -26,7 +29,7 @@ def safe_seed_name(filename: str) -> str:
     base = re.split(r"[\\/]", filename)[-1]
     stem, dot, ext = base.rpartition(".")
     if not dot or f".{ext.lower()}" not in EXTENSIONS:
-        raise RejectedUpload(f"Only {', '.join(sorted(EXTENSIONS))} files can be added.")
+        raise RejectedUpload(N_("Only {kinds} files can be added."), kinds=html.escape(", ".join(sorted(EXTENSIONS))))
     stem = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_.-")[:80] or "document"
     return f"{stem}.{ext.lower()}"
 
@@ -34,14 +37,14 @@ def safe_seed_name(filename: str) -> str:
 def save_seed(seeds_dir: Path, filename: str, data: bytes) -> tuple[Path, bool]:
     """Write `data` into `seeds_dir` under a safe, free name; (path, False) if it is already there."""
     if len(data) > MAX_BYTES:
-        raise RejectedUpload(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+        raise RejectedUpload(N_("The file is larger than {n} MB."), n=MAX_BYTES // (1024 * 1024))
     if not data.strip():
-        raise RejectedUpload("The file is empty.")
+        raise RejectedUpload(N_("The file is empty."))
     name = safe_seed_name(filename)
     try:  # an unreadable file is refused here, not kept in seeds/ to be skipped by every build
         document_from_bytes(name, data)
     except UnreadableDocument as exc:
-        raise RejectedUpload(f"The file cannot be read: {exc}.") from None
+        raise RejectedUpload(N_("The file cannot be read: {error}."), error=html.escape(str(exc))) from None
     seeds_dir.mkdir(parents=True, exist_ok=True)
     stem, _, ext = name.rpartition(".")
     for n in range(1, 1000):
@@ -56,4 +59,4 @@ def save_seed(seeds_dir: Path, filename: str, data: bytes) -> tuple[Path, bool]:
             out.write(data)
         os.replace(tmp, target)
         return target, True
-    raise RejectedUpload("Too many files of that name already.")
+    raise RejectedUpload(N_("Too many files of that name already."))

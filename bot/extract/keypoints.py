@@ -3,10 +3,11 @@ quoted claims, each tied to its source paragraph."""
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 from bot.models import Document, KeyPoint, Quote
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[”\"’)]*\s+(?=[A-Z“\"])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[”\"’')]*\s+(?=[A-Z“\"]|'')")
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+")
 _NUMBER = re.compile(r"\d")
 LEADS = 3
@@ -21,11 +22,12 @@ def first_sentence(text: str) -> str:
 def find_key_points(document: Document, quotes: list[Quote]) -> list[KeyPoint]:
     """Up to three lead sentences from the opening paragraphs, then up to two quoted claims."""
     candidates: list[KeyPoint] = []
-    story = [p for p in document.paragraphs if p.text.strip() != document.title.strip()]
-    for position, para in enumerate(story[:8]):
+    title = document.title.strip()
+    story = islice((p for p in document.paragraphs if p.text.strip() != title), 8)
+    for position, para in enumerate(story):
         sentence = first_sentence(para.text)
         words = len(sentence.split())
-        if words < 8 or sentence.lstrip().startswith(("“", '"')):
+        if words < 8 or sentence.lstrip().startswith(("“", '"', "''")):
             continue  # too short to say anything, or a quotation (those come below)
         informative = len(_CAPITALISED.findall(sentence)) + len(_NUMBER.findall(sentence))
         score = 1.0 / (1 + position) + 0.02 * min(informative, 10)

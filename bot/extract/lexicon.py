@@ -36,6 +36,23 @@ suggesting stating citing cited recalling acknowledging insisted continuing conc
 estimated believes believed thinks pointed questioned wondering
 """.split())
 
+# Verbs that report what someone said in a clause of the writer's ("Haines said Mr. Putin could …"),
+# and "according" of "according to": the cues of reported speech (bot.extract.reported).
+REPORTING_VERBS = frozenset("""
+said says say saying told tells telling added adds adding noted notes noting wrote writes writing
+argued argues arguing claimed claims claiming insisted insists insisting warned warns warning stated
+states explained explains explaining declared declares acknowledged acknowledges admitted admits
+conceded concedes suggested suggests suggesting predicted predicts announced announces promised
+promises vowed vows pledged pledges recalled recalls reported reports confirmed confirms denied denies
+maintained maintains contended contends asserted asserts stressed stresses emphasized emphasizes
+complained complains testified testifies replied replies responded responds tweeted tweets posted
+believes thinks estimated agreed agrees hinted hints cautioned cautions countered observed reiterated
+reiterates revealed reveals alleged alleges charged concluded concludes according announcing promising
+predicting acknowledging admitting complaining asserting recalling stressing emphasizing conceding
+asked asks asking urged urges urging stating joked jokes repeated repeats echoed described describes
+describing mentioned mentions
+""".split())
+
 # Cues that are phrases: "according to X", "as he put it", "in a statement".
 ACCORDING_TO = ("according to",)
 PUT_IT = ("put it", "puts it", "wrote in", "said in")
@@ -49,6 +66,11 @@ was were is are been being did does do just even still already separately subseq
 
 PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f", "hers": "f"}
 SUBJECT_PRONOUNS = frozenset({"he", "she", "they", "i", "we", "it"})
+# "he’d asked", "she’s said": a subject pronoun with its auxiliary written on.
+_CONTRACTED = {f"{word}{mark}{end}": word for word in ("he", "she", "they", "i", "we", "it")
+               for mark in "’'" for end in ("d", "s", "ll", "re", "ve", "m")}
+PRONOUN_GENDER.update({form: PRONOUN_GENDER[word] for form, word in _CONTRACTED.items() if word in PRONOUN_GENDER})
+SUBJECT_PRONOUNS = SUBJECT_PRONOUNS | frozenset(_CONTRACTED)
 
 # Honorifics that make the following name a person's, with the gender they imply.
 HONORIFICS = {
@@ -101,6 +123,7 @@ museum airport station port prize award awards act law treaty accord accords sum
 conference forum organization organisation alliance coalition movement front caucus cabinet
 parliament assembly duma kremlin pentagon airlines airways motors media records studios
 capital capitol plaza park garden gardens hotel tower prison jail base embassy consulate
+convention convention's
 """.split())
 
 # Capitalised words that start sentences or phrases but are never part of a name.

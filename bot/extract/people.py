@@ -7,14 +7,19 @@ Places and organisations ("White House", "Black Sea Fleet") end in words no name
 """
 from __future__ import annotations
 
+import functools
+import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from bot.extract.lexicon import (
     HONORIFICS, NON_NAME_WORDS, ORG_WORDS, PLACES, ROLE_NOUNS, SPEECH_CUES, TITLE_WORDS,
     given_names,
 )
-from bot.extract.tokens import Token
+from bot.extract.tokens import Token, is_sentence_end
 
+_INITIALS = re.compile(r"(?:[A-Z]\.){1,3}")
+_APPOSITIVE_REACH = 45  # tokens from a name to the cue its appositives lead to: "X, the …, a …, said"
 PARTICLES = frozenset({"de", "van", "von", "bin", "al", "da", "di", "del", "la", "le", "du", "dos",
                        "der", "den", "ibn", "el", "ter", "st."})
 SUFFIXES = frozenset({"jr.", "sr.", "jr", "sr", "ii", "iii", "iv"})
@@ -51,9 +56,51 @@ def is_initial(tok: Token) -> bool:
 
 def is_name_word(tok: Token) -> bool:
     """A capitalised word that can be part of a person's name."""
-    if not tok.is_capitalised or len(tok.text) < 2 or is_initial(tok):
+    if not tok.is_capitalised:
         return False
-    word = bare(tok.text)
+    return _cached_is_name_text(tok.text) if len(tok.text) <= 32 else _is_name_text(tok.text)
+
+
+def is_word_surname(tok: Token) -> bool:
+    """A capitalised word that is a common word or a place and also a surname: "Park", "Church",
+    "London", "Israel" — a name's last word after a first name or an honorific, never alone."""
+    if not tok.is_capitalised or tok.kind != "word" or len(tok.text) < 3:
+        return False
+    return _word_surname_text(tok.text) if len(tok.text) <= 32 else _is_word_surname_text(tok.text)
+
+
+def _is_word_surname_text(text: str) -> bool:
+    low = bare(text).lower()
+    return (low in ORG_WORDS or low in PLACES) and low not in NON_NAME_WORDS and low not in TITLE_WORDS \
+        and low not in _NOT_SURNAMES and any(c.islower() for c in text)
+
+
+_word_surname_text = functools.lru_cache(maxsize=1 << 16)(_is_word_surname_text)
+
+
+# Organisation words and places that are never a person's surname.
+_NOT_SURNAMES = frozenset("""
+house senate congress committee party department ministry office agency administration council court
+army navy corps police union league association institute institution foundation university college
+school center centre hospital fund group company corporation corp inc co ltd llc times post news
+journal tribune network channel street avenue square building tower bridge river mountain mountains
+island islands sea ocean gulf valley county state states city province region republic kingdom federation
+commission authority bureau service services board chiefs staff project program programme initiative
+campaign club team fc mosque temple museum airport station port prize award awards act law treaty
+accord accords summit conference forum organization organisation alliance coalition movement front
+caucus cabinet parliament assembly duma kremlin pentagon airlines airways motors media records studios
+capital capitol plaza garden gardens hotel prison jail base embassy consulate america americas europe
+africa asia soviet american british chinese russian ukrainian european german french italian spanish
+iranian iraqi israeli palestinian syrian turkish japanese korean indian pakistani afghan mexican canadian
+african asian arab muslim christian jewish catholic western eastern northern southern democrats
+republicans democratic republican gop nato un eu us usa uk
+""".split())
+
+
+def _is_name_text(text: str) -> bool:
+    if len(text) < 2 or len(text) == 2 and text[0].isupper() and text[1] == ".":  # an initial
+        return False
+    word = bare(text)
     low = word.lower()
     if low in NON_NAME_WORDS or low in ORG_WORDS or low in PLACES or low in TITLE_WORDS \
             or low in HONORIFICS or low.endswith("s") and low[:-1] in PLACES:  # Ukrainians
@@ -69,7 +116,10 @@ def is_name_word(tok: Token) -> bool:
     return any(c.islower() for c in word)
 
 
-@dataclass
+_cached_is_name_text = functools.lru_cache(maxsize=1 << 16)(_is_name_text)
+
+
+@dataclass(slots=True)
 class Mention:
     first: int  # token index of the first name word
     last: int  # token index of the last name word
@@ -82,6 +132,7 @@ class Mention:
     appositive: str | None = None  # role in apposition: "the director of national intelligence"
     speaking: bool = False  # subject of a speech cue
     in_quote: bool = False
+    word_surname: bool = False  # its last word is also a word or a place: "Park", "Church", "London"
     person: int = -1
 
     @property
@@ -93,38 +144,59 @@ class Mention:
         first = self.words[0].lower()
         if self.honorific or self.title or self.appositive:
             return True
+        if self.word_surname:  # "Jackson Park" is a park unless more than a first name says otherwise
+            return self.speaking and len(self.words) == 2
         if len(self.words) >= 2 and first in given_names():
             return True
         return self.speaking and len(self.words) <= 2  # not "United Auto Workers said"
 
 
-@dataclass
+@dataclass(slots=True)
 class PersonCluster:
     mentions: list[Mention] = field(default_factory=list)
     gender: str | None = None
+    full: tuple[str, ...] = ()  # the fullest name: most words, then most letters
 
-    @property
-    def full(self) -> tuple[str, ...]:
-        return max((m.words for m in self.mentions), key=lambda w: (len(w), sum(map(len, w))))
+    def add(self, mention: Mention) -> None:
+        self.mentions.append(mention)
+        if (len(mention.words), sum(map(len, mention.words))) > (len(self.full), sum(map(len, self.full))):
+            self.full = mention.words
 
 
 def find_mentions(tokens: list[Token], text: str, in_quote) -> list[Mention]:
     """Every capitalised run that may name a person, with the context that tells who they are."""
     mentions: list[Mention] = []
     i, n = 0, len(tokens)
+    first_names = given_names()
+    # The end of the last capitalised run grown without an honorific: a name starting later in the
+    # same run ends there too, so a title-case "soup" is walked once, not once per name in it.
+    run_start = run_end = -1
     while i < n:
         tok = tokens[i]
+        if not tok.is_capitalised and tok.lower not in HONORIFICS:
+            i += 1
+            continue
         honorific = None
         j = i
         if tok.lower in HONORIFICS and j + 1 < n and tokens[j + 1].is_capitalised:
             honorific = tok.text
             j += 1
-        if j < n and tokens[j].is_capitalised and is_name_word(tokens[j]):
-            k = j
+        lead = None  # "J.J. Goldberg", "W. Mark Felt": initials before the first name
+        if not honorific and tok.text[-1] == "." and len(tok.text) <= 6 and _INITIALS.fullmatch(tok.text) \
+                and j + 1 < n and is_name_word(tokens[j + 1]) and tok.end + 1 >= tokens[j + 1].start:
+            lead = j
+            j += 1
+        if j < n and tokens[j].is_capitalised and (is_name_word(tokens[j]) or honorific and is_word_surname(tokens[j])):
+            # After a first name or an honorific a word may be a surname ("Ellen Park", "Mr. Church");
+            # alone it never names anyone ("Park said", "Washington said").
+            first_name = tokens[j].lower in first_names
+            known = not honorific and run_start < j <= run_end \
+                and not (first_name and j + 1 < n and is_word_surname(tokens[j + 1]))
+            k = run_end if known else j
             # Grow the name over name words, middle initials and particles: "Julian E Barnes".
-            while k + 1 < n and not _is_possessive(tokens[k]):
+            while not known and k + 1 < n and not _is_possessive(tokens[k]):
                 nxt = tokens[k + 1]
-                surname_like = honorific and nxt.is_capitalised and bare(nxt.text).lower() in ORG_WORDS
+                surname_like = (honorific or k == j and first_name) and nxt.is_capitalised and is_word_surname(nxt)
                 if (is_name_word(nxt) or surname_like) and tokens[k].end + 1 >= nxt.start:
                     k += 1  # "Gov. Ellen Park": after an honorific, "Park" is a surname
                 elif (is_initial(nxt) or nxt.lower in PARTICLES) and k + 2 < n \
@@ -135,24 +207,36 @@ def find_mentions(tokens: list[Token], text: str, in_quote) -> list[Mention]:
                     break
                 else:
                     break
-            if k - j >= 2 and not honorific and tokens[j].lower not in given_names():
+            if not honorific:
+                run_start, run_end = j, k
+            if k - j >= 2 and not honorific and tokens[j].lower not in first_names:
                 # "United Auto Workers Gary Casteel": the name starts at its first name.
-                j = next((g for g in range(j + 1, k) if tokens[g].lower in given_names()), j)
-            if k - j >= 5 and tokens[j].lower in given_names():
+                j = next((g for g in range(j + 1, k) if tokens[g].lower in first_names), j)
+            if k - j >= 5 and tokens[j].lower in first_names:
                 k = j + 1  # a headline in title case: "Salma Hayek Described Her Experience …"
+            if lead is not None and j == lead + 1 and k - j < 4:
+                j = lead
             words = tuple(bare(t.text) for t in tokens[j:k + 1] if t.lower not in SUFFIXES)
             # "Joint Chiefs", "Clinton Foundation": the name is part of an organisation's.
             org_follows = k + 1 < n and tokens[k + 1].is_capitalised and not _is_possessive(tokens[k]) \
                 and bare(tokens[k + 1].text).lower() in ORG_WORDS
             if words and len(words) <= 5 and not org_follows:
                 mention = Mention(j, k, tokens[j].start, tokens[k].end - _possessive_len(tokens[k]),
-                                  words, honorific=honorific, in_quote=in_quote(tokens[j].start))
+                                  words, honorific=honorific, in_quote=in_quote(tokens[j].start),
+                                  word_surname=is_word_surname(tokens[k]))
                 _read_title(tokens, i if honorific else j, mention)
                 _read_appositive(tokens, k, mention)
                 _read_speaking(tokens, mention)
                 mentions.append(mention)
             i = k + 1
             continue
+        if not honorific and is_word_surname(tok) and (i + 1 >= n or not tokens[i + 1].is_capitalised):
+            # "…," Park said: a word that is a surname only when someone was introduced by it.
+            mention = Mention(i, i, tok.start, tok.end - _possessive_len(tok), (bare(tok.text),),
+                              in_quote=in_quote(tok.start), word_surname=True)
+            _read_speaking(tokens, mention)
+            if mention.speaking:
+                mentions.append(mention)
         i = j + 1 if honorific else i + 1
     return mentions
 
@@ -220,8 +304,8 @@ def _read_appositive(tokens: list[Token], last: int, mention: Mention) -> None:
     if last + 1 < n and tokens[last + 1].text == ",":
         k = last + 2
         words: list[Token] = []
-        while k < n and len(words) < 14 and tokens[k].kind == "word" and tokens[k].lower not in SPEECH_CUES:
-            words.append(tokens[k])
+        while k < n and len(words) < 14 and tokens[k].kind in ("word", "num") and tokens[k].lower not in SPEECH_CUES:
+            words.append(tokens[k])  # "the 2012 Republican presidential nominee"
             k += 1
         closed = k >= n or tokens[k].text in ",.;:)—–" or tokens[k].kind == "quote"
         if words and closed and _is_role_phrase(words):
@@ -275,6 +359,19 @@ def _read_speaking(tokens: list[Token], mention: Mention) -> None:
     if k < n and tokens[k].lower in SPEECH_CUES:
         mention.speaking = True
         return
+    first = mention.first - (1 if mention.honorific else 0)
+    if mention.last + 1 < n and tokens[mention.last + 1].text == "," \
+            and not (first > 0 and tokens[first - 1].lower in ("the", "a", "an")):  # not "The Forward, …, wrote"
+        # "Rich Heffley, a top Tallahassee GOP operative who played …, said": the first cue after
+        # the name's comma, itself after a comma, in the same sentence.
+        k = mention.last + 2
+        while k < n and k - mention.last <= _APPOSITIVE_REACH and tokens[k].kind != "quote" \
+                and not (tokens[k].text in ".!?;" and is_sentence_end(tokens, k)):
+            if tokens[k].lower in SPEECH_CUES:
+                mention.speaking = tokens[k - 1].text == "," and k > mention.last + 2 \
+                    and not tokens[k].lower.endswith("ing")
+                return
+            k += 1
     # "said Republican party boss Reince Priebus", "according to Smith"
     before = mention.first - (1 if mention.honorific else 0) - 1
     while before >= 0 and mention.first - before <= 6 and tokens[before].kind == "word" \
@@ -290,38 +387,52 @@ def cluster_people(mentions: list[Mention], common_words: set[str] = frozenset()
     """Group mentions of one person: full names first, then short forms by surname.
 
     A lone word whose only evidence is speaking is no name when the text also writes it in lower
-    case ("Prosecutors said" beside "prosecutors"): `common_words` holds the lower-case words."""
+    case ("Prosecutors said" beside "prosecutors"): `common_words` holds the lower-case words.
+    Every look-up is by word, so the time is linear in the mentions however many people share a
+    surname (a short form weighs at most _NEAREST_REACH of them)."""
     people: list[PersonCluster] = []
-    by_word: dict[str, list[int]] = {}
+    full_names: dict[tuple[str, str], int] = {}  # (first, last word) of a full name -> its person
+    by_last: dict[str, list[int]] = {}  # people whose fullest name ends in the word, oldest first
+    by_first: dict[str, list[int]] = {}  # people whose full name starts with the word
+    # Where each word was written as part of a full name: (offset, person), in text order; full
+    # names of the first pass and of the second are two lists, each in order.
+    written: tuple[dict[str, list[tuple[int, int]]], dict[str, list[tuple[int, int]]]] = ({}, {})
 
     def gender_of(m: Mention) -> str | None:
         if m.honorific:
             return HONORIFICS.get(m.honorific.lower())
         return given_names().get(m.words[0].lower()) if len(m.words) >= 2 else None
 
-    def add(m: Mention, person: int) -> None:
+    def add(m: Mention, person: int, second_pass: bool) -> None:
         m.person = person
         cluster = people[person]
-        cluster.mentions.append(m)
+        cluster.add(m)
         cluster.gender = cluster.gender or gender_of(m)
+        if len(m.words) > 1:
+            for word in {m.words[0].lower(), m.words[-1].lower()}:
+                written[second_pass].setdefault(word, []).append((m.start, person))
+
+    firsts: list[str | None] = []  # per person: the first word of its full name (first pass only)
+    lasts: list[str] = []  # per person: the last word of its name
+
+    def new_person(first: str | None, last: str) -> int:
+        people.append(PersonCluster())
+        firsts.append(first if first != last else None)
+        lasts.append(last)
+        by_last.setdefault(last, []).append(len(people) - 1)
+        if first and first != last:
+            by_first.setdefault(first, []).append(len(people) - 1)
+        return len(people) - 1
 
     # Full names (two words or more) with evidence make people; equal first and last word merge.
     for m in mentions:
         if len(m.words) < 2 or not m.evidence:
             continue
-        key_first, key_last = m.words[0].lower(), m.words[-1].lower()
-        match = None
-        for p in by_word.get(key_last, []):
-            full = people[p].full
-            if full[0].lower() == key_first and full[-1].lower() == key_last:
-                match = p
-                break
-        if match is None:
-            people.append(PersonCluster())
-            match = len(people) - 1
-            for word in {key_first, key_last}:
-                by_word.setdefault(word, []).append(match)
-        add(m, match)
+        key = (m.words[0].lower(), m.words[-1].lower())
+        person = full_names.get(key)
+        if person is None:
+            person = full_names[key] = new_person(*key)
+        add(m, person, False)
 
     # Short forms: "Mr. Blinken", "Blinken", "President Biden", a full name without evidence.
     singles: dict[str, int] = {}
@@ -329,37 +440,67 @@ def cluster_people(mentions: list[Mention], common_words: set[str] = frozenset()
         if m.person >= 0:
             continue
         surname = m.words[-1].lower()
-        candidates = [p for p in by_word.get(surname, []) if people[p].full[-1].lower() == surname]
+        gender = gender_of(m)
+        sharing = by_last.get(surname, [])
         sibling = False
         if len(m.words) > 1:
             # "Bill Clinton" beside "Hillary Clinton": same surname, another first name, another person.
-            same_first = [p for p in candidates if people[p].full[0].lower() == m.words[0].lower()
-                          or len(people[p].full) == 1]
-            sibling = bool(candidates) and not same_first
-            candidates = same_first
-        elif not candidates:
-            candidates = [p for p in by_word.get(surname, [])]
-        gender = gender_of(m)
-        if gender:  # "Mr. Smith" is not Governor Jane Smith
-            candidates = [p for p in candidates if people[p].gender in (None, gender)]
-            if not candidates and surname in singles and people[singles[surname]].gender not in (None, gender):
-                singles.pop(surname)
-        if candidates:
-            add(m, _nearest(people, candidates, m.start))
+            first = m.words[0].lower()
+
+            def same_first(p: int) -> bool:
+                return people[p].full[0].lower() == first or len(people[p].full) == 1
+
+            def fits(p: int) -> bool:
+                return lasts[p] == surname and same_first(p) \
+                    and (gender is None or people[p].gender in (None, gender))
+            sibling = bool(sharing) and not any(same_first(p) for p in sharing[:_NEAREST_REACH])
+        else:
+            by_surname = bool(sharing)
+            if not by_surname:
+                sharing = by_first.get(surname, [])  # "Hillary" for Hillary Clinton
+
+            def fits(p: int) -> bool:
+                named = lasts[p] == surname if by_surname else firsts[p] == surname
+                return named and (gender is None or people[p].gender in (None, gender))
+        person = None
+        if gender:
+            # "Ms. Hammond" is Carol Hammond, not her son Eli whose first name tells no gender.
+            person = _nearest(sharing, lambda p: fits(p) and people[p].gender == gender, written, surname, m.start)
+        if person is None:
+            person = _nearest(sharing, fits, written, surname, m.start)
+        if person is None and gender and surname in singles \
+                and people[singles[surname]].gender not in (None, gender):
+            singles.pop(surname)  # "Mr. Smith" is not Governor Jane Smith
+        if person is not None:
+            add(m, person, True)
         elif len(m.words) == 1 and surname in singles:
-            add(m, singles[surname])
+            add(m, singles[surname], True)
         elif (m.evidence or sibling) and (len(m.words) > 1 or m.honorific or m.title or m.appositive
                                           or m.words[0].lower() not in common_words):
-            people.append(PersonCluster())
-            singles[surname] = len(people) - 1
-            by_word.setdefault(surname, []).append(len(people) - 1)
-            add(m, len(people) - 1)
+            person = singles[surname] = new_person(None, surname)
+            add(m, person, True)
     return people
 
 
-def _nearest(people: list[PersonCluster], candidates: list[int], offset: int) -> int:
-    """Of several people sharing a surname, the one named most recently before `offset`."""
-    def last_before(p: int) -> int:
-        starts = [m.start for m in people[p].mentions if m.start < offset and len(m.words) > 1]
-        return max(starts) if starts else -1
-    return max(candidates, key=lambda p: (last_before(p), -candidates.index(p)))
+_NEAREST_REACH = 256  # names looked at to choose among people sharing a surname (news has a few)
+
+
+def _nearest(sharing: list[int], fits, written, word: str, offset: int) -> int | None:
+    """Of the people in `sharing` that fit, the one whose full name was written last before
+    `offset`; when none was, the oldest that fits; None when none fits."""
+    first = written[0].get(word, [])
+    second = written[1].get(word, [])
+    i = bisect_left(first, (offset, -1)) - 1
+    j = bisect_left(second, (offset, -1)) - 1
+    for _ in range(_NEAREST_REACH):
+        if i < 0 and j < 0:
+            break
+        if j < 0 or i >= 0 and first[i][0] > second[j][0]:
+            person = first[i][1]
+            i -= 1
+        else:
+            person = second[j][1]
+            j -= 1
+        if fits(person):
+            return person
+    return next((p for p in sharing[:_NEAREST_REACH] if fits(p)), None)

@@ -1,4 +1,4 @@
-"""Finding quotation spans: curly and straight marks, multi-paragraph quotes, broken marks.
+"""Finding quotation spans: curly and straight marks (and '' for "), multi-paragraph quotes, broken marks.
 
 Quotations never cross a paragraph: a mark left open at a paragraph's end closes there (the
 convention for quotes running over several paragraphs), so a lost closing mark cannot swallow the
@@ -11,11 +11,16 @@ from dataclasses import dataclass
 
 from bot.models import Paragraph
 
-_MARKS = re.compile(r"[“”\"«»„]")
-_SENTENCE_START = re.compile(r"(?:^|[.!?][”\"’)]*\s+)(?=[A-Z“\"])")
+# Inside an unclosed quotation, its own attribution: ", said Tom Brown", ", Tom Brown said", ", she said".
+_CUE_VERBS = "said|says|added|adds|continued|explained|wrote|told|asked|recalled|noted|insisted"
+_NAME_WORDS = r"(?:(?:Mr|Ms|Mrs|Dr|Sen|Rep|Gov|Gen)\.\s+)?[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,3}"
+_INNER_CUE = re.compile(rf",\s+(?:(?:{_CUE_VERBS})\s+{_NAME_WORDS}|{_NAME_WORDS}\s+(?:{_CUE_VERBS})\b"
+                        rf"|(?:he|she)\s+(?:{_CUE_VERBS})\b)")
+_MARKS = re.compile(r"[“”\"«»„]|''")
+_SENTENCE_START = re.compile(r"(?:^|[.!?][”\"’')]*\s+)(?=[A-Z“\"]|'')")
 
 
-@dataclass
+@dataclass(slots=True)
 class QuoteSpan:
     start: int  # inner text, without the marks
     end: int
@@ -28,7 +33,7 @@ class QuoteSpan:
         return self.open_mark is None
 
 
-def _is_opening(text: str, pos: int, para: Paragraph) -> bool:
+def _is_opening(text: str, pos: int, width: int, para: Paragraph) -> bool:
     mark = text[pos]
     if mark in "“«„":
         return True
@@ -36,38 +41,52 @@ def _is_opening(text: str, pos: int, para: Paragraph) -> bool:
         return False
     # A straight mark opens when it follows a space (or starts the paragraph) and touches a word.
     before = text[pos - 1] if pos > para.start else " "
-    after = text[pos + 1] if pos + 1 < para.end else " "
+    after = text[pos + width] if pos + width < para.end else " "
     return (before.isspace() or before in "([{—–-/:") and not after.isspace()
 
 
 def find_quote_spans(text: str, paragraphs: list[Paragraph]) -> list[QuoteSpan]:
     spans: list[QuoteSpan] = []
     for para in paragraphs:
-        open_at: int | None = None
+        opened: list[tuple[int, int]] = []  # (offset, width) of the marks open, outermost first
         last_close: int | None = None
         for m in _MARKS.finditer(text, para.start, para.end):
-            pos = m.start()
-            if _is_opening(text, pos, para):
-                # A second opening mark while one is open: the first lost its closing mark.
-                open_at = pos
+            pos, width = m.start(), m.end() - m.start()
+            if _is_opening(text, pos, width, para):
+                # “My father told me, “never sell,” and I never will”: a quotation inside a quotation.
+                opened.append((pos, width))
                 continue
-            if open_at is not None:
-                _add(spans, text, open_at + 1, pos, para.index, open_at, pos)
-                open_at, last_close = None, pos + 1
+            if opened:
+                open_at, open_width = opened.pop()
+                if not opened:  # the outermost quotation closes; inner ones are part of it
+                    _add(spans, text, open_at + open_width, pos, para.index, open_at, pos)
+                    last_close = pos + width
             elif last_close is not None:
                 # “…,” she added. Territorial concessions would … abuses.”  (opening mark lost)
                 start = _next_sentence_start(text, last_close, pos)
                 if start is not None:
                     _add(spans, text, start, pos, para.index, None, pos)
-                last_close = pos + 1
-        if open_at is not None:
-            _add(spans, text, open_at + 1, para.end, para.index, open_at, None)
+                last_close = pos + width
+        if opened:
+            open_at, open_width = opened[0]
+            _add_unclosed(spans, text, open_at + open_width, para.end, para.index, open_at)
     return spans
+
+
+def _add_unclosed(spans: list[QuoteSpan], text: str, start: int, end: int, paragraph: int, open_mark: int) -> None:
+    """A quotation left open runs to its paragraph's end, unless it holds its own attribution:
+    “The bridge will stay closed, said Tom Brown, the county engineer (the closing mark lost)."""
+    cue = _INNER_CUE.search(text, start, end)
+    if cue is not None:
+        comma = cue.start()
+        _add(spans, text, start, comma + 1, paragraph, open_mark, comma)
+        return
+    _add(spans, text, start, end, paragraph, open_mark, None)
 
 
 def _next_sentence_start(text: str, begin: int, end: int) -> int | None:
     """Where the first sentence starting at or after `begin` (and before `end`) begins."""
-    if text[begin - 2: begin - 1] in (".", "!", "?") or text[begin - 1: begin] in (".", "!", "?"):
+    if text[max(0, begin - 4):begin].rstrip("”\"'’").endswith((".", "!", "?")):
         stripped = len(text[begin:end]) - len(text[begin:end].lstrip())
         return begin + stripped if begin + stripped < end else None
     m = _SENTENCE_START.search(text, begin + 1, end)

@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 OPEN_QUOTES = "“\"«„"
 CLOSE_QUOTES = "”\"»"
+# Two apostrophes are a straight double mark in some archives: ''The middle class is clobbered,''
 APOSTROPHES = "’'"
 
 # Abbreviations whose period does not end a sentence: "Mr. Blinken", "U.S. officials".
@@ -23,9 +24,9 @@ ark. d-calif. r-texas
 """.split())
 
 _TOKEN = re.compile(
-    r"""(?P<word>(?:[A-Z]\.){2,}|[A-Za-z][a-z]{0,3}\.(?=\s+[A-Z])|[^\W\d_](?:[\w’'\-]*\w)?)"""
-    r"""|(?P<num>\d[\d,.:%]*)"""
-    r"""|(?P<quote>[“”"«»„])"""
+    r"""(?P<word>(?:[A-Z]\.){2,}|[A-Za-z][a-z]{0,3}\.(?=\s+[A-Z\d])|[^\W\d_](?:[\w’'\-]*\w)?)"""
+    r"""|(?P<num>\d+(?:[,.:]\d+)*%?)"""
+    r"""|(?P<quote>[“”"«»„]|'')"""
     r"""|(?P<punct>[^\s\w])""",
 )
 

@@ -21,6 +21,8 @@ from bot.delivery.fanout import Sender, fan_out
 from bot.delivery.slots import BadSchedule, latest_slot, next_slot, parse_time
 from bot.delivery.state import COMPOSED, StateStore
 from bot.follows.state import PERSON, AlertSettings, Batch, FollowState, QueuedItem
+from bot.i18n import ENGLISH, N_, Translator
+from bot.i18n import translator as translator_for
 
 log = logging.getLogger(__name__)
 
@@ -43,20 +45,17 @@ class AlertOutcome:
 
 
 def parse_quiet(text: str) -> tuple[str, str] | None:
-    """`22:00-07:00` → ("22:00", "07:00"); `off` → None. Raises BadSchedule with an HTML message."""
+    """`22:00-07:00` → ("22:00", "07:00"); `off` → None. Raises BadSchedule (its `html(t)` says why)."""
     text = text.strip()
     if text.lower() in {"off", "none", "no"}:
         return None
     start, sep, end = text.replace("–", "-").replace("—", "-").partition("-")
     if not sep:
-        raise BadSchedule(f"“{render.escape(render.shorten(text, 100))}” is not a span of hours. "
-                          "Write it as <code>/quiet 22:00-07:00</code>.")
-    try:
-        span = parse_time(start), parse_time(end)
-    except BadSchedule as exc:
-        raise BadSchedule(render.escape(str(exc)).replace("/subscribe 07:30 Europe/Kyiv", "/quiet 22:00-07:00")) from None
+        raise BadSchedule(N_("“{text}” is not a span of hours. Write it as {example}."),
+                          text=render.escape(render.shorten(text, 100)), example="<code>/quiet 22:00-07:00</code>")
+    span = parse_time(start, "/quiet 22:00-07:00"), parse_time(end, "/quiet 22:00-07:00")
     if span[0] == span[1]:
-        raise BadSchedule("Quiet hours must start and end at different times.")
+        raise BadSchedule(N_("Quiet hours must start and end at different times."))
     return span
 
 
@@ -77,11 +76,12 @@ def due_at(first: datetime, batch_minutes: float, quiet: tuple[str, str] | None,
     return quiet_end(quiet, tz, due) or due
 
 
-def item_block(item: QueuedItem) -> str:
+def item_block(item: QueuedItem, t: Translator = ENGLISH) -> str:
     """One alert: a topic's alert names the topic followed; a person's shows the quotation and speaker."""
+    html = item.rendered(t)[0]
     if item.kind == PERSON:
-        return item.html
-    return f"📌 <i>{render.escape(item.label)}</i>\n" + item.html
+        return html
+    return f"📌 <i>{render.escape(item.label)}</i>\n" + html
 
 
 def one_per_document(items: list[QueuedItem]) -> list[QueuedItem]:
@@ -97,15 +97,16 @@ def one_per_document(items: list[QueuedItem]) -> list[QueuedItem]:
     return kept
 
 
-def compose_batch(items: list[QueuedItem], limit: int = render.MESSAGE_LIMIT) -> list[str]:
+def compose_batch(items: list[QueuedItem], limit: int = render.MESSAGE_LIMIT, t: Translator = ENGLISH) -> list[str]:
     """The messages of one batch: a heading, then one block per item, in at most MAX_PARTS messages
     within Telegram's limit; the items that do not fit are counted at the end ("and N more: /alerts")."""
-    heading = "🔔 <b>New alert</b>" if len(items) == 1 else f"🔔 <b>{len(items)} new alerts</b>"
+    heading = (t._("🔔 <b>New alert</b>") if len(items) == 1 else
+               t.n_("🔔 <b>{n} new alert</b>", "🔔 <b>{n} new alerts</b>", len(items)))
     parts: list[str] = []
     current = heading
     shown = 0
     for item in items:
-        block = item_block(item)
+        block = item_block(item, t)
         if len(block) > limit - ROOM_FOR_FOOTER:
             block = render.split_message(block, limit - ROOM_FOR_FOOTER)[0]
         candidate = f"{current}\n\n{block}"
@@ -119,7 +120,7 @@ def compose_batch(items: list[QueuedItem], limit: int = render.MESSAGE_LIMIT) ->
         shown += 1
     rest = len(items) - shown
     if rest:
-        current += f"\n\n…and {rest} more: /alerts"
+        current += "\n\n" + t.n_("…and {n} more: /alerts", "…and {n} more: /alerts", rest)
     parts.append(current)
     return parts
 
@@ -229,9 +230,10 @@ class AlertDelivery:
         for item in items:
             by_thread.setdefault(item.thread_id, []).append(item)
         plans = []
+        t = translator_for(self.state.chat_language(chat_id))
         for thread_id, group in by_thread.items():
             shown = one_per_document(group)
-            plans.append((thread_id, compose_batch(shown), group[0].seq, group[-1].seq))
+            plans.append((thread_id, compose_batch(shown, t=t), group[0].seq, group[-1].seq))
         counts = {thread_id: len(one_per_document(group)) for thread_id, group in by_thread.items()}
         outcomes = []
         for batch in self.follows.claim(chat_id, plans, max(item.seq for item in items), self.clock.now()):

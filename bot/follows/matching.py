@@ -22,16 +22,14 @@ from datetime import datetime
 
 from bot.answers import render
 from bot.delivery.clock import Clock
+from bot.follows.items import SENTENCE_CHARS, document_data, document_parts, quote_alert, quote_data
 from bot.follows.state import PERSON, TOPIC, Follow, FollowState, target
 from bot.follows.topics import Stemmer, sentences
-from bot.models import Source
 from bot.store import changes
 from bot.store.changes import LandedDocument, LandedQuote, StoreWatch
 
 log = logging.getLogger(__name__)
 READ_CHUNK = 200  # documents read from the store at a time
-QUOTE_CHARS = 700
-SENTENCE_CHARS = 400
 BASELINE_CHUNK = 5000  # documents recorded at a time by the first look
 BASELINE = "baseline"  # alert_meta key: set once the matcher has recorded the store as it first found it
 
@@ -75,33 +73,6 @@ def build_index(conn, follows: list[Follow], generation: int, version: int) -> F
             anchor = max(follow.words, key=lambda s: (len(s), s))  # the longest stem: likely the rarest
             index.topics.setdefault(anchor, []).append(follow)
     return index
-
-
-def quote_alert(quote: LandedQuote, document: LandedDocument) -> tuple[str, str]:
-    """(the alert, one line of it) for a new quotation of a followed person."""
-    source = Source(document.id, document.title, quote.paragraph, document.published, document.url, document.outlet)
-    speaker = render.escape(quote.speaker or "unattributed")
-    role = f", {render.escape(quote.role)}" if quote.role else ""
-    html = (f"🗣 <b>{speaker}</b>{role}\n<blockquote>{render.escape(render.shorten(quote.text, QUOTE_CHARS))}"
-            f"</blockquote>\n{render.source_line(source)}")
-    line = (f"🗣 <b>{speaker}</b>: “{render.escape(render.shorten(quote.text, 160))}” ({render.cite(source)})")
-    return html, line
-
-
-def document_alert(document: LandedDocument, paragraph: int, sentence: str) -> tuple[str, str]:
-    """(the alert, one line of it) for a new document on a followed topic: headline, the sentence that
-    matched, where."""
-    head, tail, line = document_parts(document, paragraph)
-    return head + render.escape(render.shorten(sentence, SENTENCE_CHARS)) + tail, line
-
-
-def document_parts(document: LandedDocument, paragraph: int) -> tuple[str, str, str]:
-    """What a document's alert holds around the sentence that matched (the same for every topic), and
-    its one-line form."""
-    source = Source(document.id, document.title, paragraph, document.published, document.url, document.outlet)
-    head = f"📰 <b>{render.escape(render.shorten(document.title, 200))}</b>\n“"
-    line = f"📰 <b>{render.escape(render.shorten(document.title, 160))}</b> ({render.cite(source)})"
-    return head, f"”\n{render.source_line(source)}", line
 
 
 class Matcher:
@@ -198,7 +169,7 @@ class Matcher:
 
     def _match_documents(self, documents: list[LandedDocument], before: dict[str, set[str]],
                          index: FollowIndex) -> list[tuple]:
-        """The new items of `documents`: (key, kind, html, line, document path, targets)."""
+        """The new items of `documents`: (key, kind, html, line, document path, targets, data)."""
         items: dict[str, tuple] = {}
         for document in documents:
             old = before.get(document.path, set())
@@ -208,7 +179,7 @@ class Matcher:
                 key = quote_item_key(quote)
                 if key not in items:
                     items[key] = (key, PERSON, *quote_alert(quote, document), document.path,
-                                  index.people[quote.person_id])
+                                  index.people[quote.person_id], quote_data(quote, document))
         if index.topics:
             self._match_topics(documents, index, items)
         return list(items.values())
@@ -255,7 +226,8 @@ class Matcher:
                 parts[n] = document_parts(document, max(idx, 0))
             head, tail, line = parts[n]
             sentence = render.escape(render.shorten(split[n][best], SENTENCE_CHARS))
-            items[key] = (key, TOPIC, head + sentence + tail, line, document.path, [target(TOPIC, topic.key)])
+            items[key] = (key, TOPIC, head + sentence + tail, line, document.path, [target(TOPIC, topic.key)],
+                          document_data(document, max(idx, 0), split[n][best]))
 
     def _record_baseline(self, conn, now: datetime) -> None:
         """The first look: the store as found is the starting point (its archive alerts nobody).

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from bot.delivery.state import COMPOSED, SENT, UNDELIVERABLE, StateStore
+from bot.follows.items import render_item
+from bot.i18n import ENGLISH, Translator
 
 PERSON, TOPIC = "person", "topic"
 MAX_FOLLOWS = 50
@@ -71,6 +73,13 @@ class QueuedItem:
     label: str  # the follow's label
     thread_id: int | None
     queued_at: str
+    data: str | None = None  # the facts it was rendered from (JSON), for other languages (bot.follows.items)
+
+    def rendered(self, t: Translator) -> tuple[str, str]:
+        """(the alert, one line of it) in `t`'s language: as stored for English, else from its facts."""
+        if t.is_source or not self.data:
+            return self.html, self.line
+        return render_item(self.kind, self.data, t) or (self.html, self.line)
 
 
 @dataclass(frozen=True)
@@ -128,6 +137,11 @@ class FollowState:
                 "CREATE TABLE IF NOT EXISTS alert_meta (key TEXT PRIMARY KEY, value TEXT)",
             ):
                 self.db.execute(sql)
+            # The facts each alert was rendered from (JSON), to render it in a chat's language; added by
+            # issue 13, so a state.db from before gets the column (its older items stay English).
+            columns = {row[1] for row in self.db.execute("PRAGMA table_info(alert_items)")}
+            if "data" not in columns:
+                self.db.execute("ALTER TABLE alert_items ADD COLUMN data TEXT")
 
     def _rows(self, sql: str, params: Iterable = ()) -> list[tuple]:
         return self.db.execute(sql, list(params)).fetchall()
@@ -242,9 +256,10 @@ class FollowState:
         return found
 
     def record(self, documents: list[tuple[str, str, list[str]]], gone: Iterable[str],
-               items: list[tuple[str, str, str, str, str, list[str]]], now: datetime, durable: bool = True) -> tuple[int, int]:
+               items: list[tuple], now: datetime, durable: bool = True) -> tuple[int, int]:
         """One matching pass, in one transaction: the documents it saw (path, hash, quotation keys), the
-        paths no longer in the store, and the new items (key, kind, html, line, document path, targets).
+        paths no longer in the store, and the new items (key, kind, html, line, document path, targets, and
+        the facts they were rendered from: JSON, or None).
         An item whose key is there already (the same quotation in another document) is not added again.
         Returns (items added, hits added)."""
         at = iso(now)
@@ -256,10 +271,10 @@ class FollowState:
                              [(path, sha, " ".join(keys)) for path, sha, keys in documents])
             conn.executemany("DELETE FROM alert_documents WHERE path = ?", [(p,) for p in gone])
             rows = []
-            for key, kind, html, line, document, targets in items:
-                cursor = conn.execute("INSERT INTO alert_items (key, kind, html, line, document, created_at)"
-                                      " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
-                                      (key, kind, html, line, document, at))
+            for key, kind, html, line, document, targets, *data in items:
+                cursor = conn.execute("INSERT INTO alert_items (key, kind, html, line, document, created_at, data)"
+                                      " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                                      (key, kind, html, line, document, at, data[0] if data else None))
                 if cursor.rowcount:
                     added += 1
                     rows += [(t, cursor.lastrowid) for t in targets]
@@ -297,7 +312,8 @@ class FollowState:
         rows = self._rows("SELECT seq FROM alert_chats WHERE chat_id = ?", [chat_id])
         return rows[0][0] if rows else 0
 
-    _ITEMS = ("SELECT i.seq, i.key, i.kind, i.html, i.line, i.document, f.id, f.label, f.thread_id, i.created_at"
+    _ITEMS = ("SELECT i.seq, i.key, i.kind, i.html, i.line, i.document, f.id, f.label, f.thread_id, i.created_at,"
+              " i.data"
               " FROM follows f JOIN alert_hits h ON h.target = f.target AND h.seq > f.since_seq"
               " JOIN alert_items i ON i.seq = h.seq WHERE f.chat_id = ?")
 
@@ -393,9 +409,13 @@ class FollowState:
         items = self._items(self._ITEMS + " AND h.seq > ? ORDER BY i.seq DESC, f.id", [chat_id, since])
         return items[offset:offset + limit], len(items)
 
-    def item_lines(self, keys: list[str]) -> list[str]:
-        """The one-line form of the items of `keys`, in that order (items no longer known left out)."""
-        lines = dict(self._rows(f"SELECT key, line FROM alert_items WHERE key IN ({','.join('?' * len(keys))})", keys))
+    def item_lines(self, keys: list[str], t: Translator = ENGLISH) -> list[str]:
+        """The one-line form of the items of `keys`, in that order (items no longer known left out), in
+        `t`'s language."""
+        rows = self._rows(f"SELECT key, line, kind, data FROM alert_items WHERE key IN ({','.join('?' * len(keys))})",
+                          keys)
+        lines = {key: line if t.is_source or not data else (render_item(kind, data, t) or ("", line))[1]
+                 for key, line, kind, data in rows}
         return [lines[k] for k in keys if k in lines]
 
     def recent(self, chat_id: int, since: datetime, limit: int) -> list[QueuedItem]:

@@ -11,6 +11,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 
+from bot.i18n import N_, Refusal
 from bot.store.names import WORD
 
 MAX_WORDS = 5
@@ -24,7 +25,7 @@ _NOT_AN_END = re.compile(r"(?:\b[A-Z]|\bM[rs]|\bMrs|\bDr|\bSt|\bGen|\bSen|\bRep|
 _STARTS = re.compile(r"[\"“‘'(\[A-Z0-9]")
 
 
-class BadTopic(ValueError):
+class BadTopic(Refusal):
     """A topic the bot cannot follow; the message says why and how to write one."""
 
 
@@ -92,16 +93,19 @@ def parse_topic(text: str, stemmer: Stemmer) -> Topic:
             if word not in target:
                 target.append(word)
     if not words:
-        raise BadTopic("A topic needs at least one word to look for, e.g. <code>/follow crimea -football</code>.")
+        raise BadTopic(N_("A topic needs at least one word to look for, e.g. {example}."),
+                       example="<code>/follow crimea -football</code>")
     if len(words) > MAX_WORDS:
-        raise BadTopic(f"A topic has at most {MAX_WORDS} words (every one must be in the same paragraph); "
-                       f"this one has {len(words)}.")
+        raise BadTopic(N_("A topic has at most {most} words (every one must be in the same paragraph); "
+                          "this one has {count}."), most=MAX_WORDS, count=len(words))
     if len(excluded) > MAX_EXCLUDED:
-        raise BadTopic(f"A topic leaves out at most {MAX_EXCLUDED} words; this one has {len(excluded)}.")
+        raise BadTopic(N_("A topic leaves out at most {most} words; this one has {count}."), most=MAX_EXCLUDED,
+                       count=len(excluded))
     stems = stemmer.stems(" ".join(words))
     excluded_stems = [s for s in stemmer.stems(" ".join(excluded)) if s not in stems]
     if not stems:
-        raise BadTopic("A topic needs at least one word to look for, e.g. <code>/follow crimea -football</code>.")
+        raise BadTopic(N_("A topic needs at least one word to look for, e.g. {example}."),
+                       example="<code>/follow crimea -football</code>")
     return Topic(tuple(words), tuple(excluded), tuple(stems), tuple(excluded_stems))
 
 

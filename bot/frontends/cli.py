@@ -4,8 +4,11 @@
     briefbot extract PATH... --json                      one JSON line of people and quotes per file
     briefbot people                                      who is in the store, most prominent first
     briefbot quotes [NAME]                               quotations of NAME (or about NAME), or the newest
+    briefbot sources add URL [--name NAME] | list | remove N|URL | import FILE.opml | export   news sources
+    briefbot fetch                                       one round of the due sources (--all: every source), then build
     briefbot start                                       build if needed, then `run` or `console`
-    briefbot run | console                               the Telegram bot | the same commands in the terminal
+    briefbot run | console [--language CODE]             the Telegram bot | the same commands in the terminal
+    briefbot catalogs [--update | --new CODE]           check the message catalogs (bot/locales), update or start one
 
 Exit status: 0 done; 1 failed (nothing changed; for `extract`, a file named could not be read); 2
 done, but some seed files were skipped (listed on stderr); 3 the store is missing (run `briefbot build`).
@@ -13,6 +16,7 @@ done, but some seed files were skipped (listed on stderr); 3 the store is missin
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -66,18 +70,26 @@ def build_command(seeds: Path, db: Path, quiet: bool, file_seconds: float | None
 
 
 def extraction_record(path: str) -> dict:
-    """The `extract --json` line of one file: exactly path, title, people, quotes (an outside contract)."""
+    """The `extract --json` line of one file: exactly path, title, people, quotes (an outside contract).
+
+    Each quote has text, start, end, speaker as it always had, then kind ("direct"; "indirect" and
+    "mixed" for reported speech, whose text is the reported clause), confidence (0-1) and cue
+    ({"text", "start", "end"} of the verb that attributes it, or null); direct and reported in text order.
+    """
     from bot.extract import extract
 
     document = read_document(path)
     extraction = extract(document)
+    quotes = sorted([*extraction.quotes, *extraction.reported], key=lambda q: (q.start, q.end))
     return {
         "path": path,
         "title": document.title,
         "people": [{"name": p.name, "aliases": list(p.aliases), "role": p.role, "mentions": p.mentions}
                    for p in extraction.people],
-        "quotes": [{"text": q.text, "start": q.start, "end": q.end, "speaker": q.speaker}
-                   for q in extraction.quotes],
+        "quotes": [{"text": q.text, "start": q.start, "end": q.end, "speaker": q.speaker, "kind": q.kind,
+                    "confidence": q.confidence,
+                    "cue": {"text": q.cue, "start": q.cue_start, "end": q.cue_end} if q.cue else None}
+                   for q in quotes],
     }
 
 
@@ -157,6 +169,99 @@ def quotes_command(db: Path, name: str | None, limit: int) -> int:
     return EXIT_OK
 
 
+def _following(settings: Settings):
+    from bot.sources.following import Following
+
+    return Following(settings)
+
+
+def _plain(html_text: str) -> str:
+    from bot.answers import render
+
+    return render.to_plain(html_text)
+
+
+def sources_command(settings: Settings, args: argparse.Namespace) -> int:
+    """`briefbot sources …`: the same calls as /addsource, /removesource and /feeds, and OPML in and out."""
+    import asyncio
+
+    from bot.answers import feeds as answers
+
+    following = _following(settings)
+    try:
+        if args.action == "add":
+            outcome = asyncio.run(following.add(args.url, " ".join(args.name or [])))
+            print(_plain(answers.added(outcome, following.interval)).replace("within a minute", "by the next round"
+                                                                              " (`briefbot fetch`, or the running bot)"))
+            return EXIT_FAILED if outcome.error else EXIT_OK
+        if args.action == "remove":
+            found = following.remove(args.source)
+            print(_plain(answers.removed(found, args.source)))
+            return EXIT_OK if found else EXIT_FAILED
+        if args.action == "list":
+            listed = following.sources()
+            if not listed:
+                print("No sources are followed yet: `briefbot sources add URL`.")
+            for source in listed:
+                print(_plain(answers.feed_line(source)))
+            return EXIT_OK
+        if args.action == "import":
+            from bot.sources.opml import BadOpml
+
+            try:
+                data = Path(args.file).read_bytes() if args.file != "-" else sys.stdin.buffer.read()
+                report = following.registry.import_opml(data, interval=following.interval)
+            except (OSError, BadOpml) as exc:
+                print(f"briefbot: cannot import {args.file}: {exc}", file=sys.stderr)
+                return EXIT_FAILED
+            for source in report.added:
+                print(f"added {source.id}. {source.display_name} ({source.url})")
+            for source in report.already:
+                print(f"already followed: {source.id}. {source.display_name}")
+            for url in report.duplicates:
+                print(f"listed twice in the file: {url}")
+            for url, why in report.skipped:
+                print(f"skipped {url}: {why}", file=sys.stderr)
+            print(f"{len(report.added)} added, {len(report.already)} already followed, {len(report.skipped)} skipped")
+            return EXIT_SKIPPED if report.skipped else EXIT_OK
+        sys.stdout.buffer.write(following.registry.export_opml())  # export
+        sys.stdout.flush()
+        return EXIT_OK
+    finally:
+        following.close()
+
+
+def fetch_command(settings: Settings, every_source: bool = False, build_store: bool = True) -> int:
+    """`briefbot fetch`: one round now, a line per source as it is read, then the store's build.
+
+    Exit status: 0 done; 2 done, but some sources failed (their lines say why); 1 the build failed."""
+    import asyncio
+    from datetime import datetime, timezone
+
+    from bot.sources.following import changed_files
+
+    following = _following(settings)
+    try:
+        if every_source:  # read every source now, paused ones excepted, whatever its schedule
+            now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            with following.registry.db.atomic():
+                following.registry.db.execute("update sources set next_due = ? where state != 'paused'", [now])
+        if not following.registry.due():
+            print("No source is due now (`briefbot sources list` shows when each is read; --all reads them all).")
+        report = asyncio.run(following.fetch(progress=lambda outcome: print(outcome.line(), flush=True), scan=True))
+    finally:
+        following.close()
+    if report.removed:
+        print(f"{len(report.removed)} fetched articles older than {settings.keep_days:g} days removed")
+    failed = any(o.status in ("failing", "paused") for o in report.outcomes)
+    if build_store and changed_files(report):
+        status = build_command(settings.seeds_dir, settings.briefing_db, quiet=True,
+                               file_seconds=settings.build_file_seconds)
+        if status == EXIT_FAILED:
+            return EXIT_FAILED
+    return EXIT_SKIPPED if failed else EXIT_OK
+
+
 def start_command(settings: Settings) -> int:
     """What `make run` does: build if the seeds changed, then the bot if a token is set, else the console.
 
@@ -189,12 +294,41 @@ def run_command(settings: Settings) -> int:
     return EXIT_OK
 
 
-def console_command(settings: Settings) -> int:
+def console_command(settings: Settings, language: str | None = None) -> int:
     store = _open_store(settings.briefing_db)
     from bot.frontends.console import main as console_main
 
+    if language is not None:
+        settings = dataclasses.replace(settings, language=language)
     console_main(settings, store)
     return EXIT_OK
+
+
+def catalogs_command(update: bool = False, new: str | None = None) -> int:
+    """Check every catalog against the messages of the code (exit 1 and a line per problem when one is
+    missing, stale, fuzzy, or has other placeholders, tags or plural forms); `--update` first merges the
+    messages into every catalog (new ones untranslated, changed ones fuzzy); `--new CODE` starts a catalog."""
+    from bot.i18n import catalogs
+
+    if new is not None:
+        try:
+            path = catalogs.new_catalog(new)
+        except ValueError as exc:
+            print(f"briefbot: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"{path}: {len(catalogs.extract())} messages to translate")
+        return EXIT_OK
+    if update:
+        for path, counts in catalogs.update_catalogs().items():
+            print(f"{path}: {counts['new']} new, {counts['fuzzy']} to check (fuzzy), {counts['obsolete']} obsolete removed")
+    problems = catalogs.check()
+    for problem in problems:
+        print(problem)
+    template = catalogs.extract()
+    languages = sorted(catalogs.catalog_files())
+    print(f"{len(template)} messages; catalogs: {', '.join(languages) or 'none'}; "
+          + ("all complete" if not problems else f"{len(problems)} problems"), file=sys.stderr)
+    return EXIT_FAILED if problems else EXIT_OK
 
 
 def parser(settings: Settings) -> argparse.ArgumentParser:
@@ -224,9 +358,32 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
     quotes.add_argument("--limit", type=int, default=10)
     quotes.add_argument("--db", type=Path, default=settings.briefing_db)
 
+    sources = commands.add_parser("sources", help="the news sources followed: add, list, remove, import, export (OPML)")
+    actions = sources.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="follow a feed, or a page (its feed found by autodiscovery)")
+    add.add_argument("url", metavar="URL")
+    add.add_argument("--name", nargs="+", metavar="NAME", help="the outlet's name (default: the feed's title)")
+    actions.add_parser("list", help="every source with its state, last read and entries taken")
+    remove = actions.add_parser("remove", help="stop following a source (its articles stay)")
+    remove.add_argument("source", metavar="N|URL")
+    opml_in = actions.add_parser("import", help="follow every feed an OPML file lists (- for stdin)")
+    opml_in.add_argument("file", metavar="FILE.opml")
+    actions.add_parser("export", help="the sources as OPML 2.0, on stdout")
+
+    fetch = commands.add_parser("fetch", help="read the due sources now (a line per source), then update the store")
+    fetch.add_argument("--all", action="store_true", help="read every source that is not paused, due or not")
+    fetch.add_argument("--no-build", action="store_true", help="save the articles only; do not update the store")
+
     commands.add_parser("start", help="build if seeds changed, then run the bot (or the console without a token)")
     commands.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
-    commands.add_parser("console", help="the bot's commands, answered in the terminal")
+    console = commands.add_parser("console", help="the bot's commands, answered in the terminal")
+    console.add_argument("--language", metavar="CODE", default=None,
+                         help=f"answer in this language (uk, de, …; default: LANGUAGE, {settings.language or 'English'})")
+
+    catalogs = commands.add_parser("catalogs", help="check the message catalogs (bot/locales/*.po) against the code")
+    catalogs.add_argument("--update", action="store_true",
+                          help="first merge the code's messages into every catalog (new ones left to translate)")
+    catalogs.add_argument("--new", metavar="CODE", help="start the catalog of a new language (bot/locales/CODE.po)")
     return top
 
 
@@ -244,11 +401,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return people_command(args.db, args.limit)
         if args.command == "quotes":
             return quotes_command(args.db, " ".join(args.name), args.limit)
+        if args.command == "sources":
+            return sources_command(settings, args)
+        if args.command == "fetch":
+            return fetch_command(settings, args.all, not args.no_build)
         if args.command == "start":
             return start_command(settings)
         if args.command == "run":
             return run_command(settings)
-        return console_command(settings)
+        if args.command == "catalogs":
+            return catalogs_command(args.update, args.new)
+        return console_command(settings, args.language)
     except StoreNotBuilt as exc:
         print(exc, file=sys.stderr)
         return EXIT_NO_STORE

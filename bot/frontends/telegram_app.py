@@ -19,8 +19,11 @@ from telegram.constants import ParseMode
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 
-from bot.answers.commands import COMMANDS, CommandCore
+from bot import i18n
+from bot.answers.commands import COMMANDS, CommandCore, description
 from bot.config import Settings
+from bot.delivery.state import StateStore
+from bot.i18n import ENGLISH, Translator
 from bot.logging_setup import configure_logging
 from bot.store.queries import Store, StoreNotBuilt
 from handlers import (
@@ -30,9 +33,11 @@ from handlers import (
     fallback,
     follows,
     inline,
+    language,
     people,
     quiz,
     search,
+    sources,
     start,
     throttle,
     trend,
@@ -47,26 +52,43 @@ CONCURRENT_UPDATES = 8
 
 # Each module exposes `register(application, settings)`. `throttle` comes first (it guards the
 # others, in handler group -1); `fallback` is registered after all of them by `build_application`.
-HANDLER_FAMILIES = [throttle, errors, start, people, search, brief, trend, quiz, inline, digests, follows]
+HANDLER_FAMILIES = [throttle, errors, start, people, search, brief, trend, quiz, inline, digests, follows, sources,
+                    language]
 
 
-def menu_scopes() -> list[tuple[object, list[BotCommand]]]:
-    """The command menus: every command in private chats; in groups, the group commands, with the
-    administrators' own ones shown to administrators only."""
-    private = [BotCommand(c.name, c.description) for c in COMMANDS]
-    admins = [BotCommand(c.name, c.description) for c in COMMANDS if c.in_groups]
-    members = [BotCommand(c.name, c.description) for c in COMMANDS if c.in_groups and not c.admins_only]
+def menu_scopes(t: Translator = ENGLISH) -> list[tuple[object, list[BotCommand]]]:
+    """The command menus in `t`'s language: every command in private chats; in groups, the group commands,
+    with the administrators' own ones shown to administrators only. Names stay English, as Telegram wants."""
+    private = [BotCommand(c.name, description(c, t)) for c in COMMANDS]
+    admins = [BotCommand(c.name, description(c, t)) for c in COMMANDS if c.in_groups]
+    members = [BotCommand(c.name, description(c, t)) for c in COMMANDS if c.in_groups and not c.admins_only]
     return [(BotCommandScopeAllPrivateChats(), private), (BotCommandScopeAllGroupChats(), members),
             (BotCommandScopeAllChatAdministrators(), admins)]
 
 
+def menu_languages() -> list[tuple[str | None, Translator]]:
+    """(Telegram's language_code, translator) for each menu: the default one (no code) in English, then
+    one per other language the bot speaks, under its two-letter code (what setMyCommands takes)."""
+    menus: list[tuple[str | None, Translator]] = [(None, i18n.translator(i18n.SOURCE))]
+    seen = set()
+    for t in i18n.languages():
+        code = t.code.split("_")[0].lower()
+        if t.is_source or len(code) != 2 or code in seen:
+            continue
+        seen.add(code)
+        menus.append((code, t))
+    return menus
+
+
 async def register_commands(application: Application) -> None:
-    """post_init: publish the command menus; a server refusing them is worth a warning only."""
-    for scope, commands in menu_scopes():
-        try:
-            await application.bot.set_my_commands(commands, scope=scope)
-        except TelegramError as exc:
-            log.warning("Could not register the command menu for %s: %s", type(scope).__name__, exc)
+    """post_init: publish the command menus, per language; a server refusing them is worth a warning only."""
+    for code, t in menu_languages():
+        for scope, commands in menu_scopes(t):
+            try:
+                await application.bot.set_my_commands(commands, scope=scope, language_code=code)
+            except TelegramError as exc:
+                log.warning("Could not register the command menu for %s (%s): %s", type(scope).__name__,
+                            code or "default", exc)
 
 
 def build_application(settings: Settings) -> Application:
@@ -90,6 +112,8 @@ def build_application(settings: Settings) -> Application:
     application = builder.build()
     application.bot_data["settings"] = settings
     application.bot_data["core"] = CommandCore(Store(settings.briefing_db))
+    # state.db: what chats told the bot (their language among it), shared by every family.
+    application.bot_data["state"] = StateStore(settings.state_db)
     for family in HANDLER_FAMILIES:
         family.register(application, settings)
     fallback.register(application, settings)  # last: it sees only what no family took

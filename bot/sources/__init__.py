@@ -15,4 +15,10 @@ The entry points, by module (each module's docstring says more):
 - `near_duplicates.signature(text)`, `NearDuplicateIndex` (`add`, `query`, `from_signatures`).
 - `registry.SourceRegistry(path)`: sources and taken entries in SQLite; OPML import/export (`opml`).
 - `round.fetch_round(registry, seeds_dir, now=, ...) -> RoundReport`: one fetch round.
+- `following.Following(settings)`: what the bot, the console and the command line call — `add` (probe and
+  follow), `remove`, `sources`, `fetch` (a round with the settings, retention included), `build_store`.
+
+The reader of the seed files is `bot.documents` (its `front_matter` module parses what `seed_files`
+writes); the store keeps each document's url, outlet and author, and groups near-duplicate stories
+(`bot.build.stories`, with `near_duplicates.signature`).
 """

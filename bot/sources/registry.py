@@ -174,6 +174,8 @@ class SourceRegistry:
                 ) WITHOUT ROWID""")
             self.db.execute("CREATE INDEX IF NOT EXISTS source_entries_link ON source_entries (link)")
             self.db.execute("CREATE INDEX IF NOT EXISTS source_entries_path ON source_entries (seed_path)")
+            self.db.execute("CREATE INDEX IF NOT EXISTS source_entries_published ON source_entries (published) "
+                            "WHERE seed_path IS NOT NULL")
 
     @contextmanager
     def _atomic(self, durable: bool = True) -> Iterator[None]:
@@ -244,8 +246,11 @@ class SourceRegistry:
 
     def find(self, number_or_url: int | str) -> Source | None:
         """The source with this number (its id, as `sources()` lists it) or this URL (any spelling)."""
-        if isinstance(number_or_url, int) or str(number_or_url).strip().isdigit():
-            return self.get(int(number_or_url))
+        if isinstance(number_or_url, int):
+            return self.get(number_or_url) if 0 <= number_or_url < 2**63 else None
+        text = str(number_or_url).strip()
+        if text.isdigit():  # a number as typed: ASCII digits that SQLite can hold, else no source has it
+            return self.get(int(text)) if text.isascii() and len(text) <= 18 else None
         return self._row("WHERE canonical_url = ?", [canonical_url(str(number_or_url))])
 
     def sources(self) -> list[Source]:
@@ -397,6 +402,35 @@ class SourceRegistry:
                 count += self.db.execute("UPDATE source_entries SET seed_path = NULL WHERE seed_path = ?",
                                          [str(path)]).rowcount
         return count
+
+    def expire(self, seeds_dir: Path | str, cutoff: datetime) -> list[Path]:
+        """Delete the seed files of entries published before `cutoff` (retention) and forget their paths;
+        the deleted paths. An entry stays taken (it is not fetched again). A path outside the seed folder
+        is never deleted."""
+        seeds_dir = Path(seeds_dir)
+        root = seeds_dir.resolve()
+        rows = [row[0] for row in self.db.execute(
+            "SELECT seed_path FROM source_entries WHERE seed_path IS NOT NULL AND published < ?", [_iso(cutoff)])]
+        removed: list[Path] = []
+        for rel in rows:
+            path = seeds_dir / rel
+            try:
+                if root not in path.resolve().parents or path.is_symlink():
+                    continue
+                path.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError:
+                continue
+            removed.append(path)
+        self.forget_paths(rows)
+        for folder in {p.parent for p in removed}:  # month and source folders left empty
+            for empty in (folder, folder.parent):
+                try:
+                    empty.rmdir()
+                except OSError:
+                    break
+        return removed
 
     # OPML ----------------------------------------------------------------------------------------
 

@@ -20,7 +20,10 @@ For each due source (at most `max_concurrency` requests in flight over the whole
   same files on the next round: names are derived from the entry's identity);
 - a failure backs off, and pauses the source after a day (or at once for 410 Gone); the outcome then
   asks for the administrators to be told, once.
-Then, with `keep_days`, fetched seed files older than that are deleted (`report.removed`).
+Then, with `keep_days`, fetched seed files older than that are deleted (`report.removed`): by what the
+registry took (`expire="registry"`, an indexed look-up: what the running bot does), or by reading the
+date of every file under seeds/feeds/ (`expire="scan"`, the default: files the registry does not know
+too), or not at all (`expire=None`).
 """
 from __future__ import annotations
 
@@ -92,7 +95,7 @@ class RoundReport:
 async def fetch_round(registry: SourceRegistry, seeds_dir: Path | str, *, now: datetime | None = None,
                       fetcher: Fetcher | None = None, allow_private: bool = False, timeout: float = 30.0,
                       max_concurrency: int = 8, per_host: int = 4, max_entries: int = MAX_ENTRIES,
-                      keep_days: float | None = None,
+                      keep_days: float | None = None, expire: str | None = "scan",
                       resolver: Resolver | None = None, connector: Connector | None = None,
                       progress: Callable[[SourceOutcome], None] | None = None) -> RoundReport:
     """Read every due source once (see the module doc). `fetcher`, when given, is used (and left open);
@@ -126,7 +129,9 @@ async def fetch_round(registry: SourceRegistry, seeds_dir: Path | str, *, now: d
         if own:
             await fetcher.aclose()
     report.outcomes.sort(key=lambda o: o.source_id)
-    if keep_days:
+    if keep_days and expire == "registry":
+        report.removed = registry.expire(seeds_dir, now - timedelta(days=keep_days))
+    elif keep_days and expire:
         report.removed = remove_expired(seeds_dir, keep_days, now)
         if report.removed:
             registry.forget_paths(_relative(seeds_dir, path) for path in report.removed)

@@ -30,6 +30,9 @@ here read it back exactly):
   as block markup is neutralised with a CommonMark backslash escape before its first character
   (`\\# `, `\\>`, `\\-`, `\\*`, `\\+`, `\\=`, `\\_`, `\\|`, `` \\` ``, `\\~`, `\\<`, `\\\\`), or before the
   `.`/`)` of a leading number (`1\\. `). `read_article` removes exactly these escapes.
+- Reading: the front matter is parsed by `bot.documents.front_matter`, the parser the store's reader
+  uses, so what is written here is what the store reads (`tests/sources/test_seed_files.py` checks
+  hostile values both ways).
 - Names: ASCII lower-case letters, digits and `-` (Cyrillic and Greek transliterated, other letters
   reduced to ASCII or dropped), at most SLUG_MAX characters, never `.`-led; the resolved path must lie
   inside the seed folder (symlinked folders out of it are refused). Written atomically: a hidden temp
@@ -46,6 +49,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from bot.documents.front_matter import parse_front_matter, unescape_paragraph, unquote_value
+
+__all__ = ["FEEDS_FOLDER", "SeedArticle", "UnsafePath", "escape_paragraph", "parse_front_matter", "quote_value",
+           "read_article", "read_front_matter", "remove_expired", "render", "seed_date", "seed_relpath", "slugify",
+           "unescape_paragraph", "unquote_value", "write_article"]
+
 FEEDS_FOLDER = "feeds"
 SLUG_MAX = 60
 SOURCE_SLUG_MAX = 40
@@ -58,10 +67,6 @@ _TRANSLIT.update(zip("αβγδεζηθικλμνξοπρστυφχψωάέήίό
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
 _MARKUP_START = set("#>-*+=_|`~<\\")
 _NUMBERED = re.compile(r"^(\d{1,9})([.)])")
-_ESCAPED = re.compile(r"^\\([#>\-*+=_|`~<\\])")
-_ESCAPED_NUMBER = re.compile(r"^(\d{1,9})\\([.)])")
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.DOTALL)
-_FIELD_LINE = re.compile(r"^([A-Za-z_]\w*)[ \t]*:[ \t]*(.*?)[ \t]*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
@@ -131,24 +136,6 @@ def quote_value(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def unquote_value(raw: str) -> str | bool:
-    raw = raw.strip()
-    if raw == "true":
-        return True
-    if raw == "false":
-        return False
-    if len(raw) >= 2 and raw[0] == raw[-1] == "'":
-        return raw[1:-1].replace("''", "'")
-    if len(raw) >= 2 and raw[0] == raw[-1] == '"':
-        try:
-            value = json.loads(raw)
-            if isinstance(value, str):
-                return value
-        except ValueError:
-            return raw[1:-1]
-    return raw
-
-
 def escape_paragraph(text: str) -> str:
     """A paragraph on one line, with a leading Markdown block marker backslash-escaped."""
     text = clean_line(text)
@@ -157,12 +144,6 @@ def escape_paragraph(text: str) -> str:
     if text[0] in _MARKUP_START:
         return "\\" + text
     return _NUMBERED.sub(r"\1\\\2", text, count=1)
-
-
-def unescape_paragraph(text: str) -> str:
-    if text.startswith("\\"):
-        return _ESCAPED.sub(r"\1", text, count=1)
-    return _ESCAPED_NUMBER.sub(r"\1\2", text, count=1)
 
 
 def render(article: SeedArticle, short: str) -> str:
@@ -256,19 +237,6 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 
 # Reading ------------------------------------------------------------------------------------------
-
-def parse_front_matter(text: str) -> tuple[dict[str, str | bool], int]:
-    """(fields, offset where the body starts) of a seed file's text; ({}, 0) without front matter."""
-    match = _FRONT_MATTER.match(text)
-    if not match:
-        return {}, 0
-    fields: dict[str, str | bool] = {}
-    for line in match.group(1).split("\n"):
-        field_match = _FIELD_LINE.match(line)
-        if field_match:
-            fields[field_match.group(1).lower()] = unquote_value(field_match.group(2))
-    return fields, match.end()
-
 
 def read_front_matter(path: Path | str) -> dict[str, str | bool]:
     """The front matter of a seed file, values unquoted exactly as written (`summary_only` a bool)."""

@@ -8,7 +8,7 @@ id and may reuse freed quote ids), so new and changed documents are found by pat
 (`changed_documents`, against what was seen before, kept elsewhere and attached to the connection),
 and quotations by their text (`text_key`).
 
-Documents do not carry `url` and `outlet` yet; when a store has those columns they are read.
+Documents carry `url` and `outlet` (fetched articles, schema 6); a store without those columns is read without them.
 """
 from __future__ import annotations
 

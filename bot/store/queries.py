@@ -31,6 +31,7 @@ from bot.models import (
     SearchPlan,
     Source,
     SourceInfo,
+    StoryCopy,
 )
 from bot.store.name_index import NameIndex
 from bot.store.search_text import TextProbe, highlight, match_expression, search_terms
@@ -44,6 +45,7 @@ RANK_ROWS = 40_000  # words in more rows than this, together, make BM25 slow: su
 WALK_STEPS = 600  # rows of the rarest word times the other words (up to 4 µs each at 1M): more, and only the newest rows are searched
 READ_ROWS = 4_000  # rows of the words read by rowid range in the newest rows searched (about 1.5 ms)
 VERIFY_ROWS = 60  # or: rows of the rarest word, whose text is checked for the others (about 25 µs each)
+STORY_COPIES = 10  # other outlets' copies of a story named with a briefing
 PROMINENT = 1000  # best-known people kept per version of the store (suggestions, quiz distractors)
 TEXTS_KEPT = 256  # documents' decompressed paragraphs kept per version of the store
 CACHE_KB = 32_768  # SQLite's page cache of the store's connection
@@ -170,9 +172,9 @@ class Store:
         person = rows[0]
         aliases = person["aliases"].split("\n") if person["aliases"] else []
         documents = [
-            Source(r["document_id"], r["title"], r["first_paragraph"], r["published"])
+            Source(r["document_id"], r["title"], r["first_paragraph"], r["published"], r["url"], r["outlet"])
             for r in self._rows(
-                "select pd.document_id, pd.first_paragraph, d.title, d.published from person_documents pd"
+                "select pd.document_id, pd.first_paragraph, d.title, d.published, d.url, d.outlet from person_documents pd"
                 " join documents d on d.id = pd.document_id where pd.person_id = ?"
                 " order by pd.sort_date desc, pd.document_id desc limit ?", person_id, document_limit)
         ]
@@ -200,11 +202,11 @@ class Store:
     # ---- quotations ------------------------------------------------------------------------
 
     _QUOTE_COLUMNS = ("select q.id, q.text, q.paragraph, q.start, q.\"end\", coalesce(p.name, q.speaker) as speaker,"
-                      " p.role, q.document_id, d.title, d.published")
+                      " p.role, q.document_id, d.title, d.published, d.url, d.outlet")
     _QUOTE_JOINS = " join documents d on d.id = q.document_id left join people p on p.id = q.person_id"
 
     def _quote_hit(self, row: sqlite3.Row, score: float = 0.0) -> QuoteHit:
-        source = Source(row["document_id"], row["title"], row["paragraph"], row["published"])
+        source = Source(row["document_id"], row["title"], row["paragraph"], row["published"], row["url"], row["outlet"])
         text = self._cut(row["document_id"], row["paragraph"], row["start"], row["end"], row["text"])
         return QuoteHit(row["id"], text, row["speaker"], row["role"], source, score)
 
@@ -403,8 +405,9 @@ class Store:
             paragraphs = self._paragraphs(place[0]) if place else []
             if not place or place[1] >= len(paragraphs):
                 continue
-            title, published = conn.execute("select title, published from documents where id = ?", (place[0],)).fetchone()
-            sources[rowid] = Source(place[0], title, place[1], published)
+            title, published, url, outlet = conn.execute("select title, published, url, outlet from documents where id = ?",
+                                                         (place[0],)).fetchone()
+            sources[rowid] = Source(place[0], title, place[1], published, url, outlet)
             texts[rowid] = paragraphs[place[1]][1]
         snippets = self._probe.snippets(texts, match_expression(plan.terms, any_word), _SNIPPET_TOKENS)
         hits = [SearchHit(snippets[i], sources[i], score) for i, score in ranked.items() if i in sources]
@@ -431,12 +434,12 @@ class Store:
             for paragraph, found in rows:
                 spans.setdefault(paragraph, []).extend(
                     (int(start), int(end)) for start, end in (span.split("-") for span in found.split()))
-            title, published = conn.execute("select title, published from documents where id = ?",
-                                            (document_id,)).fetchone()
+            title, published, url, outlet = conn.execute("select title, published, url, outlet from documents where id = ?",
+                                                         (document_id,)).fetchone()
             paragraphs = self._paragraphs(document_id)
             for paragraph, _ in rows[skip:skip + limit - len(hits)]:
                 text = paragraphs[paragraph][1] if paragraph < len(paragraphs) else ""
-                hits.append(SearchHit(highlight(text, spans[paragraph]), Source(document_id, title, paragraph, published), 0.0))
+                hits.append(SearchHit(highlight(text, spans[paragraph]), Source(document_id, title, paragraph, published, url, outlet), 0.0))
             skip = 0
             if len(hits) >= limit:
                 break
@@ -453,7 +456,8 @@ class Store:
         if n < 1:
             return None
         # document_order numbers documents oldest first (1..count): the Nth newest is one lookup, not an OFFSET.
-        rows = self._rows("select d.id, d.title, d.published, d.credits, d.first_quote, d.quotes from document_order o"
+        rows = self._rows("select d.id, d.title, d.published, d.credits, d.first_quote, d.quotes, d.url, d.outlet,"
+                          " d.author from document_order o"
                           " join documents d on d.id = o.document_id"
                           " where o.position = (select max(position) from document_order) + 1 - ?", n)
         if not rows:
@@ -461,7 +465,8 @@ class Store:
         document = rows[0]
         key_points = [
             (self._cut(document["id"], r["paragraph"], r["start"], r["end"], r["text"]),
-             Source(document["id"], document["title"], r["paragraph"], document["published"]))
+             Source(document["id"], document["title"], r["paragraph"], document["published"], document["url"],
+                    document["outlet"]))
             for r in self._rows('select text, paragraph, start, "end" from key_points where document_id = ?'
                                 " order by rank limit ?", document["id"], key_point_limit)
         ]
@@ -473,13 +478,25 @@ class Store:
             " where q.id between ? and ? order by q.strength desc, q.id limit ?", document["first_quote"] or 0,
             (document["first_quote"] or 0) + document["quotes"] - 1, quote_limit)]
         return Briefing(document["id"], document["title"], document["published"], json.loads(document["credits"]),
-                        key_points, people, quotes)
+                        key_points, people, quotes, document["url"], document["outlet"], document["author"],
+                        self.same_story(document["id"]))
+
+    def same_story(self, document_id: int, limit: int = STORY_COPIES) -> list[StoryCopy]:
+        """The other documents carrying this document's story (bot.build.stories), first published first."""
+        return [StoryCopy(r["id"], r["title"], r["url"], r["outlet"], r["published"]) for r in self._rows(
+            "select d.id, d.title, d.url, d.outlet, d.published from stories me"
+            " join stories s on s.story = me.story join documents d on d.id = s.document_id"
+            " where me.document_id = ? and s.document_id != ? order by d.sort_date, d.path limit ?",
+            document_id, document_id, limit)]
 
     def sources(self, offset: int = 0, limit: int | None = None) -> list[SourceInfo]:
         """The documents in the store, newest first (all of them unless `limit` says otherwise)."""
-        return [SourceInfo(r["id"], r["title"], r["published"], r["added_at"], r["people"], r["quotes"])
-                for r in self._rows("select id, title, published, added_at, people, quotes from documents"
-                                    " order by sort_date desc, id desc limit ? offset ?",
+        return [SourceInfo(r["id"], r["title"], r["published"], r["added_at"], r["people"], r["quotes"], r["url"],
+                           r["outlet"], r["story"], r["story_size"] or 1)
+                for r in self._rows("select d.id, d.title, d.published, d.added_at, d.people, d.quotes, d.url, d.outlet,"
+                                    " s.story, (select count(*) from stories o where o.story = s.story) as story_size"
+                                    " from documents d left join stories s on s.document_id = d.id"
+                                    " order by d.sort_date desc, d.id desc limit ? offset ?",
                                     -1 if limit is None else limit, offset)]
 
     def summary(self) -> dict:

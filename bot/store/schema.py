@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "7"  # 7: 5 (the layout for a year of news) with 6 (url, outlet, author; stories)
 PAGE_SIZE = 8192  # bytes: compressed texts (~2 KB) pack better than in 4096-byte pages, FTS leaves too
 
 TABLES = """
 create table documents (id integer primary key, path text, title text, sha256 text, stat integer, published text,
     credits text, added_at text, sort_date integer, words integer, paragraphs integer, people integer,
-    quotes integer, first_paragraph integer, first_quote integer);
+    quotes integer, first_paragraph integer, first_quote integer, url text, outlet text, author text);
 create table document_texts (document_id integer primary key, text blob, bytes integer, paragraph_spans text);
 create table document_order (position integer primary key, document_id integer);
 create table skipped_files (path text primary key, sha256 text, stat integer, reason text) without rowid;
@@ -51,6 +51,8 @@ create table claims (alias_key text, group_key text, records integer, primary ke
 create table name_groups (key text primary key, target text, person_id integer) without rowid;
 create table search_shares (fts text, term text, rows integer, total integer, primary key (fts, term)) without rowid;
 create table meta (key text primary key, value text);
+create table stories (document_id integer primary key, story integer, signature blob);
+create table story_bands (band integer, document_id integer, primary key (band, document_id)) without rowid;
 """
 # documents: `path` relative to the seed folder; `stat` a hash of the file's size, times and inode
 # when the build read it (NULL when it had changed less than a second before: read it again next
@@ -61,6 +63,8 @@ create table meta (key text primary key, value text);
 # `cast(sqlar_uncompress(text, bytes) as text)`); `paragraph_spans` "start:length …" per paragraph,
 # the start an offset into the file's text and both in characters. `document_order` numbers
 # documents oldest first (by sort_date, then id), so that "the Nth newest" is one lookup.
+# `url`, `outlet` and `author` are a fetched article's front matter (NULL for other documents), and
+# `published` then holds the UTC instant of publication.
 # skipped_files: files that could not be read, with their hash and stat like documents.
 #
 # people: `aliases` one per line; `labels` the name and aliases folded by `bot.store.names`, one per
@@ -78,14 +82,15 @@ create table meta (key text primary key, value text);
 # key_points' `text`); `speaker` is the speaker's name only when no person of the document has it.
 #
 # The merge of people (see `bot.build.merge`), as counts: `names` each distinct name with its
-# key (`bot.build.merge.name_key`) and, over the records that carry it, how many records, mentions,
+# key (`bot.build.merge.group_key`) and, over the records that carry it, how many records, mentions,
 # quotes and paragraphs; `name_roles` and `name_aliases` the roles and aliases those records give,
 # with the mentions and records of each; `claims` how many records of the group `group_key` carry an alias
 # whose key is `alias_key`; `name_groups` each key with records, the fuller key it joins (`target`,
 # when it is the only one claiming it) and the person of the tree it belongs to.
 # search_shares: for each stemmed word of each full-text index, in how many of its newest rows it is
 # (`bot.store.queries.SAMPLE` rows) and in how many rows in all: what a search leaves out, ranks or
-# bounds, known before the question.
+# bounds, known before the question. `stories` and `story_bands` group documents carrying the same
+# story (near-duplicates; see `bot.build.stories`).
 
 INDEXES = [  # (table, columns, unique): built after the bulk insert, which is faster than keeping them up
     ("documents", ["sort_date", "id"], False),
@@ -96,6 +101,7 @@ INDEXES = [  # (table, columns, unique): built after the bulk insert, which is f
     ("quotes", ["person_id", "strength desc", "id"], False),
     ("names", ["name"], True),
     ("names", ["key"], False),
+    ("stories", ["story"], False),
 ]
 PARTIAL_INDEXES = [
     # The keys that join each key (a person's tree, walked from its root); most keys join none.

@@ -7,6 +7,7 @@ their mentions and their quotations; a topic counts the paragraphs holding all i
 """
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -144,3 +145,29 @@ def _series(label: str, kind: str, days: list[date], counts: Counter[date], extr
         busiest = Busiest(day, counts[day], title, document_id)
     last_seen = max(counts) if counts else (local_day(latest[0], latest[1], zone) if latest else None)
     return DailySeries(label, kind, days, [counts[d] for d in days], [extra[d] for d in days], busiest, last_seen)
+
+
+@dataclass(frozen=True)
+class Voice:
+    person_id: int
+    name: str
+    role: str | None
+    quotes: int
+
+
+def voices(store: Store, days: list[date], zone: ZoneInfo, limit: int = 10) -> list[Voice]:
+    """The people quoted most on these days (direct quotations with a named speaker), most first."""
+    low, high = _bounds(days)
+    first, last = days[0], days[-1]
+    counts: Counter[int] = Counter()
+    for person_id, published, added_at in store.read(
+            "select q.person_id, d.published, d.added_at from documents d"
+            " join quotes q on q.id between d.first_quote and d.first_quote + d.quotes - 1"
+            " where d.sort_date >= ? and d.sort_date < ? and q.person_id is not null", low, high):
+        if first <= local_day(published, added_at, zone) <= last:
+            counts[person_id] += 1
+    top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    people = {row[0]: (row[1], row[2]) for row in store.read(
+        "select id, name, role from people where id in (select value from json_each(?))",
+        json.dumps([pid for pid, _ in top]))}
+    return [Voice(pid, *people[pid], n) for pid, n in top if pid in people]

@@ -7,6 +7,7 @@ from telegram_fakes import TOKEN, Updates, feed
 
 from bot.answers import render
 from bot.answers.commands import COMMANDS, Answer, Button
+from bot import i18n
 from bot.frontends.telegram_app import register_commands
 from bot.logging_setup import RedactingFormatter
 from handlers.errors import SORRY
@@ -123,7 +124,7 @@ async def test_errors_are_logged_with_the_update_and_the_user_gets_no_internals(
 
 async def test_command_menus_registered_per_scope(application, bot_api):
     await register_commands(application)
-    calls = bot_api.calls_of("setMyCommands")
+    calls = [c for c in bot_api.calls_of("setMyCommands") if "language_code" not in c]  # the default menus
     assert [c["scope"]["type"] for c in calls] == ["all_private_chats", "all_group_chats", "all_chat_administrators"]
     assert [c["command"] for c in calls[0]["commands"]] == [c.name for c in COMMANDS]
     in_groups = [c.name for c in COMMANDS if c.in_groups]
@@ -136,7 +137,24 @@ async def test_refused_command_menu_is_only_a_warning(application, bot_api, capl
     bot_api.refuse.add("setMyCommands")
     with caplog.at_level(logging.WARNING):
         await register_commands(application)
-    assert sum("Could not register the command menu" in r.getMessage() for r in caplog.records) == 3
+    menus = 3 * len(i18n.languages())  # three scopes, in every language
+    assert sum("Could not register the command menu" in r.getMessage() for r in caplog.records) == menus
+
+
+async def test_command_menus_registered_in_every_language_with_the_same_command_names(application, bot_api):
+    """setMyCommands per language_code: the descriptions translated, the command names English."""
+    await register_commands(application)
+    calls = bot_api.calls_of("setMyCommands")
+    by_language: dict = {}
+    for call in calls:
+        by_language.setdefault(call.get("language_code"), []).append(call)
+    assert set(by_language) == {None, "de", "es", "fr", "ru", "uk"}
+    names = [[c["command"] for c in call["commands"]] for call in by_language[None]]
+    for language, menus in by_language.items():
+        assert [[c["command"] for c in call["commands"]] for call in menus] == names
+    uk = {c["command"]: c["description"] for c in by_language["uk"][0]["commands"]}
+    assert uk["help"] == "цей список" and uk["language"] == "мова, якою бот говорить у цьому чаті"
+    assert {c["command"]: c["description"] for c in by_language[None][0]["commands"]}["help"] == "this list"
 
 
 async def test_plain_text_hint_in_private_silence_in_groups_unless_addressed(application, bot_api):

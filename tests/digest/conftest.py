@@ -56,7 +56,7 @@ class CountingComposer:
         self.empty_for = empty_for
         self.composed: list[tuple[int, datetime | None]] = []
 
-    def digest_for(self, chat_id, only_news, slot=None):
+    def digest_for(self, chat_id, only_news, slot=None, language=None):
         self.composed.append((chat_id, slot))
         if chat_id in self.empty_for:
             return Digest(parts=[])
@@ -67,8 +67,9 @@ class CountingComposer:
 @dataclass
 class Sent:
     chat_id: int
-    text: str
+    text: str  # a photo's caption, for a photo
     thread_id: int | None
+    photo: bytes | None = None
 
 
 @dataclass
@@ -106,6 +107,13 @@ class FakeBotApi:
             return _ok({"id": 42, "is_bot": True, "first_name": "Briefbot", "username": "briefbot"})
         if method == "sendMessage":
             return await self._send_message(params)
+        if method == "sendPhoto":
+            chat_id, thread = int(params["chat_id"]), params.get("message_thread_id")
+            self.sent.append(Sent(chat_id, params.get("caption", ""), int(thread) if thread is not None else None,
+                                  params["photo"].file.read()))
+            return _ok({"message_id": len(self.sent), "date": 1_700_000_000, "caption": params.get("caption", ""),
+                        "photo": [{"file_id": "p", "file_unique_id": "p", "width": 800, "height": 450}],
+                        "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}})
         if method == "getChatMember":
             status = self.members.get((int(params["chat_id"]), int(params["user_id"])), "member")
             return _ok({"status": status, "user": {"id": int(params["user_id"]), "is_bot": False, "first_name": "U"},

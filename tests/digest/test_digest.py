@@ -24,14 +24,17 @@ from .conftest import SEED
 SLOT = datetime(2026, 3, 1, 8, tzinfo=timezone.utc)
 
 
-def build(tmp_path: Path, copies: int = 0) -> Store:
+def build(tmp_path: Path, copies: int = 0, same_story: bool = False) -> Store:
+    """A store of the seed article and `copies` more documents: other stories made of disjoint parts of
+    its paragraphs, or (`same_story`) the whole story again, as other outlets would carry it."""
     seeds = tmp_path / "seeds"
     seeds.mkdir(exist_ok=True)
     shutil.copy(SEED, seeds / SEED.name)
     text = SEED.read_text(encoding="utf-8")
+    paragraphs = [p for p in text.split("\n", 1)[1].split("\n\n") if p.strip()]
     for n in range(copies):
-        (seeds / f"copy{n}.txt").write_text(f"Copy {n}: officials weigh the next phase\n\n" + text.split("\n", 1)[1],
-                                           encoding="utf-8")
+        body = "\n\n".join(paragraphs if same_story else paragraphs[n * 4:n * 4 + 4])
+        (seeds / f"copy{n}.txt").write_text(f"Copy {n}: officials weigh the next phase\n\n" + body, encoding="utf-8")
     store_builder.build(seeds, tmp_path / "briefing.db")
     return Store(tmp_path / "briefing.db")
 
@@ -100,6 +103,16 @@ def test_each_distinct_digest_is_composed_once_per_slot(seed_store, state):
     assert "Spotlight" in spotlight.parts[0]
     composer.digest_for(1, False, SLOT.replace(day=2))  # the next slot composes afresh
     assert counting.briefs == 2
+
+
+def test_one_story_from_several_outlets_is_told_once(tmp_path, state):
+    store = build(tmp_path, copies=2, same_story=True)
+    digest = DigestComposer(store, state).digest_for(1, False)
+    text = "\n\n".join(digest.parts)
+    assert "1 new document" in text and text.count("Also reported by: ") == 1
+    assert len(digest.items[DOCUMENT]) == 3  # all three copies are told
+    state.mark_seen(1, digest.items)
+    assert "Spotlight" in DigestComposer(store, state).digest_for(1, False).parts[0]
 
 
 def test_many_new_documents_fit_a_short_thread(tmp_path, state):

@@ -218,3 +218,30 @@ async def test_an_oversized_file_is_refused_before_downloading(app, api, setting
     await send(app, message("", chat_id=ADMIN, user_id=ADMIN, document=doc))
     assert "larger than 5 MB" in api.texts(ADMIN)[-1]
     assert not any(m == "getFile" for m, _ in api.calls)
+
+
+async def test_a_busy_store_keeps_the_uploaded_file_and_says_why(app, api, settings, monkeypatch):
+    def busy(seeds_dir, db_path, **kwargs):
+        raise digests.store_build.StoreBusy("briefing.db is busy: a reader has held a transaction on it for over 30 s")
+    monkeypatch.setattr(digests.store_build, "build", busy)
+    await send(app, message("", chat_id=ADMIN, user_id=ADMIN, document=document(api, "f7", "w.md", b"# Title\n\nText")))
+    reply = api.texts(ADMIN)[-1]
+    assert "briefing.db is busy" in reply and "The file is kept" in reply and "failed while rebuilding" not in reply
+    assert (settings.seeds_dir / "w.md").is_file()
+
+
+async def test_an_upload_whose_store_path_is_not_a_store_keeps_the_file(app, api, settings):
+    settings.briefing_db.unlink()
+    settings.briefing_db.write_text("not a store, an article")
+    await send(app, message("", chat_id=ADMIN, user_id=ADMIN, document=document(api, "f8", "v.md", b"# Title\n\nText")))
+    reply = api.texts(ADMIN)[-1]
+    assert "is not a Briefbot store" in reply and "The file is kept" in reply
+    assert (settings.seeds_dir / "v.md").is_file() and settings.briefing_db.read_text() == "not a store, an article"
+
+
+async def test_an_upload_with_a_date_set_aside_is_told_so(app, api, settings):
+    text = "---\ntitle: Talks resume\ndate: 9999-12-31\n---\n\n" + SEED.read_text(encoding="utf-8").split("\n", 1)[1]
+    await send(app, message("", chat_id=ADMIN, user_id=ADMIN, document=document(api, "f9", "future.md", text.encode())))
+    reply = api.texts(ADMIN)[-1]
+    assert "Added future.md" in reply
+    assert "Note: its date 9999-12-31 is more than a day ahead of the build; the file's date is used instead." in reply

@@ -112,6 +112,7 @@ class User:
     chat_type: str = "private"
     title: str = "Test chat"
     thread_id: int | None = None
+    language: str | None = None  # the user's Telegram language (language_code), as clients send it
     seen: list[dict] = field(default_factory=list)
 
     def _message(self, text: str) -> dict:
@@ -119,7 +120,8 @@ class User:
             "botToken": TOKEN,
             "date": int(time.time()),
             "from": {"id": self.user_id, "is_bot": False, "first_name": f"User{self.user_id}",
-                     "username": f"user{self.user_id}"},
+                     "username": f"user{self.user_id}",
+                     **({"language_code": self.language} if self.language else {})},
             "chat": {"id": self.chat_id, "type": self.chat_type,
                      **({"title": self.title} if self.chat_type != "private" else {"first_name": "User"}),
                      **({"is_forum": True} if self.thread_id else {})},

@@ -32,6 +32,14 @@ class _Checker(HTMLParser):
             self.problems.append(f"<{tag}> inside {self.stack}")
         if tag == "blockquote" and "blockquote" in self.stack:
             self.problems.append("nested <blockquote>")
+        if tag == "a":
+            # Briefbot's links: one href, an http(s) address (never javascript:, data: or file:), not nested.
+            if [name for name, _ in attrs] != ["href"] or not re.match(r"https?://[^\s]+$", attrs[0][1] or "", re.I):
+                self.problems.append(f"<a> with attributes {attrs!r}")
+            if "a" in self.stack:
+                self.problems.append("nested <a>")
+        elif attrs:
+            self.problems.append(f"<{tag}> with attributes {attrs!r}")
         self.stack.append(tag)
 
     def handle_startendtag(self, tag, attrs):

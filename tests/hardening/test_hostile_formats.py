@@ -96,7 +96,8 @@ def test_impossible_and_future_dates_are_unknown_and_noted(written, reason):
 
 
 @pytest.mark.parametrize("written, published", [
-    ("2024-02-29", "2024-02-29"), ("2024-05-03T08:00:00Z", "2024-05-03"),
+    ("2024-02-29", "2024-02-29"), ("2024-05-03T08:00:00Z", "2024-05-03T08:00:00+00:00"), ("2024-05-03 10:00+02:00", "2024-05-03T08:00:00+00:00"),
+    ("2024-05-03T25:00Z", "2024-05-03"),  # not a time: the day is kept
     ((datetime.now(timezone.utc) + timedelta(hours=20)).date().isoformat(), None),  # within a day: kept
 ])
 def test_real_dates_are_kept(written, published):

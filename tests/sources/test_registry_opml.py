@@ -203,3 +203,31 @@ def test_opml_import_export_round_trip(registry, tmp_path):
     other.close()
     text = export_opml([OpmlItem("https://a.example/f?x=1&y=2", "feed", 'Quotes " & <tags>')]).decode()
     assert 'xmlUrl="https://a.example/f?x=1&amp;y=2"' in text and "&lt;tags&gt;" in text
+
+
+def test_expire_deletes_what_was_taken_before_the_cutoff_and_nothing_outside(tmp_path):
+    from datetime import datetime, timezone
+
+    from bot.sources.registry import SourceRegistry, TakenEntry
+
+    seeds = tmp_path / "seeds"
+    (seeds / "feeds" / "a" / "2024-01").mkdir(parents=True)
+    (seeds / "feeds" / "a" / "2024-04").mkdir(parents=True)
+    old, new = seeds / "feeds/a/2024-01/old.md", seeds / "feeds/a/2024-04/new.md"
+    old.write_text("old")
+    new.write_text("new")
+    outside = tmp_path / "precious.txt"
+    outside.write_text("keep me")
+    registry = SourceRegistry(tmp_path / "state.db")
+    now = datetime(2024, 4, 12, tzinfo=timezone.utc)
+    source, _ = registry.add("https://a.example/feed", now=now)
+    registry.record_success(source.id, now=now, taken=[
+        TakenEntry(source.id, "guid:1", None, "h1", "feeds/a/2024-01/old.md", "2024-01-02T00:00:00+00:00"),
+        TakenEntry(source.id, "guid:2", None, "h2", "feeds/a/2024-04/new.md", "2024-04-11T00:00:00+00:00"),
+        TakenEntry(source.id, "guid:3", None, "h3", "../precious.txt", "2023-01-01T00:00:00+00:00")])
+    removed = registry.expire(seeds, datetime(2024, 3, 1, tzinfo=timezone.utc))
+    assert removed == [old] and not old.exists() and new.exists() and outside.read_text() == "keep me"
+    assert not (seeds / "feeds/a/2024-01").exists()  # the emptied month folder goes
+    assert {e.identity: e.seed_path for e in registry.entries(source.id)} == {
+        "guid:1": None, "guid:2": "feeds/a/2024-04/new.md", "guid:3": None}
+    registry.close()

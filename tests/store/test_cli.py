@@ -38,9 +38,13 @@ def test_extract_json_contract(tmp_path):
         for person in line["people"]:
             assert list(person) == ["name", "aliases", "role", "mentions"]
         for quote in line["quotes"]:
-            assert list(quote) == ["text", "start", "end", "speaker"]
+            assert list(quote) == ["text", "start", "end", "speaker", "kind", "confidence", "cue"]
+            assert quote["kind"] in ("direct", "indirect", "mixed") and 0 <= quote["confidence"] <= 1
     for quote in lines[0]["quotes"]:
         assert quote["text"] == text[quote["start"]:quote["end"]]
+        if quote["cue"]:
+            assert quote["cue"]["text"] == text[quote["cue"]["start"]:quote["cue"]["end"]]
+    assert {q["kind"] for q in lines[0]["quotes"]} >= {"direct", "indirect"}
     assert lines[1]["title"] == "A note"
 
 

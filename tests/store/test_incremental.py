@@ -36,7 +36,10 @@ def canonical(db: Path) -> dict[str, list]:
     name = "(select name from names where id = t.name_id)"
     queries = {
         "documents": "select path, title, sha256, published, credits, added_at, sort_date, words, paragraphs, people,"
-                     " quotes from documents",
+                     " quotes, url, outlet, author from documents",
+        # Stories by what they group: each document's path with its story's first document's path.
+        "stories": f"select {path}, (select path from documents where id = t.story), signature from stories t",
+        "story_bands": f"select band, {path} from story_bands t",
         "document_texts": f"select {path}, text, bytes, paragraph_spans from document_texts t",
         # Positions are consecutive from the oldest document; where they start is the store's own.
         "document_order": "select o.position - (select min(position) from document_order), d.path"

@@ -1,0 +1,129 @@
+"""Stories: the same story from several outlets is one group, derived from seeds/ (a rebuild gives the same
+groups) and kept by incremental builds exactly as a clean build makes it."""
+from __future__ import annotations
+
+import random
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from bot.build import build
+from bot.build.stories import band_keys, equal_bins, similar, story_signature
+from bot.sources.seed_files import SeedArticle, write_article
+from bot.store.queries import Store
+
+from tests.store.test_incremental import assert_same_store, clean_build
+
+SEED = Path(__file__).resolve().parents[2] / "seeds" / "000_7c73074e746b7734.txt"
+WHEN = datetime(2024, 4, 12, 7, 30, tzinfo=timezone.utc)
+
+
+def seed_paragraphs() -> list[str]:
+    return [p.strip() for p in SEED.read_text(encoding="utf-8").split("\n\n") if p.strip()][1:]
+
+
+def edited(paragraphs: list[str], seed: int) -> list[str]:
+    """A lightly edited copy (a wire story republished): a paragraph dropped, a few words changed."""
+    rng = random.Random(seed)
+    out = list(paragraphs)
+    del out[rng.randrange(1, len(out))]
+    words = " ".join(out).split(" ")
+    for i in rng.sample(range(len(words)), len(words) // 30):
+        words[i] = rng.choice(["reportedly", "officials", "Monday", "sources"])
+    text = " ".join(words)
+    return [text[i:i + 400] for i in range(0, len(text), 400)]
+
+
+OTHER = ["The harbour council voted on Thursday to add three evening crossings to the ferry timetable, "
+         f"and the operator said fares would stay as they are until the spring review of route {n}." for n in range(12)]
+
+
+def article(outlet: str, paragraphs: list[str], hours: int, title: str = "Ukraine counterattack and diplomacy") -> SeedArticle:
+    slug = outlet.lower().replace(" ", "-")
+    return SeedArticle(title=title, paragraphs=paragraphs, source=slug, identity=f"guid:{slug}:{title}:{hours}",
+                       url=f"https://{slug}.example/world/{hours}", outlet=outlet, date=WHEN + timedelta(hours=hours))
+
+
+def groups(db: Path) -> set[frozenset[str]]:
+    """Stories of two or more documents, as sets of their outlets."""
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("select s.story, d.outlet from stories s join documents d on d.id = s.document_id").fetchall()
+    by_story: dict[int, set[str]] = {}
+    for story, outlet in rows:
+        by_story.setdefault(story, set()).add(outlet)
+    return {frozenset(v) for v in by_story.values() if len(v) > 1}
+
+
+def test_signature_bands_and_threshold():
+    story = seed_paragraphs()
+    a, b = story_signature("t", story), story_signature("t", edited(story, 1))
+    assert len(a) == 128 and len(band_keys(a)) == 32 and len(set(band_keys(a))) == 32
+    assert similar(a, b) and equal_bins(a, a) == 64
+    assert not similar(a, story_signature("t", OTHER))
+    assert story_signature("Short", ["Too short to compare."]) is None
+    assert any(x == y for x, y in zip(band_keys(a), band_keys(b)))  # found through a shared band
+
+
+def test_three_outlets_one_story_and_the_brief_names_the_others(tmp_path):
+    seeds, db = tmp_path / "seeds", tmp_path / "briefing.db"
+    story = seed_paragraphs()
+    write_article(seeds, article("Wire Service", story, 0))
+    write_article(seeds, article("Daily Paper", edited(story, 1), 2, "Counterattack could open the way to talks"))
+    write_article(seeds, article("Evening Post", edited(story, 2), 5))
+    write_article(seeds, article("Harbour Gazette", OTHER, 3, "Ferry timetable"))
+    build(seeds, db)
+    assert groups(db) == {frozenset({"Wire Service", "Daily Paper", "Evening Post"})}
+    store = Store(db)
+    newest = store.brief(1)  # the Evening Post's copy, newest
+    assert newest.outlet == "Evening Post" and newest.url == "https://evening-post.example/world/5"
+    assert [c.outlet for c in newest.also] == ["Wire Service", "Daily Paper"]  # first published first
+    assert newest.published == "2024-04-12T12:30:00+00:00"
+    ferry = store.brief(2)
+    assert ferry.outlet == "Harbour Gazette" and ferry.also == []
+    # /sources' order is the publication instant's, to the hour.
+    assert [s.outlet for s in store.sources()] == ["Evening Post", "Harbour Gazette", "Daily Paper", "Wire Service"]
+    first = {s.outlet: s.story for s in store.sources()}
+    assert first["Evening Post"] == first["Daily Paper"] == first["Wire Service"] != first["Harbour Gazette"]
+
+
+def test_incremental_changes_give_the_groups_of_a_clean_build(tmp_path):
+    """Removing a story's first document, adding an earlier one, editing a copy out of the story: each
+    in-place build equals a clean build, stories included (compared by path)."""
+    seeds, db = tmp_path / "seeds", tmp_path / "briefing.db"
+    story = seed_paragraphs()
+    paths = {}
+    for n, outlet in enumerate(["Wire Service", "Daily Paper", "Evening Post", "Morning Star"]):
+        paths[outlet] = write_article(seeds, article(outlet, story if n == 0 else edited(story, n), 2 * n + 1))
+    paths["Harbour Gazette"] = write_article(seeds, article("Harbour Gazette", OTHER, 3, "Ferry timetable"))
+    for n in range(60):  # enough files that a few changes are built in place
+        write_article(seeds, article(f"Filler {n}", [f"Filler paragraph number {n} about the weather in town {n}, "
+                                                      f"with rain expected on day {n} and sun on day {n + 1}."], 10 + n,
+                                     f"Weather {n}"))
+    build(seeds, db)
+    inode = db.stat().st_ino
+    steps = [
+        lambda: paths.pop("Wire Service").unlink(),  # the story's first document goes
+        lambda: paths.__setitem__("Early Bird", write_article(seeds, article("Early Bird", edited(story, 9), -5))),
+        lambda: paths["Daily Paper"].write_text(paths["Daily Paper"].read_text().split("\n---\n")[0]
+                                                + "\n---\n\n" + "\n\n".join(OTHER[::-1]) + "\n"),
+        lambda: paths.pop("Early Bird").unlink(),
+    ]
+    expected = [{"Daily Paper", "Evening Post", "Morning Star"},
+                {"Early Bird", "Daily Paper", "Evening Post", "Morning Star"},
+                {"Early Bird", "Evening Post", "Morning Star"},
+                {"Evening Post", "Morning Star"}]
+    for n, (step, want) in enumerate(zip(steps, expected)):
+        step()
+        build(seeds, db)
+        assert db.stat().st_ino == inode  # built in place
+        found = groups(db)
+        assert want in found, (n, found)
+        assert_same_store(db, clean_build(seeds, tmp_path / f"clean{n}"))
+
+
+@pytest.fixture(autouse=True)
+def _mk(tmp_path):
+    for n in range(4):
+        (tmp_path / f"clean{n}").mkdir()
