@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.common import emit, fig, maxrss_mb, percentile
+from bot.store.texts import paragraph_texts
 
 HOSTILE = [
     '"', '""', '"unclosed phrase', "NEAR(ukraine russia, 3)", "ukraine OR russia AND NOT war", "*", "war*",
@@ -68,12 +69,14 @@ class Pools:
                 for _ in range(200)] if count else []
         self.people = [r for r in top + some if r]
         self.documents = conn.execute("select count(*) from documents").fetchone()[0]
-        paragraphs = conn.execute("select max(id) from paragraphs").fetchone()[0] or 0
+        last = conn.execute("select max(document_id) from document_texts").fetchone()[0] or 0
         words: list[str] = []
-        for _ in range(200):
-            row = conn.execute("select text from paragraphs where id = ?", (rng.randint(1, paragraphs),)).fetchone()
-            if row:
-                words += [w.strip(".,;:“”\"'()’").lower() for w in row[0].split() if len(w) > 4]
+        for _ in range(200):  # words of random paragraphs
+            row = conn.execute("select text, paragraph_spans from document_texts where document_id = ?",
+                               (rng.randint(1, last),)).fetchone()
+            paragraphs = paragraph_texts(*row) if row else []
+            if paragraphs:
+                words += [w.strip(".,;:“”\"'()’").lower() for w in rng.choice(paragraphs)[1].split() if len(w) > 4]
         self.words = [w for w in words if w.isalpha()] or ["ukraine"]
         conn.close()
 

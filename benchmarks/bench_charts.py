@@ -15,7 +15,7 @@ import argparse
 import gc
 import random
 import time
-from datetime import date, timezone
+from datetime import date, datetime, timezone
 
 from benchmarks.common import emit, fig, maxrss_mb, percentile, rss_mb
 
@@ -35,8 +35,8 @@ def main() -> None:
     from bot.store.queries import Store
 
     store = Store(args.db)
-    newest = store.read("select max(sort_date) from documents")[0][0]
-    last_day = date.fromisoformat(newest[:10])
+    newest = store.read("select max(sort_date) from documents")[0][0]  # seconds, UTC
+    last_day = datetime.fromtimestamp(newest, timezone.utc).date()
     trends = TrendAnswers(store, today=lambda tz: last_day)
     core = CommandCore(store, trends=trends)
     rng = random.Random(args.seed)

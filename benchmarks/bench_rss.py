@@ -5,8 +5,9 @@ benchmarks/fake_api.py) on a store, while it answers a burst of commands from si
 
 The commands (/who, /quotes, /search, /brief with names and topics from the store, misspelt names,
 from 100 users in private chats and groups) are queued at the fake server at once; the bot fetches
-them with getUpdates and answers through sendMessage. Figures: RSS when idle after start-up, peak RSS
-(VmHWM) over the run, and replies per second. RATE_LIMIT is off, so PTB's limiter does not pace the
+them with getUpdates and answers through sendMessage. Figures: the peak RSS (VmHWM) of start-up (with a
+new state.db, the alerts' first look reads the whole store once), then, the peak reset, the peak while
+answering the burst; RSS when idle after start-up, and replies per second. RATE_LIMIT is off, so PTB's limiter does not pace the
 burst (its memory is not the question here).
 """
 from __future__ import annotations
@@ -60,13 +61,18 @@ def main() -> None:
         bot = subprocess.Popen([str(Path(sys.executable).parent / "briefbot"), "run"], cwd=WORK, env=env,
                                stdout=log, stderr=subprocess.STDOUT)
         try:
-            deadline = time.monotonic() + 60
+            # Start-up on a large store includes the alerts' first look (it records every quotation of
+            # the store as the archive once per state.db): about 45 s at a million documents.
+            deadline = time.monotonic() + 300
+            launched = time.monotonic()
             while api.get("/stats")["by_method"].get("getUpdates", 0) < 2:
                 if bot.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit(f"the bot did not start polling; see {WORK / 'bot-rss.log'}")
                 time.sleep(0.2)
+            startup_s = time.monotonic() - launched
             time.sleep(1.0)
-            idle_rss, _ = rss_mb(bot.pid)
+            idle_rss, startup_hwm = rss_mb(bot.pid)
+            Path(f"/proc/{bot.pid}/clear_refs").write_text("5")  # the peak from here on: serving, not starting
             api.post("/updates", batch)
             started = time.monotonic()
             peak_sample = idle_rss
@@ -86,8 +92,11 @@ def main() -> None:
                 bot.kill()
             log.close()
     emit([
-        fig(label, "peak RSS (VmHWM)", round(hwm, 1), "MB", "<=", 200,
+        fig(label, "peak RSS while serving (VmHWM)", round(hwm, 1), "MB", "<=", 200,
             note=f"idle after start {idle_rss:.0f} MB, after the burst {rss:.0f} MB; store {args.db.name}"),
+        fig(label, "peak RSS of start-up (VmHWM)", round(startup_hwm, 1), "MB", "<=", 200,
+            note=f"polling {startup_s:.0f} s after launch: with a new state.db the alerts' first look records "
+                 "every quotation of the store as the archive"),
         fig(label, "replies/s (fake API, polling)", round(replies / elapsed, 1), "replies/s",
             note=f"{replies} replies to {len(batch)} commands in {elapsed:.1f} s"
                  + ("" if replies >= len(batch) else f"; {len(batch) - replies} UNANSWERED")),

@@ -566,7 +566,8 @@ def store_round(port: int, seeds: str, db: str, queue) -> None:
     # As the bot's job does it (Following.build_store_apart): the build in a spawned process of its own.
     from concurrent.futures import ProcessPoolExecutor
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        documents, build_peak = pool.submit(measured_build, seeds, db).result()
+        changed = sorted(Path(f).resolve().relative_to(Path(seeds).resolve()).as_posix() for f in report.written)
+        documents, build_peak = pool.submit(measured_build, seeds, db, changed).result()
     build_s = time.perf_counter() - started
     registry.close()
     queue.put({"round_s": round_s, "build_s": build_s, "written": len(report.written),
@@ -574,11 +575,12 @@ def store_round(port: int, seeds: str, db: str, queue) -> None:
                "peak": rss_mb()[1], "build_peak": build_peak})
 
 
-def measured_build(seeds: str, db: str) -> tuple[int, float]:
-    """(In the build's own process.) The incremental build; (documents, this process's peak RSS)."""
+def measured_build(seeds: str, db: str, changed: list[str]) -> tuple[int, float]:
+    """(In the build's own process.) The incremental build of the round's files, named as the bot's job
+    names them; (documents, this process's peak RSS)."""
     from bot.build import build
 
-    return build(seeds, db).documents, rss_mb()[1]
+    return build(seeds, db, changed=changed).documents, rss_mb()[1]
 
 
 def store_figures(port: int, seeds: Path, db: Path, texts: dict[str, str], quick: bool) -> list:

@@ -193,8 +193,11 @@ COUNT_CAP = 100  # totals of full-text questions are counted up to this; more sh
 class SearchPlan:
     """How a search runs: rows must hold all `terms` (any of them, with `any_word`); `ignored` words are
     in so many rows ("the", "said") that they would mean nothing; `best_first` is False when the words
-    are common enough to make ranking slow, and hits come newest first."""
+    are common enough to make ranking slow, and hits come newest first; `newest_rows`, when not 0, is
+    how many of the newest rows are searched (every word is in so many rows that finding the few that
+    hold them all would read too much of the index)."""
     terms: list[str]
     ignored: list[str]
     best_first: bool
     any_word: bool = False
+    newest_rows: int = 0

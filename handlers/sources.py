@@ -89,7 +89,7 @@ class SourceHandlers:
                 log.info("fetch: %s", line)
             if changed_files(report):
                 async with build_lock(context.application):
-                    built = await asyncio.to_thread(self.following.build_store_apart)
+                    built = await asyncio.to_thread(self.following.build_store_apart, report)
                 log.info("fetch: store updated: %d new, %d changed, %d removed seed files; %d documents",
                          len(report.written), len(report.changed), len(report.removed), built.documents)
             state = getattr(context, "bot_data", {}).get("state")

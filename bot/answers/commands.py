@@ -367,8 +367,9 @@ class CommandCore:
                                    topic=render.escape(topic), example="<code>/quotes ukraine</code>"))
         t = self.t
         heading = t._("Quotes about {topic}", topic=render.escape(topic)) if topic else t._("All quotes")
-        ignored = self.store.search_plan(topic, "quotes_fts").ignored if topic else []
-        return Answer(render.quotes_page(heading, hits, offset, total, ignored, capped=bool(topic), t=t),
+        plan = self.store.search_plan(topic, "quotes_fts") if topic else None
+        return Answer(render.quotes_page(heading, hits, offset, total, plan.ignored if plan else [], capped=bool(topic),
+                                         t=t, newest_rows=plan.newest_rows if plan else 0),
                       _rows(_pager("qt", offset, QUOTES_PAGE, total, topic, t)))
 
     def mentions(self, person_id: int, offset: int) -> Answer:

@@ -214,13 +214,15 @@ def page_range(offset: int, count: int, total: int, capped: bool = False, t: Tra
 
 
 def quotes_page(heading: str, hits: list[QuoteHit], offset: int, total: int, ignored: list[str] | None = None,
-                capped: bool = False, t: Translator = ENGLISH) -> str:
+                capped: bool = False, t: Translator = ENGLISH, newest_rows: int = 0) -> str:
     """`heading` is already HTML (the caller escapes what it puts in it); `ignored`: words left out of the search;
-    `capped`: see `page_range`."""
+    `capped`: see `page_range`; `newest_rows`: only so many of the newest quotations were searched."""
     if not hits:
         return (t._("{heading}: none found.", heading=heading) if total == 0
                 else t._("{heading}: no more quotes.", heading=heading))
-    head = f"<b>{heading}</b> ({page_range(offset, len(hits), total, capped, t)})" + _ignored(ignored, t)
+    searched = (", " + t.n_("in the newest {n} quotation", "in the newest {n} quotations", newest_rows)
+                if newest_rows else "")
+    head = f"<b>{heading}</b> ({page_range(offset, len(hits), total, capped, t)}{searched})" + _ignored(ignored, t)
     return "\n\n".join([head, *(quote_block(h, t=t) for h in hits)])
 
 
@@ -230,6 +232,8 @@ def search_page(words: str, hits: list[SearchHit], offset: int, total: int, plan
     if plan is not None and plan.any_word:
         order = (t._("best first; none has all the words, these have some") if plan.best_first
                  else t._("newest first; none has all the words, these have some"))
+    elif plan is not None and plan.newest_rows:
+        order += ", " + t.n_("in the newest {n} paragraph", "in the newest {n} paragraphs", plan.newest_rows)
     return _hits_page(t._("Search: {words}", words=escape(words)), order, hits, offset, total,
                       t._("Nothing in the store matches “{words}”.", words=escape(words)),
                       plan.ignored if plan else None, capped=True, t=t)

@@ -1,87 +1,213 @@
-"""Which people an incremental change can reach: the redirect trees of the name keys it touches."""
+"""The people an in-place change reaches, merged again from stored counts (see `bot.build.merge`).
+
+A change adds and removes records. Their counts go into the tables `names`, `name_roles`,
+`name_aliases` and `claims`; the join target of a key can change only if its group appeared or went
+away or its claimants changed, and those are the keys the changed records carry (their names' keys
+and their aliases' keys). The people to describe again are the trees that hold such a key, before
+the change (they may lose keys or their root) and after it (they may gain keys). Each tree is read
+from `name_groups` (a key's target, and the keys whose target it is), and a person is described from
+the counts of its names. The work is proportional to the change and the trees it touches, not to
+how many documents a name is in; it is done in a few statements for many rows at once (a day of
+news removed by retention touches tens of thousands of names).
+"""
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 
-from bot.build.merge import group_key, name_key
-from bot.build.prepare import PreparedFile
+from bot.build.merge import MergeCounts, MergedPerson, NameCounts, describe, join_target
+
+CHUNK = 5000  # values per json_each() list
 
 
-def affected_records(conn: sqlite3.Connection, touched: set[str], removed: list[int],
-                      added: list[PreparedFile]) -> tuple[dict[int, tuple], list[str]]:
-    """The person records to merge again, and the name keys that stay ambiguous after the change.
+def _each(values: Iterable) -> Iterator[str]:
+    """JSON lists of at most CHUNK values, for `... in (select value from json_each(?))`."""
+    values = list(values)
+    for start in range(0, len(values), CHUNK):
+        yield json.dumps(values[start:start + CHUNK])
 
-    `merge_people` groups records by name key and then redirects a group k to the group g of a
-    fuller name when g is the only group carrying k as an alias. A merged person is one tree of such
-    redirects. A change can alter only the redirects of the keys it touches (their records or their
-    claimants changed), so the people to merge again are the trees, before and after the change, that
-    hold a touched key: from each key, its redirect target (before and after) and the keys redirected
-    into it are followed, never the many fuller names that merely share an ambiguous alias ("Mr.
-    Smith"). So that the partial merge keeps such a key ambiguous, the caller adds two stand-in
-    claimants for each (the returned keys) and drops them from the result.
-    Returns record id → (id, document_id, ord, person_id, name, aliases, role, mentions, path).
-    """
-    added_own: set[str] = set()
-    added_claims: dict[str, set[str]] = {}  # alias key → own keys of new records carrying it
-    for prepared in added:
-        for record in prepared.records:
-            own = group_key(record[0])
-            added_own.add(own)
-            for alias in record[1]:
-                if name_key(alias) != own:
-                    added_claims.setdefault(name_key(alias), set()).add(own)
-    gone = f" and r.document_id not in ({','.join(map(str, removed))})" if removed else ""
-    memo: dict[tuple, object] = {}
 
-    def once(key: tuple, compute: Callable[[], object]):
-        if key not in memo:
-            memo[key] = compute()
-        return memo[key]
+class PeopleChange:
+    """Applies a change's counts to the merge tables and works out who the reached people are now."""
 
-    def is_group(key: str, after: bool) -> bool:
-        if after and key in added_own:
-            return True
-        return once(("group", key, after), lambda: conn.execute(
-            f"select 1 from person_records r where r.name_key = ?{gone if after else ''} limit 1", (key,)).fetchone()
-            is not None)
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self.old_person: dict[str, int | None] = {}  # key → person id of its tree before the change
+        self.name_ids: dict[str, int] = {}
+        self._groups: dict[str, tuple[str | None, int | None] | None] = {}  # key → (target, person), None: no group
 
-    def claimants(key: str, after: bool) -> set[str]:
-        """Up to three groups (own keys) carrying `key` as an alias: enough to tell one from many."""
-        found = once(("claim", key, after), lambda: {k for (k,) in conn.execute(
-            "select distinct r.name_key from alias_keys a join person_records r on r.id = a.record_id"
-            f" where a.key = ? and r.name_key != ?{gone if after else ''} limit 3", (key, key))})
-        return found | added_claims.get(key, set()) if after else found
+    # ---- counts ------------------------------------------------------------------------------
 
-    def target(key: str, after: bool) -> str | None:
-        if not is_group(key, after):
-            return None
-        groups = claimants(key, after)
-        if len(groups) != 1:
-            return None
-        (group,) = groups
-        return group if len(group.split()) > len(key.split()) else None
+    def apply(self, delta: MergeCounts) -> set[str]:
+        """Add the change's counts to the tables; returns the keys whose join target may have changed."""
+        conn = self.conn
+        for names in _each(delta.names):
+            self.name_ids.update(conn.execute(
+                "select name, id from names where name in (select value from json_each(?))", (names,)))
+        next_id = (conn.execute("select max(id) from names").fetchone()[0] or 0) + 1
+        new = []
+        for name, c in delta.names.items():
+            if name not in self.name_ids:
+                self.name_ids[name] = next_id
+                new.append((next_id, name, c.key))
+                next_id += 1
+        conn.executemany("insert into names values (?, ?, ?, 0, 0, 0, 0)", new)
+        conn.executemany("update names set records = records + ?, mentions = mentions + ?, quotes = quotes + ?,"
+                         " paragraphs = paragraphs + ? where id = ?",
+                         [(c.records, c.mentions, c.quotes, c.paragraphs, self.name_ids[name])
+                          for name, c in delta.names.items()])
+        ids = self.name_ids
+        self._add("name_roles", ("name_id", "role"), ("mentions", "records"),
+                  [(ids[name], role, mentions, records) for (name, role), (mentions, records) in delta.roles.items()
+                   if mentions or records])
+        self._add("name_aliases", ("name_id", "alias"), ("records",),
+                  [(ids[name], alias, records) for (name, alias), records in delta.aliases.items() if records])
+        self._add("claims", ("alias_key", "group_key"), ("records",),
+                  [(alias_key, group_key, records) for (alias_key, group_key), records in delta.claims.items() if records])
+        gone = [ids[name] for name, c in delta.names.items() if c.records < 0]
+        for chunk in _each(gone):
+            for table, column in (("name_roles", "name_id"), ("name_aliases", "name_id"), ("names", "id")):
+                where = " and records <= 0" if table == "names" else \
+                    " and name_id in (select id from names where records <= 0)"
+                conn.execute(f"delete from {table} where {column} in (select value from json_each(?)){where}", (chunk,))
+        return {c.key for c in delta.names.values()} | {alias_key for alias_key, _ in delta.claims}
 
-    visited: set[str] = set()
-    frontier = list(touched)
-    while frontier:
-        key = frontier.pop()
-        if key in visited:
-            continue
-        visited.add(key)
-        for after in (False, True):
-            up = target(key, after)
-            if up is not None and up not in visited:
-                frontier.append(up)
-        for (alias,) in conn.execute("select distinct a.key from alias_keys a join person_records r"
-                                     " on r.id = a.record_id where r.name_key = ?", (key,)):
-            if alias not in visited and key in (target(alias, False), target(alias, True)):
-                frontier.append(alias)
+    def _add(self, table: str, key: tuple[str, str], counts: tuple[str, ...], rows: list[tuple]) -> None:
+        """Add each row's counts to the table's row with its key (a new row if none); rows whose last count
+        (records) fell to 0 go."""
+        settings = ", ".join(f"{c} = {c} + excluded.{c}" for c in counts)
+        self.conn.executemany(f"insert into {table} values ({','.join('?' * (2 + len(counts)))})"
+                              f" on conflict ({', '.join(key)}) do update set {settings}", rows)
+        self.conn.executemany(f"delete from {table} where {key[0]} = ? and {key[1]} = ? and {counts[-1]} <= 0",
+                              [row[:2] for row in rows if row[-1] < 0])
 
-    found: dict[int, tuple] = {}
-    select = ("select r.id, r.document_id, r.ord, r.person_id, r.name, r.aliases, r.role, r.mentions, d.path"
-              " from person_records r join documents d on d.id = r.document_id where r.name_key = ?")
-    for key in visited:
-        found.update((row[0], row) for row in conn.execute(select, (key,)))
-    ambiguous = sorted(key for key in visited if is_group(key, True) and len(claimants(key, True)) > 1)
-    return found, ambiguous
+    # ---- trees -------------------------------------------------------------------------------
+
+    def _load(self, keys: Iterable[str]) -> None:
+        """Read the name_groups rows of these keys (those not read yet)."""
+        missing = [k for k in set(keys) if k not in self._groups]
+        for chunk in _each(missing):
+            for key, target, person in self.conn.execute(
+                    "select key, target, person_id from name_groups where key in (select value from json_each(?))",
+                    (chunk,)):
+                self._groups[key] = (target, person)
+        for key in missing:
+            self._groups.setdefault(key, None)
+
+    def _roots(self, keys: Iterable[str]) -> set[str]:
+        """The roots of the trees holding these keys (keys without a group have none)."""
+        roots, frontier = set(), set(keys)
+        while frontier:
+            self._load(frontier)
+            following = set()
+            for key in frontier:
+                row = self._groups[key]
+                if row is None:
+                    continue
+                if row[0] is None:
+                    roots.add(key)
+                else:
+                    following.add(row[0])
+            frontier = following
+        return roots
+
+    def _trees(self, roots: set[str]) -> dict[str, list[str]]:
+        """Root → the keys of its tree (root first), walked down by the keys whose target is each key."""
+        member_of = {root: root for root in roots}
+        trees = {root: [root] for root in roots}
+        frontier = set(roots)
+        while frontier:
+            found = []
+            for chunk in _each(frontier):
+                found += self.conn.execute("select key, target from name_groups"
+                                           " where target in (select value from json_each(?))", (chunk,)).fetchall()
+            frontier = set()
+            for key, target in found:
+                if key not in member_of:
+                    member_of[key] = member_of[target]
+                    trees[member_of[key]].append(key)
+                    frontier.add(key)
+        return trees
+
+    def _remember_people(self, keys: Iterable[str]) -> None:
+        keys = [k for k in keys if k not in self.old_person]
+        self._load(keys)
+        for key in keys:
+            row = self._groups[key]
+            self.old_person[key] = None if row is None else row[1]
+
+    def trees_before(self, keys: set[str]) -> set[str]:
+        """The keys of every tree holding one of `keys`, before the change; their people are remembered."""
+        reached = {k for tree in self._trees(self._roots(keys)).values() for k in tree}
+        self._remember_people(reached)
+        return reached
+
+    def join_again(self, keys: set[str]) -> None:
+        """Work out the join target of each of `keys` from the counts, and record it."""
+        conn = self.conn
+        groups: set[str] = set()
+        claimants: defaultdict[str, list[str]] = defaultdict(list)
+        for chunk in _each(keys):
+            groups.update(k for (k,) in conn.execute(
+                "select distinct key from names where key in (select value from json_each(?)) and records > 0", (chunk,)))
+            for alias_key, group_key in conn.execute(
+                    "select alias_key, group_key from claims where alias_key in (select value from json_each(?))"
+                    " and records > 0", (chunk,)):
+                claimants[alias_key].append(group_key)
+        self._load(keys)
+        added, changed, removed = [], [], []
+        for key in keys:
+            row = self._groups[key]
+            if key not in groups:
+                if row is not None:
+                    removed.append((key,))
+                    self._groups[key] = None
+                continue
+            target = join_target(key, True, claimants.get(key, ()))
+            if row is None:
+                added.append((key, target))
+                self._groups[key] = (target, None)
+            elif row[0] != target:
+                changed.append((target, key))
+                self._groups[key] = (target, row[1])
+        conn.executemany("delete from name_groups where key = ?", removed)
+        conn.executemany("insert into name_groups values (?, ?, null)", added)
+        conn.executemany("update name_groups set target = ? where key = ?", changed)
+
+    def trees_after(self, keys: set[str]) -> list[list[str]]:
+        """The trees (root first) holding any of `keys` now, in the order of their roots."""
+        trees = self._trees(self._roots(keys))
+        self._remember_people(k for tree in trees.values() for k in tree)
+        return [trees[root] for root in sorted(trees)]
+
+    # ---- people ------------------------------------------------------------------------------
+
+    def describe_all(self, trees: list[list[str]], person_ids: list[int]) -> list[MergedPerson]:
+        """The people of these trees, with these ids, from the counts of their names."""
+        conn = self.conn
+        tree_of = {key: n for n, tree in enumerate(trees) for key in tree}
+        names: list[dict[str, NameCounts]] = [{} for _ in trees]
+        name_of: dict[int, tuple[int, str]] = {}
+        for chunk in _each(tree_of):
+            for name_id, name, key, records, mentions, quotes, paragraphs in conn.execute(
+                    "select id, name, key, records, mentions, quotes, paragraphs from names"
+                    " where key in (select value from json_each(?)) and records > 0", (chunk,)):
+                names[tree_of[key]][name] = NameCounts(key, records, mentions, quotes, paragraphs)
+                name_of[name_id] = (tree_of[key], name)
+        roles: list[dict] = [{} for _ in trees]
+        aliases: list[dict] = [{} for _ in trees]
+        for chunk in _each(name_of):
+            for name_id, role, mentions, records in conn.execute(
+                    "select name_id, role, mentions, records from name_roles"
+                    " where name_id in (select value from json_each(?))", (chunk,)):
+                tree, name = name_of[name_id]
+                roles[tree][name, role] = [mentions, records]
+            for name_id, alias, records in conn.execute(
+                    "select name_id, alias, records from name_aliases where name_id in (select value from json_each(?))",
+                    (chunk,)):
+                tree, name = name_of[name_id]
+                aliases[tree][name, alias] = records
+        return [MergedPerson(person_id, *describe(names[n], roles[n], aliases[n]))
+                for n, person_id in enumerate(person_ids)]

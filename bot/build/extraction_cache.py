@@ -1,31 +1,71 @@
-"""Extractions kept in the store (compressed, keyed by content hash and versions), so that a rebuild
-extracts only the files that changed."""
+"""Extractions kept in the store, so that a rebuild extracts only the files that changed.
+
+The store's own rows are the cache: what extraction found in a document (its people and their
+mentions, quotations, key points) is there in full, so a file whose content hash and type match a
+stored document gets its extraction back from that document's rows instead of being extracted
+again — when the store was written by the same schema, reader and extractor versions.
+"""
 from __future__ import annotations
 
-import json
+import pickle
 import sqlite3
-import zlib
 from pathlib import Path
 
 from bot.models import Extraction, KeyPoint, Person, Quote
+from bot.store.schema import SCHEMA_VERSION
+from bot.store.texts import cut as cut_text
+from bot.store.texts import document_paragraphs
 
 
 def extraction_to_blob(extraction: Extraction) -> bytes:
-    # vars() instead of dataclasses.asdict: the same JSON, several times faster on large builds.
-    return zlib.compress(json.dumps(extraction, default=vars, ensure_ascii=False).encode())
+    """Nothing to keep apart: the rows written from an extraction are its cache."""
+    return b""
 
 
 def extraction_from_blob(blob: bytes) -> Extraction:
-    data = json.loads(zlib.decompress(blob))
-    return Extraction(
-        people=[Person(**{**p, "spans": [tuple(s) for s in p.get("spans", [])]}) for p in data["people"]],
-        quotes=[Quote(**q) for q in data["quotes"]],
-        key_points=[KeyPoint(**k) for k in data["key_points"]],
-    )
+    return pickle.loads(blob)
+
+
+def stored_extraction(conn: sqlite3.Connection, document_id: int) -> Extraction:
+    """What extraction found in a stored document, rebuilt from its rows."""
+    first_quote, quote_count = conn.execute("select first_quote, quotes from documents where id = ?",
+                                            (document_id,)).fetchone()
+    paragraphs = document_paragraphs(conn, document_id)
+
+    def cut(paragraph: int, start: int, end: int, text: str | None) -> str:
+        return cut_text(paragraphs, paragraph, start, end, text)
+
+    records = conn.execute(
+        "select r.ord, n.name, r.aliases, r.role, r.mentions from person_documents r"
+        " join names n on n.id = r.name_id where r.document_id = ? order by r.ord", (document_id,)).fetchall()
+    people, names = [], {}
+    for ord_, name, aliases, role, mentions in records:
+        spans = []
+        for paragraph, spans_text in conn.execute(
+                "select paragraph, spans from person_paragraphs where document_id = ? and ord = ? order by paragraph",
+                (document_id, ord_)):
+            offset = paragraphs[paragraph][0]
+            for span in spans_text.split():
+                start, end = span.split("-")
+                spans.append((offset + int(start), offset + int(end)))
+        people.append(Person(name, aliases.split("\n") if aliases else [], role, mentions, spans))
+        names[ord_] = name
+    quotes = []
+    if quote_count:
+        for ord_, paragraph, start, end, text, speaker in conn.execute(
+                'select ord, paragraph, start, "end", text, speaker from quotes where id between ? and ? order by id',
+                (first_quote, first_quote + quote_count - 1)):
+            quotes.append(Quote(cut(paragraph, start, end, text), start, end,
+                                names.get(ord_) if ord_ is not None else speaker, paragraph))
+    key_points = [KeyPoint(cut(paragraph, start, end, text), start, end, paragraph, kind, score)
+                  for paragraph, kind, start, end, score, text in conn.execute(
+                      'select paragraph, kind, start, "end", score, text from key_points where document_id = ?'
+                      " order by rank", (document_id,))]
+    return Extraction(people, quotes, key_points)
 
 
 class ExtractionCache:
-    """Extractions kept by the previous store, looked up by (content hash, file type, versions)."""
+    """Extractions of the previous store, looked up by (content hash, file type), when its versions match."""
 
     def __init__(self, db_path: Path | None, versions: str, conn: sqlite3.Connection | None = None):
         self.versions = versions
@@ -34,7 +74,11 @@ class ExtractionCache:
         if conn is None and db_path is not None and db_path.is_file():
             try:
                 self.conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
-                self.conn.execute("select 1 from extraction_cache limit 1")
+                meta = dict(self.conn.execute("select key, value from meta where key in"
+                                              " ('schema_version', 'reader_version', 'extractor_version')"))
+                stored = f"{meta.get('reader_version')}|{meta.get('extractor_version')}"
+                if meta.get("schema_version") != SCHEMA_VERSION or stored != versions:
+                    self.close()
             except sqlite3.Error:
                 self.close()
 
@@ -45,12 +89,16 @@ class ExtractionCache:
     def get_blob(self, key: str) -> bytes | None:
         if self.conn is None:
             return None
+        sha, _, suffix = key.partition(":")
         try:
-            row = self.conn.execute("select extraction from extraction_cache where key = ? and versions = ?",
-                                    (key, self.versions)).fetchone()
-        except sqlite3.Error:
+            # By the expression alone: with `and sha256 = ?` added, SQLite 3.40 scans the table instead.
+            for document_id, path, stored in self.conn.execute(
+                    "select id, path, sha256 from documents where substr(sha256, 1, 12) = ?", (sha[:12],)):
+                if stored == sha and Path(path).suffix.lower() == suffix:
+                    return pickle.dumps(stored_extraction(self.conn, document_id))
+        except (sqlite3.Error, IndexError, ValueError):
             return None
-        return None if row is None else row[0]
+        return None
 
     def close(self) -> None:
         if self.conn is not None and self.owned:

@@ -1,4 +1,11 @@
-"""The full build: a new store written beside the old one and renamed over it when complete."""
+"""The full build: a new store written beside the old one and renamed over it when complete.
+
+Documents, their text, key points, the paragraphs where each person is mentioned and the full-text
+indexes are written as the workers hand the files over, in order. The rows that name a person id (a
+person's documents and quotations) have to wait for the merge of people, which needs every document: those rows go to a scratch database
+(a private temp file) with the id of their name in the person column, and are copied into the store once people are
+merged, sorted by the order they are read in, so that each table is written once, packed.
+"""
 from __future__ import annotations
 
 import os
@@ -7,17 +14,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.build.merge import NameRecord, merge_people
+from bot.build.merge_tables import MergeTables
 from bot.build.report import BuildReport, Progress, SkippedFile
-from bot.build.rows import (
-    RowWriter,
-    add_document,
-    add_records,
-    meta_rows,
-    number_documents,
-    write_people,
-)
-from bot.build.seed_folder import SeedHashes
+from bot.build.rows import RowWriter, document_rows, meta_rows, number_documents
+from bot.store.names import label_words, posting_keys
+from bot.build.search_shares import count_shares
+from bot.build.seed_records import SeedChanges
 from bot.build.stories import write_stories
 from bot.build.store_files import (
     TEMP_SUFFIX,
@@ -30,17 +32,25 @@ from bot.build.store_files import (
 )
 from bot.build.versions import extraction_versions
 from bot.build.workers import prepared_files
-from bot.store.schema import TABLES, create_indexes, create_search
+from bot.store.schema import PAGE_SIZE, TABLES, create_indexes, create_search
+
+SCRATCH = """
+create table scratch.person_documents (document_id integer, ord integer, person_id integer, name_id integer,
+    aliases text, role text, mentions integer, paragraphs integer, first_paragraph integer, sort_date integer);
+create table scratch.quotes (id integer primary key, document_id integer, ord integer, person_id integer,
+    paragraph integer, start integer, "end" integer, words integer, strength integer, text text, speaker text);
+create table scratch.name_postings (token text, mentions integer, quotes integer, person_id integer);
+"""
 
 
-def build_new_file(db_path: Path, seeds_dir: Path, hashes: SeedHashes, fingerprint: str,
-                    progress: Progress | None, workers: int | None) -> BuildReport:
+def build_new_file(db_path: Path, seeds_dir: Path, changes: SeedChanges, progress: Progress | None,
+                   workers: int | None) -> BuildReport:
     """The full build: a new file beside the store, renamed over it when complete."""
     remove_stale_builds(db_path)
     handle, temp_name = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=TEMP_SUFFIX, dir=db_path.parent)
     hold_lock(handle)  # until the rename: marks the temp file as this running build's
     try:
-        report = write_store(Path(temp_name), seeds_dir, hashes, fingerprint, db_path, progress, workers)
+        report = write_store(Path(temp_name), seeds_dir, changes, db_path, progress, workers)
         sync_file(Path(temp_name))
         # mkstemp makes the file private; the store is as readable as the one it replaces.
         os.chmod(temp_name, db_path.stat().st_mode & 0o777 if db_path.exists() else 0o644)
@@ -56,62 +66,52 @@ def build_new_file(db_path: Path, seeds_dir: Path, hashes: SeedHashes, fingerpri
     return report
 
 
-def write_store(temp_path: Path, seeds_dir: Path, hashes: SeedHashes, fingerprint: str, old_store: Path,
-                 progress: Progress | None, workers: int | None = None) -> BuildReport:
+def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_store: Path,
+                progress: Progress | None, workers: int | None = None) -> BuildReport:
     conn = sqlite3.connect(temp_path, isolation_level=None)
     report = BuildReport(temp_path, unchanged=False)
     versions = extraction_versions()
     try:
+        conn.execute(f"pragma page_size = {PAGE_SIZE}")
         # A temp file nobody reads yet: durability comes from the final fsync and rename, not a journal.
         conn.execute("pragma journal_mode = off")
         conn.execute("pragma synchronous = off")
-        conn.execute("pragma cache_size = -131072")
+        conn.execute("pragma cache_size = -262144")
         conn.execute("pragma locking_mode = exclusive")
+        conn.execute("pragma threads = 2")  # sorting for the person tables and the indexes
         conn.executescript(TABLES)
         create_search(conn)
+        conn.execute("attach '' as scratch")  # a private temp file, deleted when the connection closes
+        conn.execute("pragma scratch.journal_mode = off")
+        conn.execute("pragma scratch.cache_size = -65536")
+        conn.executescript(SCRATCH)
         conn.execute("begin")
-        indexed = {"paragraphs": 0, "quotes": 0}  # rows up to these ids are in the FTS indexes
-
-        def index_new_rows() -> None:
-            """FTS for the rows just written: done while the workers extract, not after."""
-            for table, last in indexed.items():
-                conn.execute(f"insert into {table}_fts (rowid, text) select id, text from {table} where id > ?", (last,))
-                indexed[table] = conn.execute(f"select max(id) from {table}").fetchone()[0] or 0
-
-        rows = RowWriter(conn, on_flush=index_new_rows)
-        people_by_document: list[list[NameRecord]] = []
-        record_paragraphs: list[int] = [0]  # by record id
-        record_quotes: list[int] = [0]
-        interned: dict[str, str] = {}
-        document_ids: list[int] = []
+        rows = RowWriter(conn, {
+            "person_documents": "insert into scratch.person_documents values (?,?,?,?,?,?,?,?,?,?)",
+            "quotes": "insert into scratch.quotes values (?,?,?,?,?,?,?,?,?,?,?)",
+            "name_postings": "insert into scratch.name_postings values (?,?,?,?)",
+        })
+        people = MergeTables(conn)
+        paragraphs = quotes = 0
+        skipped_rows = []
+        files = changes.files or []
+        stat_of = {rel: stat for rel, _, stat in files}
+        items = [(seeds_dir / rel, rel, sha) for rel, sha, _ in files]
         story_items: list[tuple] = []  # (sort_date, path, id, signature): for bot.build.stories
-        paragraphs = quote_id = record_id = 0
-        items = [(seeds_dir / rel, rel, sha) for rel, sha in hashes.items()]
         phase_started = time.monotonic()
         for done, prepared in enumerate(prepared_files(items, old_store, versions, workers), 1):
             report.notes.extend(SkippedFile(prepared.path, note) for note in prepared.notes)
             if prepared.skipped is not None:
                 report.skipped.append(SkippedFile(prepared.path, prepared.skipped))
+                skipped_rows.append((prepared.rel, prepared.sha256, stat_of.get(prepared.rel), prepared.skipped))
             else:
                 document_id = report.documents + 1
-                person_of = list(range(record_id + 1, record_id + 1 + len(prepared.records)))
-                add_document(rows, document_id, prepared, person_of, quote_id + 1, versions)
-                add_records(rows, document_id, prepared, record_id + 1, [None] * len(prepared.records))
-                story_items.append((prepared.document[4], prepared.rel, document_id, prepared.signature))
-                people_by_document.append([
-                    NameRecord(interned.setdefault(name, name), [interned.setdefault(a, a) for a in aliases],
-                            role and interned.setdefault(role, role), mentions)
-                    for name, aliases, role, mentions, _ in prepared.records])
-                record_paragraphs.extend(r[4] for r in prepared.records)
-                quotes_by_ord = [0] * len(prepared.records)
-                for q in prepared.quotes:
-                    if q[0] is not None:
-                        quotes_by_ord[q[0]] += 1
-                record_quotes.extend(quotes_by_ord)
-                document_ids.append(document_id)
-                record_id += len(prepared.records)
-                quote_id += len(prepared.quotes)
-                paragraphs += len(prepared.paragraphs)
+                document = document_rows(prepared, document_id, paragraphs + 1, quotes + 1, stat_of.get(prepared.rel))
+                local = [people.add(*record[1:]) for record in document.records]
+                rows.add_document(document, local.__getitem__, local.__getitem__)
+                story_items.append((document.sort_date, prepared.rel, document_id, prepared.signature))
+                paragraphs += document.paragraphs
+                quotes += len(prepared.quotes)
                 report.documents += 1
                 report.quotes += len(prepared.quotes)
                 report.key_points += len(prepared.key_points)
@@ -119,7 +119,6 @@ def write_store(temp_path: Path, seeds_dir: Path, hashes: SeedHashes, fingerprin
             if progress:
                 progress(done, len(items), prepared.path)
         rows.flush()
-        interned.clear()
         report.phases["read, extract, write rows"] = time.monotonic() - phase_started
         phase_started = time.monotonic()
         write_stories(conn, story_items)
@@ -127,36 +126,33 @@ def write_store(temp_path: Path, seeds_dir: Path, hashes: SeedHashes, fingerprin
         report.phases["stories"] = time.monotonic() - phase_started
         phase_started = time.monotonic()
 
-        # People merged across documents; the person columns, written as record ids, become person ids.
-        merged, ids_by_document = merge_people(people_by_document)
-        person_of_record = [0]
-        person_documents = [0] * (len(merged) + 1)
-        person_paragraphs = [0] * (len(merged) + 1)
-        person_quotes = [0] * (len(merged) + 1)
-        for people, ids in zip(people_by_document, ids_by_document):
-            for record in people:
-                person = ids[record.name]
-                rid = len(person_of_record)
-                person_of_record.append(person)
-                person_documents[person] += 1
-                person_paragraphs[person] += record_paragraphs[rid]
-                person_quotes[person] += record_quotes[rid]
-        del people_by_document, ids_by_document, record_paragraphs, record_quotes
-        conn.executemany("update person_records set person_id = ? where id = ?",
-                         ((person, rid) for rid, person in enumerate(person_of_record) if rid))
-        for table in ("mentions", "person_documents", "person_paragraphs", "quotes"):
-            conn.execute(f"update {table} set person_id = r.person_id from person_records r"
-                         f" where r.id = {table}.person_id")
+        report.people = people.finish()
+        del people
         report.phases["merge people"] = time.monotonic() - phase_started
         phase_started = time.monotonic()
 
-        vocabulary = write_people(rows, ((p.id, p.name, p.role, p.aliases, p.mentions, person_quotes[p.id],
-                                           person_documents[p.id], person_paragraphs[p.id]) for p in merged))
+        # The person-keyed rows, their name ids turned into person ids, each table written in its order.
+        conn.execute("insert into person_documents select s.document_id, s.ord, m.person_id, s.name_id, s.aliases,"
+                     " s.role, s.mentions, s.paragraphs, s.first_paragraph, s.sort_date from scratch.person_documents s"
+                     " join scratch.person_of_name m on m.name_id = s.person_id order by s.rowid")
+        conn.execute('insert into quotes select q.id, q.document_id, q.ord, m.person_id, q.paragraph, q.start, q."end",'
+                     " q.words, q.strength, q.text, q.speaker from scratch.quotes q"
+                     " left join scratch.person_of_name m on m.name_id = q.person_id order by q.id")
+        report.phases["person tables"] = time.monotonic() - phase_started
+        phase_started = time.monotonic()
+
+        vocabulary: dict[str, int] = {}
+        for pid, labels, mentions, quotes in conn.execute("select id, labels, mentions, quotes from people"):
+            labels = labels.split("\n") if labels else []
+            words = label_words(labels)
+            for word in words:
+                vocabulary[word] = vocabulary.get(word, 0) + 1
+            rows.add("name_postings", [(key, mentions, quotes, pid) for key in posting_keys(labels, words)])
         rows.flush()
-        conn.executemany("insert into name_vocabulary values (?, ?)", vocabulary.items())
+        conn.execute("insert into name_postings select * from scratch.name_postings"
+                     " order by token, mentions desc, quotes desc, person_id")
+        conn.executemany("insert into name_vocabulary values (?, ?)", sorted(vocabulary.items()))
         number_documents(conn)
-        report.people = len(merged)
-        del merged, person_of_record
         report.phases["people, name index, numbering"] = time.monotonic() - phase_started
         phase_started = time.monotonic()
 
@@ -166,8 +162,12 @@ def write_store(temp_path: Path, seeds_dir: Path, hashes: SeedHashes, fingerprin
         phase_started = time.monotonic()
 
         create_indexes(conn)
-        conn.executemany("insert into meta values (?, ?)", meta_rows(fingerprint, seeds_dir, hashes, report, paragraphs))
+        count_shares(conn)
+        conn.executemany("insert into skipped_files values (?, ?, ?, ?)", sorted(skipped_rows))
+        conn.executemany("insert into meta values (?, ?)", meta_rows(
+            changes.fingerprint, f"{changes.seed_sum:x}", changes.scan_digest, report, paragraphs, changes.refused))
         conn.execute("commit")
+        conn.execute("detach scratch")
         conn.execute("analyze")
         report.phases["indexes"] = time.monotonic() - phase_started
         conn.execute("pragma locking_mode = normal")

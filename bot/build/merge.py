@@ -1,10 +1,28 @@
 """Merging people across documents: one person per name, short names joined to the one fuller name
-that claims them."""
+that claims them.
+
+Each document's extraction gives records (name, aliases, role, mentions). Records are grouped by
+their name's key (`group_key`: "Mr. Blinken" ~ "blinken", but "Mr. Smith" and "Ms. Smith" are two); a group k joins the group g of a fuller
+name when g is the only group whose records carry k as an alias ("Blinken" → "Anthony J. Blinken",
+but "Smith" stays apart while both John and Will Smith are called "Mr. Smith"). A person is a tree
+of such joins. What a person is follows from counts over its records, never from their order:
+
+- name: the fullest of its names (most words, then most mentions over its records, then by text);
+- role: the role its records give with the most mentions (ties: the most records, then by text);
+- aliases: its other names and the aliases its records carry, the most used first (ties by text);
+- mentions, quotes, documents (records) and paragraphs: sums over its records.
+
+So a build keeps counts (the tables `names`, `name_roles`, `name_aliases`, `claims`; a full build
+writes them with `merge_tables.MergeTables`), and adding or removing documents changes the counts of
+the names they carry (`MergeCounts`) and the few trees those names belong to
+(`affected_people.PeopleChange`), whatever the size of the store.
+"""
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bot.models import Person
 from bot.store.names import HONORIFICS
 
 
@@ -29,12 +47,18 @@ def group_key(name: str) -> str:
     return f"{key}|{gender}" if gender and key != name.casefold().replace(".", " ").strip() else key
 
 
+def words(key: str) -> int:
+    return key.count(" ") + 1
+
+
 @dataclass
-class _PersonRecord:
-    """One person as one document's extraction saw them."""
-    document_index: int
-    person: Person
-    group: int = -1
+class NameCounts:
+    """One distinct name, summed over the records that carry it."""
+    key: str
+    records: int = 0
+    mentions: int = 0
+    quotes: int = 0
+    paragraphs: int = 0
 
 
 @dataclass
@@ -44,70 +68,84 @@ class MergedPerson:
     role: str | None
     aliases: list[str]
     mentions: int
+    quotes: int = 0
+    documents: int = 0
+    paragraphs: int = 0
 
 
-def merge_people(people_by_document: list[list[Person]]) -> tuple[list[MergedPerson], list[dict[str, int]]]:
-    """People merged across documents; and, per document, each local name → merged person id.
+class MergeCounts:
+    """The counts a merge is made of, for a set of records (a whole build, or a change's delta)."""
 
-    Same name (by `group_key`: "Mr. Smith" and "Ms. Smith" are two) → one person. A short name of one
-    document ("Blinken") joins the person of another document who carries it as an alias ("Anthony J.
-    Blinken", alias "Mr. Blinken") — only when exactly one fuller name claims it, so two different
-    Smiths stay apart.
-    """
-    records = [_PersonRecord(d, p) for d, people in enumerate(people_by_document) for p in people]
-    group_of_key: dict[str, int] = {}
-    for record in records:
-        record.group = group_of_key.setdefault(group_key(record.person.name), len(group_of_key))
-    claimants: dict[str, set[int]] = {}
-    for record in records:
-        for alias in record.person.aliases:
-            key = name_key(alias)
-            if key in group_of_key and group_of_key[key] != record.group:
-                claimants.setdefault(key, set()).add(record.group)
-    # Only towards a fuller name, so redirects cannot form cycles.
-    key_of_group = list(group_of_key)
-    redirect = {
-        group_of_key[key]: group for key, (group,) in ((k, tuple(g)) for k, g in claimants.items() if len(g) == 1)
-        if len(key_of_group[group].split()) > len(key.split())
-    }
+    def __init__(self) -> None:
+        self.names: dict[str, NameCounts] = {}
+        self.roles: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])  # (name, role) → [mentions, records]
+        self.aliases: defaultdict[tuple[str, str], int] = defaultdict(int)  # (name, alias) → records
+        self.claims: defaultdict[tuple[str, str], int] = defaultdict(int)  # (alias key, group key) → records
 
-    def final_group(group: int) -> int:
-        while group in redirect:  # "Blinken" → "Anthony Blinken" → "Anthony J. Blinken"
-            group = redirect[group]
-        return group
-
-    members: dict[int, list[_PersonRecord]] = {}
-    for record in records:
-        members.setdefault(final_group(record.group), []).append(record)
-
-    merged: list[MergedPerson] = []
-    ids_by_document: list[dict[str, int]] = [{} for _ in people_by_document]
-    for group_records in sorted(members.values(), key=lambda rs: name_key(_canonical(rs).name)):
-        canonical = _canonical(group_records)
-        with_role = [r.person for r in group_records if r.person.role]
-        role = max(with_role, key=lambda p: p.mentions).role if with_role else None
-        aliases: list[str] = []
-        for record in group_records:
-            for alias in [record.person.name, *record.person.aliases]:
-                if alias != canonical.name and alias not in aliases:
-                    aliases.append(alias)
-        person = MergedPerson(len(merged) + 1, canonical.name, role, aliases,
-                              sum(r.person.mentions for r in group_records))
-        merged.append(person)
-        for record in group_records:
-            ids_by_document[record.document_index][record.person.name] = person.id
-    return merged, ids_by_document
+    def add(self, name: str, aliases: Iterable[str], role: str | None, mentions: int, quotes: int = 0,
+            paragraphs: int = 0, sign: int = 1) -> None:
+        """Count one record in (sign 1) or out (sign -1)."""
+        counts = self.names.get(name)
+        if counts is None:
+            counts = self.names[name] = NameCounts(group_key(name))
+        counts.records += sign
+        counts.mentions += sign * mentions
+        counts.quotes += sign * quotes
+        counts.paragraphs += sign * paragraphs
+        if role:
+            counted = self.roles[name, role]
+            counted[0] += sign * mentions
+            counted[1] += sign
+        carried, claims = what_aliases_count(name, counts.key, aliases)
+        for alias in carried:
+            self.aliases[name, alias] += sign
+        for claim in claims:
+            self.claims[claim] += sign
 
 
-def _canonical(records: list[_PersonRecord]) -> Person:
-    """The fullest name among the records (most words, then most mentions)."""
-    return max((r.person for r in records), key=lambda p: (len(p.name.split()), p.mentions, p.name))
+def what_aliases_count(name: str, key: str, aliases: Iterable[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """A record's aliases as the merge counts them: those other than its name, and the claims they make
+    ((alias key, own key), for each alias whose key is not the record's own)."""
+    carried, claims = [], []
+    for alias in aliases:
+        if alias != name:
+            carried.append(alias)
+        alias_key = name_key(alias)
+        if alias_key != key:
+            claims.append((alias_key, key))
+    return carried, claims
 
 
+def join_target(key: str, is_group: bool, claimants: Iterable[str]) -> str | None:
+    """The fuller key that group `key` joins: the only group claiming it, if it has more words."""
+    if not is_group:
+        return None
+    claimants = list(claimants)
+    if len(claimants) != 1 or words(claimants[0]) <= words(key):
+        return None
+    return claimants[0]
 
-class NameRecord:
-    """The part of a Person that `merge_people` reads, without the spans."""
-    __slots__ = ("name", "aliases", "role", "mentions")
 
-    def __init__(self, name: str, aliases: list[str], role: str | None, mentions: int):
-        self.name, self.aliases, self.role, self.mentions = name, aliases, role, mentions
+def describe(names: Mapping[str, NameCounts], roles: Mapping[tuple[str, str], list[int]],
+             aliases: Mapping[tuple[str, str], int]) -> tuple[str, str | None, list[str], int, int, int, int]:
+    """One person from the counts of its names: (name, role, aliases, mentions, quotes, documents, paragraphs).
+
+    `roles` ((name, role) → [mentions, records]) and `aliases` ((name, alias) → records) hold at least
+    every entry of these names (others are ignored)."""
+    canonical = max(names, key=lambda n: (len(n.split()), names[n].mentions, n))
+    by_role: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for (name, role), (mentions, records) in roles.items():
+        if name in names and records > 0:
+            by_role[role][0] += mentions
+            by_role[role][1] += records
+    role = min(by_role, key=lambda r: (-by_role[r][0], -by_role[r][1], r)) if by_role else None
+    used: defaultdict[str, int] = defaultdict(int)
+    for name, counts in names.items():
+        used[name] += counts.records
+    for (name, alias), records in aliases.items():
+        if name in names and records > 0:
+            used[alias] += records
+    used.pop(canonical, None)
+    ordered = sorted(used, key=lambda a: (-used[a], a))
+    return (canonical, role, ordered, sum(c.mentions for c in names.values()), sum(c.quotes for c in names.values()),
+            sum(c.records for c in names.values()), sum(c.paragraphs for c in names.values()))

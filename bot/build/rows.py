@@ -1,48 +1,136 @@
-"""Writing a store's rows: documents, people and their name index, numbering, meta."""
+"""Writing a store's rows: a prepared document's rows, people and their name index, numbering, meta."""
 from __future__ import annotations
 
-import dataclasses
 import json
 import sqlite3
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 
-from bot.build.merge import group_key, name_key
+from bot.build.merge import MergedPerson
 from bot.build.prepare import PreparedFile
 from bot.build.report import BuildReport
-from bot.build.seed_folder import SeedHashes
 from bot.build.versions import extractor_version
 from bot.documents import READER_VERSION
 from bot.store.names import folded_labels, label_words, posting_keys
 from bot.store.schema import SCHEMA_VERSION
 
 BATCH_ROWS = 20_000  # rows held back for one executemany per table
+TEXT_COMPRESSION = 6  # zlib level of document_texts
+
+
+def date_seconds(text: str) -> int | None:
+    """An ISO date or date and time as seconds since 1970 (UTC when no zone is given); None if it is no date."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    try:
+        return int(moment.timestamp())
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
+@dataclass
+class DocumentRows:
+    """One prepared document as rows of the store, person columns still to be filled (see `RowWriter`).
+
+    `records`: (ord, name, aliases, role, mentions, quotes, paragraphs) — the input of the merge;
+    person_documents rows start with the record's ord, quotes with its speaker's ord (or None) — the
+    writer puts the person id in its place.
+    """
+    document: tuple
+    text: tuple
+    key_points: list
+    records: list
+    person_documents: list  # (ord, document_id, ord, aliases, role, mentions, paragraphs, first_paragraph, sort_date)
+    person_paragraphs: list  # (document_id, ord, paragraph, spans)
+    quotes: list  # (speaker ord, id, document_id, ord, paragraph, start, end, words, strength, text, speaker)
+    paragraph_search: list  # (rowid, text)
+    quote_search: list  # (rowid, text)
+    sort_date: int = 0
+    paragraphs: int = 0
+
+
+def document_rows(prepared: PreparedFile, document_id: int, first_paragraph: int, first_quote: int,
+                  stat: int | None) -> DocumentRows:
+    """The rows of a prepared document, its paragraphs numbered from `first_paragraph` in the paragraph
+    index and its quotations from `first_quote`."""
+    title, published, credits, added_at, sort_text, words, paragraph_count, people, quote_count, url, outlet, author = (
+        prepared.document)
+    sort_date = date_seconds(sort_text)
+    if sort_date is None:  # a published date that is no date ("2024-13-45"): the file's own
+        sort_date = date_seconds(added_at) or 0
+    paragraphs = prepared.paragraphs  # (idx, start, end, text)
+    starts = [p[1] for p in paragraphs]
+    texts = [p[3] for p in paragraphs]
+    document = (document_id, prepared.rel, title, prepared.sha256, stat, published, credits, added_at, sort_date,
+                words, paragraph_count, people, quote_count, first_paragraph if paragraphs else None,
+                first_quote if prepared.quotes else None, url, outlet, author)
+    joined = "".join(texts).encode()
+    text = (document_id, zlib.compress(joined, TEXT_COMPRESSION), len(joined),
+            " ".join(f"{p[1]}:{len(p[3])}" for p in paragraphs))
+
+    def own_text(paragraph: int, start: int, end: int, value: str) -> str | None:
+        """None when `value` is the paragraph's slice [start, end): it is not stored twice."""
+        if 0 <= paragraph < len(texts):
+            offset = starts[paragraph]
+            if texts[paragraph][start - offset:end - offset] == value:
+                return None
+        return value
+
+    key_points = [(document_id, rank, paragraph, kind, start, end, score, own_text(paragraph, start, end, value))
+                  for paragraph, rank, kind, value, start, end, score in prepared.key_points]
+    spans: dict[tuple[int, int], list[str]] = {}
+    for ord_, paragraph, start, end in prepared.mentions:
+        offset = starts[paragraph]
+        spans.setdefault((ord_, paragraph), []).append(f"{start - offset}-{end - offset}")
+    person_paragraphs = sorted((document_id, ord_, paragraph, " ".join(spans.get((ord_, paragraph), ())))
+                               for ord_, paragraph in prepared.person_paragraphs)
+    person_documents = [(ord_, document_id, ord_, "\n".join(prepared.records[ord_][1]), prepared.records[ord_][2],
+                         mentions, prepared.records[ord_][4], first, sort_date)
+                        for ord_, first, mentions in prepared.person_documents]
+    quotes_of = Counter(q[0] for q in prepared.quotes if q[0] is not None)
+    records = [(ord_, name, aliases, role, mentions, quotes_of[ord_], paragraph_count)
+               for ord_, (name, aliases, role, mentions, paragraph_count) in enumerate(prepared.records)]
+    quotes, quote_search = [], []
+    for n, (ord_, speaker, paragraph, start, end, value, words, strength) in enumerate(prepared.quotes):
+        quote_id = first_quote + n
+        quotes.append((ord_, quote_id, document_id, ord_, paragraph, start, end, words, strength,
+                       own_text(paragraph, start, end, value), speaker if ord_ is None else None))
+        quote_search.append((quote_id, value))
+    return DocumentRows(document, text, key_points, records, person_documents, person_paragraphs, quotes,
+                        [(first_paragraph + n, value) for n, value in enumerate(texts)], quote_search,
+                        sort_date, len(paragraphs))
 
 
 class RowWriter:
-    """Rows waiting for one executemany per table (plain sqlite3: no per-row Python work beyond the tuple)."""
+    """Rows waiting for one executemany per table (plain sqlite3: no per-row Python work beyond the tuple).
+
+    `SQL` may be given other statements (a full build stages the person columns' tables elsewhere)."""
 
     SQL = {
-        "documents": "insert into documents values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        "paragraphs": "insert into paragraphs (document_id, idx, start, \"end\", text) values (?,?,?,?,?)",
+        "documents": "insert into documents values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "document_texts": "insert into document_texts values (?,?,?,?)",
         "key_points": "insert into key_points values (?,?,?,?,?,?,?,?)",
-        "extraction_cache": "insert or replace into extraction_cache values (?,?,?)",
-        "mentions": "insert into mentions values (?,?,?,?,?,?)",
-        "person_paragraphs": "insert into person_paragraphs values (?,?,?,?,?)",
-        "person_documents": "insert into person_documents values (?,?,?,?,?,?)",
+        "paragraphs_fts": "insert into paragraphs_fts (rowid, text) values (?,?)",
+        "quotes_fts": "insert into quotes_fts (rowid, text) values (?,?)",
+        "person_documents": "insert into person_documents values (?,?,?,?,?,?,?,?,?,?)",
+        "person_paragraphs": "insert into person_paragraphs values (?,?,?,?)",
         "quotes": "insert into quotes values (?,?,?,?,?,?,?,?,?,?,?)",
-        "person_records": "insert into person_records values (?,?,?,?,?,?,?,?,?)",
-        "alias_keys": "insert into alias_keys values (?,?)",
-        "aliases": "insert into aliases values (?,?)",
-        "people": "insert into people values (?,?,?,?,?,?,?,?)",
+        "people": "insert into people values (?,?,?,?,?,?,?,?,?)",
         "name_postings": "insert into name_postings values (?,?,?,?)",
     }
 
-    def __init__(self, conn: sqlite3.Connection, on_flush: Callable[[], None] | None = None):
+    def __init__(self, conn: sqlite3.Connection, sql: dict[str, str] | None = None,
+                 on_flush: Callable[[], None] | None = None):
         self.conn = conn
-        self.pending: dict[str, list[tuple]] = {table: [] for table in self.SQL}
+        self.sql = {**self.SQL, **(sql or {})}
+        self.pending: dict[str, list[tuple]] = {table: [] for table in self.sql}
         self.count = 0
         self.on_flush = on_flush
 
@@ -57,113 +145,126 @@ class RowWriter:
     def flush(self) -> None:
         for table, batch in self.pending.items():
             if batch:
-                self.conn.executemany(self.SQL[table], batch)
+                self.conn.executemany(self.sql[table], batch)
                 batch.clear()
         self.count = 0
         if self.on_flush is not None:
             self.on_flush()
 
+    def add_document(self, rows: DocumentRows, person_of: Callable[[int], object], name_of: Callable[[int], int]) -> None:
+        """A document's rows; `person_of(ord)` is what goes in the person column of each record's rows,
+        `name_of(ord)` the id of its name."""
+        self.add("documents", [rows.document])
+        self.add("document_texts", [rows.text])
+        self.add("key_points", rows.key_points)
+        self.add("paragraphs_fts", rows.paragraph_search)
+        self.add("quotes_fts", rows.quote_search)
+        self.add("person_documents", [(row[1], row[2], person_of(row[0]), name_of(row[0]), *row[3:])
+                                      for row in rows.person_documents])
+        self.add("person_paragraphs", rows.person_paragraphs)
+        self.add("quotes", [(row[1], row[2], row[3], None if row[0] is None else person_of(row[0]), *row[4:])
+                            for row in rows.quotes])
 
-def write_people(rows: RowWriter, people: Iterable[tuple[int, str, str | None, list[str], int, int, int, int]]) -> Counter[str]:
-    """Rows of people (id, name, role, aliases, mentions, quotes, documents, paragraphs): the person, the
-    aliases and the name postings. Returns how many of these people each name word has."""
+
+def person_rows(person: MergedPerson) -> tuple[tuple, list[str], list[tuple]]:
+    """A person's row, their name words, and their name postings."""
+    labels = folded_labels(person.name, person.aliases)
+    words = label_words(labels)
+    row = (person.id, person.name, person.role, "\n".join(person.aliases), person.mentions, person.quotes,
+           person.documents, person.paragraphs, "\n".join(labels))
+    return row, words, [(key, person.mentions, person.quotes, person.id) for key in posting_keys(labels, words)]
+
+
+def write_people(rows: RowWriter, people: Iterable[MergedPerson]) -> Counter[str]:
+    """Rows of people: the person and the name postings. Returns how many of them each name word has."""
     vocabulary: Counter[str] = Counter()
-    for pid, name, role, aliases, mentions, quotes, documents, paragraphs in people:
-        labels = folded_labels(name, aliases)
-        words = label_words(labels)
+    for person in people:
+        row, words, postings = person_rows(person)
         vocabulary.update(words)
-        rows.add("people", [(pid, name, role, mentions, quotes, documents, paragraphs, "\n".join(labels))])
-        rows.add("aliases", [(pid, alias) for alias in aliases])
-        rows.add("name_postings", [(key, mentions, quotes, pid) for key in posting_keys(labels, words)])
+        rows.add("people", [row])
+        rows.add("name_postings", postings)
     return vocabulary
 
 
-def drop_name_postings(conn: sqlite3.Connection, person_ids: Iterable[int]) -> set[str]:
-    """Delete these people's name postings (each by its whole index key); returns their name words."""
-    words: set[str] = set()
-    for chunk in chunks(sorted(person_ids)):
-        people = conn.execute(f"select id, labels, mentions, quotes from people where id in ({','.join('?' * len(chunk))})",
-                              chunk).fetchall()
-        for pid, labels, mentions, quotes in people:
+def drop_people(conn: sqlite3.Connection, person_ids: Iterable[int]) -> Counter[str]:
+    """Delete these people and their name postings (each by its whole key); returns how many of them
+    each name word had."""
+    words: Counter[str] = Counter()
+    postings = []
+    for chunk in chunks(sorted(person_ids), 5000):
+        ids = json.dumps(chunk)
+        for pid, labels, mentions, quotes in conn.execute(
+                "select id, labels, mentions, quotes from people where id in (select value from json_each(?))", (ids,)):
             labels = labels.split("\n") if labels else []
             mine = label_words(labels)
-            conn.executemany("delete from name_postings where token = ? and mentions = ? and quotes = ? and person_id = ?",
-                             [(key, mentions, quotes, pid) for key in posting_keys(labels, mine)])
+            postings += [(key, mentions, quotes, pid) for key in posting_keys(labels, mine)]
             words.update(mine)
+        conn.execute("delete from people where id in (select value from json_each(?))", (ids,))
+    conn.executemany("delete from name_postings where token = ? and mentions = ? and quotes = ? and person_id = ?",
+                     sorted(postings))
     return words
 
 
-def recount_name_vocabulary(conn: sqlite3.Connection, words: Iterable[str]) -> None:
-    for word in words:
-        (people,) = conn.execute("select count(*) from name_postings where token = ?", (word,)).fetchone()
-        if people:
-            conn.execute("insert or replace into name_vocabulary values (?, ?)", (word, people))
-        else:
-            conn.execute("delete from name_vocabulary where token = ?", (word,))
+def count_name_vocabulary(conn: sqlite3.Connection, removed: Counter[str], added: Counter[str]) -> None:
+    """Adjust how many people each name word has: `removed` of them went, `added` came."""
+    change = Counter(added)
+    change.subtract(removed)
+    conn.executemany("insert into name_vocabulary values (?, ?) on conflict (token) do update"
+                     " set people = people + excluded.people", sorted(change.items()))
+    conn.executemany("delete from name_vocabulary where token = ? and people <= 0", [(w,) for w, n in change.items() if n < 0])
 
 
-def number_documents(conn: sqlite3.Connection, since: tuple[str, int] | None = None) -> None:
-    """`document_order`: 1 for the oldest document (by sort_date, then id), and on.
+def number_documents(conn: sqlite3.Connection, moved: set[tuple[int, int]] | None = None) -> None:
+    """`document_order`: consecutive positions for the documents from the oldest (by sort_date, then
+    id) to the newest; "the Nth newest" is the highest position less N - 1.
 
-    `since`: the (sort_date, id) of the oldest document an incremental build added or removed. The
-    numbers before it stand; only those from there on are written again (one row when the document
-    added is the newest)."""
-    since = since or ("", 0)
-    (base,) = conn.execute("select count(*) from documents where (sort_date, id) < (?, ?)", since).fetchone()
-    conn.execute("delete from document_order where position > ?", (base,))
-    conn.execute("insert into document_order select ? + row_number() over (order by sort_date, id), id"
-                 " from documents where (sort_date, id) >= (?, ?)", (base, *since))
-
-
-def add_document(rows: RowWriter, document_id: int, prepared: PreparedFile, person_of: list[int | None],
-                  first_quote_id: int, versions: str) -> None:
-    """A prepared document's rows; `person_of[ord]` is the person id (or, in a full build, the record id)."""
-    d = prepared.document
-    sort_date = d[4]
-    rows.add("documents", [(document_id, prepared.rel, d[0], prepared.sha256, d[1], d[2], d[3], sort_date, d[5], d[6],
-                            d[7], d[8], *d[9:12])])
-    rows.add("paragraphs", [(document_id, *p) for p in prepared.paragraphs])
-    rows.add("key_points", [(document_id, *k) for k in prepared.key_points])
-    rows.add("extraction_cache", [(prepared.cache_key, versions, prepared.blob)])
-    rows.add("mentions", [(person_of[o], document_id, paragraph, start, end, o)
-                          for o, paragraph, start, end in prepared.mentions])
-    rows.add("person_paragraphs", [(person_of[o], document_id, paragraph, sort_date, o)
-                                   for o, paragraph in prepared.person_paragraphs])
-    rows.add("person_documents", [(person_of[o], document_id, first, mentions, sort_date, o)
-                                  for o, first, mentions in prepared.person_documents])
-    rows.add("quotes", [(first_quote_id + n, None if o is None else person_of[o], speaker, document_id, paragraph,
-                         start, end, text, words, strength, sort_date)
-                        for n, (o, speaker, paragraph, start, end, text, words, strength) in enumerate(prepared.quotes)])
+    `moved`: the (sort_date, id) of the documents an in-place change added or removed. The documents
+    before the oldest of them and after the newest keep their order; of those two runs, the longer
+    keeps its positions and the rest is numbered again next to it. So adding the newest documents
+    writes their rows only, and retention (the oldest go) none at all: the positions then start
+    above 1, as they may."""
+    if not moved:
+        conn.execute("delete from document_order")
+        conn.execute("insert into document_order select row_number() over (order by sort_date, id), id from documents")
+        return
+    first, last = conn.execute("select min(position), max(position) from document_order").fetchone()
+    low, high = min(moved), max(moved)
+    (before,) = conn.execute("select count(*) from documents where (sort_date, id) < (?, ?)", low).fetchone()
+    (after,) = conn.execute("select count(*) from documents where (sort_date, id) > (?, ?)", high).fetchone()
+    if first is None:
+        number_documents(conn)
+    elif before >= after:  # keep the older run, number from the oldest moved document on
+        conn.execute("delete from document_order where position >= ?", (first + before,))
+        conn.execute("insert into document_order select ? + row_number() over (order by sort_date, id), id"
+                     " from documents where (sort_date, id) >= (?, ?)", (first + before - 1, *low))
+    else:  # keep the newer run, number up to the newest moved document, ending just before it
+        end = last - after
+        (count,) = conn.execute("select count(*) from documents where (sort_date, id) <= (?, ?)", high).fetchone()
+        conn.execute("delete from document_order where position <= ?", (end,))
+        conn.execute("insert into document_order select ? + row_number() over (order by sort_date, id), id"
+                     " from documents where (sort_date, id) <= (?, ?)", (end - count, *high))
 
 
-def add_records(rows: RowWriter, document_id: int, prepared: PreparedFile, first_record_id: int,
-                 person_of: list[int | None]) -> None:
-    rows.add("person_records", [
-        (first_record_id + o, document_id, o, person_of[o], name, group_key(name),
-         json.dumps(list(aliases), ensure_ascii=False), role, mentions)
-        for o, (name, aliases, role, mentions, _) in enumerate(prepared.records)])
-    rows.add("alias_keys", [(name_key(alias), first_record_id + o)
-                            for o, record in enumerate(prepared.records) for alias in record[1]])
+def meta_rows(fingerprint: str, seed_sum: str, scan_digest: str, report: BuildReport, paragraphs: int,
+              refused: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
+    """The meta table's rows; `refused`: what a listing of the folder found but does not read (kept as
+    it was when the folder was not listed)."""
+    import dataclasses
 
-
-def meta_rows(fingerprint: str, seeds_dir: Path, hashes: SeedHashes, report: BuildReport,
-               paragraphs: int) -> list[tuple[str, str]]:
     counts = {"documents": report.documents, "people": report.people, "quotes": report.quotes,
               "key_points": report.key_points}
     return [
         ("fingerprint", fingerprint),
+        ("seed_sum", seed_sum),
+        ("scan_digest", scan_digest),
         ("built_at", datetime.now(timezone.utc).isoformat(timespec="seconds")),
         ("schema_version", SCHEMA_VERSION),
         ("reader_version", READER_VERSION),
         ("extractor_version", extractor_version()),
-        ("seed_hashes", json.dumps(hashes)),
-        ("seed_stats", json.dumps(hashes.stats)),
-        ("seed_stats_at", str(hashes.scanned_at)),
         ("skipped", json.dumps([dataclasses.asdict(s) for s in report.skipped])),
         ("counts", json.dumps(counts)),
         ("paragraphs", str(paragraphs)),
-    ]
-
+    ] + ([("refused", json.dumps(refused))] if refused is not None else [])
 
 
 def chunks(values: list, size: int = 500) -> Iterator[list]:

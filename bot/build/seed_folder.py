@@ -1,21 +1,16 @@
-"""What is in the seed folder: its files, their content hashes (not read again when their stat is
-unchanged, as git does), one fingerprint of the whole input, and what is there but is not read
-(symbolic links, FIFOs and devices, unstorable names), with the reason."""
+"""What is in the seed folder: its files with their stats, their content hashes, and what is there but
+is not read (symbolic links, FIFOs and devices, unstorable names), with the reason. (What changed
+since the store was built is `bot.build.seed_records`.)"""
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sqlite3
 import stat
-import time
 from pathlib import Path
 
-from bot.build.versions import extractor_version
-from bot.documents import READER_VERSION, name_problem, printable_name
+from bot.documents import name_problem, printable_name
 from bot.documents.files import file_kind
-from bot.store.schema import SCHEMA_VERSION
-
 
 PATH_LIMIT = 4000  # bytes: a longer path (deep nesting) cannot be opened by name on Linux (PATH_MAX 4096)
 
@@ -119,53 +114,6 @@ def file_sha256(path: Path) -> str:
         os.set_blocking(fd, True)
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()
-
-
-class SeedHashes(dict):
-    """Path relative to the folder → content hash of every seed file (in Path order), with their stats
-    and the hashes the store recorded."""
-    folder: Path
-    stats: dict[str, str]  # "size:mtime:ctime:inode" (a string: quick to compare, store and load)
-    scanned_at: int
-    recorded: dict[str, str]
-    refused: list[tuple[str, str]]  # (printable path, reason) of what is in the folder but is not read
-
-
-def seed_hashes(seeds_dir: Path, meta: dict[str, str]) -> SeedHashes:
-    """Content hashes of the seed files; a file whose stat (size, mtime, ctime, inode) is what the store
-    recorded is not read again. Like git's index: only a stat taken more than a second after the file
-    last changed is trusted, so a write within the same clock tick cannot go unnoticed."""
-    scanned_at = time.time_ns()
-    try:
-        old_hashes = json.loads(meta.get("seed_hashes", "{}"))
-        old_stats = json.loads(meta.get("seed_stats", "{}"))
-        trusted_before = int(meta.get("seed_stats_at", "0")) - 1_000_000_000
-    except ValueError:
-        old_hashes, old_stats, trusted_before = {}, {}, 0
-    hashes = SeedHashes()
-    hashes.folder, hashes.stats, hashes.scanned_at, hashes.recorded = seeds_dir, {}, scanned_at, old_hashes
-    found, hashes.refused = survey_folder(seeds_dir)
-    for rel, status in found:
-        known = old_hashes.get(rel)
-        stamp = "%d:%d:%d:%d" % tuple(status)
-        if known is None or old_stats.get(rel) != stamp or status[2] >= trusted_before:
-            try:
-                known = file_sha256(seeds_dir / rel)
-            except OSError as exc:  # gone, or replaced by a link or a FIFO since the folder was listed
-                hashes.refused.append((printable_name(str(seeds_dir / rel), limit=PATH_LIMIT),
-                                       f"cannot be read ({exc.strerror or exc})"))
-                continue
-        hashes[rel] = known
-        hashes.stats[rel] = stamp
-    return hashes
-
-
-def folder_fingerprint(seeds_dir: Path, hashes: SeedHashes) -> str:
-    """One hash for the whole input: file names, contents, and the versions of reader, extractor and schema."""
-    digest = hashlib.sha256(f"{SCHEMA_VERSION}|{READER_VERSION}|{extractor_version()}".encode())
-    for rel, sha in hashes.items():
-        digest.update(f"\n{rel}\t{sha}".encode())
     return digest.hexdigest()
 
 

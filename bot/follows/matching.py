@@ -239,8 +239,7 @@ class Matcher:
             if not documents:
                 break
             keys: dict[int, set[str]] = defaultdict(set)
-            for doc_id, text in conn.execute("select document_id, text from quotes where document_id between ? and ?",
-                                             (documents[0][0], documents[-1][0])):
+            for doc_id, text in changes.quote_texts(conn, documents[0][0], documents[-1][0]):
                 keys[doc_id].add(changes.text_key(text))
             self.follows.record([(path, sha, sorted(keys.get(doc_id, ()))) for doc_id, path, sha in documents],
                                 [], [], now, durable=False)

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from bot.config import Settings
 from bot.sources.discovery import SourceProbe, probe_source
@@ -142,11 +143,14 @@ class Following:
                                      keep_days=s.keep_days or None, expire="scan" if scan else "registry",
                                      progress=progress)
 
-    def build_store(self):
-        """The store brought up to date with seeds/ (an incremental build for a round's few files)."""
-        return _build_store(self.settings.seeds_dir, self.settings.briefing_db, self.settings.build_file_seconds)
+    def build_store(self, report: RoundReport | None = None):
+        """The store brought up to date with seeds/ (an incremental build for a round's few files). Given
+        the round's `report`, only the files it wrote, changed or removed are looked at (no scan of the
+        folder: about a second for 100 new articles at a million documents, against some 20 s of scan)."""
+        return _build_store(self.settings.seeds_dir, self.settings.briefing_db, self.settings.build_file_seconds,
+                            self._changed(report))
 
-    def build_store_apart(self):
+    def build_store_apart(self, report: RoundReport | None = None):
         """`build_store` in a fresh process (spawned), for the running bot: what a build holds in memory
         (at 100k documents, the seed folder's recorded hashes and stats and the people it merges again:
         some 300 MB) is given back when it ends, and the bot itself stays small. Blocks until the build
@@ -155,13 +159,21 @@ class Following:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(1, mp_context=context) as pool:
             return pool.submit(_build_store, self.settings.seeds_dir, self.settings.briefing_db,
-                               self.settings.build_file_seconds).result()
+                               self.settings.build_file_seconds, self._changed(report)).result()
+
+    def _changed(self, report: RoundReport | None) -> list[str] | None:
+        """The seed paths a round touched, relative to seeds/ (None: scan the folder)."""
+        if report is None:
+            return None
+        seeds = Path(self.settings.seeds_dir).resolve()
+        return sorted(Path(p).resolve().relative_to(seeds).as_posix()
+                      for p in [*report.written, *report.changed, *report.removed])
 
 
-def _build_store(seeds_dir, db_path, file_seconds):
+def _build_store(seeds_dir, db_path, file_seconds, changed=None):
     from bot.build import build
 
-    return build(seeds_dir, db_path, file_seconds=file_seconds)
+    return build(seeds_dir, db_path, file_seconds=file_seconds, changed=changed)
 
 
 def changed_files(report: RoundReport) -> bool:

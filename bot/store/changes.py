@@ -15,12 +15,13 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.store.names import fold, whole_label_key
 from bot.store.search_text import match_expression
+from bot.store.texts import cut, document_of_paragraph, document_paragraphs, paragraph_texts
 
 CHUNK = 500  # ids per `in (...)` query, within SQLite's limit on bound parameters
 
@@ -139,25 +140,41 @@ def landed_documents(watch: StoreWatch, ids: Iterable[int]) -> list[LandedDocume
         for row in conn.execute(f"select {columns} from documents where id in ({marks})", chunk):
             more = dict(zip(extra, row[5:]))
             found[row[0]] = LandedDocument(row[0], row[1], row[2], row[3], row[4], more.get("url"), more.get("outlet"))
-        for doc_id, idx, text in conn.execute(
-                f"select document_id, idx, text from paragraphs where document_id in ({marks})"
-                " order by document_id, idx", chunk):
-            found[doc_id].paragraphs.append((idx, text))
-        for doc_id, text, person_id, speaker, role, paragraph in conn.execute(
-                "select q.document_id, q.text, q.person_id, coalesce(p.name, q.speaker), p.role, q.paragraph"
-                f" from quotes q left join people p on p.id = q.person_id where q.document_id in ({marks})"
-                " order by q.document_id, q.start", chunk):
+        texts: dict[int, list[tuple[int, str]]] = {}
+        for doc_id, blob, spans in conn.execute(
+                f"select document_id, text, paragraph_spans from document_texts where document_id in ({marks})", chunk):
+            texts[doc_id] = paragraph_texts(blob, spans)
+            found[doc_id].paragraphs = [(index, text) for index, (_, text) in enumerate(texts[doc_id])]
+        for doc_id, text, person_id, speaker, role, paragraph, start, end in conn.execute(
+                "select d.id, q.text, q.person_id, coalesce(p.name, q.speaker), p.role, q.paragraph, q.start, q.\"end\""
+                " from documents d join quotes q on q.id between d.first_quote and d.first_quote + d.quotes - 1"
+                f" left join people p on p.id = q.person_id where d.id in ({marks}) order by d.id, q.start", chunk):
+            text = cut(texts.get(doc_id, []), paragraph, start, end, text)
             found[doc_id].quotes.append(LandedQuote(text, person_id, speaker, role, paragraph))
     return [found[i] for i in ids if i in found]
+
+
+def quote_texts(conn: sqlite3.Connection, first: int, last: int) -> Iterator[tuple[int, str]]:
+    """(document id, text) of the quotations of the documents with ids first..last, by quotation id."""
+    low, high = conn.execute("select min(first_quote), max(first_quote + quotes - 1) from documents"
+                             " where id between ? and ?", (first, last)).fetchone()
+    if low is None:
+        return
+    document, paragraphs = None, []
+    for document_id, paragraph, start, end, text in conn.execute(
+            'select document_id, paragraph, start, "end", text from quotes where id between ? and ? order by id',
+            (low, high)):
+        if text is None and document_id != document:
+            document, paragraphs = document_id, document_paragraphs(conn, document_id)
+        yield document_id, cut(paragraphs, paragraph, start, end, text)
 
 
 def person(conn: sqlite3.Connection, person_id: int) -> PersonRow | None:
     row = conn.execute("select id, name, role, mentions from people where id = ?", (person_id,)).fetchone()
     if row is None:
         return None
-    aliases = tuple(a for (a,) in conn.execute("select alias from aliases where person_id = ? order by rowid",
-                                               (person_id,)))
-    return PersonRow(row[0], row[1], row[2], aliases, row[3])
+    (aliases,) = conn.execute("select aliases from people where id = ?", (person_id,)).fetchone()
+    return PersonRow(row[0], row[1], row[2], tuple(aliases.split("\n")) if aliases else (), row[3])
 
 
 def person_labels(row: PersonRow) -> list[str]:
@@ -194,28 +211,33 @@ def resolve_person(conn: sqlite3.Connection, labels: list[str]) -> int | None:
 def latest_quote(conn: sqlite3.Connection, person_id: int) -> tuple[LandedQuote, str, str | None] | None:
     """The person's quotation of the newest document, with that document's title and date."""
     row = conn.execute(
-        "select q.text, q.person_id, p.name, p.role, q.paragraph, d.title, d.published from quotes q"
-        " join people p on p.id = q.person_id join documents d on d.id = q.document_id"
-        " where q.person_id = ? order by q.sort_date desc, q.strength desc, q.id desc limit 1", (person_id,)).fetchone()
+        'select q.text, q.person_id, p.name, p.role, q.paragraph, d.title, d.published, d.id, q.start, q."end"'
+        " from quotes q join people p on p.id = q.person_id join documents d on d.id = q.document_id"
+        " where q.person_id = ? order by d.sort_date desc, d.id desc, q.strength desc, q.id desc limit 1",
+        (person_id,)).fetchone()
     if row is None:
         return None
-    return LandedQuote(row[0], row[1], row[2], row[3], row[4]), row[5], row[6]
+    text = cut(document_paragraphs(conn, row[7]), row[4], row[8], row[9], row[0])
+    return LandedQuote(text, row[1], row[2], row[3], row[4]), row[5], row[6]
 
 
 def latest_paragraphs(conn: sqlite3.Connection, words: list[str], limit: int = 50) -> list[tuple[int, int, str, str, str | None]]:
     """The newest paragraphs holding every one of `words` (as /search matches them), at most `limit`:
     (document id, paragraph index, text, document title, published)."""
-    rows = conn.execute(
-        "select p.document_id, p.idx, p.text, d.title, d.published from paragraphs p join documents d"
-        " on d.id = p.document_id where p.id in (select rowid from paragraphs_fts where paragraphs_fts match ?"
-        " order by rowid desc limit ?) order by p.id desc", (match_expression(words), limit)).fetchall()
-    return [tuple(r) for r in rows]
+    found = []
+    for (rowid,) in conn.execute("select rowid from paragraphs_fts where paragraphs_fts match ?"
+                                 " order by rowid desc limit ?", (match_expression(words), limit)).fetchall():
+        place = document_of_paragraph(conn, rowid)
+        if place is None:
+            continue
+        paragraphs = document_paragraphs(conn, place[0])
+        title, published = conn.execute("select title, published from documents where id = ?", (place[0],)).fetchone()
+        if place[1] < len(paragraphs):
+            found.append((place[0], place[1], paragraphs[place[1]][1], title, published))
+    return found
 
 
 def document_text(conn: sqlite3.Connection, document_id: int) -> str:
     """A document's title and paragraphs, for checking a topic's excluded words."""
     row = conn.execute("select title from documents where id = ?", (document_id,)).fetchone()
-    paragraphs = [t for (t,) in conn.execute("select text from paragraphs where document_id = ? order by idx",
-                                              (document_id,))]
-    return "\n".join([row[0] if row else "", *paragraphs])
-
+    return "\n".join([row[0] if row else "", *(text for _, text in document_paragraphs(conn, document_id))])

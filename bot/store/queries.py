@@ -5,7 +5,9 @@ store: a full build swaps in a new file (one `stat` sees another inode, and the 
 incremental build commits to the same file (`PRAGMA data_version` changes, and the Store reloads
 its meta and name index). Either way a running bot serves the new store without a restart.
 Every answer carries its Source (document, title, paragraph, date), and every query is an index
-lookup or an FTS5 match, so answers stay fast on large stores.
+lookup or an FTS5 match, so answers stay fast on large stores. Text is kept once per document,
+compressed (see `bot.store.schema`): paragraphs, quotations and key points are cut from it here, and
+search snippets are made by FTS5 over the few paragraphs shown (`TextProbe`).
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import os
 import random
 import sqlite3
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
 from bot.models import (
@@ -31,21 +34,21 @@ from bot.models import (
     StoryCopy,
 )
 from bot.store.name_index import NameIndex
-from bot.store.search_text import (
-    HIGHLIGHT_END,
-    HIGHLIGHT_START,
-    highlight,
-    match_expression,
-    search_terms,
-)
+from bot.store.search_text import TextProbe, highlight, match_expression, search_terms
+from bot.store.texts import cut, document_of_paragraph, document_paragraphs
 
 _SNIPPET_TOKENS = 32
 RANKED_WINDOW = 500  # FTS matches ranked per question (see Store._ranked_matches)
-SAMPLE = 20_000  # newest rows in which a word's share is measured (Store._share)
-COMMON_SHARE = 0.02  # words in more of them, together, make BM25 slow: such searches come newest first
+SAMPLE = 20_000  # newest rows in which a word's share is counted (bot.build.search_shares)
 STOP_SHARE = 0.15  # a word in more of them ("the", "said", "not") means nothing: it is left out
+RANK_ROWS = 40_000  # words in more rows than this, together, make BM25 slow: such searches come newest first
+WALK_STEPS = 600  # rows of the rarest word times the other words (up to 4 µs each at 1M): more, and only the newest rows are searched
+READ_ROWS = 4_000  # rows of the words read by rowid range in the newest rows searched (about 1.5 ms)
+VERIFY_ROWS = 60  # or: rows of the rarest word, whose text is checked for the others (about 25 µs each)
 STORY_COPIES = 10  # other outlets' copies of a story named with a briefing
 PROMINENT = 1000  # best-known people kept per version of the store (suggestions, quiz distractors)
+TEXTS_KEPT = 256  # documents' decompressed paragraphs kept per version of the store
+CACHE_KB = 32_768  # SQLite's page cache of the store's connection
 
 
 class StoreNotBuilt(FileNotFoundError):
@@ -61,7 +64,10 @@ class Store:
         self._identity: tuple[int, int, int, int] | None = None
         self._names: NameIndex | None = None
         self._prominent: list[PersonMatch] | None = None
-        self._shares: dict[tuple[str, str], float] = {}
+        self._shares: dict[tuple[str, str | None], tuple[float, int]] = {}
+        self._newest: dict[str, int] = {}
+        self._texts: OrderedDict[int, list[tuple[int, str]]] = OrderedDict()
+        self._probe = TextProbe()
         self._meta: dict[str, str] = {}
         self._version: int | None = None
         self._generation = 0  # counts the versions of the store this Store has seen
@@ -80,6 +86,9 @@ class Store:
                 # reading the old file through it; it closes when the last reference goes.
                 conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
                 conn.row_factory = sqlite3.Row
+                # A page cache of 32 MB (SQLite's default is 2): the index pages a question walks through
+                # stay between questions on a store of millions of rows.
+                conn.execute(f"pragma cache_size = -{CACHE_KB}")
                 self._conn, self._identity = conn, identity
                 self._load(conn)
             else:
@@ -92,11 +101,12 @@ class Store:
     def _load(self, conn: sqlite3.Connection) -> None:
         """What is kept per version of the store: its meta table; the name index is rebuilt on demand."""
         self._version = conn.execute("pragma data_version").fetchone()[0]
-        # Not the seed folder's hashes and stats (megabytes on a large store; the bot has no use for them).
-        self._meta = dict(conn.execute("select key, value from meta where key not in ('seed_hashes', 'seed_stats')"))
+        self._meta = dict(conn.execute("select key, value from meta"))
         self._names = None
         self._prominent = None
         self._shares = {}
+        self._newest = {}
+        self._texts = OrderedDict()
         self._generation += 1
 
     def close(self) -> None:
@@ -156,11 +166,11 @@ class Store:
         return prominent[:limit]
 
     def person_card(self, person_id: int, quote_limit: int = 3, document_limit: int = 5) -> PersonCard | None:
-        rows = self._rows("select id, name, role, mentions from people where id = ?", person_id)
+        rows = self._rows("select id, name, role, mentions, aliases from people where id = ?", person_id)
         if not rows:
             return None
         person = rows[0]
-        aliases = [r["alias"] for r in self._rows("select alias from aliases where person_id = ? order by rowid", person_id)]
+        aliases = person["aliases"].split("\n") if person["aliases"] else []
         documents = [
             Source(r["document_id"], r["title"], r["first_paragraph"], r["published"], r["url"], r["outlet"])
             for r in self._rows(
@@ -171,16 +181,34 @@ class Store:
         quotes, _ = self.quotes_by(person_id, 0, quote_limit)
         return PersonCard(person["id"], person["name"], person["role"], aliases, person["mentions"], documents, quotes)
 
+    # ---- text ----------------------------------------------------------------------------------
+
+    def _paragraphs(self, document_id: int) -> list[tuple[int, str]]:
+        """(start, text) of each paragraph of a document, decompressed once per version of the store."""
+        texts = self._texts
+        found = texts.get(document_id)
+        if found is not None:
+            texts.move_to_end(document_id)
+            return found
+        found = texts[document_id] = document_paragraphs(self._db(), document_id)
+        if len(texts) > TEXTS_KEPT:
+            texts.popitem(last=False)
+        return found
+
+    def _cut(self, document_id: int, paragraph: int, start: int, end: int, text: str | None) -> str:
+        """A quotation's or key point's text: its own, or its span of its paragraph."""
+        return text if text is not None else cut(self._paragraphs(document_id), paragraph, start, end, text)
+
     # ---- quotations ------------------------------------------------------------------------
 
-    _QUOTE_COLUMNS = ("select q.id, q.text, coalesce(p.name, q.speaker) as speaker, p.role, q.document_id,"
-                      " q.paragraph, d.title, d.published, d.url, d.outlet")
+    _QUOTE_COLUMNS = ("select q.id, q.text, q.paragraph, q.start, q.\"end\", coalesce(p.name, q.speaker) as speaker,"
+                      " p.role, q.document_id, d.title, d.published, d.url, d.outlet")
     _QUOTE_JOINS = " join documents d on d.id = q.document_id left join people p on p.id = q.person_id"
 
-    @staticmethod
-    def _quote_hit(row: sqlite3.Row, score: float = 0.0) -> QuoteHit:
+    def _quote_hit(self, row: sqlite3.Row, score: float = 0.0) -> QuoteHit:
         source = Source(row["document_id"], row["title"], row["paragraph"], row["published"], row["url"], row["outlet"])
-        return QuoteHit(row["id"], row["text"], row["speaker"], row["role"], source, score)
+        text = self._cut(row["document_id"], row["paragraph"], row["start"], row["end"], row["text"])
+        return QuoteHit(row["id"], text, row["speaker"], row["role"], source, score)
 
     def quotes_by(self, person_id: int, offset: int = 0, limit: int = 5) -> tuple[list[QuoteHit], int]:
         """A person's quotations, strongest first (substantive sentences before 1-3 word fragments)."""
@@ -196,8 +224,10 @@ class Store:
 
     def recent_quotes(self, offset: int = 0, limit: int = 5) -> tuple[list[QuoteHit], int]:
         """Quotations of the newest documents, strongest first within each."""
-        rows = self._rows(self._QUOTE_COLUMNS + " from quotes q" + self._QUOTE_JOINS +
-                          " order by q.sort_date desc, q.strength desc limit ? offset ?", limit, offset)
+        rows = self._rows(self._QUOTE_COLUMNS + " from documents d join quotes q"
+                          " on q.id between d.first_quote and d.first_quote + d.quotes - 1"
+                          " left join people p on p.id = q.person_id where d.first_quote is not null"
+                          " order by d.sort_date desc, d.id desc, q.strength desc, q.id limit ? offset ?", limit, offset)
         return [self._quote_hit(r) for r in rows], self._count("quotes")
 
     def quotes_about(self, topic: str, offset: int = 0, limit: int = 5) -> tuple[list[QuoteHit], int]:
@@ -206,63 +236,138 @@ class Store:
         by_id = {r["id"]: r for r in self._rows(
             self._QUOTE_COLUMNS + " from quotes q" + self._QUOTE_JOINS +
             f" where q.id in ({','.join('?' * len(ranked))})", *ranked)}
-        return [self._quote_hit(by_id[i], score) for i, score in ranked.items()], total
+        return [self._quote_hit(by_id[i], score) for i, score in ranked.items() if i in by_id], total
 
     def search_plan(self, text: str, table: str = "paragraphs_fts") -> SearchPlan:
-        """How a search for `text` in `table` runs (see SearchPlan). Raises NoUsableWords."""
+        """How a search for `text` in `table` runs (see SearchPlan). Raises NoUsableWords.
+
+        A word in over STOP_SHARE of the newest rows is left out (unless all are). BM25 reads the
+        rows of every word to weigh it: over RANK_ROWS of them together, hits come newest first. Finding
+        the rows that hold several words takes FTS5 a step for each row of the rarest, in which each
+        other word is looked up (one to four microseconds when they are common), however few rows hold them
+        all. Over WALK_STEPS such lookups, only the newest rows are searched (`_window_matches`): as many
+        as hold READ_ROWS rows of the words in all, or VERIFY_ROWS of the rarest, whichever is more.
+        """
         terms = search_terms(text)
-        shares = {term: self._share(table, term) for term in terms}
-        kept = [term for term in terms if shares[term] <= STOP_SHARE]
+        counted = dict(zip(terms, self._shares_of(table, terms)))
+        kept = [term for term in terms if counted[term][0] <= STOP_SHARE]
         if not kept:  # only words like "the": look for them after all
             kept = terms
         ignored = [term for term in terms if term not in kept]
-        return SearchPlan(kept, ignored, sum(shares[term] for term in kept) <= COMMON_SHARE)
+        best_first = sum(counted[term][1] for term in kept) <= RANK_ROWS
+        rarest = min(counted[term][1] for term in kept)
+        newest_rows = 0
+        if rarest * (len(kept) - 1) > WALK_STEPS:
+            every = sum(counted[term][1] for term in kept)
+            newest_rows = self._newest_row(table) * max(READ_ROWS / every, VERIFY_ROWS / rarest)
+            newest_rows = max(1, int(newest_rows)) if newest_rows < self._newest_row(table) else 0
+        return SearchPlan(kept, ignored, best_first and not newest_rows, newest_rows=newest_rows)
 
-    def _share(self, table: str, term: str) -> float:
-        """The share of the newest SAMPLE rows of `table` that hold `term` (counted up to STOP_SHARE);
-        0 in a table of no more than SAMPLE rows. Known per version of the store once asked."""
-        key = (table, term.casefold())
-        share = self._shares.get(key)
-        if share is None:
-            newest = self._rows(f"select max(rowid) from {table}")[0][0] or 0
-            share = 0.0 if newest <= SAMPLE else self._rows(
-                f"select count(*) from (select rowid from {table} where {table} match ? and rowid > ? limit ?)",
-                match_expression([term]), newest - SAMPLE, int(STOP_SHARE * SAMPLE) + 1)[0][0] / SAMPLE
-            if len(self._shares) >= 100_000:
-                self._shares.clear()
-            self._shares[key] = share
-        return share
+    def _newest_row(self, table: str) -> int:
+        newest = self._newest.get(table)
+        if newest is None:
+            newest = self._newest[table] = self._db().execute(f"select max(rowid) from {table}").fetchone()[0] or 0
+        return newest
+
+    def _shares_of(self, table: str, terms: list[str]) -> list[tuple[float, int]]:
+        """For each term, the share of the newest SAMPLE rows of `table` that hold it and how many rows
+        hold it in all (the build counted both, see `bot.build.search_shares`); the share is 0 in a
+        table of no more than SAMPLE rows."""
+        conn = self._db()
+        sample = int(self._meta.get("search_sample", SAMPLE))
+        newest = self._newest_row(table)
+        found = []
+        for stem in self._probe.stems(terms):
+            counted = self._shares.get((table, stem))
+            if counted is None:
+                row = conn.execute("select rows, total from search_shares where fts = ? and term = ?",
+                                   (table, stem)).fetchone()
+                counted = ((row[0] / sample if newest > sample else 0.0), row[1]) if row else (0.0, 0)
+                if len(self._shares) >= 100_000:
+                    self._shares.clear()
+                self._shares[table, stem] = counted
+            found.append(counted)
+        return found
 
     def _ranked_matches(self, table: str, plan: SearchPlan, offset: int, limit: int) -> tuple[dict[int, float], int]:
         """A page of the rows holding all of the plan's terms, best first, with their scores; and how many
         rows hold them, counted up to COUNT_CAP.
 
         BM25 costs time per match, so only the newest RANKED_WINDOW matches are ranked (rowids follow
-        the seed folder's order); later pages go on newest first. Its weights also count each word's
-        rows in the whole table, a long read for a common word: then the plan says newest first.
+        the order documents were written in); later pages go on newest first. Its weights also count
+        each word's rows in the whole table, a long read for a common word: then the plan says newest
+        first. A plan with `newest_rows` looks at the newest that many rows only (all of them for any
+        of the words: the first rows holding one come soon), newest first. Each question walks the
+        matches once: the rows of a newest-first page are read with at least COUNT_CAP of them, which
+        counts them.
         """
         match = match_expression(plan.terms, plan.any_word)
+        since = max(0, self._newest_row(table) - plan.newest_rows) if plan.newest_rows and not plan.any_word else 0
+        if since:
+            newest = self._window_matches(table, plan, since)[::-1]
+            return {rowid: 0.0 for rowid in newest[offset:offset + limit]}, len(newest)
         page: dict[int, float] = {}
-        total, first = None, offset
+        first, seen = offset, 0  # matches known to exist, however far the walk went
         if plan.best_first and offset < RANKED_WINDOW:
             window = self._rows(f"select rowid, rank from (select rowid, bm25({table}) as rank from {table}"
-                                f" where {table} match ? order by rowid desc limit ?) order by rank, rowid desc",
-                                match, RANKED_WINDOW)
+                                f" where {table} match ? and rowid > ? order by rowid desc limit ?)"
+                                " order by rank, rowid desc", match, since, RANKED_WINDOW)
             page = {rowid: -rank for rowid, rank in window[offset:offset + limit]}
             if len(window) < RANKED_WINDOW:
                 return page, len(window)
-            offset = RANKED_WINDOW
+            offset, seen = RANKED_WINDOW, RANKED_WINDOW
         wanted = limit - len(page)
         if wanted > 0:
-            newest = self._rows(f"select rowid from {table} where {table} match ? order by rowid desc limit ? offset ?",
-                                match, wanted, offset)
-            page.update((rowid, 0.0) for (rowid,) in newest)
-            if len(newest) < wanted and (newest or offset == 0):
-                total = offset + len(newest)  # the last page: no need to count
-        if total is None:  # at least what the pages so far have shown
-            total = max(first + len(page) if page else 0, self._rows(
-                f"select count(*) from (select rowid from {table} where {table} match ? limit ?)", match, COUNT_CAP)[0][0])
-        return page, total
+            reach = max(offset + wanted, COUNT_CAP)
+            newest = self._rows(f"select rowid from {table} where {table} match ? and rowid > ?"
+                                " order by rowid desc limit ?", match, since, reach)
+            page.update((rowid, 0.0) for (rowid,) in newest[offset:offset + wanted])
+            if len(newest) < reach:  # every match seen
+                return page, len(newest) if newest or offset == 0 else max(first + len(page), len(newest))
+            seen = max(seen, len(newest))
+        elif seen < COUNT_CAP:  # (a ranked window shorter than COUNT_CAP)
+            seen = self._rows(f"select count(*) from (select rowid from {table} where {table} match ? and rowid > ?"
+                              " limit ?)", match, since, COUNT_CAP)[0][0]
+        return page, max(first + len(page), min(seen, COUNT_CAP))
+
+    def _window_matches(self, table: str, plan: SearchPlan, since: int) -> list[int]:
+        """The rows above `since` that hold all of the plan's words, oldest first.
+
+        FTS5 walks an AND of several words from its first match, wherever a rowid bound lies, so it is
+        not asked: each word alone is read by rowid range (its rows are its matches), the rarest first,
+        each next one only where the rows left lie — or, when the window was sized for it (see
+        `search_plan`), only the rarest, the others checked in the text of its rows."""
+        counted = dict(zip(plan.terms, self._shares_of(table, plan.terms)))
+        terms = sorted(plan.terms, key=lambda term: counted[term][1])
+        newest = self._newest_row(table)
+        read_all = sum(counted[term][1] for term in terms) * plan.newest_rows <= READ_ROWS * newest * 1.01
+        query = f"select rowid from {table} where {table} match ? and rowid between ? and ?"
+        rows = [r for (r,) in self._rows(query, match_expression(terms[:1]), since + 1, newest)]
+        if not read_all:
+            found = self._probe.matching(self._row_texts(table, rows), match_expression(terms[1:])) if rows else set()
+            return [r for r in rows if r in found]
+        for term in terms[1:]:
+            if not rows:
+                break
+            theirs = {r for (r,) in self._rows(query, match_expression([term]), rows[0], rows[-1])}
+            rows = [r for r in rows if r in theirs]
+        return rows
+
+    def _row_texts(self, table: str, rowids: list[int]) -> dict[int, str]:
+        """The text of rows of paragraphs_fts or quotes_fts."""
+        texts = {}
+        if table == "quotes_fts":
+            for row in self._rows('select id, document_id, paragraph, start, "end", text from quotes'
+                                  " where id in (select value from json_each(?))", json.dumps(rowids)):
+                texts[row["id"]] = self._cut(row["document_id"], row["paragraph"], row["start"], row["end"], row["text"])
+            return texts
+        conn = self._db()
+        for rowid in rowids:
+            place = document_of_paragraph(conn, rowid)
+            paragraphs = self._paragraphs(place[0]) if place else []
+            if place and place[1] < len(paragraphs):
+                texts[rowid] = paragraphs[place[1]][1]
+        return texts
 
     def quiz_question(self, rng: random.Random) -> tuple[QuoteHit, list[str]] | None:
         """A real quotation of a named person and three other people's names; None under 4 people."""
@@ -291,37 +396,54 @@ class Store:
         """
         plan = dataclasses.replace(self.search_plan(words), any_word=any_word)
         ranked, total = self._ranked_matches("paragraphs_fts", plan, offset, limit)
-        if not ranked:  # (an empty `rowid in ()` would still walk every match)
+        if not ranked:
             return [], total
-        match = match_expression(plan.terms, any_word)
-        marks = ",".join("?" * len(ranked))
-        snippets = dict(self._rows(
-            f"select rowid, snippet(paragraphs_fts, 0, ?, ?, '…', ?) from paragraphs_fts"
-            f" where paragraphs_fts match ? and rowid in ({marks})",
-            HIGHLIGHT_START, HIGHLIGHT_END, _SNIPPET_TOKENS, match, *ranked))
-        sources = {r["id"]: Source(r["document_id"], r["title"], r["idx"], r["published"], r["url"], r["outlet"])
-                   for r in self._rows(
-            "select p.id, p.document_id, p.idx, d.title, d.published, d.url, d.outlet from paragraphs p"
-            f" join documents d on d.id = p.document_id where p.id in ({marks})", *ranked)}
-        hits = [SearchHit(snippets[i], sources[i], score) for i, score in ranked.items()]
+        sources, texts = {}, {}
+        conn = self._db()
+        for rowid in ranked:
+            place = document_of_paragraph(conn, rowid)
+            paragraphs = self._paragraphs(place[0]) if place else []
+            if not place or place[1] >= len(paragraphs):
+                continue
+            title, published, url, outlet = conn.execute("select title, published, url, outlet from documents where id = ?",
+                                                         (place[0],)).fetchone()
+            sources[rowid] = Source(place[0], title, place[1], published, url, outlet)
+            texts[rowid] = paragraphs[place[1]][1]
+        snippets = self._probe.snippets(texts, match_expression(plan.terms, any_word), _SNIPPET_TOKENS)
+        hits = [SearchHit(snippets[i], sources[i], score) for i, score in ranked.items() if i in sources]
         return hits, total
 
     def mentions(self, person_id: int, offset: int = 0, limit: int = 5) -> tuple[list[SearchHit], int]:
-        """Paragraphs that mention the person, newest documents first, the mentions highlighted."""
-        rows = self._rows(
-            "select pp.document_id, pp.paragraph, d.title, d.published, d.url, d.outlet, pa.text, pa.start"
-            " from person_paragraphs pp"
-            " join documents d on d.id = pp.document_id"
-            " join paragraphs pa on pa.document_id = pp.document_id and pa.idx = pp.paragraph"
-            " where pp.person_id = ? order by pp.sort_date desc, pp.document_id desc, pp.paragraph limit ? offset ?",
-            person_id, limit, offset)
-        hits = []
-        for r in rows:
-            spans = [(m["start"] - r["start"], m["end"] - r["start"]) for m in self._rows(
-                "select start, end from mentions where person_id = ? and document_id = ? and paragraph = ?",
-                person_id, r["document_id"], r["paragraph"])]
-            source = Source(r["document_id"], r["title"], r["paragraph"], r["published"], r["url"], r["outlet"])
-            hits.append(SearchHit(highlight(r["text"], spans), source, 0.0))
+        """Paragraphs that mention the person, newest documents first (in a document, by paragraph), the
+        mentions highlighted. The person's documents come from their index with how many paragraphs
+        each holds, so that earlier pages are counted, not read."""
+        conn = self._db()
+        hits: list[SearchHit] = []
+        skip = offset
+        documents = conn.execute(
+            "select pd.document_id, group_concat(pd.ord), sum(pd.paragraphs) from person_documents pd"
+            " where pd.person_id = ? group by pd.sort_date, pd.document_id order by pd.sort_date desc,"
+            " pd.document_id desc", (person_id,))
+        for document_id, ords, count in documents:
+            if skip >= count:
+                skip -= count
+                continue
+            rows = conn.execute(f"select paragraph, spans from person_paragraphs where document_id = ?"
+                                f" and ord in ({ords}) order by paragraph, ord", (document_id,)).fetchall()
+            spans: dict[int, list[tuple[int, int]]] = {}
+            for paragraph, found in rows:
+                spans.setdefault(paragraph, []).extend(
+                    (int(start), int(end)) for start, end in (span.split("-") for span in found.split()))
+            title, published, url, outlet = conn.execute("select title, published, url, outlet from documents where id = ?",
+                                                         (document_id,)).fetchone()
+            paragraphs = self._paragraphs(document_id)
+            for paragraph, _ in rows[skip:skip + limit - len(hits)]:
+                text = paragraphs[paragraph][1] if paragraph < len(paragraphs) else ""
+                hits.append(SearchHit(highlight(text, spans[paragraph]), Source(document_id, title, paragraph, published, url, outlet), 0.0))
+            skip = 0
+            if len(hits) >= limit:
+                break
+        documents.close()
         total = self._rows("select paragraphs from people where id = ?", person_id)
         return hits, total[0]["paragraphs"] if total else 0
 
@@ -334,24 +456,27 @@ class Store:
         if n < 1:
             return None
         # document_order numbers documents oldest first (1..count): the Nth newest is one lookup, not an OFFSET.
-        rows = self._rows("select d.id, d.title, d.published, d.credits, d.url, d.outlet, d.author from document_order o"
+        rows = self._rows("select d.id, d.title, d.published, d.credits, d.first_quote, d.quotes, d.url, d.outlet,"
+                          " d.author from document_order o"
                           " join documents d on d.id = o.document_id"
                           " where o.position = (select max(position) from document_order) + 1 - ?", n)
         if not rows:
             return None
         document = rows[0]
         key_points = [
-            (r["text"], Source(document["id"], document["title"], r["paragraph"], document["published"],
-                               document["url"], document["outlet"]))
-            for r in self._rows("select text, paragraph from key_points where document_id = ? order by rank limit ?",
-                                document["id"], key_point_limit)
+            (self._cut(document["id"], r["paragraph"], r["start"], r["end"], r["text"]),
+             Source(document["id"], document["title"], r["paragraph"], document["published"], document["url"],
+                    document["outlet"]))
+            for r in self._rows('select text, paragraph, start, "end" from key_points where document_id = ?'
+                                " order by rank limit ?", document["id"], key_point_limit)
         ]
         people = [BriefPerson(r["name"], r["role"]) for r in self._rows(
             "select p.name, p.role from person_documents pd join people p on p.id = pd.person_id"
             " where pd.document_id = ? order by pd.mentions desc, p.id limit ?", document["id"], people_limit)]
         quotes = [self._quote_hit(r) for r in self._rows(
             self._QUOTE_COLUMNS + " from quotes q" + self._QUOTE_JOINS +
-            " where q.document_id = ? order by q.strength desc, q.id limit ?", document["id"], quote_limit)]
+            " where q.id between ? and ? order by q.strength desc, q.id limit ?", document["first_quote"] or 0,
+            (document["first_quote"] or 0) + document["quotes"] - 1, quote_limit)]
         return Briefing(document["id"], document["title"], document["published"], json.loads(document["credits"]),
                         key_points, people, quotes, document["url"], document["outlet"], document["author"],
                         self.same_story(document["id"]))

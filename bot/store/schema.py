@@ -1,80 +1,120 @@
-"""The store's tables and indexes, and the version that names this layout."""
+"""The store's tables and indexes, and the version that names this layout.
+
+Sized for a year of news (about two million documents): each fact is stored once, in the narrowest
+form the answers can use.
+
+- The story text of a document is kept once, zlib-compressed (`document_texts`); a paragraph is a
+  slice of it (`paragraph_spans`), and so are quotations and key points, whose own `text` is stored
+  only where it differs from their slice. The full-text indexes are contentless: they hold the words
+  and their places, and the answers take the text from `document_texts`.
+- Dates that order documents are integers (`sort_date`, seconds since 1970, UTC).
+- Tables read by one key order are WITHOUT ROWID and keyed by that order (a person's paragraphs newest
+  first, name postings most mentioned first), so the table is its own index.
+- The merge of people across documents is kept as counts (`names`, `name_roles`, `name_aliases`,
+  `claims`, `name_groups`), so that adding or removing documents changes a few rows of counts
+  instead of merging again every document that shares a name.
+"""
 from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = "6"  # 6: documents' url, outlet, author; stories (5 was taken by a branch)
+SCHEMA_VERSION = "7"  # 7: 5 (the layout for a year of news) with 6 (url, outlet, author; stories)
+PAGE_SIZE = 8192  # bytes: compressed texts (~2 KB) pack better than in 4096-byte pages, FTS leaves too
 
 TABLES = """
-create table documents (id integer primary key, path text, title text, sha256 text, published text, credits text,
-    added_at text, sort_date text, words integer, paragraphs integer, people integer, quotes integer,
-    url text, outlet text, author text);
-create table document_order (position integer primary key, document_id integer references documents(id));
-create table paragraphs (id integer primary key, document_id integer references documents(id), idx integer,
-    start integer, "end" integer, text text);
-create table people (id integer primary key, name text, role text, mentions integer, quotes integer,
+create table documents (id integer primary key, path text, title text, sha256 text, stat integer, published text,
+    credits text, added_at text, sort_date integer, words integer, paragraphs integer, people integer,
+    quotes integer, first_paragraph integer, first_quote integer, url text, outlet text, author text);
+create table document_texts (document_id integer primary key, text blob, bytes integer, paragraph_spans text);
+create table document_order (position integer primary key, document_id integer);
+create table skipped_files (path text primary key, sha256 text, stat integer, reason text) without rowid;
+create table people (id integer primary key, name text, role text, aliases text, mentions integer, quotes integer,
     documents integer, paragraphs integer, labels text);
-create table name_postings (token text, mentions integer, quotes integer, person_id integer references people(id));
-create table name_vocabulary (token text primary key, people integer);
-create table aliases (person_id integer references people(id), alias text);
-create table mentions (person_id integer references people(id), document_id integer references documents(id),
-    paragraph integer, start integer, "end" integer, ord integer);
-create table person_documents (person_id integer references people(id), document_id integer references documents(id),
-    first_paragraph integer, mentions integer, sort_date text, ord integer);
-create table person_paragraphs (person_id integer references people(id),
-    document_id integer references documents(id), paragraph integer, sort_date text, ord integer);
-create table quotes (id integer primary key, person_id integer references people(id), speaker text,
-    document_id integer references documents(id), paragraph integer, start integer, "end" integer, text text,
-    words integer, strength integer, sort_date text);
-create table key_points (document_id integer references documents(id), paragraph integer, rank integer, kind text,
-    text text, start integer, "end" integer, score float);
-create table person_records (id integer primary key, document_id integer references documents(id), ord integer,
-    person_id integer references people(id), name text, name_key text, aliases text, role text, mentions integer);
-create table alias_keys (key text, record_id integer references person_records(id));
+create table name_postings (token text, mentions integer, quotes integer, person_id integer,
+    primary key (token, mentions desc, quotes desc, person_id)) without rowid;
+create table name_vocabulary (token text primary key, people integer) without rowid;
+create table person_documents (document_id integer, ord integer, person_id integer, name_id integer, aliases text,
+    role text, mentions integer, paragraphs integer, first_paragraph integer, sort_date integer,
+    primary key (document_id, ord)) without rowid;
+create table person_paragraphs (document_id integer, ord integer, paragraph integer, spans text,
+    primary key (document_id, ord, paragraph)) without rowid;
+create table quotes (id integer primary key, document_id integer, ord integer, person_id integer, paragraph integer,
+    start integer, "end" integer, words integer, strength integer, text text, speaker text);
+create table key_points (document_id integer, rank integer, paragraph integer, kind text, start integer,
+    "end" integer, score float, text text, primary key (document_id, rank)) without rowid;
+create table names (id integer primary key, name text, key text, records integer, mentions integer,
+    quotes integer, paragraphs integer);
+create table name_roles (name_id integer, role text, mentions integer, records integer,
+    primary key (name_id, role)) without rowid;
+create table name_aliases (name_id integer, alias text, records integer, primary key (name_id, alias)) without rowid;
+create table claims (alias_key text, group_key text, records integer, primary key (alias_key, group_key)) without rowid;
+create table name_groups (key text primary key, target text, person_id integer) without rowid;
+create table search_shares (fts text, term text, rows integer, total integer, primary key (fts, term)) without rowid;
 create table meta (key text primary key, value text);
 create table stories (document_id integer primary key, story integer, signature blob);
 create table story_bands (band integer, document_id integer, primary key (band, document_id)) without rowid;
-create table extraction_cache (key text primary key, versions text, extraction blob);
 """
-# `document_order` numbers documents oldest first (by sort_date, then id), so that "the Nth newest" is
-# one lookup. `people.labels` holds a person's name and aliases folded by `bot.store.names`, one per
-# line; `name_postings` lists, for each folded name word and each whole label ("=" + label), the people
-# who have it, in the order of the people index (most mentioned first); `name_vocabulary` counts the
-# people of each word. Those three are
+# documents: `path` relative to the seed folder; `stat` a hash of the file's size, times and inode
+# when the build read it (NULL when it had changed less than a second before: read it again next
+# time); `sort_date` the published date, else the file's mtime; paragraph i of a document is row
+# `first_paragraph + i` of paragraphs_fts, its quotes are the ids `first_quote` onwards (NULL when
+# it has none). document_texts: the story paragraphs' text, UTF-8 joined without separators and
+# zlib-compressed (`bytes` long uncompressed: the sqlite3 shell reads it with
+# `cast(sqlar_uncompress(text, bytes) as text)`); `paragraph_spans` "start:length …" per paragraph,
+# the start an offset into the file's text and both in characters. `document_order` numbers
+# documents oldest first (by sort_date, then id), so that "the Nth newest" is one lookup.
+# `url`, `outlet` and `author` are a fetched article's front matter (NULL for other documents), and
+# `published` then holds the UTC instant of publication.
+# skipped_files: files that could not be read, with their hash and stat like documents.
+#
+# people: `aliases` one per line; `labels` the name and aliases folded by `bot.store.names`, one per
+# line. name_postings lists, for each folded name word and each whole label ("=" + label), the people
+# who have it, most mentioned first; name_vocabulary counts the people of each word. Those three are
 # what /who searches (see `bot.store.name_index.NameIndex`).
-# `url`, `outlet` and `author` of a document are its front matter's (fetched articles; NULL for others), and
-# `published` then holds the UTC instant of publication. `stories` and `story_bands` group documents
-# carrying the same story (near-duplicates; see `bot.build.stories`).
-# `person_records` and `alias_keys` are what extraction saw of each document's people (the input of
-# `merge_people`), kept so that an incremental build can merge again only the people a change touches.
+#
+# person_documents: one person as one document's extraction saw them (`ord`: their place in it),
+# with the merged person, their name (`names`), aliases (one per line), role, mentions and how many
+# paragraphs mention them; a person's documents come newest first by its index. person_paragraphs:
+# each paragraph where the document's person `ord` is mentioned, with the mentions' "start-end …"
+# offsets into the paragraph (kept by document, not by person: removing a document, or a person
+# merging into another, touches only that document's rows). quotes: `ord` is the speaker's place in
+# person_documents; `text` is NULL when the quotation is its span of the paragraph (as is
+# key_points' `text`); `speaker` is the speaker's name only when no person of the document has it.
+#
+# The merge of people (see `bot.build.merge`), as counts: `names` each distinct name with its
+# key (`bot.build.merge.group_key`) and, over the records that carry it, how many records, mentions,
+# quotes and paragraphs; `name_roles` and `name_aliases` the roles and aliases those records give,
+# with the mentions and records of each; `claims` how many records of the group `group_key` carry an alias
+# whose key is `alias_key`; `name_groups` each key with records, the fuller key it joins (`target`,
+# when it is the only one claiming it) and the person of the tree it belongs to.
+# search_shares: for each stemmed word of each full-text index, in how many of its newest rows it is
+# (`bot.store.queries.SAMPLE` rows) and in how many rows in all: what a search leaves out, ranks or
+# bounds, known before the question. `stories` and `story_bands` group documents carrying the same
+# story (near-duplicates; see `bot.build.stories`).
 
 INDEXES = [  # (table, columns, unique): built after the bulk insert, which is faster than keeping them up
     ("documents", ["sort_date", "id"], False),
     ("documents", ["path"], True),
-    ("paragraphs", ["document_id", "idx"], True),
+    ("documents", ["first_paragraph"], False),
     ("people", ["mentions desc", "quotes desc", "id"], False),
-    ("name_postings", ["token", "mentions desc", "quotes desc", "person_id"], False),
-    ("aliases", ["person_id"], False),
-    ("mentions", ["person_id", "document_id", "paragraph"], False),
     ("person_documents", ["person_id", "sort_date", "document_id"], False),
-    ("person_documents", ["document_id", "mentions"], False),
-    ("person_paragraphs", ["person_id", "sort_date", "document_id", "paragraph"], False),
     ("quotes", ["person_id", "strength desc", "id"], False),
-    ("quotes", ["document_id", "strength desc", "id"], False),
-    ("quotes", ["sort_date", "strength"], False),
-    ("key_points", ["document_id", "rank"], False),
-    ("person_records", ["name_key"], False),
-    ("person_records", ["document_id", "ord"], False),
-    ("alias_keys", ["key"], False),
-    ("alias_keys", ["record_id"], False),
+    ("names", ["name"], True),
+    ("names", ["key"], False),
     ("stories", ["story"], False),
+]
+PARTIAL_INDEXES = [
+    # The keys that join each key (a person's tree, walked from its root); most keys join none.
+    'create index "idx_name_groups_target" on name_groups (target) where target is not null',
+    # A full rebuild finds the extraction of an unchanged file by its content hash.
+    'create index "idx_documents_sha256" on documents (substr(sha256, 1, 12))',
 ]
 
 
 def create_search(conn: sqlite3.Connection) -> None:
-    """FTS5 (porter stemming) over paragraphs and quotes, with their tables as content (filled by the build)."""
+    """FTS5 (porter stemming) over paragraphs and quotes, contentless: the text is in document_texts."""
     for table in ("paragraphs", "quotes"):
-        conn.execute(f"create virtual table {table}_fts using fts5 (text, tokenize='porter', content={table})")
+        conn.execute(f"create virtual table {table}_fts using fts5 (text, tokenize='porter', content='')")
 
 
 def create_indexes(conn: sqlite3.Connection) -> None:
@@ -83,4 +123,5 @@ def create_indexes(conn: sqlite3.Connection) -> None:
         name = "_".join(c.split()[0] for c in columns)
         listed = ", ".join(f'"{c.split()[0]}"' + (" desc" if c.endswith(" desc") else "") for c in columns)
         conn.execute(f'create {"unique " if unique else ""}index "idx_{table}_{name}" on "{table}" ({listed})')
-
+    for sql in PARTIAL_INDEXES:
+        conn.execute(sql)

@@ -1,5 +1,9 @@
-"""User text made safe for full-text search, and snippets with the matched words marked."""
+"""User text made safe for full-text search, snippets with the matched words marked, and the stems of words."""
 from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable
 
 from bot.store.names import WORD
 
@@ -57,3 +61,71 @@ def highlight(text: str, spans: list[tuple[int, int]], width: int = _SNIPPET_CHA
         cursor = end
     out.append(text[cursor:right])
     return ("…" if left else "") + "".join(out) + ("…" if right < len(text) else "")
+
+
+class TextProbe:
+    """A small in-memory FTS5 table with the store's tokenizer, for what the store's contentless indexes
+    cannot tell: the stem a word is indexed under, and the highlighted snippet of a few texts.
+
+    The snippets are FTS5's own (`snippet()` over the same text, tokenizer and query), so they are what
+    an index with its text would give. The table is emptied after each use ('delete-all', which an
+    index over a table of its own allows). Safe to share between threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(":memory:", check_same_thread=False)
+        self._conn.execute("create table probe_text (id integer primary key, text text)")
+        self._conn.execute("create virtual table probe using fts5 (text, tokenize='porter', content=probe_text,"
+                           " content_rowid=id)")
+        self._conn.execute("create virtual table probe_terms using fts5vocab(probe, 'instance')")
+        self._stems: dict[str, str | None] = {}
+
+    def _fill(self, rows: Iterable[tuple[int, str]]) -> None:
+        rows = list(rows)
+        self._conn.executemany("insert into probe_text values (?, ?)", rows)
+        self._conn.executemany("insert into probe (rowid, text) values (?, ?)", rows)
+
+    def _empty(self) -> None:
+        self._conn.execute("insert into probe (probe) values ('delete-all')")
+        self._conn.execute("delete from probe_text")
+
+    def stems(self, words: list[str]) -> list[str | None]:
+        """The term each word is indexed under ("talks" → "talk"), or None when it yields no term."""
+        missing = [w for w in dict.fromkeys(words) if w not in self._stems]
+        if missing:
+            with self._lock:
+                try:
+                    self._fill(enumerate(missing, 1))
+                    found = dict(self._conn.execute("select doc, term from probe_terms where offset = 0"))
+                finally:
+                    self._empty()
+            if len(self._stems) > 100_000:
+                self._stems.clear()
+            for n, word in enumerate(missing, 1):
+                self._stems[word] = found.get(n)
+        return [self._stems[w] for w in words]
+
+    def matching(self, texts: dict[int, str], match: str) -> set[int]:
+        """Which of the texts `match` matches, as the store's index would."""
+        if not texts:
+            return set()
+        with self._lock:
+            try:
+                self._fill(texts.items())
+                return {rowid for (rowid,) in self._conn.execute("select rowid from probe where probe match ?", (match,))}
+            finally:
+                self._empty()
+
+    def snippets(self, texts: dict[int, str], match: str, tokens: int) -> dict[int, str]:
+        """Each text cut to about `tokens` words around its best match of `match`, the matches marked."""
+        if not texts:
+            return {}
+        with self._lock:
+            try:
+                self._fill(texts.items())
+                found = dict(self._conn.execute(
+                    "select rowid, snippet(probe, 0, ?, ?, '…', ?) from probe where probe match ?",
+                    (HIGHLIGHT_START, HIGHLIGHT_END, tokens, match)))
+            finally:
+                self._empty()
+        return {rowid: found.get(rowid, text) for rowid, text in texts.items()}

@@ -55,11 +55,13 @@ def core(store) -> CommandCore:
 
 
 def stored_mentions(store: Store, first: str, last: str, tz: str) -> int:
-    """The store's own count, from the mentions table, for the days first..last in zone tz."""
+    """The store's own count, from the mentions' spans, for the days first..last in zone tz."""
     conn = sqlite3.connect(store.path)
-    rows = conn.execute("select d.sort_date from mentions m join documents d on d.id = m.document_id"
-                        " join people p on p.id = m.person_id where p.name = 'Ivan Brodsky'").fetchall()
-    days = [local_day(s, zone(tz)) for (s,) in rows]
+    rows = conn.execute("select d.published, d.added_at, pp.spans from person_paragraphs pp"
+                        " join person_documents r on r.document_id = pp.document_id and r.ord = pp.ord"
+                        " join documents d on d.id = pp.document_id join people p on p.id = r.person_id"
+                        " where p.name = 'Ivan Brodsky'").fetchall()
+    days = [local_day(published, added_at, zone(tz)) for published, added_at, spans in rows for _ in spans.split()]
     return sum(date.fromisoformat(first) <= d <= date.fromisoformat(last) for d in days)
 
 

@@ -15,10 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import bot.build.builder as builder
+import bot.build.seed_records as seed_records
 from bot.build import build, seed_files
 from bot.documents import UnreadableDocument
 from bot.store.queries import Store
+from bot.store.texts import paragraph_texts
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "seeds" / "000_7c73074e746b7734.txt"
@@ -148,7 +149,8 @@ def test_links_out_of_the_folder_are_never_followed_and_are_listed(tmp_path, out
     assert store.summary()["documents"] == 1
     hits, total = store.search("zanzibarite", 0, 5)
     assert total == 0 and hits == []
-    assert not any("root:" in p for (p,) in sqlite3.connect(db).execute("select text from paragraphs"))
+    assert not any("root:" in text for blob, spans in sqlite3.connect(db).execute(
+        "select text, paragraph_spans from document_texts") for _, text in paragraph_texts(blob, spans))
 
 
 def test_a_file_swapped_for_a_link_after_the_folder_was_listed_is_not_read(tmp_path, outside, monkeypatch):
@@ -157,17 +159,17 @@ def test_a_file_swapped_for_a_link_after_the_folder_was_listed_is_not_read(tmp_p
     (seeds / "sub").mkdir(parents=True)
     (seeds / "story.txt").write_text(STORY, encoding="utf-8")
     (seeds / "sub" / "secret.txt").write_text(STORY.replace("Geneva", "Vienna"), encoding="utf-8")
-    real = builder.seed_hashes
+    real = seed_records.look
 
-    def then_swap(*args):
-        hashes = real(*args)
+    def then_swap(*args, **kwargs):
+        hashes = real(*args, **kwargs)
         (seeds / "story.txt").unlink()
         (seeds / "story.txt").symlink_to(outside)
         (seeds / "sub").rename(tmp_path / "old_sub")
         (seeds / "sub").symlink_to(outside.parent, target_is_directory=True)
         return hashes
 
-    monkeypatch.setattr(builder, "seed_hashes", then_swap)
+    monkeypatch.setattr(seed_records, "look", then_swap)
     report = build(seeds, tmp_path / "briefing.db")
     reasons = {Path(s.path).relative_to(seeds).as_posix(): s.reason for s in report.skipped}
     assert report.documents == 0

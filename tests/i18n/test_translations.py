@@ -228,6 +228,11 @@ def store_text(path) -> str:
             except sqlite3.Error:
                 continue
             values += [v for row in rows for v in row if isinstance(v, str)]
+        # Paragraphs, and the quotations and key points that are their slices, are kept compressed.
+        from bot.store.texts import paragraph_texts
+
+        for blob, spans in conn.execute("select text, paragraph_spans from document_texts"):
+            values += [text for _, text in paragraph_texts(blob, spans)]
     finally:
         conn.close()
     return " ".join(" ".join(values).split())

@@ -5,7 +5,8 @@ import pytest
 
 import bot.extract
 from bot.build import build
-from bot.build.merge import merge_people
+from bot.store.texts import paragraph_texts
+from bot.build.merge_tables import merge_people
 from bot.build.prepare import quote_strength
 from bot.models import Person
 
@@ -17,21 +18,33 @@ def rows(db, sql, *params):
         return conn.execute(sql, params).fetchall()
 
 
+def stored_paragraphs(db) -> dict[tuple[str, int], tuple[int, str]]:
+    """(document path, paragraph index) → (start, text), from the compressed text of each document."""
+    found = {}
+    for path, blob, spans in rows(db, "select d.path, t.text, t.paragraph_spans from documents d"
+                                      " join document_texts t on t.document_id = d.id"):
+        for index, (start, text) in enumerate(paragraph_texts(blob, spans)):
+            found[path, index] = (start, text)
+    return found
+
+
 def test_build_stores_documents_paragraphs_people_quotes_with_provenance(built):
     assert rows(built, "select count(*) from documents") == [(3,)]
+    paragraphs = stored_paragraphs(built)
     # Every paragraph is the passage of its document that its offsets name.
-    for path, text, start, end in rows(built, "select d.path, p.text, p.start, p.end from paragraphs p"
-                                              " join documents d on d.id = p.document_id where d.path like '%.txt'"):
-        assert (built.parent / "seeds" / path).read_text(encoding="utf-8")[start:end] == text
-    quotes = rows(built, "select q.text, q.start, q.end, p.text, p.start from quotes q join paragraphs p"
-                         " on p.document_id = q.document_id and p.idx = q.paragraph")
+    for (path, _), (start, text) in paragraphs.items():
+        if path.endswith(".txt"):
+            assert (built.parent / "seeds" / path).read_text(encoding="utf-8")[start:start + len(text)] == text
+    quotes = rows(built, 'select d.path, q.paragraph, q.start, q."end", q.text from quotes q'
+                         " join documents d on d.id = q.document_id")
     assert len(quotes) == 6
-    for text, start, end, paragraph, paragraph_start in quotes:
-        assert paragraph[start - paragraph_start:end - paragraph_start] == text
+    for path, index, start, end, text in quotes:
+        assert text is None  # stored once: its span of the paragraph
+        assert paragraphs[path, index][1][start - paragraphs[path, index][0]:end - paragraphs[path, index][0]]
     assert rows(built, "select credits from documents where path = 'a_brussels.txt'") == [('["Jane Roe"]',)]
     assert rows(built, "select count(*) from key_points") == [(6,)]
     meta = dict(rows(built, "select key, value from meta"))
-    assert {"fingerprint", "built_at", "seed_hashes", "extractor_version"} <= set(meta)
+    assert {"fingerprint", "built_at", "seed_sum", "extractor_version"} <= set(meta)
 
 
 def test_people_merge_across_documents_by_name_and_alias(built):
@@ -41,7 +54,8 @@ def test_people_merge_across_documents_by_name_and_alias(built):
     assert people["Anthony J. Blinken"] == 4
     (person_id,) = rows(built, "select id from people where name = 'Anthony J. Blinken'")[0]
     assert rows(built, "select count(*) from quotes where person_id = ?", person_id) == [(2,)]
-    assert rows(built, "select count(distinct document_id) from mentions where person_id = ?", person_id) == [(2,)]
+    assert rows(built, "select count(distinct p.document_id) from person_paragraphs p join person_documents d"
+                       " on d.document_id = p.document_id and d.ord = p.ord where d.person_id = ?", person_id) == [(2,)]
 
 
 def test_merge_keeps_ambiguous_short_names_apart():
@@ -178,3 +192,20 @@ def test_fragments_are_weaker_than_sentences():
 def test_missing_seed_folder_raises(tmp_path):
     with pytest.raises(FileNotFoundError):
         build(tmp_path / "nope", tmp_path / "briefing.db")
+
+
+def test_what_is_refused_is_listed_by_a_no_op_too(built, seeds, tmp_path, monkeypatch):
+    """An unchanged folder is told by its digest without being listed; what the last listing refused
+    (a link, here) is still said."""
+    import bot.build.seed_records as seed_records
+
+    (seeds / "elsewhere.txt").symlink_to(tmp_path / "nowhere.txt")
+    now = seed_records.time.time_ns
+    monkeypatch.setattr(seed_records.time, "time_ns", lambda: now() + 10 ** 12)  # every stat old enough to trust
+    listed = build(seeds, built)
+    assert [s.path.rsplit("/", 1)[-1] for s in listed.skipped] == ["elsewhere.txt"]
+    surveyed = []
+    real = seed_records.survey_folder
+    monkeypatch.setattr(seed_records, "survey_folder", lambda folder: surveyed.append(folder) or real(folder))
+    again = build(seeds, built)
+    assert again.unchanged and surveyed == [] and again.skipped == listed.skipped

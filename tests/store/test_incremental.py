@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import bot.build.in_place as in_place
-import bot.build.seed_folder as seed_folder
+import bot.build.seed_records as seed_records
 import bot.build.workers as workers
 import bot.extract
 from bot.build import build
@@ -26,46 +26,57 @@ def canonical(db: Path) -> dict[str, list]:
     """Every table of the store with ids replaced by what they stand for (paths, names), sorted.
 
     Ids differ between an incremental and a clean build (an update keeps the ids it can), so tables
-    are compared by content, FTS indexes entry by entry (term, row's path and place, offset)."""
+    are compared by content, FTS indexes entry by entry (term, row's path and place, offset). Left
+    out: stats of files and the scan's digest (they record when a file was looked at), and the
+    counts of words in the newest rows (search_shares: which rows are newest follows each store's own
+    numbering; tests/store/test_search_shares.py checks them against a count of that store's rows)."""
     conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
     person = "(select name from people where id = t.person_id)"
     path = "(select path from documents where id = t.document_id)"
+    name = "(select name from names where id = t.name_id)"
     queries = {
         "documents": "select path, title, sha256, published, credits, added_at, sort_date, words, paragraphs, people,"
                      " quotes, url, outlet, author from documents",
         # Stories by what they group: each document's path with its story's first document's path.
         "stories": f"select {path}, (select path from documents where id = t.story), signature from stories t",
         "story_bands": f"select band, {path} from story_bands t",
-        "paragraphs": f'select {path}, idx, start, "end", text from paragraphs t',
-        "people": "select name, role, mentions, quotes, documents, paragraphs, labels,"
-                  " (select group_concat(alias, '|') from (select alias from aliases where person_id = p.id"
-                  " order by alias)) from people p",
-        "mentions": f'select {person}, {path}, paragraph, start, "end", ord from mentions t',
-        "person_documents": f"select {person}, {path}, first_paragraph, mentions, sort_date, ord from person_documents t",
-        "person_paragraphs": f"select {person}, {path}, paragraph, sort_date, ord from person_paragraphs t",
-        "quotes": f'select {person}, speaker, {path}, paragraph, start, "end", text, words, strength, sort_date'
-                  " from quotes t",
-        "key_points": f'select {path}, paragraph, rank, kind, text, start, "end", score from key_points t',
-        "person_records": f"select {path}, ord, {person}, name, name_key, aliases, role, mentions from person_records t",
-        "alias_keys": "select key, (select path from documents where id = r.document_id), r.ord"
-                      " from alias_keys a join person_records r on r.id = a.record_id",
-        "extraction_cache": "select key, versions, extraction from extraction_cache",
+        "document_texts": f"select {path}, text, bytes, paragraph_spans from document_texts t",
+        # Positions are consecutive from the oldest document; where they start is the store's own.
+        "document_order": "select o.position - (select min(position) from document_order), d.path"
+                          " from document_order o join documents d on d.id = o.document_id",
+        "skipped_files": "select path, sha256, reason from skipped_files",
+        "people": "select name, role, aliases, mentions, quotes, documents, paragraphs, labels from people",
         "name_postings": f"select token, mentions, quotes, {person} from name_postings t",
         "name_vocabulary": "select token, people from name_vocabulary",
-        "document_order": "select o.position, d.path from document_order o join documents d on d.id = o.document_id",
-        "meta": "select key, value from meta where key not in ('built_at', 'seed_stats_at')",
+        "person_documents": f"select {path}, ord, {person}, {name}, aliases, role, mentions, paragraphs, first_paragraph,"
+                            " sort_date from person_documents t",
+        "person_paragraphs": f"select {path}, ord, paragraph, spans from person_paragraphs t",
+        "quotes": f'select {path}, ord, {person}, paragraph, start, "end", words, strength, text, speaker from quotes t',
+        "key_points": f'select {path}, rank, paragraph, kind, start, "end", score, text from key_points t',
+        "names": "select name, key, records, mentions, quotes, paragraphs from names",
+        "name_roles": f"select {name}, role, mentions, records from name_roles t",
+        "name_aliases": f"select {name}, alias, records from name_aliases t",
+        "claims": "select * from claims",
+        "name_groups": f"select key, target, {person} from name_groups t",
+        "meta": "select key, value from meta where key not in ('built_at', 'scan_digest')",
     }
     tables = {name: sorted(conn.execute(sql).fetchall(), key=repr) for name, sql in queries.items()}
-    for table, key in (("paragraphs", "t.idx"), ("quotes", "t.start")):
-        # The whole index, each entry named by its row's document path and place, not by its rowid.
+    places = {
+        # A row of an index named by its document's path and its place in it (not by its rowid).
+        "paragraphs": "select d.path, :row - d.first_paragraph from documents d"
+                      " where :row between d.first_paragraph and d.first_paragraph + d.paragraphs - 1",
+        "quotes": "select d.path, t.start from quotes t join documents d on d.id = t.document_id where t.id = :row",
+    }
+    for table, place in places.items():
+        def named(rowid: int, place=place) -> tuple:
+            return conn.execute(place, {"row": rowid}).fetchone()
+
         conn.execute(f"create virtual table temp.{table}_words using fts5vocab(main, {table}_fts, instance)")
-        tables[f"{table}_fts"] = sorted(conn.execute(
-            f"select v.term, d.path, {key}, v.offset from temp.{table}_words v join {table} t on t.id = v.doc"
-            f" join documents d on d.id = t.document_id").fetchall())
+        tables[f"{table}_fts"] = sorted((term, *named(doc), offset) for term, doc, offset in conn.execute(
+            f"select term, doc, offset from temp.{table}_words").fetchall())
         tables[f"{table}_fts_rows"] = conn.execute(f"select count(*) from {table}_fts_docsize").fetchall()
-        tables[f"{table}_search"] = [(word, sorted(r[0] for r in conn.execute(
-            f"select t.text from {table}_fts f join {table} t on t.id = f.rowid where {table}_fts match ?", (word,))))
-            for word in SEARCHES]
+        tables[f"{table}_search"] = [(word, sorted(named(rowid) for (rowid,) in conn.execute(
+            f"select rowid from {table}_fts where {table}_fts match ?", (word,)).fetchall())) for word in SEARCHES]
     conn.close()
     return tables
 
@@ -176,17 +187,16 @@ def test_a_failure_midway_through_an_incremental_build_leaves_the_store_as_it_wa
     before = canonical(db)
     (seeds / "a.txt").unlink()
     (seeds / "e.txt").write_text(story("Film", "Will Smith|Mr. Smith|actor|5"))
-    real = in_place.add_records
-
     def failing(*args):  # after the old rows are deleted and people moved: a late failure
         raise OSError("disk full")
 
-    monkeypatch.setattr(in_place, "add_records", failing)
+    monkeypatch.setattr(in_place.RowWriter, "add_document", failing)
     with pytest.raises(OSError, match="disk full"):
         build(seeds, db)
     assert canonical(db) == before
     assert reader.summary()["documents"] == 4 and reader.find_people("john smith")[0].name == "John Smith"
-    monkeypatch.setattr(in_place, "add_records", real)
+    monkeypatch.undo()
+    monkeypatch.setattr(bot.extract, "extract", scripted_extract)
     assert build(seeds, db).documents == 4
 
 
@@ -251,10 +261,11 @@ def test_the_worker_pool_and_this_process_build_the_same_store(synthetic, tmp_pa
     build(synthetic, single, workers=1, incremental=False)
     with sqlite3.connect(pooled) as a, sqlite3.connect(single) as b:
         for (table,) in a.execute("select name from sqlite_master where type = 'table' and name not like '%fts%'"):
-            order = {"meta": "order by key", "story_bands": "order by band, document_id"}.get(table, "order by rowid")
-            where = "where key not in ('built_at', 'seed_stats_at')" if table == "meta" else ""
-            assert a.execute(f"select * from {table} {where} {order}").fetchall() == \
-                b.execute(f"select * from {table} {where} {order}").fetchall(), table
+            where = "where key not in ('built_at', 'scan_digest')" if table == "meta" else ""
+            # A file's stat is recorded only when taken a second after the file last changed: timing.
+            columns = ", ".join(c for _, c, *_ in a.execute(f"pragma table_info({table})") if c != "stat")
+            assert sorted(a.execute(f"select {columns} from {table} {where}").fetchall(), key=repr) == \
+                sorted(b.execute(f"select {columns} from {table} {where}").fetchall(), key=repr), table
     assert canonical(pooled) == canonical(single)
 
 
@@ -275,7 +286,7 @@ def test_an_incremental_build_killed_midway_leaves_the_store_whole(smiths, tmp_p
         "import bot.extract, bot.build as store, bot.build.in_place as in_place\n"
         "from tests.store.test_incremental import scripted_extract\n"
         "bot.extract.extract = scripted_extract\n"
-        "in_place.add_records = lambda *args: os.kill(os.getpid(), signal.SIGKILL)\n"
+        "in_place.RowWriter.add_document = lambda *args: os.kill(os.getpid(), signal.SIGKILL)\n"
         f"store.build({str(seeds)!r}, {str(db)!r})\n"
     )
     killed = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
@@ -310,8 +321,8 @@ def test_a_file_rewritten_with_its_size_and_mtime_kept_is_still_seen(smiths, mon
 
     seeds, db = smiths
     now = clock.time_ns
-    # Stats recorded "long" after the files last changed are trusted (see seed_folder.seed_hashes).
-    monkeypatch.setattr(seed_folder.time, "time_ns", lambda: now() + 10 ** 12)
+    # Stats recorded "long" after the files last changed are trusted (see bot.build.seed_records).
+    monkeypatch.setattr(seed_records.time, "time_ns", lambda: now() + 10 ** 12)
     (seeds / "x.txt").write_text(story("Extra", "Ann Lee||mayor|1"))
     assert not build(seeds, db).unchanged  # a build that writes (a no-op records nothing)
     target = seeds / "d.txt"
@@ -321,8 +332,8 @@ def test_a_file_rewritten_with_its_size_and_mtime_kept_is_still_seen(smiths, mon
     os.utime(target, ns=(status.st_atime_ns, status.st_mtime_ns))
     assert target.stat().st_size == status.st_size
     hashed = []
-    real = seed_folder.file_sha256
-    monkeypatch.setattr(seed_folder, "file_sha256", lambda path: hashed.append(path.name) or real(path))
+    real = seed_records.file_sha256
+    monkeypatch.setattr(seed_records, "file_sha256", lambda path: hashed.append(path.name) or real(path))
     report = build(seeds, db)
     assert not report.unchanged and hashed == ["d.txt"]
     assert "Bo Chin" in {r[0] for r in canonical(db)["people"]}

@@ -6,6 +6,7 @@ ties, then prominence). Hypothesis asks both about names of a store crowded with
 names, near-identical surnames and titles.
 """
 import random
+from collections import Counter
 import sqlite3
 import string
 from pathlib import Path
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 import bot.extract
 from bot import build as store_module
 from bot.build import rows as store_rows
+from bot.build.merge import MergedPerson
 from bot.store.name_index import NameIndex
 from bot.store.names import name_tokens
 from bot.store.queries import Store
@@ -46,11 +48,11 @@ def crowded(tmp_path_factory) -> Path:
         first, last = rng.choice(FIRST), rng.choice(LAST)
         middle = f" {rng.choice(string.ascii_uppercase)}." if rng.random() < 0.4 else ""
         aliases = [last, f"{rng.choice(TITLES)} {last}"] if rng.random() < 0.7 else []
-        people.append((pid, f"{first}{middle} {last}", None, aliases, rng.randint(0, 30), rng.randint(0, 4), 1, 1))
+        people.append(MergedPerson(pid, f"{first}{middle} {last}", None, aliases, rng.randint(0, 30), rng.randint(0, 4), 1, 1))
     rows = store_rows.RowWriter(conn)
     words = store_rows.write_people(rows, people)
     rows.flush()
-    store_rows.recount_name_vocabulary(conn, words)
+    store_rows.count_name_vocabulary(conn, Counter(), words)
     conn.execute("commit")
     conn.close()
     return db
@@ -76,7 +78,8 @@ def reference(db, index: NameIndex, name: str, limit: int) -> list[tuple[int, fl
 
 def names_and_words(db) -> list[str]:
     conn = sqlite3.connect(db)
-    names = [r[0] for r in conn.execute("select name from people")] + [r[0] for r in conn.execute("select alias from aliases")]
+    names = [r[0] for r in conn.execute("select name from people")]
+    names += [alias for (aliases,) in conn.execute("select aliases from people") for alias in aliases.split("\n") if alias]
     conn.close()
     return names
 

@@ -13,6 +13,14 @@ def seed_store(seed_folder, tmp_path):
     return Store(tmp_path / "briefing.db")
 
 
+def sampled_store(seed_folder, path, monkeypatch, sample: int) -> Store:
+    """The seed store built with the share of words counted over only the newest `sample` rows."""
+    with monkeypatch.context() as patch:
+        patch.setattr(bot.store.queries, "SAMPLE", sample)
+        build(seed_folder, path)
+    return Store(path)
+
+
 def test_who_finds_blinken_with_alias_role_and_quotes(seed_store):
     match = seed_store.find_people("blinkin")[0]
     card = seed_store.person_card(match.id)
@@ -45,14 +53,15 @@ def test_quiz_distractors_are_people_of_the_news_not_the_bylines_reporters(seed_
         assert not {"Julian E Barnes", "Stephen Erlanger"} & set(others)
 
 
-# ---- common words (measured on the newest rows: SAMPLE is made small so that 37 paragraphs count) ----
+# ---- common words (counted on the newest rows: SAMPLE is made small so that 37 paragraphs count) ----
 
 def _paragraphs_with(store, word: str) -> set[int]:
     return {r[0] for r in store._rows("select rowid from paragraphs_fts where paragraphs_fts match ?", f'"{word}"')}
 
 
-def test_a_word_in_most_paragraphs_is_left_out_and_the_rest_come_newest_first(seed_store, monkeypatch):
-    monkeypatch.setattr(bot.store.queries, "SAMPLE", 20)
+def test_a_word_in_most_paragraphs_is_left_out_and_the_rest_come_newest_first(seed_folder, tmp_path, monkeypatch):
+    seed_store = sampled_store(seed_folder, tmp_path / "sampled.db", monkeypatch, 20)
+    monkeypatch.setattr(bot.store.queries, "RANK_ROWS", 2)  # "crimea" is in 3 paragraphs: too many to rank
     plan = seed_store.search_plan("the crimea")
     assert plan.terms == ["crimea"] and plan.ignored == ["the"] and not plan.best_first
     hits, total = seed_store.search("the crimea", 0, 10)
@@ -70,8 +79,8 @@ def test_without_common_words_every_word_is_required_and_ranked(seed_store):
 
 
 @pytest.mark.parametrize("sample, window", [(20, 500), (10_000, 500), (10_000, 4)])
-def test_pages_cover_every_match_once_with_the_right_total(seed_store, monkeypatch, sample, window):
-    monkeypatch.setattr(bot.store.queries, "SAMPLE", sample)
+def test_pages_cover_every_match_once_with_the_right_total(seed_folder, tmp_path, monkeypatch, sample, window):
+    seed_store = sampled_store(seed_folder, tmp_path / "sampled.db", monkeypatch, sample)
     monkeypatch.setattr(bot.store.queries, "RANKED_WINDOW", window)
     wanted = _paragraphs_with(seed_store, "the")
     seen = []
@@ -79,18 +88,17 @@ def test_pages_cover_every_match_once_with_the_right_total(seed_store, monkeypat
         hits, total = seed_store.search("the", offset, 3)
         assert total == len(wanted), offset
         seen += [(h.source.document_id, h.source.paragraph) for h in hits]
-    rows = seed_store._rows("select id, document_id, idx from paragraphs")
-    paragraph_ids = {(r["document_id"], r["idx"]): r["id"] for r in rows}
-    assert sorted(paragraph_ids[s] for s in seen) == sorted(wanted)
+    first = dict(seed_store._rows("select id, first_paragraph from documents"))
+    assert sorted(first[document] + paragraph for document, paragraph in seen) == sorted(wanted)
 
 
-def test_the_answer_says_which_words_were_left_out_and_the_order(seed_store, monkeypatch):
+def test_the_answer_says_which_words_were_left_out_and_the_order(seed_folder, tmp_path, monkeypatch):
     from bot.answers.commands import CommandCore
 
-    monkeypatch.setattr(bot.store.queries, "SAMPLE", 20)
-    text = CommandCore(seed_store).answer("search", "the crimea").html
+    monkeypatch.setattr(bot.store.queries, "RANK_ROWS", 2)
+    text = CommandCore(sampled_store(seed_folder, tmp_path / "20.db", monkeypatch, 20)).answer("search", "the crimea").html
     assert "newest first" in text and "<i>Left out as too common: the</i>" in text
-    monkeypatch.setattr(bot.store.queries, "SAMPLE", 10)  # the seed has 19 quotations
+    seed_store = sampled_store(seed_folder, tmp_path / "10.db", monkeypatch, 10)  # the seed has 19 quotations
     quotes = CommandCore(seed_store).answer("quotes", "the support").html
     assert "Left out as too common: the" in quotes and "(1–2 of 2)" in quotes
     assert "Left out" not in CommandCore(seed_store).answer("search", "crimea").html
@@ -119,3 +127,25 @@ def test_a_total_counted_to_the_cap_reads_as_more(seed_store, monkeypatch):
     assert total == 4  # counted up to the cap
     assert "(1–5 of 5+, best first)" in CommandCore(seed_store).answer("search", "the").html  # a page of 5 shown
     assert "(1–3 of 3," in CommandCore(seed_store).answer("search", "crimea").html  # below the cap: exact
+
+
+@pytest.mark.parametrize("read_rows, verify_rows", [(12, 0), (0, 2)])  # both words read; the rarest read, checked
+def test_words_all_in_many_rows_are_looked_for_in_the_newest_rows_only(seed_store, monkeypatch, read_rows, verify_rows):
+    from bot.answers.commands import CommandCore
+
+    the, ukraine = _paragraphs_with(seed_store, "the"), _paragraphs_with(seed_store, "ukraine")
+    both = sorted(the & ukraine)
+    monkeypatch.setattr(bot.store.queries, "WALK_STEPS", 4)  # a step per row of the rarest word, one other word
+    monkeypatch.setattr(bot.store.queries, "READ_ROWS", read_rows)
+    monkeypatch.setattr(bot.store.queries, "VERIFY_ROWS", verify_rows)
+    plan = seed_store.search_plan("the ukraine")
+    newest = seed_store._rows("select max(rowid) from paragraphs_fts")[0][0]
+    assert plan.newest_rows == int(newest * max(read_rows / (len(the) + len(ukraine)), verify_rows / len(ukraine))) > 0
+    hits, total = seed_store.search("the ukraine", 0, 50)
+    within = [r for r in both if r > newest - plan.newest_rows]
+    assert total == len(within) < len(both)
+    first = dict(seed_store._rows("select id, first_paragraph from documents"))
+    assert sorted(first[h.source.document_id] + h.source.paragraph for h in hits) == within
+    text = CommandCore(seed_store).answer("search", "the ukraine").html
+    assert f"in the newest {plan.newest_rows:,} paragraphs" in text
+    assert seed_store.search_plan("ukraine").newest_rows == 0  # one word: its newest rows come first anyway

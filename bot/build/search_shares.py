@@ -1,0 +1,136 @@
+"""`search_shares`: for each stemmed word of each full-text index, in how many of its newest rows it
+is (`rows`, among the newest `queries.SAMPLE`) and in how many rows in all (`total`).
+
+A search leaves out words in too many of the newest rows, ranks only when its words' rows are few
+enough for BM25's weights to be read quickly, and bounds the walk of words that are all common
+(`bot.store.queries.Store.search_plan`). Counting that at question time cost the first question
+with each word a walk over its postings (21 ms at 100k documents). A full build counts the newest
+rows by indexing their text again in a small in-memory table and reading its vocabulary, and the
+totals from the index's own vocabulary; an in-place update adjusts both by the rows it adds and
+removes and the rows that enter or leave the sample, so its cost follows the change.
+
+The newest rows are those with the highest rowids, which follow the order documents were written
+in: the sample describes this store's own numbering (an updated store and a clean build of the
+same folder number rows differently, and so sample different rows).
+"""
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Iterator
+
+from bot.store import queries
+from bot.store.texts import cut, document_paragraphs, paragraph_texts
+
+TABLES = ("paragraphs_fts", "quotes_fts")
+
+
+def word_rows(texts: Iterable[str]) -> Counter[str]:
+    """How many of `texts` hold each stemmed word (as the store's tokenizer indexes it)."""
+    counter = sqlite3.connect(":memory:")
+    try:
+        counter.execute("create virtual table sample using fts5 (text, tokenize='porter', content='', detail=none)")
+        counter.execute("create virtual table sample_words using fts5vocab(sample, 'row')")
+        counter.executemany("insert into sample (text) values (?)", ((text,) for text in texts))
+        return Counter(dict(counter.execute("select term, doc from sample_words")))
+    finally:
+        counter.close()
+
+
+def newest_rowids(conn: sqlite3.Connection) -> dict[str, int]:
+    return {table: conn.execute(f"select max(rowid) from {table}").fetchone()[0] or 0 for table in TABLES}
+
+
+def count_shares(conn: sqlite3.Connection) -> None:
+    """Count every word of both indexes: in all their rows (their vocabulary) and in the newest SAMPLE
+    (the sample's size goes in meta: the answers divide by it)."""
+    sample = queries.SAMPLE
+    conn.execute("delete from search_shares")
+    conn.execute("insert or replace into meta values ('search_sample', ?)", (str(sample),))
+    for table, newest in newest_rowids(conn).items():
+        newest_words = _sample(conn, table, newest, sample)
+        conn.execute(f"create virtual table temp.{table}_vocabulary using fts5vocab(main, {table}, 'row')")
+        try:
+            conn.executemany("insert into search_shares values (?, ?, ?, ?)", (
+                (table, term, newest_words.get(term, 0), total)
+                for term, total in conn.execute(f"select term, doc from temp.{table}_vocabulary").fetchall()))
+        finally:
+            conn.execute(f"drop table temp.{table}_vocabulary")
+
+
+def _sample(conn: sqlite3.Connection, table: str, newest: int, sample: int) -> Counter[str]:
+    if newest <= sample:  # a small index: every word is rare enough (see Store._shares_of)
+        return Counter()
+    return word_rows(text for _, text in ROWS[table](conn, newest - sample, newest))
+
+
+def update_shares(conn: sqlite3.Connection, before: dict[str, int], removed: dict[str, list[tuple[int, str]]],
+                  added: dict[str, list[tuple[int, str]]]) -> None:
+    """Adjust the counts after an in-place change: `before` the newest rowid of each index before it,
+    `removed` and `added` the (rowid, text) of the rows it took out and put in."""
+    sample = queries.SAMPLE
+    stored = conn.execute("select value from meta where key = 'search_sample'").fetchone()
+    if stored is None or int(stored[0]) != sample:
+        count_shares(conn)
+        return
+    after = newest_rowids(conn)
+    for table in TABLES:
+        gone, new = removed.get(table, []), added.get(table, [])
+        _add(conn, table, "total", word_rows(text for _, text in gone), -1)
+        _add(conn, table, "total", word_rows(text for _, text in new), 1)
+        old, newest = before[table], after[table]
+        if newest <= sample:
+            conn.execute("update search_shares set rows = 0 where fts = ?", (table,))
+            continue
+        if old <= sample:  # the index just grew past the sample: count it whole
+            conn.execute("update search_shares set rows = 0 where fts = ?", (table,))
+            _add(conn, table, "rows", _sample(conn, table, newest, sample), 1)
+            continue
+        low_before, low_after = old - sample, newest - sample
+        leaving = [text for rowid, text in gone if rowid > low_before]
+        entering = [text for rowid, text in new if rowid > low_after]
+        if low_after > low_before:  # rows that were among the newest and no longer are
+            leaving += [text for _, text in ROWS[table](conn, low_before, min(low_after, old))]
+        elif low_after < low_before:  # the newest rows went: older ones come into the sample
+            entering += [text for _, text in ROWS[table](conn, low_after, low_before)]
+        _add(conn, table, "rows", word_rows(leaving), -1)
+        _add(conn, table, "rows", word_rows(entering), 1)
+    conn.execute("delete from search_shares where total <= 0")
+
+
+def _add(conn: sqlite3.Connection, table: str, column: str, counts: Counter[str], sign: int) -> None:
+    """Add `counts` to one column of the table's words (a word not there yet comes in with 0 in the other)."""
+    other = "rows" if column == "total" else "total"
+    conn.executemany(f"insert into search_shares (fts, term, {column}, {other}) values (?, ?, ?, 0)"
+                     f" on conflict (fts, term) do update set {column} = {column} + excluded.{column}",
+                     [(table, term, sign * rows) for term, rows in sorted(counts.items())])
+
+
+def _paragraph_rows(conn: sqlite3.Connection, low: int, high: int) -> Iterator[tuple[int, str]]:
+    """(rowid, text) of the paragraphs numbered above `low`, up to `high`."""
+    for first, blob, spans in conn.execute(
+            "select d.first_paragraph, t.text, t.paragraph_spans from documents d"
+            " join document_texts t on t.document_id = d.id"
+            " where d.first_paragraph <= ? order by d.first_paragraph desc", (high,)):
+        paragraphs = paragraph_texts(blob, spans)
+        if first + len(paragraphs) <= low + 1:
+            break
+        for n, (_, text) in enumerate(paragraphs):
+            if low < first + n <= high:
+                yield first + n, text
+
+
+def _quote_rows(conn: sqlite3.Connection, low: int, high: int) -> Iterator[tuple[int, str]]:
+    """(rowid, text) of the quotations numbered above `low`, up to `high`."""
+    document, paragraphs = None, []
+    for quote_id, document_id, paragraph, start, end, text in conn.execute(
+            'select id, document_id, paragraph, start, "end", text from quotes where id > ? and id <= ?'
+            " order by document_id, id", (low, high)):
+        if text is None:
+            if document_id != document:
+                document, paragraphs = document_id, document_paragraphs(conn, document_id)
+            text = cut(paragraphs, paragraph, start, end, text)
+        yield quote_id, text
+
+
+ROWS = {"paragraphs_fts": _paragraph_rows, "quotes_fts": _quote_rows}
