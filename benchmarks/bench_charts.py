@@ -15,7 +15,7 @@ import argparse
 import gc
 import random
 import time
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 from benchmarks.common import emit, fig, maxrss_mb, percentile, rss_mb
 

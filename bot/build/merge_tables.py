@@ -98,23 +98,19 @@ class MergeTables:
         # Join targets: a group key claimed by exactly one other group with more words.
         groups = set(self.keys[1:])
         claimant: dict[str, object] = {}
-        for alias_key, group_key in conn.execute("select alias_key, group_key from claims"):
+        for alias_key, claimed_by in conn.execute("select alias_key, group_key from claims"):
             if alias_key in groups:
-                claimant[alias_key] = group_key if alias_key not in claimant else MANY
+                claimant[alias_key] = claimed_by if alias_key not in claimant else MANY
         target = {key: join_target(key, True, () if by is MANY else (by,))
                   for key, by in claimant.items() if by is not MANY}
         target = {key: up for key, up in target.items() if up is not None}
         del claimant
         root: dict[str, str] = {}
-
-        def root_of(key: str) -> str:
+        for key in target:
             top = key
             while top in target:
                 top = target[top]
-            return top
-
-        for key in target:
-            root[key] = root_of(key)
+            root[key] = top
         left: dict[str, int] = {}  # names of each tree still to be read (trees of several names only)
         for key in self.keys[1:]:
             top = root.get(key, key)

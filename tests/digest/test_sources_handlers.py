@@ -6,7 +6,6 @@ import dataclasses
 import sqlite3
 
 import pytest
-from telegram import Update
 from telegram.ext import ApplicationBuilder
 
 from bot.sources.registry import PAUSED
