@@ -155,15 +155,14 @@ def landed_documents(watch: StoreWatch, ids: Iterable[int]) -> list[LandedDocume
 
 
 def quote_texts(conn: sqlite3.Connection, first: int, last: int) -> Iterator[tuple[int, str]]:
-    """(document id, text) of the quotations of the documents with ids first..last, by quotation id."""
-    low, high = conn.execute("select min(first_quote), max(first_quote + quotes - 1) from documents"
-                             " where id between ? and ?", (first, last)).fetchone()
-    if low is None:
-        return
+    """(document id, text) of the quotations of the documents with ids first..last, by document and
+    quotation id. Each document's own range of quotation ids is read: ids of documents changed in
+    place lie far from their neighbours', so one range over the chunk could span the whole table."""
     document, paragraphs = None, []
     for document_id, paragraph, start, end, text in conn.execute(
-            'select document_id, paragraph, start, "end", text from quotes where id between ? and ? order by id',
-            (low, high)):
+            'select q.document_id, q.paragraph, q.start, q."end", q.text from documents d'
+            " join quotes q on q.id between d.first_quote and d.first_quote + d.quotes - 1"
+            " where d.id between ? and ? order by d.id, q.id", (first, last)):
         if text is None and document_id != document:
             document, paragraphs = document_id, document_paragraphs(conn, document_id)
         yield document_id, cut(paragraphs, paragraph, start, end, text)
