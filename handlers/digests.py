@@ -10,6 +10,7 @@ import asyncio
 import logging
 import sqlite3
 from datetime import timedelta
+from pathlib import Path
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
@@ -176,8 +177,11 @@ class DigestHandlers:
             except (sqlite3.Error, FileNotFoundError):  # no store yet, or its path holds something else
                 before = set()
             try:
+                # Only the uploaded file is looked at (no scan of a folder that may hold a million files);
+                # files dropped in by hand are taken in by the next `briefbot build` or start.
+                changed = [path.resolve().relative_to(Path(self.settings.seeds_dir).resolve()).as_posix()]
                 report = await asyncio.to_thread(store_build.build, self.settings.seeds_dir, self.settings.briefing_db,
-                                                  file_seconds=self.settings.build_file_seconds)
+                                                  file_seconds=self.settings.build_file_seconds, changed=changed)
             except store_build.BuildFailed as exc:
                 # Not the file's fault (the store is busy, or its path is not a store): the file stays in
                 # seeds/ and the next build takes it in.
