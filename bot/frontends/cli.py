@@ -6,6 +6,7 @@
     briefbot quotes [NAME]                               quotations of NAME (or about NAME), or the newest
     briefbot sources add URL [--name NAME] | list | remove N|URL | import FILE.opml | export   news sources
     briefbot fetch                                       one round of the due sources (--all: every source), then build
+    briefbot prune DAYS [--dry-run]                      seed files of documents older than DAYS deleted, store updated
     briefbot start                                       build if needed, then `run` or `console`
     briefbot run | console [--language CODE]             the Telegram bot | the same commands in the terminal
     briefbot catalogs [--update | --new CODE]           check the message catalogs (bot/locales), update or start one
@@ -262,6 +263,43 @@ def fetch_command(settings: Settings, every_source: bool = False, build_store: b
     return EXIT_SKIPPED if failed else EXIT_OK
 
 
+def prune_command(seeds: Path, db: Path, days: float, dry_run: bool) -> int:
+    """Delete the seed files of the documents dated more than `days` days ago and take them out of the
+    store in one in-place update (`bot.build.retention`); with `dry_run`, only say which they are."""
+    import time
+
+    from bot.build import BuildFailed
+    from bot.build.retention import DAY, documents_before, keep_days
+    from bot.build.target import check_store_target
+    from bot.store.queries import StoreNotBuilt
+
+    if days < 0:
+        print("briefbot prune: DAYS must be 0 or more", file=sys.stderr)
+        return EXIT_FAILED
+    if not db.is_file():
+        raise StoreNotBuilt(f"No store at {db}: run `briefbot build` first.")
+    now = time.time()
+    try:
+        check_store_target(db)  # never delete seed files on the word of a file that is not a store
+    except BuildFailed as exc:
+        print(f"briefbot prune: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if dry_run:
+        old = documents_before(db, int(now - days * DAY))
+        for rel in old[:20]:
+            print(printable_name(rel))
+        more = " (the first 20 above)" if len(old) > 20 else ""
+        print(f"{len(old)} documents dated more than {days:g} days ago would go{more}; nothing changed")
+        return EXIT_OK
+    try:
+        report = keep_days(seeds, db, days, now=now)
+    except BuildFailed as exc:
+        print(f"briefbot prune: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{report.documents} documents left, dated within the last {days:g} days ({report.seconds:.1f} s)")
+    return EXIT_OK
+
+
 def start_command(settings: Settings) -> int:
     """What `make run` does: build if the seeds changed, then the bot if a token is set, else the console.
 
@@ -374,6 +412,13 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
     fetch.add_argument("--all", action="store_true", help="read every source that is not paused, due or not")
     fetch.add_argument("--no-build", action="store_true", help="save the articles only; do not update the store")
 
+    prune = commands.add_parser("prune", help="delete the seed files of documents older than DAYS and take them out "
+                                              "of the store, in place (--dry-run: only list them)")
+    prune.add_argument("days", type=float, metavar="DAYS", help="keep the documents of the last DAYS days")
+    prune.add_argument("--dry-run", action="store_true", help="list what would go; change nothing")
+    prune.add_argument("--seeds", type=Path, default=settings.seeds_dir, help=f"seed folder (default: {settings.seeds_dir})")
+    prune.add_argument("--db", type=Path, default=settings.briefing_db, help=f"store file (default: {settings.briefing_db})")
+
     commands.add_parser("start", help="build if seeds changed, then run the bot (or the console without a token)")
     commands.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     console = commands.add_parser("console", help="the bot's commands, answered in the terminal")
@@ -405,6 +450,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return sources_command(settings, args)
         if args.command == "fetch":
             return fetch_command(settings, args.all, not args.no_build)
+        if args.command == "prune":
+            return prune_command(args.seeds, args.db, args.days, args.dry_run)
         if args.command == "start":
             return start_command(settings)
         if args.command == "run":

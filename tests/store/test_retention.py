@@ -69,3 +69,33 @@ def test_a_failed_drop_leaves_the_store_whole_and_the_next_build_finishes_it(syn
     report = build(synthetic, db)  # the files are gone: the next build removes their documents
     assert not report.unchanged and dates(db) == [d for d in dates(db) if d >= cutoff]
     assert_same_store(db, clean_build(synthetic, tmp_path))
+
+
+def test_briefbot_prune_lists_with_dry_run_then_deletes_and_updates_the_store(synthetic, tmp_path):  # noqa: F811
+    import time
+
+    from .test_cli import briefbot
+
+    db = tmp_path / "briefing.db"
+    build(synthetic, db, workers=1)
+    files = sorted(synthetic.iterdir())
+    before = dates(db)
+    days = int((time.time() - before[len(before) // 2]) / DAY)  # about half of them are older
+    conn = sqlite3.connect(db)
+    old = {synthetic / path for (path,) in conn.execute("select path from documents where sort_date < ?",
+                                                        (int(time.time() - days * DAY),))}
+    conn.close()
+    assert 0 < len(old) < len(files)
+    listed = briefbot("prune", days, "--dry-run", "--seeds", synthetic, "--db", db)
+    assert listed.returncode == 0, listed.stderr
+    assert f"{len(old)} documents dated more than {days} days ago would go" in listed.stdout
+    assert "nothing changed" in listed.stdout and sorted(synthetic.iterdir()) == files and dates(db) == before
+    pruned = briefbot("prune", days, "--seeds", synthetic, "--db", db)
+    assert pruned.returncode == 0, pruned.stderr
+    assert sorted(synthetic.iterdir()) == [p for p in files if p not in old]
+    assert Store(db).summary()["documents"] == len(files) - len(old)
+    not_a_store = tmp_path / "notes.txt"
+    not_a_store.write_text("my notes\n")
+    refused = briefbot("prune", "0", "--seeds", synthetic, "--db", not_a_store)
+    assert refused.returncode == 1 and "not a Briefbot store" in refused.stderr
+    assert sorted(synthetic.iterdir()) == [p for p in files if p not in old]
