@@ -247,7 +247,7 @@ class DigestComposer:
         items: dict[str, list[str]] = {}
         blocks = [t._("🔦 <b>Spotlight</b> — nothing new since your last digest, so here is someone worth knowing.")]
         if plan.person is not None:
-            card = self.store.person_card(plan.person, quote_limit=0)
+            card = self.store.person_card(plan.person, quote_limit=0, statement_limit=0)
             if card is not None:
                 where = "; ".join(render.cite(s, t) for s in card.documents[:2])
                 blocks.append(f"<b>{render.escape(card.name)}</b>"

@@ -187,7 +187,7 @@ class Store:
         quotes = self.quotes_by(person_id, 0, quote_limit)[0] if quote_limit else []
         statements = self.statements_by(person_id, 0, statement_limit)[0] if statement_limit else []
         return PersonCard(person["id"], person["name"], person["role"], aliases, person["mentions"], documents, quotes,
-                          person["quotes"], statements, person["statements"] or 0)
+                          person["quotes"], statements, person["statements"])
 
     # ---- text ----------------------------------------------------------------------------------
 
@@ -246,7 +246,7 @@ class Store:
                           " order by s.confidence desc, s.sort_date desc, s.document_id desc, s.n limit ? offset ?",
                           person_id, limit, offset)
         total = self._rows("select statements from people where id = ?", person_id)
-        return [self._statement_hit(r) for r in rows], (total[0]["statements"] or 0) if total else 0
+        return [self._statement_hit(r) for r in rows], total[0]["statements"] if total else 0
 
     def quote(self, quote_id: int) -> QuoteHit | None:
         rows = self._rows(self._QUOTE_COLUMNS + " from quotes q" + self._QUOTE_JOINS + " where q.id = ?", quote_id)
