@@ -243,6 +243,8 @@ def main() -> None:
         "search": [safe(store.search, pools.topic(rng), rng.choice([0, 0, 5])) for _ in range(args.queries)],
         "brief": [safe(store.brief, rng.randint(1, max(1, pools.documents))) for _ in range(args.queries)],
         "list_people": [safe(store.list_people, rng.choice([0, 10, 100]), 10) for _ in range(args.queries)],
+        "statements_by": [safe(store.statements_by, rng.choice(ids), rng.choice([0, 0, 5, 10]))
+                          for _ in range(args.queries)],
     }
     for name, calls in raw.items():
         times, _, errors = timed(calls)

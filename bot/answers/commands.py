@@ -289,7 +289,7 @@ class CommandCore:
 
     def trend_of(self, person_id: int, days: int) -> Answer:
         """The chart of one person (the card's Trend button, a choice among several)."""
-        card = self.store.person_card(person_id, quote_limit=0)
+        card = self.store.person_card(person_id, quote_limit=0, document_limit=0, statement_limit=0)
         if card is None or not 1 <= days <= MOST_DAYS:
             return Answer(self.t._(GONE))
         found = self.trends.chart([Subject(card.name, person_id, [])], days, timezone.utc, "UTC", self.t)
@@ -348,13 +348,19 @@ class CommandCore:
                       _rows(*_person_buttons(matches), _pager("wl", offset, PEOPLE_PAGE, total, t=self.t)))
 
     def quotes_by(self, person_id: int, offset: int) -> Answer:
-        card = self.store.person_card(person_id, quote_limit=0)
+        """A page of the person's direct quotations, then of what they were reported to have said: one list,
+        the quotations first, paged as one (a page may end the one and begin the other)."""
+        card = self.store.person_card(person_id, quote_limit=0, document_limit=0, statement_limit=0)
         t = self.t
         if card is None:
             return Answer(t._(GONE))
-        hits, total = self.store.quotes_by(person_id, offset, QUOTES_PAGE)
-        heading = t._("Quotes by {name}", name=render.escape(card.name))
-        return Answer(render.quotes_page(heading, hits, offset, total, t=t),
+        hits = self.store.quotes_by(person_id, offset, QUOTES_PAGE)[0] if offset < card.quote_total else []
+        room = QUOTES_PAGE - len(hits)
+        statements = (self.store.statements_by(person_id, max(0, offset - card.quote_total), room)[0]
+                      if room and offset + QUOTES_PAGE > card.quote_total else [])
+        total = card.quote_total + card.statement_total
+        return Answer(render.person_quotes_page(card.name, hits, statements, offset, card.quote_total,
+                                                card.statement_total, t),
                       _rows(_pager("qp", offset, QUOTES_PAGE, total, str(person_id), t), _back_to_card(person_id, t)))
 
     def quotes_about(self, topic: str, offset: int) -> Answer:
@@ -373,7 +379,7 @@ class CommandCore:
                       _rows(_pager("qt", offset, QUOTES_PAGE, total, topic, t)))
 
     def mentions(self, person_id: int, offset: int) -> Answer:
-        card = self.store.person_card(person_id, quote_limit=0)
+        card = self.store.person_card(person_id, quote_limit=0, document_limit=0, statement_limit=0)
         t = self.t
         if card is None:
             return Answer(t._(GONE))

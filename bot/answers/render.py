@@ -19,6 +19,7 @@ from bot.models import (
     SearchPlan,
     Source,
     SourceInfo,
+    StatementHit,
     StoryCopy,
 )
 from bot.store.trends import DailySeries, Voice
@@ -26,6 +27,7 @@ from bot.store.trends import DailySeries, Voice
 MESSAGE_LIMIT = 4096  # Telegram's limit on a message's text, counted after entities are parsed
 CALLBACK_LIMIT = 64  # bytes of callback_data
 QUOTE_CHARS = 600  # a quotation longer than this is shortened in lists (the card keeps pages small)
+STATEMENT_CHARS = 500  # a reported statement, likewise
 SNIPPET_CHARS = 700
 TITLE_CHARS = 90  # titles in citations; /sources and /brief show them whole
 OUTLET_CHARS = 60
@@ -148,6 +150,24 @@ def quote_block(hit: QuoteHit, limit: int = QUOTE_CHARS, t: Translator = ENGLISH
             f"— <b>{speaker}</b>{_role(hit.role)} · {cite(hit.source, t)}")
 
 
+def reported_by(source: Source, t: Translator = ENGLISH) -> str:
+    """Who reported a statement: "reported by Outlet" (a link to the article), or for a document without
+    an outlet "reported in <title>" as `cite` writes it; then the date and the paragraph."""
+    if source.outlet:
+        where = t._("reported by {outlet}", outlet=link(source.url, escape(shorten(source.outlet, OUTLET_CHARS))))
+    else:
+        where = t._("reported in {title}", title=link(source.url, f"<i>{escape(shorten(source.title, TITLE_CHARS))}</i>"))
+    dated = f", {escape(t.iso_date(source.published))}" if source.published else ""
+    return f"{where}{dated}, ¶{source.paragraph + 1}"
+
+
+def statement_block(hit: StatementHit, limit: int = STATEMENT_CHARS, t: Translator = ENGLISH) -> str:
+    """Reported speech: the reporter's words as plain text — never in quotation marks or a blockquote, which
+    are a quotation's — then whose words they report and who reported them."""
+    speaker = escape(hit.speaker) if hit.speaker else t._("unattributed")
+    return f"{escape(shorten(hit.text, limit))}\n— <b>{speaker}</b>{_role(hit.role)}, {reported_by(hit.source, t)}"
+
+
 def person_card(card: PersonCard, t: Translator = ENGLISH) -> str:
     lines = [f"<b>{escape(card.name)}</b>"]
     if card.role:
@@ -158,10 +178,15 @@ def person_card(card: PersonCard, t: Translator = ENGLISH) -> str:
     lines.append(mentioned(card.mentions, "; ".join(cite(s, t) for s in card.documents), t))
     blocks = ["\n".join(lines)]
     if card.quotes:
-        blocks.append(t._("<b>Strongest quotes</b>"))
+        blocks.append(t._("<b>Strongest quotes</b> ({count})",
+                          count=t.n_("{n} quotation in all", "{n} quotations in all", card.quote_total)))
         blocks.extend(quote_block(q, limit=400, t=t) for q in card.quotes)
     else:
         blocks.append(t._("No direct quotations from them in the store."))
+    if card.statements:
+        blocks.append(t._("<b>Reported</b> ({count}) — what they said, in the reporter's words",
+                          count=t.n_("{n} statement in all", "{n} statements in all", card.statement_total)))
+        blocks.extend(statement_block(s, limit=300, t=t) for s in card.statements)
     return "\n\n".join(blocks)
 
 
@@ -226,6 +251,28 @@ def quotes_page(heading: str, hits: list[QuoteHit], offset: int, total: int, ign
     return "\n\n".join([head, *(quote_block(h, t=t) for h in hits)])
 
 
+def person_quotes_page(name: str, hits: list[QuoteHit], statements: list[StatementHit], offset: int, quote_total: int,
+                       statement_total: int, t: Translator = ENGLISH) -> str:
+    """A page of a person's quotations and then their reported statements, one list paged as one: `offset`
+    counts the quotations first, the statements after them."""
+    heading = t._("Quotes by {name}", name=escape(name))
+    if not hits and not statements:
+        return (t._("{heading}: none found.", heading=heading) if quote_total + statement_total == 0
+                else t._("{heading}: no more quotes.", heading=heading))
+    head = f"<b>{heading}</b>"
+    if hits:
+        head += f" ({page_range(offset, len(hits), quote_total, t=t)})"
+    elif not quote_total:
+        head += "\n" + t._("No direct quotations from them in the store.")
+    blocks = [head, *(quote_block(h, t=t) for h in hits)]
+    if statements:
+        first = max(0, offset - quote_total)
+        blocks.append(t._("<b>Reported</b> ({range}) — what they said, in the reporter's words",
+                          range=page_range(first, len(statements), statement_total, t=t)))
+        blocks.extend(statement_block(s, t=t) for s in statements)
+    return "\n\n".join(blocks)
+
+
 def search_page(words: str, hits: list[SearchHit], offset: int, total: int, plan: SearchPlan | None = None,
                 t: Translator = ENGLISH) -> str:
     order = t._("best first") if plan is None or plan.best_first else t._("newest first")
@@ -287,6 +334,9 @@ def briefing(b: Briefing, t: Translator = ENGLISH) -> str:
     if b.quotes:
         blocks.append(t._("<b>Notable quotes</b>"))
         blocks.extend(quote_block(q, limit=400, t=t) for q in b.quotes)
+    if b.reported:
+        blocks.append(t._("<b>Reported</b> — what they said, in the reporter's words"))
+        blocks.extend(statement_block(s, limit=300, t=t) for s in b.reported)
     return "\n\n".join(blocks)
 
 

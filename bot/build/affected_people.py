@@ -53,10 +53,10 @@ class PeopleChange:
                 self.name_ids[name] = next_id
                 new.append((next_id, name, c.key))
                 next_id += 1
-        conn.executemany("insert into names values (?, ?, ?, 0, 0, 0, 0)", new)
+        conn.executemany("insert into names values (?, ?, ?, 0, 0, 0, 0, 0)", new)
         conn.executemany("update names set records = records + ?, mentions = mentions + ?, quotes = quotes + ?,"
-                         " paragraphs = paragraphs + ? where id = ?",
-                         [(c.records, c.mentions, c.quotes, c.paragraphs, self.name_ids[name])
+                         " paragraphs = paragraphs + ?, statements = statements + ? where id = ?",
+                         [(c.records, c.mentions, c.quotes, c.paragraphs, c.statements, self.name_ids[name])
                           for name, c in delta.names.items()])
         ids = self.name_ids
         self._add("name_roles", ("name_id", "role"), ("mentions", "records"),
@@ -191,10 +191,10 @@ class PeopleChange:
         names: list[dict[str, NameCounts]] = [{} for _ in trees]
         name_of: dict[int, tuple[int, str]] = {}
         for chunk in _each(tree_of):
-            for name_id, name, key, records, mentions, quotes, paragraphs in conn.execute(
-                    "select id, name, key, records, mentions, quotes, paragraphs from names"
+            for name_id, name, key, records, mentions, quotes, paragraphs, statements in conn.execute(
+                    "select id, name, key, records, mentions, quotes, paragraphs, statements from names"
                     " where key in (select value from json_each(?)) and records > 0", (chunk,)):
-                names[tree_of[key]][name] = NameCounts(key, records, mentions, quotes, paragraphs)
+                names[tree_of[key]][name] = NameCounts(key, records, mentions, quotes, paragraphs, statements)
                 name_of[name_id] = (tree_of[key], name)
         roles: list[dict] = [{} for _ in trees]
         aliases: list[dict] = [{} for _ in trees]

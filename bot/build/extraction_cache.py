@@ -1,18 +1,20 @@
 """Extractions kept in the store, so that a rebuild extracts only the files that changed.
 
 The store's own rows are the cache: what extraction found in a document (its people and their
-mentions, quotations, key points) is there in full, so a file whose content hash and type match a
+mentions, quotations, reported statements, key points, and the confidence and cue of each attribution
+— all but the evidence its confidence rests on, which the store does not keep) is there in full, so a file whose content hash and type match a
 stored document gets its extraction back from that document's rows instead of being extracted
 again — when the store was written by the same schema, reader and extractor versions.
 """
 from __future__ import annotations
 
+import bisect
 import pickle
 import sqlite3
 from pathlib import Path
 
 from bot.models import Extraction, KeyPoint, Person, Quote
-from bot.store.schema import SCHEMA_VERSION
+from bot.store.schema import SCHEMA_VERSION, from_hundredths
 from bot.store.texts import cut as cut_text
 from bot.store.texts import document_paragraphs
 
@@ -52,16 +54,27 @@ def stored_extraction(conn: sqlite3.Connection, document_id: int) -> Extraction:
         names[ord_] = name
     quotes = []
     if quote_count:
-        for ord_, paragraph, start, end, text, speaker in conn.execute(
-                'select ord, paragraph, start, "end", text, speaker from quotes where id between ? and ? order by id',
-                (first_quote, first_quote + quote_count - 1)):
+        for ord_, paragraph, start, end, text, speaker, confidence in conn.execute(
+                'select ord, paragraph, start, "end", text, speaker, confidence from quotes where id between ? and ?'
+                " order by id", (first_quote, first_quote + quote_count - 1)):
             quotes.append(Quote(cut(paragraph, start, end, text), start, end,
-                                names.get(ord_) if ord_ is not None else speaker, paragraph))
+                                names.get(ord_) if ord_ is not None else speaker, paragraph,
+                                confidence=from_hundredths(confidence)))
+    starts = [start for start, _ in paragraphs]
+    reported = []
+    for ord_, paragraph, start, end, mixed, confidence, cue_start, cue_end, text, speaker in conn.execute(
+            'select ord, paragraph, start, "end", mixed, confidence, cue_start, cue_end, text, speaker from statements'
+            " where document_id = ? order by n", (document_id,)):
+        cue = None if cue_start is None else cut(bisect.bisect_right(starts, cue_start) - 1, cue_start, cue_end, None)
+        reported.append(Quote(cut(paragraph, start, end, text), start, end,
+                              names.get(ord_) if ord_ is not None else speaker, paragraph,
+                              kind="mixed" if mixed else "indirect", confidence=from_hundredths(confidence),
+                              cue=cue, cue_start=cue_start, cue_end=cue_end))
     key_points = [KeyPoint(cut(paragraph, start, end, text), start, end, paragraph, kind, score)
                   for paragraph, kind, start, end, score, text in conn.execute(
                       'select paragraph, kind, start, "end", score, text from key_points where document_id = ?'
                       " order by rank", (document_id,))]
-    return Extraction(people, quotes, key_points)
+    return Extraction(people, quotes, key_points, reported)
 
 
 class ExtractionCache:

@@ -2,7 +2,7 @@
 
 Documents, their text, key points, the paragraphs where each person is mentioned and the full-text
 indexes are written as the workers hand the files over, in order. The rows that name a person id (a
-person's documents and quotations) have to wait for the merge of people, which needs every document: those rows go to a scratch database
+person's documents, quotations and statements) have to wait for the merge of people, which needs every document: those rows go to a scratch database
 (a private temp file) with the id of their name in the person column, and are copied into the store once people are
 merged, sorted by the order they are read in, so that each table is written once, packed.
 """
@@ -17,10 +17,8 @@ from pathlib import Path
 from bot.build.merge_tables import MergeTables
 from bot.build.report import BuildReport, Progress, SkippedFile
 from bot.build.rows import RowWriter, document_rows, meta_rows, number_documents
-from bot.store.names import label_words, posting_keys
 from bot.build.search_shares import count_shares
 from bot.build.seed_records import SeedChanges
-from bot.build.stories import write_stories
 from bot.build.store_files import (
     TEMP_SUFFIX,
     empty_wal,
@@ -30,15 +28,21 @@ from bot.build.store_files import (
     sync_directory,
     sync_file,
 )
+from bot.build.stories import write_stories
 from bot.build.versions import extraction_versions
 from bot.build.workers import prepared_files
+from bot.store.names import label_words, posting_keys
 from bot.store.schema import PAGE_SIZE, TABLES, create_indexes, create_search
 
 SCRATCH = """
 create table scratch.person_documents (document_id integer, ord integer, person_id integer, name_id integer,
     aliases text, role text, mentions integer, paragraphs integer, first_paragraph integer, sort_date integer);
 create table scratch.quotes (id integer primary key, document_id integer, ord integer, person_id integer,
-    paragraph integer, start integer, "end" integer, words integer, strength integer, text text, speaker text);
+    paragraph integer, start integer, "end" integer, words integer, strength integer, text text, speaker text,
+    confidence integer);
+create table scratch.statements (document_id integer, n integer, ord integer, person_id integer, paragraph integer,
+    start integer, "end" integer, mixed integer, confidence integer, cue_start integer, cue_end integer,
+    sort_date integer, text text, speaker text);
 create table scratch.name_postings (token text, mentions integer, quotes integer, person_id integer);
 """
 
@@ -88,7 +92,8 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
         conn.execute("begin")
         rows = RowWriter(conn, {
             "person_documents": "insert into scratch.person_documents values (?,?,?,?,?,?,?,?,?,?)",
-            "quotes": "insert into scratch.quotes values (?,?,?,?,?,?,?,?,?,?,?)",
+            "quotes": "insert into scratch.quotes values (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "statements": "insert into scratch.statements values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             "name_postings": "insert into scratch.name_postings values (?,?,?,?)",
         })
         people = MergeTables(conn)
@@ -136,8 +141,12 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
                      " s.role, s.mentions, s.paragraphs, s.first_paragraph, s.sort_date from scratch.person_documents s"
                      " join scratch.person_of_name m on m.name_id = s.person_id order by s.rowid")
         conn.execute('insert into quotes select q.id, q.document_id, q.ord, m.person_id, q.paragraph, q.start, q."end",'
-                     " q.words, q.strength, q.text, q.speaker from scratch.quotes q"
+                     " q.words, q.strength, q.text, q.speaker, q.confidence from scratch.quotes q"
                      " left join scratch.person_of_name m on m.name_id = q.person_id order by q.id")
+        conn.execute("insert into statements select s.document_id, s.n, s.ord, m.person_id, s.paragraph, s.start,"
+                     ' s."end", s.mixed, s.confidence, s.cue_start, s.cue_end, s.sort_date, s.text, s.speaker'
+                     " from scratch.statements s left join scratch.person_of_name m on m.name_id = s.person_id"
+                     " order by s.rowid")
         report.phases["person tables"] = time.monotonic() - phase_started
         phase_started = time.monotonic()
 

@@ -16,17 +16,17 @@ from bot.build.rows import (
     DocumentRows,
     RowWriter,
     chunks,
+    count_name_vocabulary,
     document_rows,
     drop_people,
     meta_rows,
     number_documents,
-    count_name_vocabulary,
     write_people,
 )
 from bot.build.search_shares import newest_rowids, update_shares
-from bot.build.stories import update_stories
 from bot.build.seed_records import SeedChanges
 from bot.build.store_files import STORE_WAIT_SECONDS, store_lock
+from bot.build.stories import update_stories
 from bot.build.versions import extraction_versions, extractor_version
 from bot.build.workers import prepared_files
 from bot.documents import READER_VERSION
@@ -181,8 +181,8 @@ def _apply_changes(conn: sqlite3.Connection, changes: SeedChanges, added: list[P
         documents.append((rows, prepared))
         next_paragraph += rows.paragraphs
         next_quote += len(rows.quotes)
-        for _, name, aliases, role, mentions, quotes, paragraphs in rows.records:
-            delta.add(name, aliases, role, mentions, quotes, paragraphs)
+        for _, name, aliases, role, mentions, quotes, paragraphs, statements in rows.records:
+            delta.add(name, aliases, role, mentions, quotes, paragraphs, statements)
         report.quotes += len(prepared.quotes)
         report.key_points += len(prepared.key_points)
         report.reused += prepared.reused
@@ -275,14 +275,17 @@ def _remove_documents(conn: sqlite3.Connection, document_ids: list[int], delta: 
                     if ord_ is not None:
                         quotes_of[document_id, ord_] = quotes_of.get((document_id, ord_), 0) + 1
                 gone.quotes += quote_count
+        statements_of = dict(((document_id, ord_), count) for document_id, ord_, count in conn.execute(
+            f"select document_id, ord, count(*) from statements where document_id in {each} and ord is not null"
+            " group by document_id, ord", (ids,)))
         for document_id, ord_, name, aliases, role, mentions, paragraph_count in conn.execute(
                 "select r.document_id, r.ord, n.name, r.aliases, r.role, r.mentions, r.paragraphs"
                 f" from person_documents r join names n on n.id = r.name_id where r.document_id in {each}", (ids,)):
             delta.add(name, aliases.split("\n") if aliases else [], role, mentions, quotes_of.get((document_id, ord_), 0),
-                      paragraph_count, sign=-1)
+                      paragraph_count, statements_of.get((document_id, ord_), 0), sign=-1)
         conn.executemany("delete from quotes where id between ? and ?", quote_ranges)
         gone.key_points += conn.execute(f"delete from key_points where document_id in {each}", (ids,)).rowcount
-        for table in ("person_paragraphs", "person_documents", "document_texts"):
+        for table in ("statements", "person_paragraphs", "person_documents", "document_texts"):
             conn.execute(f"delete from {table} where document_id in {each}", (ids,))
         conn.execute(f"delete from documents where id in {each}", (ids,))
     for table, rows in gone.rows.items():
@@ -306,6 +309,7 @@ def _move_records(conn: sqlite3.Connection, people: PeopleChange, person_of_key:
             (new,) = set(targets.values())
             conn.execute("update person_documents set person_id = ? where person_id = ?", (-new, old))
             conn.execute("update quotes set person_id = ? where person_id = ?", (-new, old))
+            conn.execute("update statements set person_id = ? where person_id = ?", (-new, old))
             continue
         for key, new in targets.items():
             name_ids = [i for (i,) in conn.execute("select id from names where key = ?", (key,))]
@@ -319,5 +323,7 @@ def _move_records(conn: sqlite3.Connection, people: PeopleChange, person_of_key:
                 if quotes:
                     conn.execute("update quotes set person_id = ? where id between ? and ? and ord = ?",
                                  (-new, first_quote, first_quote + quotes - 1, ord_))
-    conn.execute("update person_documents set person_id = -person_id where person_id < 0")
-    conn.execute("update quotes set person_id = -person_id where person_id < 0")
+                conn.execute("update statements set person_id = ? where document_id = ? and ord = ?",
+                             (-new, document_id, ord_))
+    for table in ("person_documents", "quotes", "statements"):
+        conn.execute(f"update {table} set person_id = -person_id where person_id < 0")

@@ -10,7 +10,7 @@ of such joins. What a person is follows from counts over its records, never from
 - name: the fullest of its names (most words, then most mentions over its records, then by text);
 - role: the role its records give with the most mentions (ties: the most records, then by text);
 - aliases: its other names and the aliases its records carry, the most used first (ties by text);
-- mentions, quotes, documents (records) and paragraphs: sums over its records.
+- mentions, quotes, documents (records), paragraphs and statements (reported speech): sums over its records.
 
 So a build keeps counts (the tables `names`, `name_roles`, `name_aliases`, `claims`; a full build
 writes them with `merge_tables.MergeTables`), and adding or removing documents changes the counts of
@@ -59,6 +59,7 @@ class NameCounts:
     mentions: int = 0
     quotes: int = 0
     paragraphs: int = 0
+    statements: int = 0
 
 
 @dataclass
@@ -71,6 +72,7 @@ class MergedPerson:
     quotes: int = 0
     documents: int = 0
     paragraphs: int = 0
+    statements: int = 0
 
 
 class MergeCounts:
@@ -83,7 +85,7 @@ class MergeCounts:
         self.claims: defaultdict[tuple[str, str], int] = defaultdict(int)  # (alias key, group key) → records
 
     def add(self, name: str, aliases: Iterable[str], role: str | None, mentions: int, quotes: int = 0,
-            paragraphs: int = 0, sign: int = 1) -> None:
+            paragraphs: int = 0, statements: int = 0, sign: int = 1) -> None:
         """Count one record in (sign 1) or out (sign -1)."""
         counts = self.names.get(name)
         if counts is None:
@@ -92,6 +94,7 @@ class MergeCounts:
         counts.mentions += sign * mentions
         counts.quotes += sign * quotes
         counts.paragraphs += sign * paragraphs
+        counts.statements += sign * statements
         if role:
             counted = self.roles[name, role]
             counted[0] += sign * mentions
@@ -127,8 +130,9 @@ def join_target(key: str, is_group: bool, claimants: Iterable[str]) -> str | Non
 
 
 def describe(names: Mapping[str, NameCounts], roles: Mapping[tuple[str, str], list[int]],
-             aliases: Mapping[tuple[str, str], int]) -> tuple[str, str | None, list[str], int, int, int, int]:
-    """One person from the counts of its names: (name, role, aliases, mentions, quotes, documents, paragraphs).
+             aliases: Mapping[tuple[str, str], int]) -> tuple[str, str | None, list[str], int, int, int, int, int]:
+    """One person from the counts of its names: (name, role, aliases, mentions, quotes, documents, paragraphs,
+    statements).
 
     `roles` ((name, role) → [mentions, records]) and `aliases` ((name, alias) → records) hold at least
     every entry of these names (others are ignored)."""
@@ -148,4 +152,5 @@ def describe(names: Mapping[str, NameCounts], roles: Mapping[tuple[str, str], li
     used.pop(canonical, None)
     ordered = sorted(used, key=lambda a: (-used[a], a))
     return (canonical, role, ordered, sum(c.mentions for c in names.values()), sum(c.quotes for c in names.values()),
-            sum(c.records for c in names.values()), sum(c.paragraphs for c in names.values()))
+            sum(c.records for c in names.values()), sum(c.paragraphs for c in names.values()),
+            sum(c.statements for c in names.values()))

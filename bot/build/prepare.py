@@ -9,7 +9,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 import bot.extract
-from bot.build.budget import FILE_SECONDS, TimeBudgetExceeded, over_budget_reason, time_budget
+from bot.build.budget import (
+    FILE_SECONDS,
+    TimeBudgetExceeded,
+    over_budget_reason,
+    time_budget,
+)
 from bot.build.extraction_cache import (
     ExtractionCache,
     extraction_from_blob,
@@ -17,6 +22,7 @@ from bot.build.extraction_cache import (
 )
 from bot.build.stories import story_signature
 from bot.documents import UnreadableDocument, read_seed
+from bot.store.schema import to_hundredths
 
 
 def quote_strength(text: str) -> int:
@@ -30,8 +36,9 @@ class PreparedFile(NamedTuple):
 
     `records` are the document's people as its extraction saw them: (name, aliases, role, mentions,
     paragraphs); mentions, person_paragraphs and person_documents refer to them by their position
-    (`ord`), quotes by the position of their speaker, so that the merged person ids can be filled
-    in once people are merged across documents.
+    (`ord`), quotes and statements (reported speech) by the position of their speaker, so that the
+    merged person ids can be filled in once people are merged across documents. Confidences are in
+    hundredths, as stored.
     """
     rel: str
     path: str
@@ -48,7 +55,9 @@ class PreparedFile(NamedTuple):
     mentions: list = []  # (ord, paragraph, start, end)
     person_paragraphs: list = []  # (ord, paragraph)
     person_documents: list = []  # (ord, first_paragraph, mentions)
-    quotes: list = []  # (speaker ord or None, speaker, paragraph, start, end, text, words, strength)
+    quotes: list = []  # (speaker ord or None, speaker, paragraph, start, end, text, words, strength, confidence)
+    statements: list = []  # (speaker ord or None, speaker, paragraph, start, end, text, mixed, confidence,
+    #                         cue_start, cue_end)
     notes: tuple = ()  # what reading set aside (a date in the future), said by the build
     signature: bytes | None = None  # the story's MinHash bins (bot.build.stories), None when too short
 
@@ -110,7 +119,10 @@ def _prepare(path: Path, rel: str, sha: str, cache: ExtractionCache | None) -> P
         records.append((person.name, tuple(person.aliases), person.role, person.mentions, len(paragraphs)))
         local[person.name] = ord_
     quotes = [(local.get(q.speaker) if q.speaker else None, q.speaker, q.paragraph, q.start, q.end, q.text,
-               len(q.text.split()), quote_strength(q.text)) for q in extraction.quotes]
+               len(q.text.split()), quote_strength(q.text), to_hundredths(q.confidence)) for q in extraction.quotes]
+    statements = [(local.get(s.speaker) if s.speaker else None, s.speaker, s.paragraph, s.start, s.end, s.text,
+                   int(s.kind == "mixed"), to_hundredths(s.confidence), s.cue_start, s.cue_end)
+                  for s in extraction.reported]
     ranked = sorted(extraction.key_points, key=lambda k: -k.score)
     return PreparedFile(
         rel, str(path), sha,
@@ -120,7 +132,7 @@ def _prepare(path: Path, rel: str, sha: str, cache: ExtractionCache | None) -> P
         paragraphs=[(p.index, p.start, p.end, p.text) for p in document.paragraphs],
         key_points=[(k.paragraph, rank, k.kind, k.text, k.start, k.end, k.score) for rank, k in enumerate(ranked)],
         cache_key=key, blob=blob, reused=reused, records=records, mentions=mentions,
-        person_paragraphs=person_paragraphs, person_documents=person_documents, quotes=quotes,
+        person_paragraphs=person_paragraphs, person_documents=person_documents, quotes=quotes, statements=statements,
         notes=tuple(document.notes),
         signature=story_signature(document.title, (p.text for p in document.paragraphs)),
     )

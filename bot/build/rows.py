@@ -39,9 +39,9 @@ def date_seconds(text: str) -> int | None:
 class DocumentRows:
     """One prepared document as rows of the store, person columns still to be filled (see `RowWriter`).
 
-    `records`: (ord, name, aliases, role, mentions, quotes, paragraphs) — the input of the merge;
-    person_documents rows start with the record's ord, quotes with its speaker's ord (or None) — the
-    writer puts the person id in its place.
+    `records`: (ord, name, aliases, role, mentions, quotes, paragraphs, statements) — the input of the
+    merge; person_documents rows start with the record's ord, quotes and statements with their
+    speaker's ord (or None) — the writer puts the person id in its place.
     """
     document: tuple
     text: tuple
@@ -49,7 +49,10 @@ class DocumentRows:
     records: list
     person_documents: list  # (ord, document_id, ord, aliases, role, mentions, paragraphs, first_paragraph, sort_date)
     person_paragraphs: list  # (document_id, ord, paragraph, spans)
-    quotes: list  # (speaker ord, id, document_id, ord, paragraph, start, end, words, strength, text, speaker)
+    quotes: list  # (speaker ord, id, document_id, ord, paragraph, start, end, words, strength, text, speaker,
+    #                confidence)
+    statements: list  # (speaker ord, document_id, n, ord, paragraph, start, end, mixed, confidence, cue_start,
+    #                    cue_end, sort_date, text, speaker)
     paragraph_search: list  # (rowid, text)
     quote_search: list  # (rowid, text)
     sort_date: int = 0
@@ -95,16 +98,21 @@ def document_rows(prepared: PreparedFile, document_id: int, first_paragraph: int
                          mentions, prepared.records[ord_][4], first, sort_date)
                         for ord_, first, mentions in prepared.person_documents]
     quotes_of = Counter(q[0] for q in prepared.quotes if q[0] is not None)
-    records = [(ord_, name, aliases, role, mentions, quotes_of[ord_], paragraph_count)
+    statements_of = Counter(s[0] for s in prepared.statements if s[0] is not None)
+    records = [(ord_, name, aliases, role, mentions, quotes_of[ord_], paragraph_count, statements_of[ord_])
                for ord_, (name, aliases, role, mentions, paragraph_count) in enumerate(prepared.records)]
     quotes, quote_search = [], []
-    for n, (ord_, speaker, paragraph, start, end, value, words, strength) in enumerate(prepared.quotes):
+    for n, (ord_, speaker, paragraph, start, end, value, words, strength, confidence) in enumerate(prepared.quotes):
         quote_id = first_quote + n
         quotes.append((ord_, quote_id, document_id, ord_, paragraph, start, end, words, strength,
-                       own_text(paragraph, start, end, value), speaker if ord_ is None else None))
+                       own_text(paragraph, start, end, value), speaker if ord_ is None else None, confidence))
         quote_search.append((quote_id, value))
+    statements = [(ord_, document_id, n, ord_, paragraph, start, end, mixed, confidence, cue_start, cue_end, sort_date,
+                   own_text(paragraph, start, end, value), speaker if ord_ is None else None)
+                  for n, (ord_, speaker, paragraph, start, end, value, mixed, confidence, cue_start, cue_end)
+                  in enumerate(prepared.statements)]
     return DocumentRows(document, text, key_points, records, person_documents, person_paragraphs, quotes,
-                        [(first_paragraph + n, value) for n, value in enumerate(texts)], quote_search,
+                        statements, [(first_paragraph + n, value) for n, value in enumerate(texts)], quote_search,
                         sort_date, len(paragraphs))
 
 
@@ -121,8 +129,9 @@ class RowWriter:
         "quotes_fts": "insert into quotes_fts (rowid, text) values (?,?)",
         "person_documents": "insert into person_documents values (?,?,?,?,?,?,?,?,?,?)",
         "person_paragraphs": "insert into person_paragraphs values (?,?,?,?)",
-        "quotes": "insert into quotes values (?,?,?,?,?,?,?,?,?,?,?)",
-        "people": "insert into people values (?,?,?,?,?,?,?,?,?)",
+        "quotes": "insert into quotes values (?,?,?,?,?,?,?,?,?,?,?,?)",
+        "statements": "insert into statements values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "people": "insert into people values (?,?,?,?,?,?,?,?,?,?)",
         "name_postings": "insert into name_postings values (?,?,?,?)",
     }
 
@@ -162,8 +171,9 @@ class RowWriter:
         self.add("person_documents", [(row[1], row[2], person_of(row[0]), name_of(row[0]), *row[3:])
                                       for row in rows.person_documents])
         self.add("person_paragraphs", rows.person_paragraphs)
-        self.add("quotes", [(row[1], row[2], row[3], None if row[0] is None else person_of(row[0]), *row[4:])
-                            for row in rows.quotes])
+        for table, rows_of in (("quotes", rows.quotes), ("statements", rows.statements)):
+            self.add(table, [(row[1], row[2], row[3], None if row[0] is None else person_of(row[0]), *row[4:])
+                             for row in rows_of])
 
 
 def person_rows(person: MergedPerson) -> tuple[tuple, list[str], list[tuple]]:
@@ -171,7 +181,7 @@ def person_rows(person: MergedPerson) -> tuple[tuple, list[str], list[tuple]]:
     labels = folded_labels(person.name, person.aliases)
     words = label_words(labels)
     row = (person.id, person.name, person.role, "\n".join(person.aliases), person.mentions, person.quotes,
-           person.documents, person.paragraphs, "\n".join(labels))
+           person.documents, person.paragraphs, "\n".join(labels), person.statements)
     return row, words, [(key, person.mentions, person.quotes, person.id) for key in posting_keys(labels, words)]
 
 

@@ -20,7 +20,7 @@ from bot.delivery.state import StateStore
 from bot.delivery.voices import WeeklyVoices
 from bot.i18n import ENGLISH, Translator
 from bot.i18n import translator as translator_for
-from bot.models import Briefing, QuoteHit, SourceInfo
+from bot.models import QUOTABLE_CONFIDENCE, Briefing, QuoteHit, SourceInfo
 
 if TYPE_CHECKING:
     from bot.store.queries import Store
@@ -217,7 +217,8 @@ class DigestComposer:
         items: dict[str, list[str]] = {DOCUMENT: [], QUOTE: []}
         sections = []
         for n in plan.documents:
-            b = self.store.brief(n)
+            # Only quotations attributed surely enough; reported speech is never quoted here.
+            b = self.store.brief(n, min_confidence=QUOTABLE_CONFIDENCE, statement_limit=0)
             if b is None:  # the store was rebuilt under us; the document shows up next time
                 continue
             sections.append(_document_section(b, t))
@@ -246,7 +247,7 @@ class DigestComposer:
         items: dict[str, list[str]] = {}
         blocks = [t._("🔦 <b>Spotlight</b> — nothing new since your last digest, so here is someone worth knowing.")]
         if plan.person is not None:
-            card = self.store.person_card(plan.person, quote_limit=0)
+            card = self.store.person_card(plan.person, quote_limit=0, statement_limit=0)
             if card is not None:
                 where = "; ".join(render.cite(s, t) for s in card.documents[:2])
                 blocks.append(f"<b>{render.escape(card.name)}</b>"
@@ -266,8 +267,10 @@ class DigestComposer:
 
 
 def _spotlight_key(quote: QuoteHit) -> str | None:
-    """Quotations worth a spotlight are attributed sentences, not fragments; others have no key."""
-    if quote.speaker and len(quote.text.split()) >= SPOTLIGHT_QUOTE_WORDS:
+    """Quotations worth a spotlight are sentences attributed surely enough (QUOTABLE_CONFIDENCE), not
+    fragments; others have no key."""
+    if (quote.speaker and len(quote.text.split()) >= SPOTLIGHT_QUOTE_WORDS
+            and (quote.confidence or 0) >= QUOTABLE_CONFIDENCE):
         return quote_key(quote)
     return None
 

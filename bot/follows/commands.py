@@ -13,13 +13,20 @@ from bot.delivery.slots import BadSchedule
 from bot.delivery.state import StateStore
 from bot.follows.alerts import batch_choice_after, item_block, parse_quiet
 from bot.follows.items import quote_alert
-from bot.follows.state import MAX_FOLLOWS, PERSON, TOPIC, Follow, FollowState, TooManyFollows
+from bot.follows.state import (
+    MAX_FOLLOWS,
+    PERSON,
+    TOPIC,
+    Follow,
+    FollowState,
+    TooManyFollows,
+)
 from bot.follows.topics import BadTopic, Stemmer, matching_sentence, parse_topic
+from bot.i18n import ENGLISH, N_, Translator
+from bot.models import QUOTABLE_CONFIDENCE, Source
 from bot.store import changes
 from bot.store.changes import StoreWatch
 from bot.store.names import fold, name_tokens
-from bot.i18n import ENGLISH, N_, Translator
-from bot.models import Source
 from bot.store.queries import Store
 
 CHOICES = 5
@@ -94,7 +101,7 @@ class FollowCommands:
                 else t._("This chat already follows {person}.", person=person))
         lines = [head, t._("An alert comes with each new quotation of theirs (matched by the person, called {names}).",
                            names=names)]
-        last = changes.latest_quote(conn, person_id)
+        last = changes.latest_quote(conn, person_id, QUOTABLE_CONFIDENCE)
         if last is not None:
             quote, title, published = last
             document = changes.LandedDocument(0, "", "", title, published)

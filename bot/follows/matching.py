@@ -6,7 +6,8 @@ state.db), reads only those, and matches them against an index of all follows: p
 current person id (each follow's names resolved once per version of the store), topics by one of
 their stems. The cost grows with what is new, not with the number of chats or stored documents.
 
-A new document alerts each of its quotations and its topics; a changed one (same path, new content)
+A new document alerts each of its quotations (direct quotations of a followed person attributed as
+surely as a digest quotes them, `QUOTABLE_CONFIDENCE`; never reported speech) and its topics; a changed one (same path, new content)
 only the quotations it did not have before. What a pass writes is one item per new alert and one hit
 per person or topic it is about, whatever the number of chats that follow them; an item's key is what
 it is (a quotation's speaker and words; a document's path and the topic), never a row id, and it is
@@ -15,16 +16,23 @@ written once, so neither a full rebuild nor a crash halfway through can alert an
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from bot.answers import render
 from bot.delivery.clock import Clock
-from bot.follows.items import SENTENCE_CHARS, document_data, document_parts, quote_alert, quote_data
+from bot.follows.items import (
+    SENTENCE_CHARS,
+    document_data,
+    document_parts,
+    quote_alert,
+    quote_data,
+)
 from bot.follows.state import PERSON, TOPIC, Follow, FollowState, target
 from bot.follows.topics import Stemmer, sentences
+from bot.models import QUOTABLE_CONFIDENCE
 from bot.store import changes
 from bot.store.changes import LandedDocument, LandedQuote, StoreWatch
 
@@ -175,6 +183,8 @@ class Matcher:
             old = before.get(document.path, set())
             for quote in document.quotes:
                 if quote.person_id is None or quote.key in old or quote.person_id not in index.people:
+                    continue
+                if (quote.confidence or 0) < QUOTABLE_CONFIDENCE:  # alerts quote as surely as the digest
                     continue
                 key = quote_item_key(quote)
                 if key not in items:

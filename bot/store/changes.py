@@ -20,8 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.store.names import fold, whole_label_key
+from bot.store.schema import from_hundredths, to_hundredths
 from bot.store.search_text import match_expression
-from bot.store.texts import cut, document_of_paragraph, document_paragraphs, paragraph_texts
+from bot.store.texts import (
+    cut,
+    document_of_paragraph,
+    document_paragraphs,
+    paragraph_texts,
+)
 
 CHUNK = 500  # ids per `in (...)` query, within SQLite's limit on bound parameters
 
@@ -39,6 +45,7 @@ class LandedQuote:
     speaker: str | None  # the person's canonical name, else what extraction saw
     role: str | None
     paragraph: int  # 0-based
+    confidence: float | None = None  # of the attribution (see bot.models.Quote)
 
     @property
     def key(self) -> str:
@@ -145,12 +152,13 @@ def landed_documents(watch: StoreWatch, ids: Iterable[int]) -> list[LandedDocume
                 f"select document_id, text, paragraph_spans from document_texts where document_id in ({marks})", chunk):
             texts[doc_id] = paragraph_texts(blob, spans)
             found[doc_id].paragraphs = [(index, text) for index, (_, text) in enumerate(texts[doc_id])]
-        for doc_id, text, person_id, speaker, role, paragraph, start, end in conn.execute(
-                "select d.id, q.text, q.person_id, coalesce(p.name, q.speaker), p.role, q.paragraph, q.start, q.\"end\""
-                " from documents d join quotes q on q.id between d.first_quote and d.first_quote + d.quotes - 1"
+        for doc_id, text, person_id, speaker, role, paragraph, start, end, confidence in conn.execute(
+                "select d.id, q.text, q.person_id, coalesce(p.name, q.speaker), p.role, q.paragraph, q.start, q.\"end\","
+                " q.confidence from documents d join quotes q on q.id between d.first_quote and d.first_quote + d.quotes - 1"
                 f" left join people p on p.id = q.person_id where d.id in ({marks}) order by d.id, q.start", chunk):
             text = cut(texts.get(doc_id, []), paragraph, start, end, text)
-            found[doc_id].quotes.append(LandedQuote(text, person_id, speaker, role, paragraph))
+            found[doc_id].quotes.append(LandedQuote(text, person_id, speaker, role, paragraph,
+                                                    from_hundredths(confidence)))
     return [found[i] for i in ids if i in found]
 
 
@@ -207,17 +215,20 @@ def resolve_person(conn: sqlite3.Connection, labels: list[str]) -> int | None:
     return None
 
 
-def latest_quote(conn: sqlite3.Connection, person_id: int) -> tuple[LandedQuote, str, str | None] | None:
-    """The person's quotation of the newest document, with that document's title and date."""
+def latest_quote(conn: sqlite3.Connection, person_id: int,
+                 min_confidence: float = 0.0) -> tuple[LandedQuote, str, str | None] | None:
+    """The person's quotation of the newest document (of those attributed at least `min_confidence`), with
+    that document's title and date."""
     row = conn.execute(
-        'select q.text, q.person_id, p.name, p.role, q.paragraph, d.title, d.published, d.id, q.start, q."end"'
-        " from quotes q join people p on p.id = q.person_id join documents d on d.id = q.document_id"
-        " where q.person_id = ? order by d.sort_date desc, d.id desc, q.strength desc, q.id desc limit 1",
-        (person_id,)).fetchone()
+        'select q.text, q.person_id, p.name, p.role, q.paragraph, d.title, d.published, d.id, q.start, q."end",'
+        " q.confidence from quotes q join people p on p.id = q.person_id join documents d on d.id = q.document_id"
+        " where q.person_id = ? and ifnull(q.confidence, 0) >= ?"
+        " order by d.sort_date desc, d.id desc, q.strength desc, q.id desc limit 1",
+        (person_id, to_hundredths(min_confidence))).fetchone()
     if row is None:
         return None
     text = cut(document_paragraphs(conn, row[7]), row[4], row[8], row[9], row[0])
-    return LandedQuote(text, row[1], row[2], row[3], row[4]), row[5], row[6]
+    return LandedQuote(text, row[1], row[2], row[3], row[4], from_hundredths(row[10])), row[5], row[6]
 
 
 def latest_paragraphs(conn: sqlite3.Connection, words: list[str], limit: int = 50) -> list[tuple[int, int, str, str, str | None]]:

@@ -31,9 +31,11 @@ from bot.models import (
     SearchPlan,
     Source,
     SourceInfo,
+    StatementHit,
     StoryCopy,
 )
 from bot.store.name_index import NameIndex
+from bot.store.schema import from_hundredths, to_hundredths
 from bot.store.search_text import TextProbe, highlight, match_expression, search_terms
 from bot.store.texts import cut, document_of_paragraph, document_paragraphs
 
@@ -165,8 +167,12 @@ class Store:
                 self._prominent = prominent
         return prominent[:limit]
 
-    def person_card(self, person_id: int, quote_limit: int = 3, document_limit: int = 5) -> PersonCard | None:
-        rows = self._rows("select id, name, role, mentions, aliases from people where id = ?", person_id)
+    def person_card(self, person_id: int, quote_limit: int = 3, document_limit: int = 5,
+                    statement_limit: int = 2) -> PersonCard | None:
+        """The person, where they are mentioned, their strongest quotations and statements, and how many
+        of each there are."""
+        rows = self._rows("select id, name, role, mentions, aliases, quotes, statements from people where id = ?",
+                          person_id)
         if not rows:
             return None
         person = rows[0]
@@ -177,9 +183,11 @@ class Store:
                 "select pd.document_id, pd.first_paragraph, d.title, d.published, d.url, d.outlet from person_documents pd"
                 " join documents d on d.id = pd.document_id where pd.person_id = ?"
                 " order by pd.sort_date desc, pd.document_id desc limit ?", person_id, document_limit)
-        ]
-        quotes, _ = self.quotes_by(person_id, 0, quote_limit)
-        return PersonCard(person["id"], person["name"], person["role"], aliases, person["mentions"], documents, quotes)
+        ] if document_limit else []
+        quotes = self.quotes_by(person_id, 0, quote_limit)[0] if quote_limit else []
+        statements = self.statements_by(person_id, 0, statement_limit)[0] if statement_limit else []
+        return PersonCard(person["id"], person["name"], person["role"], aliases, person["mentions"], documents, quotes,
+                          person["quotes"], statements, person["statements"])
 
     # ---- text ----------------------------------------------------------------------------------
 
@@ -202,13 +210,13 @@ class Store:
     # ---- quotations ------------------------------------------------------------------------
 
     _QUOTE_COLUMNS = ("select q.id, q.text, q.paragraph, q.start, q.\"end\", coalesce(p.name, q.speaker) as speaker,"
-                      " p.role, q.document_id, d.title, d.published, d.url, d.outlet")
+                      " p.role, q.document_id, d.title, d.published, d.url, d.outlet, q.confidence")
     _QUOTE_JOINS = " join documents d on d.id = q.document_id left join people p on p.id = q.person_id"
 
     def _quote_hit(self, row: sqlite3.Row, score: float = 0.0) -> QuoteHit:
         source = Source(row["document_id"], row["title"], row["paragraph"], row["published"], row["url"], row["outlet"])
         text = self._cut(row["document_id"], row["paragraph"], row["start"], row["end"], row["text"])
-        return QuoteHit(row["id"], text, row["speaker"], row["role"], source, score)
+        return QuoteHit(row["id"], text, row["speaker"], row["role"], source, score, from_hundredths(row["confidence"]))
 
     def quotes_by(self, person_id: int, offset: int = 0, limit: int = 5) -> tuple[list[QuoteHit], int]:
         """A person's quotations, strongest first (substantive sentences before 1-3 word fragments)."""
@@ -217,6 +225,28 @@ class Store:
                           person_id, limit, offset)
         total = self._rows("select quotes from people where id = ?", person_id)
         return [self._quote_hit(r) for r in rows], total[0]["quotes"] if total else 0
+
+    # ---- reported speech ----------------------------------------------------------------------
+
+    _STATEMENT_COLUMNS = ('select s.document_id, s.paragraph, s.start, s."end", s.text, s.mixed, s.confidence,'
+                          " coalesce(p.name, s.speaker) as speaker, p.role, d.title, d.published, d.url, d.outlet"
+                          " from statements s join documents d on d.id = s.document_id"
+                          " left join people p on p.id = s.person_id")
+
+    def _statement_hit(self, row: sqlite3.Row) -> StatementHit:
+        source = Source(row["document_id"], row["title"], row["paragraph"], row["published"], row["url"], row["outlet"])
+        text = self._cut(row["document_id"], row["paragraph"], row["start"], row["end"], row["text"])
+        return StatementHit(text, row["speaker"], row["role"], source, bool(row["mixed"]),
+                            from_hundredths(row["confidence"]))
+
+    def statements_by(self, person_id: int, offset: int = 0, limit: int = 5) -> tuple[list[StatementHit], int]:
+        """What the person was reported to have said, most confident first, then newest (one walk of their
+        index), and how many statements they have."""
+        rows = self._rows(self._STATEMENT_COLUMNS + " where s.person_id = ?"
+                          " order by s.confidence desc, s.sort_date desc, s.document_id desc, s.n limit ? offset ?",
+                          person_id, limit, offset)
+        total = self._rows("select statements from people where id = ?", person_id)
+        return [self._statement_hit(r) for r in rows], total[0]["statements"] if total else 0
 
     def quote(self, quote_id: int) -> QuoteHit | None:
         rows = self._rows(self._QUOTE_COLUMNS + " from quotes q" + self._QUOTE_JOINS + " where q.id = ?", quote_id)
@@ -450,8 +480,11 @@ class Store:
     # ---- documents ---------------------------------------------------------------------------
 
     def brief(self, n: int | None = None, key_point_limit: int = 5, people_limit: int = 8,
-              quote_limit: int = 3) -> Briefing | None:
-        """The briefing of the newest document, or of the Nth newest (1-based); None when there is none."""
+              quote_limit: int = 3, min_confidence: float = 0.0, statement_limit: int = 2) -> Briefing | None:
+        """The briefing of the newest document, or of the Nth newest (1-based); None when there is none.
+
+        `min_confidence` leaves out the quotations attributed less surely (and those not estimated);
+        `reported` holds up to `statement_limit` statements of named people, most confident first."""
         n = 1 if n is None else n
         if n < 1:
             return None
@@ -475,11 +508,15 @@ class Store:
             " where pd.document_id = ? order by pd.mentions desc, p.id limit ?", document["id"], people_limit)]
         quotes = [self._quote_hit(r) for r in self._rows(
             self._QUOTE_COLUMNS + " from quotes q" + self._QUOTE_JOINS +
-            " where q.id between ? and ? order by q.strength desc, q.id limit ?", document["first_quote"] or 0,
-            (document["first_quote"] or 0) + document["quotes"] - 1, quote_limit)]
+            " where q.id between ? and ? and ifnull(q.confidence, 0) >= ? order by q.strength desc, q.id limit ?",
+            document["first_quote"] or 0, (document["first_quote"] or 0) + document["quotes"] - 1,
+            to_hundredths(min_confidence), quote_limit)]
+        reported = [self._statement_hit(r) for r in self._rows(
+            self._STATEMENT_COLUMNS + " where s.document_id = ? and s.person_id is not null"
+            " order by s.confidence desc, s.n limit ?", document["id"], statement_limit)] if statement_limit else []
         return Briefing(document["id"], document["title"], document["published"], json.loads(document["credits"]),
                         key_points, people, quotes, document["url"], document["outlet"], document["author"],
-                        self.same_story(document["id"]))
+                        self.same_story(document["id"]), reported)
 
     def same_story(self, document_id: int, limit: int = STORY_COPIES) -> list[StoryCopy]:
         """The other documents carrying this document's story (bot.build.stories), first published first."""

@@ -7,7 +7,8 @@ form the answers can use.
   slice of it (`paragraph_spans`), and so are quotations and key points, whose own `text` is stored
   only where it differs from their slice. The full-text indexes are contentless: they hold the words
   and their places, and the answers take the text from `document_texts`.
-- Dates that order documents are integers (`sort_date`, seconds since 1970, UTC).
+- Dates that order documents are integers (`sort_date`, seconds since 1970, UTC); confidences are
+  hundredths (one byte instead of a float's eight).
 - Tables read by one key order are WITHOUT ROWID and keyed by that order (a person's paragraphs newest
   first, name postings most mentioned first), so the table is its own index.
 - The merge of people across documents is kept as counts (`names`, `name_roles`, `name_aliases`,
@@ -18,7 +19,9 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = "7"  # 7: 5 (the layout for a year of news) with 6 (url, outlet, author; stories)
+# 7: 5 (the layout for a year of news) with 6 (url, outlet, author; stories); 8: reported speech kept apart
+# (`statements`), the confidence of quotations and statements, each person's and name's count of statements
+SCHEMA_VERSION = "8"
 PAGE_SIZE = 8192  # bytes: compressed texts (~2 KB) pack better than in 4096-byte pages, FTS leaves too
 
 TABLES = """
@@ -29,7 +32,7 @@ create table document_texts (document_id integer primary key, text blob, bytes i
 create table document_order (position integer primary key, document_id integer);
 create table skipped_files (path text primary key, sha256 text, stat integer, reason text) without rowid;
 create table people (id integer primary key, name text, role text, aliases text, mentions integer, quotes integer,
-    documents integer, paragraphs integer, labels text);
+    documents integer, paragraphs integer, labels text, statements integer);
 create table name_postings (token text, mentions integer, quotes integer, person_id integer,
     primary key (token, mentions desc, quotes desc, person_id)) without rowid;
 create table name_vocabulary (token text primary key, people integer) without rowid;
@@ -39,11 +42,14 @@ create table person_documents (document_id integer, ord integer, person_id integ
 create table person_paragraphs (document_id integer, ord integer, paragraph integer, spans text,
     primary key (document_id, ord, paragraph)) without rowid;
 create table quotes (id integer primary key, document_id integer, ord integer, person_id integer, paragraph integer,
-    start integer, "end" integer, words integer, strength integer, text text, speaker text);
+    start integer, "end" integer, words integer, strength integer, text text, speaker text, confidence integer);
+create table statements (document_id integer, n integer, ord integer, person_id integer, paragraph integer,
+    start integer, "end" integer, mixed integer, confidence integer, cue_start integer, cue_end integer,
+    sort_date integer, text text, speaker text, primary key (document_id, n)) without rowid;
 create table key_points (document_id integer, rank integer, paragraph integer, kind text, start integer,
     "end" integer, score float, text text, primary key (document_id, rank)) without rowid;
 create table names (id integer primary key, name text, key text, records integer, mentions integer,
-    quotes integer, paragraphs integer);
+    quotes integer, paragraphs integer, statements integer);
 create table name_roles (name_id integer, role text, mentions integer, records integer,
     primary key (name_id, role)) without rowid;
 create table name_aliases (name_id integer, alias text, records integer, primary key (name_id, alias)) without rowid;
@@ -79,11 +85,20 @@ create table story_bands (band integer, document_id integer, primary key (band, 
 # offsets into the paragraph (kept by document, not by person: removing a document, or a person
 # merging into another, touches only that document's rows). quotes: `ord` is the speaker's place in
 # person_documents; `text` is NULL when the quotation is its span of the paragraph (as is
-# key_points' `text`); `speaker` is the speaker's name only when no person of the document has it.
+# key_points' `text`); `speaker` is the speaker's name only when no person of the document has it;
+# `confidence` how likely the attribution is right, in hundredths (0-100; NULL: not estimated; see
+# `to_hundredths`). statements: reported speech ("Haines said [Mr. Putin could claim a victory]"),
+# never shown as a quotation: the document's `n`th statement in text order, its speaker as in quotes,
+# its reported clause (`start`-`end`, `text` as in quotes), `mixed` 1 when the clause quotes some
+# words and 0 when it quotes none (kind "mixed" or "indirect"), its confidence as in quotes, the
+# offsets of the verb that reports it (`cue_start`-`cue_end`: "said", "according to") and the
+# document's `sort_date`, so that a person's statements come most confident, then newest, first from
+# their index (which holds only statements of a named person). `statements` of people and names
+# count them as `quotes` counts quotations.
 #
 # The merge of people (see `bot.build.merge`), as counts: `names` each distinct name with its
 # key (`bot.build.merge.group_key`) and, over the records that carry it, how many records, mentions,
-# quotes and paragraphs; `name_roles` and `name_aliases` the roles and aliases those records give,
+# quotes, paragraphs and statements; `name_roles` and `name_aliases` the roles and aliases those records give,
 # with the mentions and records of each; `claims` how many records of the group `group_key` carry an alias
 # whose key is `alias_key`; `name_groups` each key with records, the fuller key it joins (`target`,
 # when it is the only one claiming it) and the person of the tree it belongs to.
@@ -108,7 +123,19 @@ PARTIAL_INDEXES = [
     'create index "idx_name_groups_target" on name_groups (target) where target is not null',
     # A full rebuild finds the extraction of an unchanged file by its content hash.
     'create index "idx_documents_sha256" on documents (substr(sha256, 1, 12))',
+    # A person's statements, most confident first, then newest (the unattributed half is left out).
+    'create index "idx_statements_person" on statements (person_id, confidence desc, sort_date desc,'
+    ' document_id desc, n) where person_id is not null',
 ]
+
+
+def to_hundredths(confidence: float | None) -> int | None:
+    """A confidence (0..1, given to two places by `bot.extract.confidence`) as stored: one byte, not eight."""
+    return None if confidence is None else round(confidence * 100)
+
+
+def from_hundredths(stored: int | None) -> float | None:
+    return None if stored is None else stored / 100
 
 
 def create_search(conn: sqlite3.Connection) -> None:

@@ -46,9 +46,9 @@ class CountingStore:
         self.store = store
         self.briefs = 0
 
-    def brief(self, n=None):
+    def brief(self, n=None, **limits):
         self.briefs += 1
-        return self.store.brief(n)
+        return self.store.brief(n, **limits)
 
     def __getattr__(self, name):
         return getattr(self.store, name)

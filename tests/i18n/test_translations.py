@@ -218,6 +218,8 @@ def store_text(path) -> str:
     """Every text the store holds (titles, names, roles, paragraphs, quotations…), whitespace folded."""
     import sqlite3
 
+    from bot.store.texts import paragraph_texts
+
     conn = sqlite3.connect(path)
     try:
         tables = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")]
@@ -228,9 +230,7 @@ def store_text(path) -> str:
             except sqlite3.Error:
                 continue
             values += [v for row in rows for v in row if isinstance(v, str)]
-        # Paragraphs, and the quotations and key points that are their slices, are kept compressed.
-        from bot.store.texts import paragraph_texts
-
+        # The story text is kept once, compressed: quotations and statements are slices of it.
         for blob, spans in conn.execute("select text, paragraph_spans from document_texts"):
             values += [text for _, text in paragraph_texts(blob, spans)]
     finally:

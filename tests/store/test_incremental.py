@@ -45,15 +45,18 @@ def canonical(db: Path) -> dict[str, list]:
         "document_order": "select o.position - (select min(position) from document_order), d.path"
                           " from document_order o join documents d on d.id = o.document_id",
         "skipped_files": "select path, sha256, reason from skipped_files",
-        "people": "select name, role, aliases, mentions, quotes, documents, paragraphs, labels from people",
+        "people": "select name, role, aliases, mentions, quotes, documents, paragraphs, labels, statements from people",
         "name_postings": f"select token, mentions, quotes, {person} from name_postings t",
         "name_vocabulary": "select token, people from name_vocabulary",
         "person_documents": f"select {path}, ord, {person}, {name}, aliases, role, mentions, paragraphs, first_paragraph,"
                             " sort_date from person_documents t",
         "person_paragraphs": f"select {path}, ord, paragraph, spans from person_paragraphs t",
-        "quotes": f'select {path}, ord, {person}, paragraph, start, "end", words, strength, text, speaker from quotes t',
+        "quotes": f'select {path}, ord, {person}, paragraph, start, "end", words, strength, text, speaker, confidence'
+                  " from quotes t",
+        "statements": f'select {path}, n, ord, {person}, paragraph, start, "end", mixed, confidence, cue_start, cue_end,'
+                      " sort_date, text, speaker from statements t",
         "key_points": f'select {path}, rank, paragraph, kind, start, "end", score, text from key_points t',
-        "names": "select name, key, records, mentions, quotes, paragraphs from names",
+        "names": "select name, key, records, mentions, quotes, paragraphs, statements from names",
         "name_roles": f"select {name}, role, mentions, records from name_roles t",
         "name_aliases": f"select {name}, alias, records from name_aliases t",
         "claims": "select * from claims",
@@ -99,24 +102,35 @@ def clean_build(seeds: Path, tmp_path: Path) -> Path:
 
 PERSON = re.compile(r"^@(?P<name>[^|\n]+)\|(?P<aliases>[^|\n]*)\|(?P<role>[^|\n]*)\|(?P<mentions>\d+)$", re.M)
 QUOTE = re.compile(r"“([^”]+)” (?:said )?(?P<speaker>[^.\n]*)\.")
+REPORTED = re.compile(r"^(?P<speaker>[^@“\n][^\n]*?) (?P<cue>said) that (?P<clause>[^\n]+)\.$", re.M)
 
 
 def scripted_extract(document: Document) -> Extraction:
-    """Lines `@Name|alias;alias|role|mentions` are people (spans: the line); `“…” said Name.` are quotes."""
+    """Lines `@Name|alias;alias|role|mentions` are people (spans: the line); `“…” said Name.` are quotes;
+    `Name said that … .` report what Name said."""
     people = [Person(m["name"], [a for a in m["aliases"].split(";") if a], m["role"] or None, int(m["mentions"]),
                      [m.span("name")]) for m in PERSON.finditer(document.text)]
     quotes = []
     for m in QUOTE.finditer(document.text):
         paragraph = next(p.index for p in document.paragraphs if p.start <= m.start() < p.end)
-        quotes.append(Quote(m.group(1), m.start(1), m.end(1), m["speaker"] or None, paragraph))
+        quotes.append(Quote(m.group(1), m.start(1), m.end(1), m["speaker"] or None, paragraph, confidence=0.96))
+    reported = []
+    for m in REPORTED.finditer(document.text):
+        paragraph = next(p.index for p in document.paragraphs if p.start <= m.start() < p.end)
+        reported.append(Quote(m["clause"], m.start("clause"), m.end("clause"), m["speaker"], paragraph,
+                              kind="mixed" if "“" in m["clause"] else "indirect", confidence=0.92, cue=m["cue"],
+                              cue_start=m.start("cue"), cue_end=m.end("cue")))
     points = [KeyPoint(p.text, p.start, p.end, p.index, "lead", 1.0 / (1 + p.index)) for p in document.paragraphs[:2]]
-    return Extraction(people, quotes, points)
+    return Extraction(people, quotes, points, reported)
 
 
-def story(title: str, *people: str, quote: tuple[str, str] | None = None) -> str:
+def story(title: str, *people: str, quote: tuple[str, str] | None = None,
+          reported: tuple[str, str] | None = None) -> str:
     lines = [title, ""] + [f"@{p}" + "\n" for p in people]
     if quote:
         lines.append(f"“{quote[0]}” said {quote[1]}.\n")
+    if reported:
+        lines.append(f"{reported[0]} said that {reported[1]}.\n")
     return "\n".join(lines)
 
 
@@ -130,10 +144,13 @@ def smiths(tmp_path, scripted) -> tuple[Path, Path]:
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     (seeds / "a.txt").write_text(story("Senate", "John Smith|Mr. Smith|senator|3", "Ann Lee||mayor|1",
-                                       quote=("We will vote", "John Smith")))
-    (seeds / "b.txt").write_text(story("Hearing", "Smith||-|2", quote=("No comment", "Smith")).replace("|-|", "||"))
+                                       quote=("We will vote", "John Smith"),
+                                       reported=("John Smith", "the vote would be “very close”")))
+    (seeds / "b.txt").write_text(story("Hearing", "Smith||-|2", quote=("No comment", "Smith"),
+                                       reported=("Smith", "he had not seen the letter")).replace("|-|", "||"))
     (seeds / "c.txt").write_text(story("City", "Ann Lee|Ms. Lee|mayor|4", "Lee||deputy|1",
-                                       quote=("The bridge opens", "Ann Lee")))
+                                       quote=("The bridge opens", "Ann Lee"),
+                                       reported=("Lee", "the bridge would open late")))
     (seeds / "d.txt").write_text(story("Other", "Bo Chan||coach|2"))
     db = tmp_path / "briefing.db"
     build(seeds, db)
