@@ -12,7 +12,15 @@ import sqlite3
 from array import array
 from collections.abc import Iterable
 
-from bot.build.merge import MergedPerson, NameCounts, describe, group_key, join_target, name_key, what_aliases_count
+from bot.build.merge import (
+    MergedPerson,
+    NameCounts,
+    describe,
+    group_key,
+    join_target,
+    name_key,
+    what_aliases_count,
+)
 from bot.store.names import folded_labels
 
 SCRATCH = """
@@ -20,7 +28,7 @@ create table {db}.staged_roles (name_id integer, role text, mentions integer);
 create table {db}.staged_aliases (name_id integer, alias text);
 create table {db}.staged_claims (alias_key text, group_key text);
 create table {db}.persons (root text, sort_key text, name text, role text, aliases text, mentions integer,
-    quotes integer, documents integer, paragraphs integer, labels text);
+    quotes integer, documents integer, paragraphs integer, labels text, statements integer);
 create table {db}.key_roots (key text, target text, root text);
 create table {db}.person_of_root (root text primary key, person_id integer) without rowid;
 create table {db}.person_of_name (name_id integer primary key, person_id integer);
@@ -41,12 +49,12 @@ class MergeTables:
         self.ids: dict[str, int] = {}
         self.names: list[str] = [""]
         self.keys: list[str] = [""]
-        self.sums = [array("q", [0]) for _ in range(4)]  # records, mentions, quotes, paragraphs by name id
+        self.sums = [array("q", [0]) for _ in range(5)]  # records, mentions, quotes, paragraphs, statements by name id
         self.staged: dict[str, list[tuple]] = {"roles": [], "aliases": [], "claims": []}
         self.interned: dict[str, str] = {}
 
     def add(self, name: str, aliases: Iterable[str], role: str | None, mentions: int, quotes: int = 0,
-            paragraphs: int = 0) -> int:
+            paragraphs: int = 0, statements: int = 0) -> int:
         """Count one record in; returns the id of its name."""
         name_id = self.ids.get(name)
         if name_id is None:
@@ -56,11 +64,12 @@ class MergeTables:
             self.keys.append(self.interned.setdefault(key, key))
             for column in self.sums:
                 column.append(0)
-        records, mention_sums, quote_sums, paragraph_sums = self.sums
+        records, mention_sums, quote_sums, paragraph_sums, statement_sums = self.sums
         records[name_id] += 1
         mention_sums[name_id] += mentions
         quote_sums[name_id] += quotes
         paragraph_sums[name_id] += paragraphs
+        statement_sums[name_id] += statements
         if role:
             self.staged["roles"].append((name_id, role, mentions))
         carried, claims = what_aliases_count(name, self.keys[name_id], aliases)
@@ -82,9 +91,9 @@ class MergeTables:
         in scratch: each name id's person); returns how many people there are."""
         conn, s = self.conn, self.scratch
         self._flush()
-        records, mentions, quotes, paragraphs = self.sums
-        conn.executemany("insert into names values (?, ?, ?, ?, ?, ?, ?)", (
-            (i, self.names[i], self.keys[i], records[i], mentions[i], quotes[i], paragraphs[i])
+        records, mentions, quotes, paragraphs, statements = self.sums
+        conn.executemany("insert into names values (?, ?, ?, ?, ?, ?, ?, ?)", (
+            (i, self.names[i], self.keys[i], records[i], mentions[i], quotes[i], paragraphs[i], statements[i])
             for i in range(1, len(self.names))))
         conn.execute(f"insert into name_roles select name_id, role, sum(mentions), count(*) from {s}.staged_roles"
                      " group by name_id, role order by name_id, role")
@@ -98,9 +107,9 @@ class MergeTables:
         # Join targets: a group key claimed by exactly one other group with more words.
         groups = set(self.keys[1:])
         claimant: dict[str, object] = {}
-        for alias_key, claimed_by in conn.execute("select alias_key, group_key from claims"):
+        for alias_key, claiming in conn.execute("select alias_key, group_key from claims"):
             if alias_key in groups:
-                claimant[alias_key] = claimed_by if alias_key not in claimant else MANY
+                claimant[alias_key] = claiming if alias_key not in claimant else MANY
         target = {key: join_target(key, True, () if by is MANY else (by,))
                   for key, by in claimant.items() if by is not MANY}
         target = {key: up for key, up in target.items() if up is not None}
@@ -124,7 +133,7 @@ class MergeTables:
         for name_id in range(1, len(self.names)):
             name = self.names[name_id]
             counts = NameCounts(self.keys[name_id], records[name_id], mentions[name_id], quotes[name_id],
-                                paragraphs[name_id])
+                                paragraphs[name_id], statements[name_id])
             its_roles, its_aliases = {}, {}
             while next_role is not None and next_role[0] == name_id:
                 its_roles[name, next_role[1]] = [next_role[2], next_role[3]]
@@ -154,7 +163,8 @@ class MergeTables:
         conn.execute(f"insert into {s}.person_of_root select root, row_number() over (order by sort_key, name)"
                      f" from {s}.persons")
         conn.execute(f"insert into people select row_number() over (order by sort_key, name), name, role, aliases,"
-                     f" mentions, quotes, documents, paragraphs, labels from {s}.persons order by sort_key, name")
+                     f" mentions, quotes, documents, paragraphs, labels, statements from {s}.persons"
+                     " order by sort_key, name")
         conn.execute(f"insert into name_groups select k.key, k.target, r.person_id from {s}.key_roots k"
                      f" join {s}.person_of_root r on r.root = k.root order by k.key")
         conn.execute(f"insert into {s}.person_of_name select n.id, g.person_id from names n"
@@ -163,12 +173,12 @@ class MergeTables:
 
     @staticmethod
     def _person(root: str, described: tuple) -> tuple:
-        name, role, aliases, mentions, quotes, documents, paragraphs = described
+        name, role, aliases, mentions, quotes, documents, paragraphs, statements = described
         return (root, name_key(name), name, role, "\n".join(aliases), mentions, quotes, documents, paragraphs,
-                "\n".join(folded_labels(name, aliases)))
+                "\n".join(folded_labels(name, aliases)), statements)
 
     def _stage_persons(self, persons: list[tuple]) -> None:
-        self.conn.executemany(f"insert into {self.scratch}.persons values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", persons)
+        self.conn.executemany(f"insert into {self.scratch}.persons values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", persons)
         persons.clear()
 
 
