@@ -652,8 +652,9 @@ def store_near_duplicates(db: Path, texts: dict[str, str], new_docs: int) -> lis
                 text = edited_versions(text, probes[(n * 7) % len(probes)], rng)["words substituted"]
             title, paragraphs = split_article(text)
             document_id = first_id + n
+            # sort_date is seconds since 1970 (schema 7): 2030-01-01 00:00 UTC plus n seconds, within the hour.
             conn.execute("insert into documents (id, path, title, sort_date) values (?, ?, ?, ?)",
-                         (document_id, f"bench/{n}.md", title, f"2030-01-01T00:{n // 60 % 60:02d}:{n % 60:02d}+00:00"))
+                         (document_id, f"bench/{n}.md", title, 1_893_456_000 + n % 3600))
             started = time.perf_counter()
             update_stories(conn, [], [(document_id, story_signature(title, paragraphs))])
             times.append((time.perf_counter() - started) * 1000)
