@@ -60,6 +60,9 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
+DETAILED_DAYS = 90  # windows up to this many days get a bar and a point per day; longer ones, a filled step
+
+
 def trend_chart(series: list[DailySeries], title: str, t: Translator = ENGLISH) -> bytes:
     """A PNG of daily counts: bars and the quotations' line for one series, one line each for several."""
     from matplotlib import rc_context
@@ -74,17 +77,21 @@ def trend_chart(series: list[DailySeries], title: str, t: Translator = ENGLISH) 
         FigureCanvasAgg(figure)
         axes = figure.add_subplot()
         days = series[0].days
+        marker = "o" if len(days) <= DETAILED_DAYS else None
         if len(series) == 1:
             one = series[0]
             noun, extra_noun = ((t.p_("chart legend", "mentions"), t.p_("chart legend", "quotations"))
                                 if one.kind == "person" else
                                 (t.p_("chart legend", "paragraphs"), t.p_("chart legend", "documents")))
-            axes.bar(days, one.counts, color=COLOURS[0], alpha=0.75, label=noun, width=0.8)
-            axes.plot(days, one.extra, color=COLOURS[1], marker="o", markersize=3, linewidth=1.5, label=extra_noun)
+            if len(days) <= DETAILED_DAYS:
+                axes.bar(days, one.counts, color=COLOURS[0], alpha=0.75, label=noun, width=0.8)
+            else:  # one filled step instead of hundreds of bars too thin to tell apart (and slow to draw)
+                axes.fill_between(days, one.counts, step="mid", color=COLOURS[0], alpha=0.75, linewidth=0, label=noun)
+            axes.plot(days, one.extra, color=COLOURS[1], marker=marker, markersize=3, linewidth=1.5, label=extra_noun)
         else:
             for colour, one in zip(COLOURS, series):
                 label = one.label if one.kind == "person" else t.p_("quotation marks", "“{text}”", text=one.label)
-                axes.plot(days, one.counts, color=colour, marker="o", markersize=3, linewidth=1.8,
+                axes.plot(days, one.counts, color=colour, marker=marker, markersize=3, linewidth=1.8,
                           label=_short(label, LEGEND_CHARS))
             kinds = {one.kind for one in series}
             if kinds == {"person", "topic"}:
