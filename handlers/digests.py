@@ -10,7 +10,6 @@ import asyncio
 import logging
 import sqlite3
 from datetime import timedelta
-from pathlib import Path
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
@@ -26,6 +25,7 @@ from telegram.ext import (
 from bot import build as store_build
 from bot.answers import render
 from bot.answers.commands import Answer, Photo
+from bot.build.seed_folder import seed_path
 from bot.config import Settings
 from bot.delivery.clock import Clock, SystemClock
 from bot.delivery.digest import DigestComposer
@@ -179,9 +179,9 @@ class DigestHandlers:
             try:
                 # Only the uploaded file is looked at (no scan of a folder that may hold a million files);
                 # files dropped in by hand are taken in by the next `briefbot build` or start.
-                changed = [path.resolve().relative_to(Path(self.settings.seeds_dir).resolve()).as_posix()]
                 report = await asyncio.to_thread(store_build.build, self.settings.seeds_dir, self.settings.briefing_db,
-                                                  file_seconds=self.settings.build_file_seconds, changed=changed)
+                                                  file_seconds=self.settings.build_file_seconds,
+                                                  changed=[seed_path(self.settings.seeds_dir, path)])
             except store_build.BuildFailed as exc:
                 # Not the file's fault (the store is busy, or its path is not a store): the file stays in
                 # seeds/ and the next build takes it in.

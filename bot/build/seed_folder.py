@@ -15,6 +15,12 @@ from bot.documents.files import file_kind
 PATH_LIMIT = 4000  # bytes: a longer path (deep nesting) cannot be opened by name on Linux (PATH_MAX 4096)
 
 
+def seed_path(seeds_dir: str | Path, path: str | Path) -> str:
+    """A file's path as the store records it and `build(changed=...)` takes it: relative to the seed
+    folder, with forward slashes (both resolved first, so a folder reached through a link works)."""
+    return Path(path).resolve().relative_to(Path(seeds_dir).resolve()).as_posix()
+
+
 def seed_files(seeds_dir: Path) -> list[Path]:
     """Every seed file the build reads under `seeds_dir`, sorted: regular files, not hidden (".gitkeep",
     editor swap files), not symbolic links, with names that can be stored (see `survey_folder`)."""

@@ -21,7 +21,6 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from bot.config import Settings
 from bot.sources.discovery import SourceProbe, probe_source
@@ -29,7 +28,6 @@ from bot.sources.http import Fetcher
 from bot.sources.netguard import Connector, Resolver, url_refusal
 from bot.sources.registry import FEED, PAGE, PAUSED, Source, SourceRegistry
 from bot.sources.round import RoundReport, SourceOutcome, fetch_round
-
 
 SCAN_EVERY = timedelta(days=1)
 
@@ -165,9 +163,9 @@ class Following:
         """The seed paths a round touched, relative to seeds/ (None: scan the folder)."""
         if report is None:
             return None
-        seeds = Path(self.settings.seeds_dir).resolve()
-        return sorted(Path(p).resolve().relative_to(seeds).as_posix()
-                      for p in [*report.written, *report.changed, *report.removed])
+        from bot.build.seed_folder import seed_path
+
+        return sorted(seed_path(self.settings.seeds_dir, p) for p in [*report.written, *report.changed, *report.removed])
 
 
 def _build_store(seeds_dir, db_path, file_seconds, changed=None):
