@@ -653,10 +653,11 @@ def store_near_duplicates(db: Path, texts: dict[str, str], new_docs: int) -> lis
             title, paragraphs = split_article(text)
             document_id = first_id + n
             # sort_date is seconds since 1970 (schema 7): 2030-01-01 00:00 UTC plus n seconds, within the hour.
+            sort_date = 1_893_456_000 + n % 3600
             conn.execute("insert into documents (id, path, title, sort_date) values (?, ?, ?, ?)",
-                         (document_id, f"bench/{n}.md", title, 1_893_456_000 + n % 3600))
+                         (document_id, f"bench/{n}.md", title, sort_date))
             started = time.perf_counter()
-            update_stories(conn, [], [(document_id, story_signature(title, paragraphs))])
+            update_stories(conn, [], [(document_id, sort_date, story_signature(title, paragraphs))])
             times.append((time.perf_counter() - started) * 1000)
             found += conn.execute("select story != ? from stories where document_id = ?",
                                   (document_id, document_id)).fetchone()[0]

@@ -225,7 +225,7 @@ def _apply_changes(conn: sqlite3.Connection, changes: SeedChanges, added: list[P
         writer.add_document(rows, persons.__getitem__, names.__getitem__)
         added_keys.append((rows.sort_date, rows.document[0]))
     writer.flush()
-    update_stories(conn, document_of_path.values(), [(rows.document[0], prepared.signature) for rows, prepared in documents])
+    update_stories(conn, gone.keys, [(rows.document[0], rows.sort_date, prepared.signature) for rows, prepared in documents])
     moved = set(gone.keys) ^ set(added_keys)  # a document rewritten with its date kept keeps its number
     if moved:
         number_documents(conn, moved)

@@ -7,25 +7,34 @@ same groups, and kept up by the incremental build without reading the whole stor
   paragraphs: 64 bins of 16 bits) is kept in `stories.signature` (128 bytes; NULL for a text too short
   to compare, under MIN_SHINGLES word 3-shingles).
 - LSH bands live in the database: `story_bands (band, document_id)`, WITHOUT ROWID, one row for each of
-  the 32 bands of 2 bins of a document; `band` is the band's number in the top bits over the band's 32
-  raw bits, so two documents share a row key exactly when they share a band (no hash collisions).
-  Candidates of a document are one indexed lookup of its 32 keys; they are reported when their
-  estimated similarity (equal bins / 64) is at least `near_duplicates.THRESHOLD` (0.3).
-- A document's story is its *first* near-duplicate: of itself and every document at that threshold,
-  the one first published (by `documents.sort_date`, then path). `stories.story` holds that
-  document's id. Each member of a story is thus a near-duplicate of its first document (a star, not a
-  chain: two unrelated stories are never joined through a third), and the grouping is a function of
-  the set of documents alone: a full build and any sequence of incremental ones give the same groups.
+  the 32 bands of 2 bins of a document. `band` is the band's number and its 32 raw bits (`band_keys`),
+  over the low 16 bits of the document's week (`sort_date // STORY_SECONDS`): two documents share a
+  row key exactly when they share a band and a week, so the documents near a date that share a band with
+  one are a few indexed lookups away (its week and the one before or after), however long the store's
+  history. Candidates at the threshold are those whose estimated similarity (equal bins / 64) is at least
+  `near_duplicates.THRESHOLD` (0.3).
+- A document's story is its *first* near-duplicate of the week before it: of itself and every document
+  at that threshold published at most STORY_DAYS earlier, the one first published (by
+  `documents.sort_date`, then path). `stories.story` holds that document's id. A story told within a
+  week is a star around its first copy (two unrelated stories are never joined through a third); one
+  republished over weeks goes on under later first copies, each of the week before. The grouping is a
+  function of the set of documents alone: a full build and any sequence of incremental ones give the
+  same groups.
 
 Incremental upkeep (`update_stories`): removed documents' rows go (their bands are recomputed from the
-stored signature: no second index), added ones are inserted and looked up; a document whose story was a
-removed one is looked up again; a neighbour of an added document earlier than its story's first
-document joins the added one. Cost: a few indexed lookups per changed document, whatever the store's size.
+stored signature and date: no second index), added ones are inserted; the documents whose story was a
+removed one, and the added ones, look up their first near-duplicate again; a later neighbour (within
+the week after) of an added document whose story began after it joins the added one. Each band's
+documents near those dates are read once and scanned in publication order from the start of the week,
+stopping at the first near-duplicate, as the full build does: re-leading the n copies of a story whose
+first copy left costs about n comparisons, not n². The window bounds the rest: a removal touches only
+the copies of the week after it, whatever the store's size or a story's age.
 """
 from __future__ import annotations
 
 import sqlite3
 from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 
 from bot.sources.near_duplicates import BINS, MIN_SHINGLES, ROWS, THRESHOLD, signature
@@ -33,9 +42,14 @@ from bot.sources.near_duplicates import BINS, MIN_SHINGLES, ROWS, THRESHOLD, sig
 SIGNATURE_BYTES = BINS * 2  # the bins only: the shingle count decides whether a row is kept at all
 BANDS = BINS // ROWS
 MIN_EQUAL = -(-int(THRESHOLD * BINS * 1000) // 1000)  # equal bins for a near-duplicate: ceil(0.3 × 64) = 20
+STORY_DAYS = 7  # how far back a document's first near-duplicate may be
+STORY_SECONDS = STORY_DAYS * 86_400
 _LANE_LOW = int.from_bytes(b"\x01\x00" * BINS, "little")
 _BAND_BITS = 16 * ROWS
 _BAND_MASK = (1 << _BAND_BITS) - 1
+_WEEK_BITS = 16
+_WEEK_MASK = (1 << _WEEK_BITS) - 1
+
 
 def story_signature(title: str, paragraphs: Iterable[str]) -> bytes | None:
     """The bins of a document's signature (SIGNATURE_BYTES bytes), or None when it is too short to compare."""
@@ -49,6 +63,13 @@ def band_keys(raw: bytes) -> list[int]:
     """The 32 band keys of a signature: band number << 32 | the band's two 16-bit bins."""
     x = int.from_bytes(raw, "little")
     return [(b << _BAND_BITS) | ((x >> (_BAND_BITS * b)) & _BAND_MASK) for b in range(BANDS)]
+
+
+def band_rows(raw: bytes, sort_date: int, weeks: Iterable[int] = (0,)) -> list[int]:
+    """The `story_bands.band` values of a signature dated `sort_date`, in its own week and/or the weeks
+    at the given offsets from it (-1: the week before)."""
+    week = sort_date // STORY_SECONDS
+    return [(key << _WEEK_BITS) | ((week + offset) & _WEEK_MASK) for key in band_keys(raw) for offset in weeks]
 
 
 def equal_bins(a: bytes, b: bytes) -> int:
@@ -67,17 +88,18 @@ def similar(a: bytes, b: bytes) -> bool:
 
 # The full build ----------------------------------------------------------------------------------
 
-def write_stories(conn: sqlite3.Connection, documents: list[tuple[object, str, int, bytes | None]]) -> int:
+def write_stories(conn: sqlite3.Connection, documents: list[tuple[int, str, int, bytes | None]]) -> int:
     """Every document's story, signature and bands, for a new store. `documents`: (sort_date, path,
     document id, signature or None). Returns how many documents belong to a story of two or more.
 
-    Documents are taken in publication order; a document's story is the first earlier one it is
-    similar to in any band (the runs of equal band keys are scanned from their first member, and
-    the scan of a run stops at the first similar one), else itself. Memory: the signatures (128 bytes
-    a document) and one 8-byte word per band and document.
+    Documents are taken in publication order; a document's story is the first one of the week before it
+    that it is similar to in any band (the runs of equal band keys are scanned from their first member of
+    that week, and the scan of a run stops at the first similar one), else itself. Memory: the signatures
+    (128 bytes a document) and one 8-byte word per band and document.
     """
     documents = sorted(documents, key=lambda d: (d[0], d[1]))
     count = len(documents)
+    dates = [d[0] for d in documents]
     signatures = [d[3] for d in documents]
     story = list(range(count))  # by position in publication order
     packed = array("Q")
@@ -92,97 +114,142 @@ def write_stories(conn: sqlite3.Connection, documents: list[tuple[object, str, i
             continue
         if i - run_start > 1:
             members = [word & mask for word in packed[run_start:i]]
+            run_dates = [dates[m] for m in members]
             for k in range(1, len(members)):
                 member = members[k]
                 best = story[member]
-                for earlier in members[:k]:
-                    if earlier >= best:
+                j = bisect_left(run_dates, run_dates[k] - STORY_SECONDS, 0, k)
+                while j < k and members[j] < best:
+                    if similar(signatures[members[j]], signatures[member]):
+                        best = members[j]
                         break
-                    if similar(signatures[earlier], signatures[member]):
-                        best = earlier
-                        break
+                    j += 1
                 story[member] = best
         run_start = i
     ids = [d[2] for d in documents]
     conn.executemany("insert into stories values (?, ?, ?)",
                      ((ids[p], ids[story[p]], signatures[p]) for p in range(count)))
     conn.executemany("insert into story_bands values (?, ?)",
-                     ((word >> 24, ids[word & mask]) for word in packed))
+                     ((((word >> 24) << _WEEK_BITS) | ((dates[word & mask] // STORY_SECONDS) & _WEEK_MASK),
+                       ids[word & mask]) for word in packed))
     led = {s for p, s in enumerate(story) if s != p}
     return sum(1 for p in range(count) if story[p] != p or p in led)
 
 
 # The incremental build ---------------------------------------------------------------------------
 
-def update_stories(conn: sqlite3.Connection, removed: Iterable[int], added: Iterable[tuple[int, bytes | None]]) -> None:
+def update_stories(conn: sqlite3.Connection, removed: Iterable[tuple[int, int]],
+                   added: Iterable[tuple[int, int, bytes | None]]) -> None:
     """Stories after documents were removed and added in place (a changed document is both, under one id).
+    `removed`: (sort_date, document id) of the old rows; `added`: (document id, sort_date, signature).
 
     Runs inside the in-place build's transaction, after the documents table has its new rows."""
-    removed = sorted(set(removed))
+    removed = sorted(set(removed), key=lambda r: r[1])
     added = list(added)
     orphans: set[int] = set()
-    for document_id in removed:
+    for sort_date, document_id in removed:
         row = conn.execute("select signature from stories where document_id = ?", (document_id,)).fetchone()
         if row is None:
             continue
         if row[0] is not None:
             conn.executemany("delete from story_bands where band = ? and document_id = ?",
-                             [(key, document_id) for key in band_keys(row[0])])
+                             [(band, document_id) for band in band_rows(row[0], sort_date)])
         conn.execute("delete from stories where document_id = ?", (document_id,))
         orphans.update(d for (d,) in conn.execute("select document_id from stories where story = ?", (document_id,)))
-    orphans -= set(removed)
-    for document_id, raw in added:
+    orphans -= {document_id for _, document_id in removed}
+    for document_id, sort_date, raw in added:
         conn.execute("insert into stories values (?, ?, ?)", (document_id, document_id, raw))
         if raw is not None:
-            conn.executemany("insert into story_bands values (?, ?)", [(key, document_id) for key in band_keys(raw)])
-    added_ids = {document_id for document_id, _ in added}
+            conn.executemany("insert into story_bands values (?, ?)",
+                             [(band, document_id) for band in band_rows(raw, sort_date)])
+    added_ids = {document_id for document_id, _, _ in added}
     orphans -= added_ids
-    for document_id, raw in added:
-        neighbours = _neighbours(conn, document_id, raw)
-        order = _order(conn, [document_id, *neighbours])
-        first = min([document_id, *neighbours], key=order.__getitem__)
-        conn.execute("update stories set story = ? where document_id = ?", (first, document_id))
-        # A neighbour whose story begins later than this document now begins here.
-        current = dict(conn.execute(f"select document_id, story from stories where document_id in "
-                                    f"({','.join('?' * len(neighbours))})", neighbours).fetchall()) if neighbours else {}
-        order.update(_order(conn, [s for s in current.values() if s not in order]))
-        for neighbour, leader in current.items():
-            if neighbour in added_ids or neighbour in orphans:
+
+    near = _Nearby(conn)
+    again = sorted(added_ids | orphans)
+    near.describe(again)
+    stories = {document_id: near.first_similar(document_id) for document_id in again}
+    for document_id in sorted(added_ids):  # later neighbours whose story began after this document
+        order = near.order(document_id)
+        for neighbour in near.later_similar(document_id):
+            if neighbour in stories:
                 continue
-            if leader not in order or order[document_id] < order[leader]:
-                conn.execute("update stories set story = ? where document_id = ?", (document_id, neighbour))
-    for document_id in sorted(orphans):
-        raw = conn.execute("select signature from stories where document_id = ?", (document_id,)).fetchone()[0]
-        neighbours = _neighbours(conn, document_id, raw)
-        order = _order(conn, [document_id, *neighbours])
-        conn.execute("update stories set story = ? where document_id = ?",
-                     (min([document_id, *neighbours], key=order.__getitem__), document_id))
+            current = near.story(neighbour)
+            near.describe([current])
+            if order < near.order(current):
+                near.set_story(neighbour, document_id)
+                stories[neighbour] = document_id
+    conn.executemany("update stories set story = ? where document_id = ?",
+                     [(story, document_id) for document_id, story in stories.items()])
 
 
-def _neighbours(conn: sqlite3.Connection, document_id: int, raw: bytes | None) -> list[int]:
-    """The documents similar to this one (at the threshold), found through their shared bands."""
-    if raw is None:
-        return []
-    keys = band_keys(raw)
-    candidates = sorted({d for (d,) in conn.execute(
-        f"select document_id from story_bands where band in ({','.join('?' * len(keys))})", keys)} - {document_id})
-    found = []
-    for start in range(0, len(candidates), 500):
-        chunk = candidates[start:start + 500]
-        for other, signature_ in conn.execute(
-                f"select document_id, signature from stories where document_id in ({','.join('?' * len(chunk))})", chunk):
-            if signature_ is not None and similar(raw, signature_):
-                found.append(other)
-    return found
+class _Nearby:
+    """The stored stories near some documents: each band's rows read once (all weeks asked for at once),
+    kept in publication order, with each document's (sort_date, path), signature and story."""
 
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._info: dict[int, list] = {}  # id -> [(sort_date, path), signature, story]
+        self._runs: dict[int, tuple[list[tuple[int, str]], list[int]]] = {}
 
-def _order(conn: sqlite3.Connection, ids: list[int]) -> dict[int, tuple]:
-    """(sort_date, path) of documents: the order in which a story's first document is chosen."""
-    ids = sorted(set(ids))
-    found: dict[int, tuple] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        for document_id, sort_date, path in conn.execute(
-                f"select id, sort_date, path from documents where id in ({','.join('?' * len(chunk))})", chunk):
-            found[document_id] = (sort_date, path)
-    return found
+    def describe(self, ids: Iterable[int]) -> None:
+        missing = sorted({d for d in ids if d not in self._info})
+        for start in range(0, len(missing), 500):
+            chunk = missing[start:start + 500]
+            for document_id, story, raw, sort_date, path in self.conn.execute(
+                    "select s.document_id, s.story, s.signature, d.sort_date, d.path from stories s"
+                    f" join documents d on d.id = s.document_id where s.document_id in ({','.join('?' * len(chunk))})",
+                    chunk):
+                self._info[document_id] = [(sort_date, path), raw, story]
+
+    def order(self, document_id: int) -> tuple[int, str]:
+        return self._info[document_id][0]
+
+    def story(self, document_id: int) -> int:
+        return self._info[document_id][2]
+
+    def set_story(self, document_id: int, story: int) -> None:
+        self._info[document_id][2] = story
+
+    def first_similar(self, document_id: int) -> int:
+        """The first document of the week before this one (itself included) that it is similar to."""
+        (date, _), raw, _ = self._info[document_id]
+        if raw is None:
+            return document_id
+        best, best_id = self.order(document_id), document_id
+        for orders, ids in self._read(band_rows(raw, date, (-1, 0))):
+            i = bisect_left(orders, (date - STORY_SECONDS,))
+            while i < len(orders) and orders[i] < best:
+                if similar(raw, self._info[ids[i]][1]):
+                    best, best_id = orders[i], ids[i]
+                    break
+                i += 1
+        return best_id
+
+    def later_similar(self, document_id: int) -> set[int]:
+        """The documents of the week after this one that are similar to it."""
+        order, raw, _ = self._info[document_id]
+        if raw is None:
+            return set()
+        found = set()
+        for orders, ids in self._read(band_rows(raw, order[0], (0, 1))):
+            i = bisect_right(orders, order)
+            while i < len(orders) and orders[i][0] - order[0] <= STORY_SECONDS:
+                if ids[i] not in found and similar(raw, self._info[ids[i]][1]):
+                    found.add(ids[i])
+                i += 1
+        return found
+
+    def _read(self, bands: list[int]) -> list[tuple[list[tuple[int, str]], list[int]]]:
+        missing = sorted({b for b in bands if b not in self._runs})
+        rows: dict[int, list[int]] = {b: [] for b in missing}
+        for start in range(0, len(missing), 500):
+            chunk = missing[start:start + 500]
+            for band, document_id in self.conn.execute(
+                    f"select band, document_id from story_bands where band in ({','.join('?' * len(chunk))})", chunk):
+                rows[band].append(document_id)
+        self.describe(d for ids in rows.values() for d in ids)
+        for band, ids in rows.items():
+            ids.sort(key=self.order)
+            self._runs[band] = ([self.order(d) for d in ids], ids)
+        return [self._runs[b] for b in bands]

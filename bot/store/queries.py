@@ -519,19 +519,26 @@ class Store:
                         self.same_story(document["id"]), reported)
 
     def same_story(self, document_id: int, limit: int = STORY_COPIES) -> list[StoryCopy]:
-        """The other documents carrying this document's story (bot.build.stories), first published first."""
+        """The other documents carrying this document's story (bot.build.stories), first published first:
+        the story's first document and the others whose first it is. (A story republished over weeks goes
+        on under later first copies: the first of this one may itself belong to an earlier one.)"""
         return [StoryCopy(r["id"], r["title"], r["url"], r["outlet"], r["published"]) for r in self._rows(
-            "select d.id, d.title, d.url, d.outlet, d.published from stories me"
+            "select d.id, d.title, d.url, d.outlet, d.published, d.sort_date, d.path from stories me"
             " join stories s on s.story = me.story join documents d on d.id = s.document_id"
-            " where me.document_id = ? and s.document_id != ? order by d.sort_date, d.path limit ?",
-            document_id, document_id, limit)]
+            " where me.document_id = ? and s.document_id != ?"
+            " union select d.id, d.title, d.url, d.outlet, d.published, d.sort_date, d.path from stories me"
+            " join documents d on d.id = me.story where me.document_id = ? and me.story != ?"
+            " order by 6, 7 limit ?",
+            document_id, document_id, document_id, document_id, limit)]
 
     def sources(self, offset: int = 0, limit: int | None = None) -> list[SourceInfo]:
         """The documents in the store, newest first (all of them unless `limit` says otherwise)."""
         return [SourceInfo(r["id"], r["title"], r["published"], r["added_at"], r["people"], r["quotes"], r["url"],
                            r["outlet"], r["story"], r["story_size"] or 1)
                 for r in self._rows("select d.id, d.title, d.published, d.added_at, d.people, d.quotes, d.url, d.outlet,"
-                                    " s.story, (select count(*) from stories o where o.story = s.story) as story_size"
+                                    " s.story, (select count(*) from stories o where o.story = s.story)"
+                                    " + (select f.story != f.document_id from stories f where f.document_id = s.story)"
+                                    " as story_size"
                                     " from documents d left join stories s on s.document_id = d.id"
                                     " order by d.sort_date desc, d.id desc limit ? offset ?",
                                     -1 if limit is None else limit, offset)]

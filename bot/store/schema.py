@@ -21,7 +21,8 @@ import sqlite3
 
 # 7: 5 (the layout for a year of news) with 6 (url, outlet, author; stories); 8: reported speech kept apart
 # (`statements`), the confidence of quotations and statements, each person's and name's count of statements
-SCHEMA_VERSION = "8"
+# 9: stories of a week (`bot.build.stories.STORY_DAYS`), their bands keyed by week
+SCHEMA_VERSION = "9"
 PAGE_SIZE = 8192  # bytes: compressed texts (~2 KB) pack better than in 4096-byte pages, FTS leaves too
 
 TABLES = """

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import bot.build.stories as stories
 from bot.build import build
 from bot.build.stories import band_keys, equal_bins, similar, story_signature
 from bot.sources.seed_files import SeedArticle, write_article
@@ -121,6 +122,80 @@ def test_incremental_changes_give_the_groups_of_a_clean_build(tmp_path):
         found = groups(db)
         assert want in found, (n, found)
         assert_same_store(db, clean_build(seeds, tmp_path / f"clean{n}"))
+
+
+def story_of(db: Path) -> dict[str, str]:
+    """Each document's outlet with the outlet of its story's first document."""
+    with sqlite3.connect(db) as conn:
+        return dict(conn.execute("select d.outlet, f.outlet from stories s join documents d on d.id = s.document_id"
+                                 " join documents f on f.id = s.story"))
+
+
+def fillers(seeds: Path, count: int) -> None:
+    """Unrelated articles, so that a few changes are built in place."""
+    for n in range(count):
+        write_article(seeds, article(f"Filler {n}", [f"Filler paragraph number {n} about the weather in town {n}, "
+                                                      f"with rain expected on day {n} and sun on day {n + 1}."], 10 + n,
+                                     f"Weather {n}"))
+
+
+def test_a_story_of_weeks_goes_on_under_the_first_copy_of_the_week_before(tmp_path):
+    """A document's story is its first near-duplicate of the STORY_DAYS before it: copies on days 0, 5,
+    10 and 20 make d5 a copy of d0, d10 a copy of d5, d20 a story of its own; taking d0 out and putting
+    a copy on day 3 in, in place, gives what a clean build gives."""
+    seeds, db = tmp_path / "seeds", tmp_path / "briefing.db"
+    story = seed_paragraphs()
+    paths = {f"d{day}": write_article(seeds, article(f"d{day}", edited(story, day + 1), 24 * day)) for day in (0, 5, 10, 20)}
+    fillers(seeds, 60)
+    build(seeds, db)
+    assert {k: v for k, v in story_of(db).items() if k.startswith("d")} == {"d0": "d0", "d5": "d0", "d10": "d5", "d20": "d20"}
+    store = Store(db)
+    by_outlet = {s.outlet: s for s in store.sources()}
+    assert [c.outlet for c in store.same_story(by_outlet["d10"].document_id)] == ["d5"]  # its first copy, named
+    assert [c.outlet for c in store.same_story(by_outlet["d5"].document_id)] == ["d0"]
+    assert by_outlet["d10"].story_size == 2 and by_outlet["d0"].story_size == 2 and by_outlet["d20"].story_size == 1
+    inode = db.stat().st_ino
+    paths.pop("d0").unlink()
+    build(seeds, db)
+    assert db.stat().st_ino == inode  # built in place
+    assert {k: v for k, v in story_of(db).items() if k.startswith("d")} == {"d5": "d5", "d10": "d5", "d20": "d20"}
+    assert_same_store(db, clean_build(seeds, tmp_path / "clean0"))
+    write_article(seeds, article("d3", edited(story, 4), 24 * 3))  # d10 is exactly a week after it: still in
+    build(seeds, db)
+    assert db.stat().st_ino == inode
+    assert {k: v for k, v in story_of(db).items() if k.startswith("d")} == {"d3": "d3", "d5": "d3", "d10": "d3", "d20": "d20"}
+    assert_same_store(db, clean_build(seeds, tmp_path / "clean1"))
+
+
+def test_the_copies_of_a_story_whose_first_copy_goes_are_compared_about_once_each(tmp_path, monkeypatch):
+    """A feed that republishes one story many times (or a story everybody carries) must not make its upkeep
+    quadratic: when the first copy leaves, each other copy finds its new first with a few comparisons."""
+    seeds, db = tmp_path / "seeds", tmp_path / "briefing.db"
+    story = seed_paragraphs()
+    copies = 120
+    first = write_article(seeds, article("Copy 0", story, 0))
+    for n in range(1, copies):
+        write_article(seeds, article(f"Copy {n}", edited(story, n), n))
+    fillers(seeds, 200)
+    build(seeds, db)
+    assert set(story_of(db)[f"Copy {n}"] for n in range(copies)) == {"Copy 0"}
+    calls = 0
+    counted = stories.similar
+
+    def counting(a, b):
+        nonlocal calls
+        calls += 1
+        return counted(a, b)
+
+    monkeypatch.setattr(stories, "similar", counting)
+    inode = db.stat().st_ino
+    first.unlink()
+    build(seeds, db)
+    assert db.stat().st_ino == inode
+    assert set(story_of(db)[f"Copy {n}"] for n in range(1, copies)) == {"Copy 1"}
+    assert calls <= 3 * copies, calls  # each of the orphaned copies against all the others would be ~14,000
+    monkeypatch.undo()
+    assert_same_store(db, clean_build(seeds, tmp_path / "clean0"))
 
 
 @pytest.fixture(autouse=True)
