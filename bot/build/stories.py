@@ -8,10 +8,11 @@ same groups, and kept up by the incremental build without reading the whole stor
   to compare, under MIN_SHINGLES word 3-shingles).
 - LSH bands live in the database: `story_bands (band, document_id)`, WITHOUT ROWID, one row for each of
   the 32 bands of 2 bins of a document. `band` is the band's number and its 32 raw bits (`band_keys`),
-  over the low 16 bits of the document's week (`sort_date // STORY_SECONDS`): two documents share a
-  row key exactly when they share a band and a week, so the documents near a date that share a band with
-  one are a few indexed lookups away (its week and the one before or after), however long the store's
-  history. Candidates at the threshold are those whose estimated similarity (equal bins / 64) is at least
+  over the low 10 bits of the document's week (`sort_date // STORY_SECONDS`): two documents share a
+  row key exactly when they share a band and a week (modulo 1,024 weeks: the dates tell the rest), so
+  the documents near a date that share a band with one are a few indexed lookups away (its week and the
+  one before or after), however long the store's history; the key still fits SQLite's 6-byte integers.
+  Candidates are near-duplicates when their estimated similarity (equal bins / 64) is at least
   `near_duplicates.THRESHOLD` (0.3).
 - A document's story is its *first* near-duplicate of the week before it: of itself and every document
   at that threshold published at most STORY_DAYS earlier, the one first published (by
@@ -47,7 +48,7 @@ STORY_SECONDS = STORY_DAYS * 86_400
 _LANE_LOW = int.from_bytes(b"\x01\x00" * BINS, "little")
 _BAND_BITS = 16 * ROWS
 _BAND_MASK = (1 << _BAND_BITS) - 1
-_WEEK_BITS = 16
+_WEEK_BITS = 10  # weeks modulo 1,024 (~20 years; older ones only add candidates): 47 bits, a 6-byte integer
 _WEEK_MASK = (1 << _WEEK_BITS) - 1
 
 
