@@ -7,13 +7,13 @@ same groups, and kept up by the incremental build without reading the whole stor
   paragraphs: 64 bins of 16 bits) is kept in `stories.signature` (128 bytes; NULL for a text too short
   to compare, under MIN_SHINGLES word 3-shingles).
 - LSH bands live in the database: `story_bands (band, document_id)`, WITHOUT ROWID, one row for each of
-  the 32 bands of 2 bins of a document. `band` is the band's number and its 32 raw bits (`band_keys`),
-  over the low 10 bits of the document's week (`sort_date // STORY_SECONDS`): two documents share a
-  row key exactly when they share a band and a week (modulo 1,024 weeks: the dates tell the rest), so
+  the 32 bands of 2 bins of a document. `band` is the band's number (5 bits), a 16-bit hash of its 32
+  raw bits and the low 10 bits of the document's week (`sort_date // STORY_SECONDS`): 31 bits, a 4-byte
+  integer. Two documents that share a band in the same week share a row key (and a few others do: the
+  hash, and weeks modulo 1,024, only add candidates, which the signatures and dates then tell apart), so
   the documents near a date that share a band with one are a few indexed lookups away (its week and the
-  one before or after), however long the store's history; the key still fits SQLite's 6-byte integers.
-  Candidates are near-duplicates when their estimated similarity (equal bins / 64) is at least
-  `near_duplicates.THRESHOLD` (0.3).
+  one before or after), however long the store's history. Documents sharing a band are near-duplicates
+  when their estimated similarity (equal bins / 64) is at least `near_duplicates.THRESHOLD` (0.3).
 - A document's story is its *first* near-duplicate of the week before it: of itself and every document
   at that threshold published at most STORY_DAYS earlier, the one first published (by
   `documents.sort_date`, then path). `stories.story` holds that document's id. A story told within a
@@ -48,7 +48,8 @@ STORY_SECONDS = STORY_DAYS * 86_400
 _LANE_LOW = int.from_bytes(b"\x01\x00" * BINS, "little")
 _BAND_BITS = 16 * ROWS
 _BAND_MASK = (1 << _BAND_BITS) - 1
-_WEEK_BITS = 10  # weeks modulo 1,024 (~20 years; older ones only add candidates): 47 bits, a 6-byte integer
+_HASH_BITS = 16
+_WEEK_BITS = 10  # weeks modulo 1,024 (~20 years; older ones only add candidates)
 _WEEK_MASK = (1 << _WEEK_BITS) - 1
 
 
@@ -66,11 +67,26 @@ def band_keys(raw: bytes) -> list[int]:
     return [(b << _BAND_BITS) | ((x >> (_BAND_BITS * b)) & _BAND_MASK) for b in range(BANDS)]
 
 
+def band_row(key: int, sort_date: int) -> int:
+    """The `story_bands.band` value of a band key (`band_keys`) of a document dated `sort_date`."""
+    hashed = ((key & _BAND_MASK) * 0x9E3779B1 & 0xFFFFFFFF) >> (32 - _HASH_BITS)
+    return (((key >> _BAND_BITS) << _HASH_BITS | hashed) << _WEEK_BITS) | ((sort_date // STORY_SECONDS) & _WEEK_MASK)
+
+
 def band_rows(raw: bytes, sort_date: int, weeks: Iterable[int] = (0,)) -> list[int]:
     """The `story_bands.band` values of a signature dated `sort_date`, in its own week and/or the weeks
     at the given offsets from it (-1: the week before)."""
-    week = sort_date // STORY_SECONDS
-    return [(key << _WEEK_BITS) | ((week + offset) & _WEEK_MASK) for key in band_keys(raw) for offset in weeks]
+    return [band_row(key, sort_date + offset * STORY_SECONDS) for key in band_keys(raw) for offset in weeks]
+
+
+def band_of_row(row: int) -> int:
+    """The band's number in a `story_bands.band` value."""
+    return row >> (_HASH_BITS + _WEEK_BITS)
+
+
+def same_band(a: bytes, b: bytes, band: int) -> bool:
+    """Whether two signatures have the same bins in that band."""
+    return a[4 * band:4 * band + 4] == b[4 * band:4 * band + 4]
 
 
 def equal_bins(a: bytes, b: bytes) -> int:
@@ -131,8 +147,7 @@ def write_stories(conn: sqlite3.Connection, documents: list[tuple[int, str, int,
     conn.executemany("insert into stories values (?, ?, ?)",
                      ((ids[p], ids[story[p]], signatures[p]) for p in range(count)))
     conn.executemany("insert into story_bands values (?, ?)",
-                     ((((word >> 24) << _WEEK_BITS) | ((dates[word & mask] // STORY_SECONDS) & _WEEK_MASK),
-                       ids[word & mask]) for word in packed))
+                     ((band_row(word >> 24, dates[word & mask]), ids[word & mask]) for word in packed))
     led = {s for p, s in enumerate(story) if s != p}
     return sum(1 for p in range(count) if story[p] != p or p in led)
 
@@ -218,10 +233,13 @@ class _Nearby:
         if raw is None:
             return document_id
         best, best_id = self.order(document_id), document_id
-        for orders, ids in self._read(band_rows(raw, date, (-1, 0))):
+        rows = band_rows(raw, date, (-1, 0))
+        for row, (orders, ids) in zip(rows, self._read(rows)):
+            band = band_of_row(row)
             i = bisect_left(orders, (date - STORY_SECONDS,))
             while i < len(orders) and orders[i] < best:
-                if similar(raw, self._info[ids[i]][1]):
+                other = self._info[ids[i]][1]
+                if same_band(raw, other, band) and similar(raw, other):
                     best, best_id = orders[i], ids[i]
                     break
                 i += 1
@@ -233,10 +251,13 @@ class _Nearby:
         if raw is None:
             return set()
         found = set()
-        for orders, ids in self._read(band_rows(raw, order[0], (0, 1))):
+        rows = band_rows(raw, order[0], (0, 1))
+        for row, (orders, ids) in zip(rows, self._read(rows)):
+            band = band_of_row(row)
             i = bisect_right(orders, order)
             while i < len(orders) and orders[i][0] - order[0] <= STORY_SECONDS:
-                if ids[i] not in found and similar(raw, self._info[ids[i]][1]):
+                other = self._info[ids[i]][1]
+                if ids[i] not in found and same_band(raw, other, band) and similar(raw, other):
                     found.add(ids[i])
                 i += 1
         return found

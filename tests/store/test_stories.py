@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+from array import array
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -11,9 +12,10 @@ import pytest
 
 import bot.build.stories as stories
 from bot.build import build
-from bot.build.stories import band_keys, equal_bins, similar, story_signature
+from bot.build.stories import band_keys, band_row, equal_bins, similar, story_signature, update_stories, write_stories
 from bot.sources.seed_files import SeedArticle, write_article
 from bot.store.queries import Store
+from bot.store.schema import TABLES
 
 from tests.store.test_incremental import assert_same_store, clean_build
 
@@ -196,6 +198,39 @@ def test_the_copies_of_a_story_whose_first_copy_goes_are_compared_about_once_eac
     assert calls <= 3 * copies, calls  # each of the orphaned copies against all the others would be ~14,000
     monkeypatch.undo()
     assert_same_store(db, clean_build(seeds, tmp_path / "clean0"))
+
+
+def test_a_band_row_shared_by_chance_joins_no_story():
+    """story_bands keeps a 16-bit hash of each band's bins: two documents whose band 0 hashes alike but whose
+    bins differ, and who share no other band, are two stories in a full build and in place, although
+    half their bins are equal; sharing that band for real makes one story in both."""
+    rng = random.Random(3)
+    first = array("H", (rng.randrange(65536) for _ in range(64)))
+    second = array("H", (b if n % 2 == 0 else b ^ 1 for n, b in enumerate(first)))  # no band equal, 32 bins equal
+    when = 1_700_000_000
+    first_key = band_keys(first.tobytes())[0]
+    while True:  # band 0's bins, other than the first's, hashed alike
+        second[0], second[1] = rng.randrange(65536), rng.randrange(65536)
+        key = band_keys(second.tobytes())[0]
+        if key != first_key and band_row(key, when + 60) == band_row(first_key, when):
+            break
+    for shared, want in ((False, 2), (True, 1)):
+        if shared:
+            second[0], second[1] = first[0], first[1]
+        a, b = first.tobytes(), second.tobytes()
+        assert similar(a, b)
+        stories_of = []
+        for in_place in (False, True):
+            conn = sqlite3.connect(":memory:")
+            conn.executescript(TABLES)
+            conn.executemany("insert into documents (id, path, sort_date) values (?, ?, ?)", [(1, "a", when), (2, "b", when + 60)])
+            if in_place:
+                write_stories(conn, [(when, "a", 1, a)])
+                update_stories(conn, [], [(2, when + 60, b)])
+            else:
+                write_stories(conn, [(when, "a", 1, a), (when + 60, "b", 2, b)])
+            stories_of.append(conn.execute("select story from stories where document_id = 2").fetchone()[0])
+        assert stories_of == [want, want], (shared, stories_of)
 
 
 @pytest.fixture(autouse=True)
