@@ -165,3 +165,22 @@ def test_rows_read_by_the_thousand_leave_the_garbage_collector_nothing_to_count(
     finally:
         gc.enable()
     assert rowids == list(range(1, 10_001)) and allocated < 100
+
+
+def test_in_the_newest_rows_the_rarest_words_rows_are_checked_for_each_other_word(seed_store, monkeypatch):
+    """Each other word is looked up at the rows left, one word at a time (an AND of them, given rowids,
+    would make FTS5 walk the whole index): the same rows as reading every word's rows."""
+    words = ["said", "ukraine", "and"]  # in 13, 19 and 21 paragraphs
+    rows = [_paragraphs_with(seed_store, word) for word in words]
+    monkeypatch.setattr(bot.store.queries, "WALK_STEPS", 4)
+    monkeypatch.setattr(bot.store.queries, "READ_ROWS", 0)  # the rarest word's rows only, the others looked up there
+    monkeypatch.setattr(bot.store.queries, "VERIFY_ROWS", 10)
+    plan = seed_store.search_plan(" ".join(words))
+    newest = seed_store._rows("select max(rowid) from paragraphs_fts")[0][0]
+    window = {r for r in rows[0] if r > newest - plan.newest_rows}
+    within = sorted(window & rows[1] & rows[2])
+    assert plan.newest_rows and 1 < len(within) < len(window & rows[1])  # the last word leaves some out
+    hits, total = seed_store.search(" ".join(words), 0, 50)
+    first = dict(seed_store._rows("select id, first_paragraph from documents"))
+    assert total == len(within)
+    assert sorted(first[h.source.document_id] + h.source.paragraph for h in hits) == within
