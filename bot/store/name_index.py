@@ -134,40 +134,63 @@ class NameIndex:
 
         With n query words a person may miss at most n // 4 of them (see `find`), so of any n // 4 + 1
         other words they match one: the postings `token` shares with those words' name words hold all
-        who qualify. The words taken are those cheapest to intersect with `token`, and a person is
-        kept when their best similarities to them, with the best any name word has for the rest, can
-        still average THRESHOLD. Misspelt multi-word names on a store with few distinct name words
-        (1.57 M people, 6,720 words at 1M documents) give a first name's 11,000 people, each probed
-        for a dozen fuzzy surnames: 45 ms; intersected first, 2-3 ms."""
+        who qualify. The other words are taken cheapest to intersect with `token` first; after the
+        n // 4 + 1 that gather the people, each next one is intersected too while that costs less than
+        probing each person left for it (as `_scored` does), and a person is kept while their best
+        similarities to the words taken, with the best any name word has for the rest, can still
+        average THRESHOLD. Misspelt multi-word names on a store with few distinct name words (1.57 M
+        people, 6,720 words at 1M documents) give a first name's 11,000 people, each probed for a
+        dozen fuzzy surnames: 45 ms; intersected first, 2-3 ms."""
         size = self.people[token]
 
         def cost(other: str) -> int:
             small, large = sorted((size, self.people[other]))
             return min(small * self.SEEK_ROWS, small + large)
 
-        others = sorted((j for j in range(len(matches)) if j != i), key=lambda j: sum(map(cost, matches[j])))
-        taken, rest = others[:len(matches) // 4 + 1], others[len(matches) // 4 + 1:]
-        best: dict[tuple[int, int, int], list[float]] = {}
-        for k, j in enumerate(taken):
+        def best_of(j: int, among: dict | None = None) -> dict[tuple[int, int, int], float]:
+            """Word j's best similarity for each posting of `token` that has one of its name words."""
+            best: dict[tuple[int, int, int], float] = {}
             for other, score in matches[j].items():
-                for mentions, quotes, person_id in self._shared(conn, token, other):
-                    scores = best.setdefault((mentions, quotes, person_id), [0.0] * len(taken))
-                    scores[k] = max(scores[k], score)
-        reach = similarity + sum(max(matches[j].values(), default=0.0) for j in rest)
+                for posting in self._shared(conn, token, other):
+                    if among is None or posting in among:
+                        best[posting] = max(best.get(posting, 0.0), score)
+            return best
+
+        def reach(words: list[int]) -> float:
+            return similarity + sum(max(matches[j].values(), default=0.0) for j in words)
+
+        others = sorted((j for j in range(len(matches)) if j != i), key=lambda j: sum(map(cost, matches[j])))
+        gather = len(matches) // 4 + 1
         floor = self.THRESHOLD * len(matches) - 2e-6  # below the SQL's own test (`_scored`), by a rounding margin
-        return [posting for posting, scores in best.items() if reach + sum(scores) >= floor]
+        known: dict[tuple[int, int, int], float] = {}  # the sum of the similarities found so far
+        for j in others[:gather]:
+            for posting, score in best_of(j).items():
+                known[posting] = known.get(posting, 0.0) + score
+        for n in range(gather, len(others) + 1):
+            left = reach(others[n:])
+            known = {posting: score for posting, score in known.items() if left + score >= floor}
+            if n == len(others):
+                break
+            probes = len(known) * len(matches[others[n]]) * self.SEEK_ROWS
+            if sum(map(cost, matches[others[n]])) > probes:
+                break  # the rest is cheaper probed person by person (`_scored`)
+            found = best_of(others[n], known)
+            known = {posting: score + found.get(posting, 0.0) for posting, score in known.items()}
+        return list(known)
 
     def _shared(self, conn: sqlite3.Connection, token: str, other: str) -> sqlite3.Cursor:
         """The postings (mentions, quotes, person_id) of the people who have both name words: both
         lists walked in step (they share one order), or the shorter one's rows probed in the other."""
         small, large = sorted((token, other), key=self.people.__getitem__)
+        cursor = conn.cursor()
+        cursor.row_factory = None  # tuples, not rows by name: they are looked up as they are
         if self.people[small] + self.people[large] <= self.people[small] * self.SEEK_ROWS:
-            return conn.execute("select mentions, quotes, person_id from name_postings where token = ? intersect"
-                                " select mentions, quotes, person_id from name_postings where token = ?"
-                                " order by 1 desc, 2 desc, 3", (small, large))
-        return conn.execute("select o.mentions, o.quotes, o.person_id from name_postings o where o.token = ?"
-                            " and exists (select 1 from name_postings p where p.token = ? and p.mentions = o.mentions"
-                            " and p.quotes = o.quotes and p.person_id = o.person_id)", (small, large))
+            return cursor.execute("select mentions, quotes, person_id from name_postings where token = ? intersect"
+                                  " select mentions, quotes, person_id from name_postings where token = ?"
+                                  " order by 1 desc, 2 desc, 3", (small, large))
+        return cursor.execute("select o.mentions, o.quotes, o.person_id from name_postings o where o.token = ?"
+                              " and exists (select 1 from name_postings p where p.token = ? and p.mentions = o.mentions"
+                              " and p.quotes = o.quotes and p.person_id = o.person_id)", (small, large))
 
     @staticmethod
     def _people(conn: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite3.Row]:
