@@ -118,10 +118,11 @@ class NameIndex:
         named = [f"{column} as s{n}" for n, column in enumerate(columns)]
         total = " + ".join(["?"] + [f"s{n}" for n in range(len(columns))])
         postings = "name_postings p where token = ?"
-        if columns:  # only the candidates' postings of `token`, each read by its key
+        candidates = self._candidates(conn, token, similarity, matches, i) if columns else None
+        if candidates is not None:  # only the candidates' postings of `token`, each read by its key
             postings = ("json_each(?) c cross join name_postings p on p.token = ? and p.mentions = c.value ->> 0"
                         " and p.quotes = c.value ->> 1 and p.person_id = c.value ->> 2")
-            params.append(json.dumps(self._candidates(conn, token, similarity, matches, i)))
+            params.append(json.dumps(candidates))
         sql = (f"select * from (select person_id, mentions, quotes{''.join(', ' + c for c in named)}"
                f" from {postings}) where {total} >= ?"
                " order by mentions desc, quotes desc, person_id limit ?")
@@ -129,9 +130,10 @@ class NameIndex:
         return conn.execute(sql, (*params, token, similarity, self.THRESHOLD * len(matches) - 1e-6, cap)).fetchall()
 
     def _candidates(self, conn: sqlite3.Connection, token: str, similarity: float, matches: list[dict[str, float]],
-                    i: int) -> list[tuple[int, int, int]]:
+                    i: int) -> list[tuple[int, int, int]] | None:
         """The postings (mentions, quotes, person_id) of name word `token`, for query word i, whose people
-        can reach THRESHOLD; some that cannot may be among them, none that can is left out.
+        can reach THRESHOLD; some that cannot may be among them, none that can is left out. None when
+        probing every posting of `token` costs no more than gathering them.
 
         With n query words a person may miss at most n // 4 of them (see `find`), so of any n // 4 + 1
         other words they match one: the postings `token` shares with those words' name words hold all
@@ -165,6 +167,9 @@ class NameIndex:
 
         others = sorted((j for j in range(len(matches)) if j != i), key=lambda j: sum(map(cost, matches[j])))
         gather = len(matches) // 4 + 1
+        probing = size * sum(len(matches[j]) for j in others) * self.SEEK_ROWS  # each posting for each name word
+        if probing <= sum(sum(map(cost, matches[j])) for j in others[:gather]):
+            return None
         gathered: dict[int, dict[tuple[int, int, int], float]] = {}
         for n, j in enumerate(others):
             if len(gathered) == gather:

@@ -136,9 +136,9 @@ def test_the_index_holds_words_not_people(crowded):
     assert not hasattr(index, "postings")  # the people behind each word stay in SQLite
 
 
-# Shared postings found by probes only, by walks in step only; every word too crowded to gather people
-# (the last ones gather them all the same), or some of them.
-@pytest.mark.parametrize("seek_rows, crowded_at", [(1, 250), (10**6, 250), (6, 0), (6, 2)])
+# Every posting probed, no candidates gathered; shared postings found by probes only, by walks in step
+# only; every word too crowded to gather people (the last ones gather them all the same), or some of them.
+@pytest.mark.parametrize("seek_rows, crowded_at", [(0, 250), (1, 250), (10**6, 250), (6, 0), (6, 2)])
 def test_probing_or_walking_postings_in_step_finds_the_same_people(crowded, monkeypatch, seek_rows, crowded_at):
     monkeypatch.setattr(NameIndex, "SEEK_ROWS", seek_rows)
     monkeypatch.setattr(NameIndex, "CROWDED", crowded_at)
