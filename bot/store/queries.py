@@ -46,7 +46,7 @@ STOP_SHARE = 0.15  # a word in more of them ("the", "said", "not") means nothing
 RANK_ROWS = 40_000  # words in more rows than this, together, make BM25 slow: such searches come newest first
 WALK_STEPS = 600  # rows of the rarest word times the other words (up to 4 µs each at 1M): more, and only the newest rows are searched
 READ_ROWS = 4_000  # rows of the words read by rowid range in the newest rows searched (about 1.5 ms)
-VERIFY_ROWS = 60  # or: rows of the rarest word, whose text is checked for the others (about 25 µs each)
+VERIFY_ROWS = 60  # or: rows of the rarest word, at which the others are looked up (about 10 µs a word each)
 STORY_COPIES = 10  # other outlets' copies of a story named with a briefing
 PROMINENT = 1000  # best-known people kept per version of the store (suggestions, quiz distractors)
 TEXTS_KEPT = 256  # documents' decompressed paragraphs kept per version of the store
@@ -118,6 +118,14 @@ class Store:
 
     def _rows(self, sql: str, *params: object) -> list[sqlite3.Row]:
         return self._db().execute(sql, params).fetchall()
+
+    def _column(self, sql: str, *params: object) -> list:
+        """The first column of a query's rows, read a row at a time.
+
+        A search reads thousands of rowids; held all at once as rows (two objects each) they set off
+        Python's cyclic garbage collector every question or two, and its full passes, one in a hundred
+        questions or so, take 10-20 ms. Read this way each row is freed as the next one comes."""
+        return [row[0] for row in self._db().execute(sql, params)]
 
     def read(self, sql: str, *params: object) -> list[sqlite3.Row]:
         """Rows of a read-only query on the current store, for the query modules beside this one."""
@@ -339,19 +347,22 @@ class Store:
         page: dict[int, float] = {}
         first, seen = offset, 0  # matches known to exist, however far the walk went
         if plan.best_first and offset < RANKED_WINDOW:
-            window = self._rows(f"select rowid, rank from (select rowid, bm25({table}) as rank from {table}"
-                                f" where {table} match ? and rowid > ? order by rowid desc limit ?)"
-                                " order by rank, rowid desc", match, since, RANKED_WINDOW)
-            page = {rowid: -rank for rowid, rank in window[offset:offset + limit]}
-            if len(window) < RANKED_WINDOW:
-                return page, len(window)
+            window = self._db().execute(f"select rowid, rank from (select rowid, bm25({table}) as rank from {table}"
+                                        f" where {table} match ? and rowid > ? order by rowid desc limit ?)"
+                                        " order by rank, rowid desc", (match, since, RANKED_WINDOW))
+            ranked = 0  # read a row at a time (see `_column`)
+            for ranked, (rowid, rank) in enumerate(window, 1):
+                if offset < ranked <= offset + limit:
+                    page[rowid] = -rank
+            if ranked < RANKED_WINDOW:
+                return page, ranked
             offset, seen = RANKED_WINDOW, RANKED_WINDOW
         wanted = limit - len(page)
         if wanted > 0:
             reach = max(offset + wanted, COUNT_CAP)
-            newest = self._rows(f"select rowid from {table} where {table} match ? and rowid > ?"
-                                " order by rowid desc limit ?", match, since, reach)
-            page.update((rowid, 0.0) for (rowid,) in newest[offset:offset + wanted])
+            newest = self._column(f"select rowid from {table} where {table} match ? and rowid > ?"
+                                  " order by rowid desc limit ?", match, since, reach)
+            page.update((rowid, 0.0) for rowid in newest[offset:offset + wanted])
             if len(newest) < reach:  # every match seen
                 return page, len(newest) if newest or offset == 0 else max(first + len(page), len(newest))
             seen = max(seen, len(newest))
@@ -366,38 +377,24 @@ class Store:
         FTS5 walks an AND of several words from its first match, wherever a rowid bound lies, so it is
         not asked: each word alone is read by rowid range (its rows are its matches), the rarest first,
         each next one only where the rows left lie — or, when the window was sized for it (see
-        `search_plan`), only the rarest, the others checked in the text of its rows."""
+        `search_plan`), each next one only at the rows left, one by one (FTS5 seeks to a rowid in a
+        word's rows: about 10 µs a row and word at 1M, where decompressing the row's document to
+        check its text took 150-300 µs). One word at a time: given an AND of words and rowids,
+        FTS5 walks the AND instead."""
         counted = dict(zip(plan.terms, self._shares_of(table, plan.terms)))
         terms = sorted(plan.terms, key=lambda term: counted[term][1])
         newest = self._newest_row(table)
         read_all = sum(counted[term][1] for term in terms) * plan.newest_rows <= READ_ROWS * newest * 1.01
         query = f"select rowid from {table} where {table} match ? and rowid between ? and ?"
-        rows = [r for (r,) in self._rows(query, match_expression(terms[:1]), since + 1, newest)]
-        if not read_all:
-            found = self._probe.matching(self._row_texts(table, rows), match_expression(terms[1:])) if rows else set()
-            return [r for r in rows if r in found]
+        at = f"select rowid from {table} where {table} match ? and rowid in (select value from json_each(?))"
+        rows = self._column(query, match_expression(terms[:1]), since + 1, newest)
         for term in terms[1:]:
             if not rows:
                 break
-            theirs = {r for (r,) in self._rows(query, match_expression([term]), rows[0], rows[-1])}
+            theirs = set(self._column(query, match_expression([term]), rows[0], rows[-1]) if read_all
+                         else self._column(at, match_expression([term]), json.dumps(rows)))
             rows = [r for r in rows if r in theirs]
         return rows
-
-    def _row_texts(self, table: str, rowids: list[int]) -> dict[int, str]:
-        """The text of rows of paragraphs_fts or quotes_fts."""
-        texts = {}
-        if table == "quotes_fts":
-            for row in self._rows('select id, document_id, paragraph, start, "end", text from quotes'
-                                  " where id in (select value from json_each(?))", json.dumps(rowids)):
-                texts[row["id"]] = self._cut(row["document_id"], row["paragraph"], row["start"], row["end"], row["text"])
-            return texts
-        conn = self._db()
-        for rowid in rowids:
-            place = document_of_paragraph(conn, rowid)
-            paragraphs = self._paragraphs(place[0]) if place else []
-            if place and place[1] < len(paragraphs):
-                texts[rowid] = paragraphs[place[1]][1]
-        return texts
 
     def quiz_question(self, rng: random.Random) -> tuple[QuoteHit, list[str]] | None:
         """A real quotation of a named person and three other people's names; None under 4 people."""

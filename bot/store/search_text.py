@@ -105,17 +105,6 @@ class TextProbe:
                 self._stems[word] = found.get(n)
         return [self._stems[w] for w in words]
 
-    def matching(self, texts: dict[int, str], match: str) -> set[int]:
-        """Which of the texts `match` matches, as the store's index would."""
-        if not texts:
-            return set()
-        with self._lock:
-            try:
-                self._fill(texts.items())
-                return {rowid for (rowid,) in self._conn.execute("select rowid from probe where probe match ?", (match,))}
-            finally:
-                self._empty()
-
     def snippets(self, texts: dict[int, str], match: str, tokens: int) -> dict[int, str]:
         """Each text cut to about `tokens` words around its best match of `match`, the matches marked."""
         if not texts:

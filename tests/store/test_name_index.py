@@ -6,9 +6,9 @@ ties, then prominence). Hypothesis asks both about names of a store crowded with
 names, near-identical surnames and titles.
 """
 import random
-from collections import Counter
 import sqlite3
 import string
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -134,3 +134,32 @@ def test_the_index_holds_words_not_people(crowded):
     index = Store(crowded)._name_index()
     assert "smith" in index.vocabulary and "=john smith" not in index.vocabulary
     assert not hasattr(index, "postings")  # the people behind each word stay in SQLite
+
+
+# Every posting probed, no candidates gathered; shared postings found by probes only, by walks in step
+# only; every word too crowded to gather people (the last ones gather them all the same), or some of them.
+@pytest.mark.parametrize("seek_rows, crowded_at", [(0, 250), (1, 250), (10**6, 250), (6, 0), (6, 2)])
+def test_probing_or_walking_postings_in_step_finds_the_same_people(crowded, monkeypatch, seek_rows, crowded_at):
+    monkeypatch.setattr(NameIndex, "SEEK_ROWS", seek_rows)
+    monkeypatch.setattr(NameIndex, "CROWDED", crowded_at)
+    store = Store(crowded)
+    index = store._name_index()
+    pool = names_and_words(crowded)
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(question=questions(pool), limit=st.sampled_from([1, 5]))
+    def check(question, limit):
+        found = [(m.id, m.score) for m in store.find_people(question, limit)]
+        assert found == reference(crowded, index, question, limit), question
+
+    check()
+
+
+def test_only_people_who_can_still_qualify_are_scored(crowded):
+    store = Store(crowded)
+    index, conn = store._name_index(), store._db()
+    matches = [index.word_matches(word) for word in ("john", "smyth")]
+    candidates = index._candidates(conn, "john", 100.0, matches, 0)
+    johns = {pid for (pid,) in conn.execute("select person_id from name_postings where token = 'john'")}
+    smyths = {pid for (pid,) in conn.execute("select person_id from name_postings where token = 'smyth'")}
+    assert sorted(pid for _, _, pid in candidates) == sorted(johns & smyths) and len(candidates) < len(johns)
