@@ -126,14 +126,14 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
         rows.flush()
         report.phases["read, extract, write rows"] = time.monotonic() - phase_started
         phase_started = time.monotonic()
-        write_stories(conn, story_items)
-        del story_items
-        report.phases["stories"] = time.monotonic() - phase_started
-        phase_started = time.monotonic()
-
         report.people = people.finish()
         del people
         report.phases["merge people"] = time.monotonic() - phase_started
+        phase_started = time.monotonic()
+
+        write_stories(conn, story_items)  # after the merge, whose names in memory are gone by now
+        del story_items
+        report.phases["stories"] = time.monotonic() - phase_started
         phase_started = time.monotonic()
 
         # The person-keyed rows, their name ids turned into person ids, each table written in its order.

@@ -114,8 +114,8 @@ def write_stories(conn: sqlite3.Connection, documents: list[tuple[int, str, int,
     that it is similar to in any band, else itself: in each run of equal band keys (sorted by key, then
     publication), the first member of a document's week before it is compared with it, all at once in
     numpy, and where that one is not similar the run is scanned on from there (rare: members of a run
-    share a band, and mostly the story). Memory while it runs: the signatures and about 40 bytes per band
-    and document (1.3 GB at a million documents, as much as the sort it replaced).
+    share a band, and mostly the story). Memory while it runs: the signatures and about 30 bytes per band
+    and document (about 1 GB at a million documents, as much as the sort it replaced).
     """
     documents = sorted(documents, key=lambda d: (d[0], d[1]))
     count = len(documents)
@@ -170,23 +170,25 @@ def _first_similar_in_week(story: np.ndarray, words: np.ndarray, dates: np.ndarr
                            row_of: np.ndarray) -> None:
     """Lower each document's `story` (a position) to the first document of the week before it that shares
     a band key with it and is similar. `words`: band key << 24 | position, sorted."""
-    position = (words & np.uint64((1 << 24) - 1)).astype(np.int64)
+    position = (words & np.uint64((1 << 24) - 1)).astype(np.int32)
+    key = words >> np.uint64(24)
     new_run = np.empty(len(words), dtype=bool)
     new_run[0] = True
-    np.not_equal(words[1:] >> np.uint64(24), words[:-1] >> np.uint64(24), out=new_run[1:])
-    run = np.cumsum(new_run)
+    np.not_equal(key[1:], key[:-1], out=new_run[1:])
+    del key
+    placed = np.cumsum(new_run, dtype=np.int64)
     del new_run
     when = dates[position] - dates.min()  # publication order within a run: nondecreasing
     shift = int(when.max()).bit_length() + 1  # (run, when) as one sorted integer: run < 2**25, when < 2**38
-    run <<= shift
-    placed = run | when
-    when -= STORY_SECONDS
-    np.maximum(when, 0, out=when)
-    when |= run
-    del run
+    placed <<= shift
+    placed |= when
+    np.minimum(when, STORY_SECONDS, out=when)
+    np.subtract(placed, when, out=when)  # the same run, a week earlier (or its start)
     start = np.searchsorted(placed, when, side="left")
     del placed, when
-    waiting = np.flatnonzero(start < np.arange(len(words)))  # an earlier member of the week in its run
+    start -= np.arange(len(words))
+    waiting = np.flatnonzero(start < 0)  # an earlier member of the week in its run
+    start += np.arange(len(words))
     for chunk in range(0, len(waiting), 1 << 20):
         at = waiting[chunk:chunk + (1 << 20)]
         first = start[at]
