@@ -50,6 +50,7 @@ _LANE_LOW = int.from_bytes(b"\x01\x00" * BINS, "little")
 _BAND_BITS = 16 * ROWS
 _BAND_MASK = (1 << _BAND_BITS) - 1
 _HASH_BITS = 16
+_HASH_MULTIPLIER = 0x9E3779B1  # a band's 32 bits -> their top 16 after one multiplication (Knuth's)
 _WEEK_BITS = 10  # weeks modulo 1,024 (~20 years; older ones only add candidates)
 _WEEK_MASK = (1 << _WEEK_BITS) - 1
 
@@ -70,7 +71,7 @@ def band_keys(raw: bytes) -> list[int]:
 
 def band_row(key: int, sort_date: int) -> int:
     """The `story_bands.band` value of a band key (`band_keys`) of a document dated `sort_date`."""
-    hashed = ((key & _BAND_MASK) * 0x9E3779B1 & 0xFFFFFFFF) >> (32 - _HASH_BITS)
+    hashed = ((key & _BAND_MASK) * _HASH_MULTIPLIER & 0xFFFFFFFF) >> (32 - _HASH_BITS)
     return (((key >> _BAND_BITS) << _HASH_BITS | hashed) << _WEEK_BITS) | ((sort_date // STORY_SECONDS) & _WEEK_MASK)
 
 
@@ -158,7 +159,7 @@ def _band_keys(bins: np.ndarray) -> np.ndarray:
 
 def _band_rows(bins: np.ndarray, dates: np.ndarray) -> np.ndarray:
     """`band_row` of every band of every signature dated `dates`, as uint64."""
-    hashed = (bins.view("<u4").astype(np.uint64) * np.uint64(0x9E3779B1)) & np.uint64(0xFFFFFFFF)
+    hashed = (bins.view("<u4").astype(np.uint64) * np.uint64(_HASH_MULTIPLIER)) & np.uint64(0xFFFFFFFF)
     hashed >>= np.uint64(32 - _HASH_BITS)
     hashed |= np.arange(BANDS, dtype=np.uint64) << np.uint64(_HASH_BITS)
     hashed <<= np.uint64(_WEEK_BITS)
