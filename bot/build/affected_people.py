@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from bot.build.merge import MergeCounts, MergedPerson, NameCounts, describe, join_target
@@ -37,6 +36,7 @@ class PeopleChange:
         self.old_person: dict[str, int | None] = {}  # key → person id of its tree before the change
         self.name_ids: dict[str, int] = {}
         self._groups: dict[str, tuple[str | None, int | None] | None] = {}  # key → (target, person), None: no group
+        self._role_changes: dict[int, list[tuple[str, int, int]]] = {}  # name id → (role, mentions, records) added
 
     # ---- counts ------------------------------------------------------------------------------
 
@@ -59,19 +59,22 @@ class PeopleChange:
                          [(c.records, c.mentions, c.quotes, c.paragraphs, c.statements, self.name_ids[name])
                           for name, c in delta.names.items()])
         ids = self.name_ids
-        self._add("name_roles", ("name_id", "role"), ("mentions", "records"),
-                  [(ids[name], role, mentions, records) for (name, role), (mentions, records) in delta.roles.items()
-                   if mentions or records])
+        role_rows = [(ids[name], role, mentions, records) for (name, role), (mentions, records) in delta.roles.items()
+                     if mentions or records]
+        for name_id, role, mentions, records in role_rows:
+            self._role_changes.setdefault(name_id, []).append((role, mentions, records))
+        self._add("name_roles", ("name_id", "role"), ("mentions", "records"), role_rows)
         self._add("name_aliases", ("name_id", "alias"), ("records",),
                   [(ids[name], alias, records) for (name, alias), records in delta.aliases.items() if records])
         self._add("claims", ("alias_key", "group_key"), ("records",),
                   [(alias_key, group_key, records) for (alias_key, group_key), records in delta.claims.items() if records])
-        gone = [ids[name] for name, c in delta.names.items() if c.records < 0]
-        for chunk in _each(gone):
+        emptied = []  # names no record carries any more: they go, with their roles and aliases
+        for chunk in _each(ids[name] for name, c in delta.names.items() if c.records < 0):
+            emptied += [i for (i,) in conn.execute(
+                "select id from names where id in (select value from json_each(?)) and records <= 0", (chunk,))]
+        for chunk in _each(emptied):
             for table, column in (("name_roles", "name_id"), ("name_aliases", "name_id"), ("names", "id")):
-                where = " and records <= 0" if table == "names" else \
-                    " and name_id in (select id from names where records <= 0)"
-                conn.execute(f"delete from {table} where {column} in (select value from json_each(?)){where}", (chunk,))
+                conn.execute(f"delete from {table} where {column} in (select value from json_each(?))", (chunk,))
         return {c.key for c in delta.names.values()} | {alias_key for alias_key, _ in delta.claims}
 
     def _add(self, table: str, key: tuple[str, str], counts: tuple[str, ...], rows: list[tuple]) -> None:
@@ -148,14 +151,14 @@ class PeopleChange:
         """Work out the join target of each of `keys` from the counts, and record it."""
         conn = self.conn
         groups: set[str] = set()
-        claimants: defaultdict[str, list[str]] = defaultdict(list)
+        claimants: dict[str, list[str]] = {}  # the claimants of a key when only one claims it; else two of them
         for chunk in _each(keys):
             groups.update(k for (k,) in conn.execute(
                 "select distinct key from names where key in (select value from json_each(?)) and records > 0", (chunk,)))
-            for alias_key, group_key in conn.execute(
-                    "select alias_key, group_key from claims where alias_key in (select value from json_each(?))"
-                    " and records > 0", (chunk,)):
-                claimants[alias_key].append(group_key)
+            for alias_key, first, last in conn.execute(
+                    "select alias_key, min(group_key), max(group_key) from claims"
+                    " where alias_key in (select value from json_each(?)) and records > 0 group by alias_key", (chunk,)):
+                claimants[alias_key] = [first] if first == last else [first, last]
         self._load(keys)
         added, changed, removed = [], [], []
         for key in keys:
@@ -189,25 +192,94 @@ class PeopleChange:
         conn = self.conn
         tree_of = {key: n for n, tree in enumerate(trees) for key in tree}
         names: list[dict[str, NameCounts]] = [{} for _ in trees]
-        name_of: dict[int, tuple[int, str]] = {}
+        tree_of_name: dict[int, int] = {}
+        name_of: dict[int, str] = {}
         for chunk in _each(tree_of):
             for name_id, name, key, records, mentions, quotes, paragraphs, statements in conn.execute(
                     "select id, name, key, records, mentions, quotes, paragraphs, statements from names"
                     " where key in (select value from json_each(?)) and records > 0", (chunk,)):
                 names[tree_of[key]][name] = NameCounts(key, records, mentions, quotes, paragraphs, statements)
-                name_of[name_id] = (tree_of[key], name)
-        roles: list[dict] = [{} for _ in trees]
+                tree_of_name[name_id], name_of[name_id] = tree_of[key], name
         aliases: list[dict] = [{} for _ in trees]
         for chunk in _each(name_of):
-            for name_id, role, mentions, records in conn.execute(
-                    "select name_id, role, mentions, records from name_roles"
-                    " where name_id in (select value from json_each(?))", (chunk,)):
-                tree, name = name_of[name_id]
-                roles[tree][name, role] = [mentions, records]
             for name_id, alias, records in conn.execute(
                     "select name_id, alias, records from name_aliases where name_id in (select value from json_each(?))",
                     (chunk,)):
-                tree, name = name_of[name_id]
-                aliases[tree][name, alias] = records
-        return [MergedPerson(person_id, *describe(names[n], roles[n], aliases[n]))
+                aliases[tree_of_name[name_id]][name_of[name_id], alias] = records
+        roles = self._top_roles(trees, tree_of_name)
+        return [MergedPerson(person_id, *describe(names[n], roles.get(n), aliases[n]))
                 for n, person_id in enumerate(person_ids)]
+
+    def _top_roles(self, trees: list[list[str]], tree_of_name: dict[int, int]) -> dict[int, str | None]:
+        """Tree → its `top_role`.
+
+        A tree as it was (the same keys, one person) whose role lost no mentions or records keeps it, unless
+        a role that gained some overtakes it: the others only lost. Only those roles are summed. Other trees
+        are summed whole, by SQL: a much-quoted person's names carry thousands of roles ("the U.S.
+        president", "president of the United States" …), too many rows to count in Python."""
+        names_of: list[list[int]] = [[] for _ in trees]
+        for name_id, tree in tree_of_name.items():
+            names_of[tree].append(name_id)
+        before = self._roles_before(trees)
+        roles: dict[int, str | None] = {}
+        whole: list[tuple[int, int]] = []  # (tree, name id): all their roles summed
+        some: list[tuple[int, int, str]] = []  # (tree, name id, role): these roles summed
+        for tree, name_ids in enumerate(names_of):
+            if tree not in before:
+                whole += [(tree, name_id) for name_id in name_ids]
+                continue
+            kept = before[tree]
+            changes = [change for name_id in name_ids for change in self._role_changes.get(name_id, ())]
+            if any(role == kept and (mentions < 0 or records < 0) for role, mentions, records in changes):
+                whole += [(tree, name_id) for name_id in name_ids]
+                continue
+            gained = {role for role, mentions, records in changes if mentions > 0 or records > 0} - {kept}
+            if not gained:
+                roles[tree] = kept
+                continue
+            some += [(tree, name_id, role) for name_id in name_ids for role in gained | ({kept} - {None})]
+        for chunk in _whole_trees(whole):
+            roles.update(self.conn.execute(
+                "select tree, role from (select t.value ->> 0 as tree, r.role, row_number() over ("
+                " partition by t.value ->> 0 order by sum(r.mentions) desc, sum(r.records) desc, r.role) as place"
+                " from json_each(?) t join name_roles r on r.name_id = t.value ->> 1 where r.records > 0"
+                " group by t.value ->> 0, r.role) where place = 1", (chunk,)))
+        best: dict[int, tuple[int, int, str]] = {}
+        for chunk in _each(some):
+            for tree, role, mentions, records in self.conn.execute(
+                    "select t.value ->> 0, r.role, sum(r.mentions), sum(r.records) from json_each(?) t join name_roles r"
+                    " on r.name_id = t.value ->> 1 and r.role = t.value ->> 2 where r.records > 0"
+                    " group by t.value ->> 0, r.role", (chunk,)):
+                if tree not in best or (-mentions, -records, role) < best[tree]:
+                    best[tree] = (-mentions, -records, role)
+        roles.update((tree, role) for tree, (_, _, role) in best.items())
+        return roles
+
+    def _roles_before(self, trees: list[list[str]]) -> dict[int, str | None]:
+        """Tree → the stored role of its person, for the trees that are as they were before the change."""
+        keys_of: dict[int, int] = {}
+        for person in self.old_person.values():
+            if person is not None:
+                keys_of[person] = keys_of.get(person, 0) + 1
+        person_of: dict[int, int] = {}
+        for tree, keys in enumerate(trees):
+            people = {self.old_person.get(key) for key in keys}
+            if len(people) == 1 and None not in people and keys_of[next(iter(people))] == len(keys):
+                person_of[next(iter(people))] = tree
+        roles: dict[int, str | None] = {}
+        for chunk in _each(person_of):
+            roles.update((person_of[person], role) for person, role in self.conn.execute(
+                "select id, role from people where id in (select value from json_each(?))", (chunk,)))
+        return roles
+
+
+def _whole_trees(pairs: list[tuple[int, int]]) -> Iterator[str]:
+    """JSON lists of (tree, name id) pairs, at most CHUNK of them unless one tree has more: a tree is never split."""
+    pairs = sorted(pairs)
+    start = 0
+    while start < len(pairs):
+        end = min(start + CHUNK, len(pairs))
+        while end < len(pairs) and pairs[end][0] == pairs[end - 1][0]:
+            end += 1
+        yield json.dumps(pairs[start:end])
+        start = end

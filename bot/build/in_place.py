@@ -21,6 +21,7 @@ from bot.build.rows import (
     drop_people,
     meta_rows,
     number_documents,
+    recount_people,
     write_people,
 )
 from bot.build.search_shares import newest_rowids, update_shares
@@ -208,9 +209,11 @@ def _apply_changes(conn: sqlite3.Connection, changes: SeedChanges, added: list[P
         person_ids.append(person_id)
     merged = people.describe_all(trees, person_ids)
     old_people = {p for p in people.old_person.values() if p is not None}
-    removed_words = drop_people(conn, old_people)
+    stayed = [p for p in merged if p.id in old_people]
+    kept = {p.id for p in stayed} - {p.id for p in recount_people(conn, stayed)}  # only their counts changed
+    removed_words = drop_people(conn, old_people - kept)
     writer = RowWriter(conn)
-    added_words = write_people(writer, merged)
+    added_words = write_people(writer, [p for p in merged if p.id not in kept])
     writer.flush()
     count_name_vocabulary(conn, removed_words, added_words)
     conn.executemany("update name_groups set person_id = ? where key = ?",

@@ -129,20 +129,26 @@ def join_target(key: str, is_group: bool, claimants: Iterable[str]) -> str | Non
     return claimants[0]
 
 
-def describe(names: Mapping[str, NameCounts], roles: Mapping[tuple[str, str], list[int]],
-             aliases: Mapping[tuple[str, str], int]) -> tuple[str, str | None, list[str], int, int, int, int, int]:
-    """One person from the counts of its names: (name, role, aliases, mentions, quotes, documents, paragraphs,
-    statements).
+def top_role(names: Mapping[str, NameCounts], roles: Mapping[tuple[str, str], list[int]]) -> str | None:
+    """The role these names' records give with the most mentions (ties: the most records, then by text).
 
-    `roles` ((name, role) → [mentions, records]) and `aliases` ((name, alias) → records) hold at least
-    every entry of these names (others are ignored)."""
-    canonical = max(names, key=lambda n: (len(n.split()), names[n].mentions, n))
+    `roles` ((name, role) → [mentions, records]) holds at least every entry of these names (others are
+    ignored)."""
     by_role: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
     for (name, role), (mentions, records) in roles.items():
         if name in names and records > 0:
             by_role[role][0] += mentions
             by_role[role][1] += records
-    role = min(by_role, key=lambda r: (-by_role[r][0], -by_role[r][1], r)) if by_role else None
+    return min(by_role, key=lambda r: (-by_role[r][0], -by_role[r][1], r)) if by_role else None
+
+
+def describe(names: Mapping[str, NameCounts], role: str | None,
+             aliases: Mapping[tuple[str, str], int]) -> tuple[str, str | None, list[str], int, int, int, int, int]:
+    """One person from the counts of its names and its `top_role`: (name, role, aliases, mentions, quotes,
+    documents, paragraphs, statements).
+
+    `aliases` ((name, alias) → records) holds at least every entry of these names (others are ignored)."""
+    canonical = max(names, key=lambda n: (len(n.split()), names[n].mentions, n))
     used: defaultdict[str, int] = defaultdict(int)
     for name, counts in names.items():
         used[name] += counts.records

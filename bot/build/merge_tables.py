@@ -19,6 +19,7 @@ from bot.build.merge import (
     group_key,
     join_target,
     name_key,
+    top_role,
     what_aliases_count,
 )
 from bot.store.names import folded_labels
@@ -143,7 +144,7 @@ class MergeTables:
                 next_alias = next(aliases, None)
             top = root.get(counts.key, counts.key)
             if top not in left:
-                persons.append(self._person(top, describe({name: counts}, its_roles, its_aliases)))
+                persons.append(self._person(top, describe({name: counts}, top_role({name: counts}, its_roles), its_aliases)))
             else:
                 tree = waiting.setdefault(top, ({}, {}, {}))
                 tree[0][name] = counts
@@ -151,7 +152,8 @@ class MergeTables:
                 tree[2].update(its_aliases)
                 left[top] -= 1
                 if not left[top]:
-                    persons.append(self._person(top, describe(*waiting.pop(top))))
+                    tree_names, tree_roles, tree_aliases = waiting.pop(top)
+                    persons.append(self._person(top, describe(tree_names, top_role(tree_names, tree_roles), tree_aliases)))
             if len(persons) >= BATCH:
                 self._stage_persons(persons)
         self._stage_persons(persons)

@@ -196,6 +196,42 @@ def write_people(rows: RowWriter, people: Iterable[MergedPerson]) -> Counter[str
     return vocabulary
 
 
+def recount_people(conn: sqlite3.Connection, people: list[MergedPerson]) -> list[MergedPerson]:
+    """Update in place the stored people that differ from `people` only in their counts (same id, name,
+    role and aliases, so the same labels and name words); returns the others, to be written anew.
+
+    Removing a day of news lowers the counts of tens of thousands of people and renames few of them:
+    their rows are updated, and their name postings (keyed by mentions and quotes) moved only when
+    those changed."""
+    stored: dict[int, tuple] = {}
+    for chunk in chunks(sorted(p.id for p in people), 5000):
+        for pid, *row in conn.execute("select id, name, role, aliases, labels, mentions, quotes, documents, paragraphs,"
+                                      " statements from people where id in (select value from json_each(?))",
+                                      (json.dumps(chunk),)):
+            stored[pid] = tuple(row)
+    others, updates, gone, postings = [], [], [], []
+    for person in people:
+        row = stored.get(person.id)
+        if row is None or row[:3] != (person.name, person.role, "\n".join(person.aliases)):
+            others.append(person)
+            continue
+        counts = (person.mentions, person.quotes, person.documents, person.paragraphs, person.statements)
+        if counts == row[4:]:
+            continue
+        updates.append((*counts, person.id))
+        if (person.mentions, person.quotes) != row[4:6]:
+            labels = row[3].split("\n") if row[3] else []
+            keys = posting_keys(labels, label_words(labels))
+            gone += [(key, row[4], row[5], person.id) for key in keys]
+            postings += [(key, person.mentions, person.quotes, person.id) for key in keys]
+    conn.executemany("update people set mentions = ?, quotes = ?, documents = ?, paragraphs = ?, statements = ?"
+                     " where id = ?", updates)
+    conn.executemany("delete from name_postings where token = ? and mentions = ? and quotes = ? and person_id = ?",
+                     sorted(gone))
+    conn.executemany("insert into name_postings values (?, ?, ?, ?)", sorted(postings))
+    return others
+
+
 def drop_people(conn: sqlite3.Connection, person_ids: Iterable[int]) -> Counter[str]:
     """Delete these people and their name postings (each by its whole key); returns how many of them
     each name word had."""

@@ -33,6 +33,7 @@ the copies of the week after it, whatever the store's size or a story's age.
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
@@ -213,19 +214,19 @@ def update_stories(conn: sqlite3.Connection, removed: Iterable[tuple[int, int]],
     `removed`: (sort_date, document id) of the old rows; `added`: (document id, sort_date, signature).
 
     Runs inside the in-place build's transaction, after the documents table has its new rows."""
-    removed = sorted(set(removed), key=lambda r: r[1])
+    date_of = {document_id: sort_date for sort_date, document_id in removed}
     added = list(added)
     orphans: set[int] = set()
-    for sort_date, document_id in removed:
-        row = conn.execute("select signature from stories where document_id = ?", (document_id,)).fetchone()
-        if row is None:
-            continue
-        if row[0] is not None:
-            conn.executemany("delete from story_bands where band = ? and document_id = ?",
-                             [(band, document_id) for band in band_rows(row[0], sort_date)])
-        conn.execute("delete from stories where document_id = ?", (document_id,))
-        orphans.update(d for (d,) in conn.execute("select document_id from stories where story = ?", (document_id,)))
-    orphans -= {document_id for _, document_id in removed}
+    for start in range(0, len(date_of), 5000):
+        ids = json.dumps(sorted(date_of)[start:start + 5000])
+        bands = sorted((band, document_id) for document_id, raw in conn.execute(
+            "select document_id, signature from stories where document_id in (select value from json_each(?))"
+            " and signature is not null", (ids,)) for band in band_rows(raw, date_of[document_id]))
+        conn.executemany("delete from story_bands where band = ? and document_id = ?", bands)
+        conn.execute("delete from stories where document_id in (select value from json_each(?))", (ids,))
+        orphans.update(d for (d,) in conn.execute(
+            "select document_id from stories where story in (select value from json_each(?))", (ids,)))
+    orphans -= date_of.keys()
     for document_id, sort_date, raw in added:
         conn.execute("insert into stories values (?, ?, ?)", (document_id, document_id, raw))
         if raw is not None:

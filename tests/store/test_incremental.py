@@ -196,6 +196,35 @@ def test_people_swapping_ids_do_not_mix(smiths, tmp_path):
     assert_same_store(db, clean_build(seeds, tmp_path))
 
 
+def test_a_persons_role_and_counts_follow_changes_in_place_as_in_a_clean_build(smiths, tmp_path):
+    """In place, a person as they were keeps their role unless it lost counts or another role gained
+    enough to overtake it; people whose counts alone change are updated, not written anew."""
+    seeds, db = smiths
+
+    def person(name: str) -> tuple:
+        return next(row for row in canonical(db)["people"] if row[0] == name)
+
+    steps = [
+        ("i.txt", story("Vote", "Ann Lee||governor|9")),  # a gained role overtakes "mayor"
+        ("j.txt", story("Poll", "Ann Lee||mayor|1")),  # the kept role gains, the other is left behind
+        ("i.txt", None),  # the kept role loses: summed again
+        ("k.txt", story("Fair", "Ann Lee||deputy mayor|6", "Bo Chan||coach|1")),  # as many mentions, fewer records
+        ("m.txt", story("Zoo", "Ann Lee||deputy mayor|1")),  # now more mentions
+        ("d.txt", None),  # Bo Chan's counts fall, nothing else about him changes
+    ]
+    roles = []
+    for name, text in steps:
+        if text is None:
+            (seeds / name).unlink()
+        else:
+            (seeds / name).write_text(text)
+        build(seeds, db)
+        assert_same_store(db, clean_build(seeds, tmp_path))
+        roles.append(person("Ann Lee")[1])
+    assert roles == ["governor", "governor", "mayor", "mayor", "deputy mayor", "deputy mayor"]
+    assert person("Bo Chan")[3:6] == (1, 0, 1)
+
+
 def test_a_failure_midway_through_an_incremental_build_leaves_the_store_as_it_was(smiths, monkeypatch):
     from bot.store.queries import Store
 
