@@ -300,15 +300,17 @@ def _move_records(conn: sqlite3.Connection, people: PeopleChange, person_of_key:
     """Rows of records that stay but now belong to another person: whole people move at once when
     they can. New ids are written negated first, so that two people swapping ids do not mix."""
     moving: dict[int, dict[str, int]] = {}  # old person → {key: new person}
+    live: dict[int, set[str]] = {}  # old person → its keys that still have a person
     for key, new in person_of_key.items():
         old = people.old_person.get(key)
-        if old is not None and old != new:
-            moving.setdefault(old, {})[key] = new
+        if old is not None:
+            live.setdefault(old, set()).add(key)
+            if old != new:
+                moving.setdefault(old, {})[key] = new
     if not moving:
         return
     for old, targets in moving.items():
-        live = {k for k, p in people.old_person.items() if p == old and k in person_of_key}
-        if set(targets) == live and len(set(targets.values())) == 1:
+        if set(targets) == live[old] and len(set(targets.values())) == 1:
             (new,) = set(targets.values())
             conn.execute("update person_documents set person_id = ? where person_id = ?", (-new, old))
             conn.execute("update quotes set person_id = ? where person_id = ?", (-new, old))
