@@ -21,7 +21,7 @@ from bot.build.rows import (
     drop_people,
     meta_rows,
     number_documents,
-    recount_people,
+    update_people,
     write_people,
 )
 from bot.build.search_shares import newest_rowids, update_shares
@@ -210,7 +210,7 @@ def _apply_changes(conn: sqlite3.Connection, changes: SeedChanges, added: list[P
     merged = people.describe_all(trees, person_ids)
     old_people = {p for p in people.old_person.values() if p is not None}
     stayed = [p for p in merged if p.id in old_people]
-    kept = {p.id for p in stayed} - {p.id for p in recount_people(conn, stayed)}  # only their counts changed
+    kept = {p.id for p in stayed} - {p.id for p in update_people(conn, stayed)}  # named by the same words
     removed_words = drop_people(conn, old_people - kept)
     writer = RowWriter(conn)
     added_words = write_people(writer, [p for p in merged if p.id not in kept])

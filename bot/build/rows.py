@@ -176,13 +176,18 @@ class RowWriter:
                              for row in rows_of])
 
 
+def person_row(person: MergedPerson, labels: list[str]) -> tuple:
+    """A person's row of `people`, with their folded labels."""
+    return (person.id, person.name, person.role, "\n".join(person.aliases), person.mentions, person.quotes,
+            person.documents, person.paragraphs, "\n".join(labels), person.statements)
+
+
 def person_rows(person: MergedPerson) -> tuple[tuple, list[str], list[tuple]]:
     """A person's row, their name words, and their name postings."""
     labels = folded_labels(person.name, person.aliases)
     words = label_words(labels)
-    row = (person.id, person.name, person.role, "\n".join(person.aliases), person.mentions, person.quotes,
-           person.documents, person.paragraphs, "\n".join(labels), person.statements)
-    return row, words, [(key, person.mentions, person.quotes, person.id) for key in posting_keys(labels, words)]
+    return person_row(person, labels), words, [(key, person.mentions, person.quotes, person.id)
+                                               for key in posting_keys(labels, words)]
 
 
 def write_people(rows: RowWriter, people: Iterable[MergedPerson]) -> Counter[str]:
@@ -196,36 +201,41 @@ def write_people(rows: RowWriter, people: Iterable[MergedPerson]) -> Counter[str
     return vocabulary
 
 
-def recount_people(conn: sqlite3.Connection, people: list[MergedPerson]) -> list[MergedPerson]:
-    """Update in place the stored people that differ from `people` only in their counts (same id, name,
-    role and aliases, so the same labels and name words); returns the others, to be written anew.
+def update_people(conn: sqlite3.Connection, people: list[MergedPerson]) -> list[MergedPerson]:
+    """Update in place the stored people (same ids) that `people` describe by the same name words and
+    labels, in whatever order; returns the others, to be written anew.
 
-    Removing a day of news lowers the counts of tens of thousands of people and renames few of them:
-    their rows are updated, and their name postings (keyed by mentions and quotes) moved only when
-    those changed."""
+    Removing a day of news changes the counts of tens of thousands of people (and with them the order of
+    some aliases) and what names them for few: their rows are updated, their name postings (keyed by
+    mentions and quotes) moved only when those changed, and their name words counted as they were."""
     stored: dict[int, tuple] = {}
     for chunk in chunks(sorted(p.id for p in people), 5000):
-        for pid, *row in conn.execute("select id, name, role, aliases, labels, mentions, quotes, documents, paragraphs,"
-                                      " statements from people where id in (select value from json_each(?))",
-                                      (json.dumps(chunk),)):
-            stored[pid] = tuple(row)
+        for row in conn.execute("select * from people where id in (select value from json_each(?))", (json.dumps(chunk),)):
+            stored[row[0]] = row
     others, updates, gone, postings = [], [], [], []
     for person in people:
-        row = stored.get(person.id)
-        if row is None or row[:3] != (person.name, person.role, "\n".join(person.aliases)):
+        old = stored.get(person.id)
+        if old is None:
             others.append(person)
             continue
-        counts = (person.mentions, person.quotes, person.documents, person.paragraphs, person.statements)
-        if counts == row[4:]:
+        old_labels = old[8].split("\n") if old[8] else []
+        if (person.name, "\n".join(person.aliases)) == old[1:4:2]:
+            row, labels = person_row(person, old_labels), old_labels
+        else:
+            labels = folded_labels(person.name, person.aliases)
+            if set(labels) != set(old_labels):
+                others.append(person)
+                continue
+            row = person_row(person, labels)
+        if row == old:
             continue
-        updates.append((*counts, person.id))
-        if (person.mentions, person.quotes) != row[4:6]:
-            labels = row[3].split("\n") if row[3] else []
+        updates.append((*row[1:], person.id))
+        if (person.mentions, person.quotes) != old[4:6]:
             keys = posting_keys(labels, label_words(labels))
-            gone += [(key, row[4], row[5], person.id) for key in keys]
+            gone += [(key, old[4], old[5], person.id) for key in keys]
             postings += [(key, person.mentions, person.quotes, person.id) for key in keys]
-    conn.executemany("update people set mentions = ?, quotes = ?, documents = ?, paragraphs = ?, statements = ?"
-                     " where id = ?", updates)
+    conn.executemany("update people set name = ?, role = ?, aliases = ?, mentions = ?, quotes = ?, documents = ?,"
+                     " paragraphs = ?, labels = ?, statements = ? where id = ?", updates)
     conn.executemany("delete from name_postings where token = ? and mentions = ? and quotes = ? and person_id = ?",
                      sorted(gone))
     conn.executemany("insert into name_postings values (?, ?, ?, ?)", sorted(postings))

@@ -198,7 +198,7 @@ def test_people_swapping_ids_do_not_mix(smiths, tmp_path):
 
 def test_a_persons_role_and_counts_follow_changes_in_place_as_in_a_clean_build(smiths, tmp_path):
     """In place, a person as they were keeps their role unless it lost counts or another role gained
-    enough to overtake it; people whose counts alone change are updated, not written anew."""
+    enough to overtake it; people named by the same words are updated, not written anew."""
     seeds, db = smiths
 
     def person(name: str) -> tuple:
@@ -211,6 +211,8 @@ def test_a_persons_role_and_counts_follow_changes_in_place_as_in_a_clean_build(s
         ("k.txt", story("Fair", "Ann Lee||deputy mayor|6", "Bo Chan||coach|1")),  # as many mentions, fewer records
         ("m.txt", story("Zoo", "Ann Lee||deputy mayor|1")),  # now more mentions
         ("d.txt", None),  # Bo Chan's counts fall, nothing else about him changes
+        ("n.txt", story("Gala", "Ann Lee|Annie||1")),  # a new alias: a new name word
+        ("o.txt", story("Fete", "Ann Lee|Lee||1")),  # the same words, the aliases in another order
     ]
     roles = []
     for name, text in steps:
@@ -221,7 +223,9 @@ def test_a_persons_role_and_counts_follow_changes_in_place_as_in_a_clean_build(s
         build(seeds, db)
         assert_same_store(db, clean_build(seeds, tmp_path))
         roles.append(person("Ann Lee")[1])
-    assert roles == ["governor", "governor", "mayor", "mayor", "deputy mayor", "deputy mayor"]
+    assert roles == ["governor", "governor", "mayor", "mayor", "deputy mayor", "deputy mayor", "deputy mayor",
+                     "deputy mayor"]
+    assert person("Ann Lee")[2].split("\n") == ["Lee", "Annie", "Ms. Lee"]
     assert person("Bo Chan")[3:6] == (1, 0, 1)
 
 
