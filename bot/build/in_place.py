@@ -24,7 +24,7 @@ from bot.build.rows import (
     update_people,
     write_people,
 )
-from bot.build.search_shares import newest_rowids, update_shares
+from bot.build.search_shares import counted_meanwhile, newest_rowids, update_shares
 from bot.build.seed_records import SeedChanges
 from bot.build.store_files import STORE_WAIT_SECONDS, store_lock
 from bot.build.stories import update_stories
@@ -168,6 +168,7 @@ def _apply_changes(conn: sqlite3.Connection, changes: SeedChanges, added: list[P
 
     # Remove the old versions (rows, search entries, and their records' counts).
     gone = _remove_documents(conn, sorted(document_of_path.values()), delta)
+    gone_words = counted_meanwhile(gone.rows)
     report.quotes -= gone.quotes
     report.key_points -= gone.key_points
 
@@ -234,7 +235,7 @@ def _apply_changes(conn: sqlite3.Connection, changes: SeedChanges, added: list[P
         number_documents(conn, moved)
     update_shares(conn, newest, gone.rows, {
         "paragraphs_fts": [row for rows, _ in documents for row in rows.paragraph_search],
-        "quotes_fts": [row for rows, _ in documents for row in rows.quote_search]})
+        "quotes_fts": [row for rows, _ in documents for row in rows.quote_search]}, gone_words.result())
 
     report.documents = counts["documents"] - len(document_of_path) + len(added)
     report.people = counts["people"] - len(old_people) + len(merged)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from bot.store import queries
 from bot.store.texts import cut, document_paragraphs, paragraph_texts
@@ -35,6 +36,17 @@ def word_rows(texts: Iterable[str]) -> Counter[str]:
         return Counter(dict(counter.execute("select term, doc from sample_words")))
     finally:
         counter.close()
+
+
+def counted_meanwhile(rows: dict[str, list[tuple[int, str]]]) -> Future[dict[str, Counter[str]]]:
+    """`word_rows` of each index's (rowid, text) rows, counted in a thread while the caller goes on: the
+    tokenizer runs inside SQLite, which lets other Python threads run (a day of news removed in place:
+    ~150,000 rows, about a second)."""
+    executor = ThreadPoolExecutor(1)
+    try:
+        return executor.submit(lambda: {table: word_rows(text for _, text in of_table) for table, of_table in rows.items()})
+    finally:
+        executor.shutdown(wait=False)  # its thread ends with the task
 
 
 def newest_rowids(conn: sqlite3.Connection) -> dict[str, int]:
@@ -65,9 +77,10 @@ def _sample(conn: sqlite3.Connection, table: str, newest: int, sample: int) -> C
 
 
 def update_shares(conn: sqlite3.Connection, before: dict[str, int], removed: dict[str, list[tuple[int, str]]],
-                  added: dict[str, list[tuple[int, str]]]) -> None:
+                  added: dict[str, list[tuple[int, str]]], removed_words: dict[str, Counter[str]] | None = None) -> None:
     """Adjust the counts after an in-place change: `before` the newest rowid of each index before it,
-    `removed` and `added` the (rowid, text) of the rows it took out and put in."""
+    `removed` and `added` the (rowid, text) of the rows it took out and put in; `removed_words`, when
+    given, the `word_rows` of the removed rows (see `counted_meanwhile`)."""
     sample = queries.SAMPLE
     stored = conn.execute("select value from meta where key = 'search_sample'").fetchone()
     if stored is None or int(stored[0]) != sample:
@@ -76,7 +89,7 @@ def update_shares(conn: sqlite3.Connection, before: dict[str, int], removed: dic
     after = newest_rowids(conn)
     for table in TABLES:
         gone, new = removed.get(table, []), added.get(table, [])
-        _add(conn, table, "total", word_rows(text for _, text in gone), -1)
+        _add(conn, table, "total", removed_words[table] if removed_words else word_rows(text for _, text in gone), -1)
         _add(conn, table, "total", word_rows(text for _, text in new), 1)
         old, newest = before[table], after[table]
         if newest <= sample:
