@@ -325,7 +325,9 @@ class _Nearby:
                     f"select band, document_id from story_bands where band in ({','.join('?' * len(chunk))})", chunk):
                 rows[band].append(document_id)
         self.describe(d for ids in rows.values() for d in ids)
+        info = self._info
         for band, ids in rows.items():
-            ids.sort(key=self.order)
-            self._runs[band] = ([self.order(d) for d in ids], ids)
+            if len(ids) > 1:
+                ids.sort(key=self.order)
+            self._runs[band] = ([info[d][0] for d in ids], ids)
         return [self._runs[b] for b in bands]
