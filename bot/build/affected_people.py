@@ -245,7 +245,7 @@ class PeopleChange:
                 " from json_each(?) t join name_roles r on r.name_id = t.value ->> 1 where r.records > 0"
                 " group by t.value ->> 0, r.role) where place = 1", (chunk,)))
         best: dict[int, tuple[int, int, str]] = {}
-        for chunk in _each(some):
+        for chunk in _whole_trees(some):
             for tree, role, mentions, records in self.conn.execute(
                     "select t.value ->> 0, r.role, sum(r.mentions), sum(r.records) from json_each(?) t join name_roles r"
                     " on r.name_id = t.value ->> 1 and r.role = t.value ->> 2 where r.records > 0"
@@ -273,13 +273,14 @@ class PeopleChange:
         return roles
 
 
-def _whole_trees(pairs: list[tuple[int, int]]) -> Iterator[str]:
-    """JSON lists of (tree, name id) pairs, at most CHUNK of them unless one tree has more: a tree is never split."""
-    pairs = sorted(pairs)
+def _whole_trees(rows: list[tuple]) -> Iterator[str]:
+    """JSON lists of rows that start with a tree's number, at most CHUNK of them unless one tree has more:
+    a tree's rows are never split (they are summed together)."""
+    rows = sorted(rows)
     start = 0
-    while start < len(pairs):
-        end = min(start + CHUNK, len(pairs))
-        while end < len(pairs) and pairs[end][0] == pairs[end - 1][0]:
+    while start < len(rows):
+        end = min(start + CHUNK, len(rows))
+        while end < len(rows) and rows[end][0] == rows[end - 1][0]:
             end += 1
-        yield json.dumps(pairs[start:end])
+        yield json.dumps(rows[start:end])
         start = end
