@@ -73,7 +73,11 @@ def clean_title(title: str) -> str:
 
 def is_boilerplate(text: str) -> bool:
     """True for site furniture such as "See also …", "Leave a Reply", "Share this:"."""
-    words = plain_words(text)
+    return _is_boilerplate(plain_words(text))
+
+
+def _is_boilerplate(words: str) -> bool:
+    """`is_boilerplate` of a text already made plain (`plain_words`)."""
     if len(words.split()) > _SHORT_WORDS:
         return False
     return bool(_BOILERPLATE.match(words) or _ANYWHERE_BOILERPLATE.search(words))
@@ -85,7 +89,11 @@ def credited_names(text: str) -> list[str]:
     >>> credited_names("Julian E Barnes Contributing reporting from Washington, W Stephen Erlanger from Brussels.")
     ['Julian E Barnes', 'Stephen Erlanger']
     """
-    words = plain_words(text)
+    return _credited_names(plain_words(text))
+
+
+def _credited_names(words: str) -> list[str]:
+    """`credited_names` of a text already made plain (`plain_words`)."""
     if len(words.split()) > _SHORT_WORDS:
         return []
     if not (_CREDIT_PHRASE.search(words) or _BY_LINE.match(words)):
@@ -111,9 +119,10 @@ def story_and_credits(paragraphs: list[Paragraph]) -> tuple[list[Paragraph], lis
         if not _HAS_WORD.search(paragraph.text):
             continue
         if len(paragraph.text.split(maxsplit=_SHORT_WORDS)) <= _SHORT_WORDS:  # long ones are story text
-            if is_boilerplate(paragraph.text):
+            words = plain_words(paragraph.text)
+            if _is_boilerplate(words):
                 continue
-            names = credited_names(paragraph.text)
+            names = _credited_names(words)
             if names:
                 credits.extend(name for name in names if name not in credits)
                 continue
