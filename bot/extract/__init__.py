@@ -131,17 +131,28 @@ def _cue(cue: tuple[int, int, int] | None, tokens: list[list[Token]],
 
 
 class _LowerCaseWords:
-    """The text's words of three letters or more written in lower case, found at the first look-up
-    (two documents in three never need them)."""
+    """The text's words of three letters or more written in lower case (`_LOWER_WORD`'s matches), as a
+    set that looks for the word asked about: few documents ask, about a word or two."""
 
     def __init__(self, text: str):
         self.text = text
-        self.words: set[str] | None = None
 
     def __contains__(self, word: str) -> bool:
-        if self.words is None:
-            self.words = set(_LOWER_WORD.findall(self.text))
-        return word in self.words
+        if _LOWER_WORD.fullmatch(word) is None:
+            return False
+        text = self.text
+        at = text.find(word)
+        while at >= 0:  # a match is a whole run of word characters (\w): none touches it on either side
+            end = at + len(word)
+            if not _is_word_character(text[at - 1:at]) and not _is_word_character(text[end:end + 1]):
+                return True
+            at = text.find(word, at + 1)
+        return False
+
+
+def _is_word_character(char: str) -> bool:
+    """What `\\w` matches in a str pattern ("" at either end of the text: no)."""
+    return char.isalnum() or char == "_"
 
 
 class _QuoteIndex:

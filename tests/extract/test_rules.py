@@ -117,3 +117,16 @@ def test_a_pronoun_subject_carries_to_the_next_quoted_sentence():
     _, quotes = run("Gloria Garcia, a nurse from Brownsville, was among those polled. She says people should "
                     "choose for themselves. “It is their life; they are not hurting anybody.”")
     assert quotes["It is their life; they are not hurting anybody."] == "Gloria Garcia"
+
+
+def test_lower_case_words_are_the_texts_whole_lower_case_words():
+    """The look-up that tells "Prosecutors said" from a name finds exactly `_LOWER_WORD`'s matches."""
+    from bot.extract import _LOWER_WORD, _LowerCaseWords
+
+    text = ("the prosecutors_ said x3abc abc3 éabc abcé Abc aBc ab abc-def abc’s «abc» the_end ǅabc ½abc "
+            "officials ended there theory lately")
+    words = _LowerCaseWords(text)
+    candidates = {w for w in text.replace("’", " ").replace("-", " ").split()} | {
+        "abc", "def", "end", "the", "prosecutors", "officials", "lat", "late", "lately", "her", "ory", "s", "éabc"}
+    for word in candidates:
+        assert (word in words) == (word in set(_LOWER_WORD.findall(text))), word
