@@ -132,22 +132,38 @@ def _cue(cue: tuple[int, int, int] | None, tokens: list[list[Token]],
 
 class _LowerCaseWords:
     """The text's words of three letters or more written in lower case (`_LOWER_WORD`'s matches), as a
-    set that looks for the word asked about: few documents ask, about a word or two."""
+    set. Few documents ask about any (one or two words, rarely six): the first few words asked about
+    are looked for alone, and only a document that asks about more has all its words collected (once,
+    so that the time stays linear in the text however many single names it has)."""
 
     def __init__(self, text: str):
         self.text = text
+        self.lookups = 0
+        self.words: set[str] | None = None
 
     def __contains__(self, word: str) -> bool:
-        if _LOWER_WORD.fullmatch(word) is None:
-            return False
-        text = self.text
-        at = text.find(word)
-        while at >= 0:  # a match is a whole run of word characters (\w): none touches it on either side
-            end = at + len(word)
-            if not _is_word_character(text[at - 1:at]) and not _is_word_character(text[end:end + 1]):
-                return True
-            at = text.find(word, at + 1)
+        if self.words is None and self.lookups < _LOOKUPS_ALONE:
+            self.lookups += 1
+            return _written_alone(self.text, word)
+        if self.words is None:
+            self.words = set(_LOWER_WORD.findall(self.text))
+        return word in self.words
+
+
+_LOOKUPS_ALONE = 8
+
+
+def _written_alone(text: str, word: str) -> bool:
+    """Whether `word` is one of `_LOWER_WORD`'s matches in `text`: a whole run of word characters."""
+    if _LOWER_WORD.fullmatch(word) is None:
         return False
+    at = text.find(word)
+    while at >= 0:
+        end = at + len(word)
+        if not _is_word_character(text[at - 1:at]) and not _is_word_character(text[end:end + 1]):
+            return True
+        at = text.find(word, at + 1)
+    return False
 
 
 def _is_word_character(char: str) -> bool:
