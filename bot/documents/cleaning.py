@@ -37,6 +37,8 @@ _CREDIT_PHRASE = re.compile(
     r"|(?:additional\s+)?reporting\s+by|(?:writing|editing|edited|written|compiled)\s+by)\b",
     re.IGNORECASE,
 )
+# Each credit phrase holds one of these, matched alike: a quick search that rules out most paragraphs.
+_CREDIT_HINT = re.compile(r"contribut|by", re.IGNORECASE)
 _NAME = r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,4}"
 _FULL_NAME = re.compile(rf"{_NAME}")
 _BY_LINE = re.compile(rf"^By\s+{_NAME}(?:(?:\s*,\s*|\s+and\s+){_NAME})*\.?$")
@@ -52,8 +54,12 @@ _MD_EMPHASIS = re.compile(r"[*_`]+")
 
 def plain_words(text: str) -> str:
     """`text` without Markdown markup and with whitespace collapsed: what a reader sees."""
-    text = _MD_LINK.sub(r"\1", text)
-    text = _MD_EMPHASIS.sub("", _MD_BLOCK_MARKER.sub("", text.lstrip()))
+    # Each substitution is made only where its markup can be: looking costs much less than substituting.
+    if "[" in text:
+        text = _MD_LINK.sub(r"\1", text)
+    text = _MD_BLOCK_MARKER.sub("", text.lstrip())
+    if "*" in text or "_" in text or "`" in text:
+        text = _MD_EMPHASIS.sub("", text)
     return " ".join(text.split())
 
 
@@ -74,8 +80,11 @@ def clean_title(title: str) -> str:
 def is_boilerplate(text: str) -> bool:
     """True for site furniture such as "See also …", "Leave a Reply", "Share this:"."""
     words = plain_words(text)
-    if len(words.split()) > _SHORT_WORDS:
-        return False
+    return len(words.split()) <= _SHORT_WORDS and _is_short_boilerplate(words)
+
+
+def _is_short_boilerplate(words: str) -> bool:
+    """`is_boilerplate` of a text already made plain (`plain_words`) and short (at most _SHORT_WORDS words)."""
     return bool(_BOILERPLATE.match(words) or _ANYWHERE_BOILERPLATE.search(words))
 
 
@@ -86,9 +95,12 @@ def credited_names(text: str) -> list[str]:
     ['Julian E Barnes', 'Stephen Erlanger']
     """
     words = plain_words(text)
-    if len(words.split()) > _SHORT_WORDS:
-        return []
-    if not (_CREDIT_PHRASE.search(words) or _BY_LINE.match(words)):
+    return _short_credited_names(words) if len(words.split()) <= _SHORT_WORDS else []
+
+
+def _short_credited_names(words: str) -> list[str]:
+    """`credited_names` of a text already made plain (`plain_words`) and short (at most _SHORT_WORDS words)."""
+    if not (_CREDIT_HINT.search(words) and _CREDIT_PHRASE.search(words) or _BY_LINE.match(words)):
         return []
     remainder = _PLACE.sub("|", re.sub(r"^By\s+", "|", _CREDIT_PHRASE.sub("|", words)))
     names = []
@@ -111,11 +123,14 @@ def story_and_credits(paragraphs: list[Paragraph]) -> tuple[list[Paragraph], lis
         if not _HAS_WORD.search(paragraph.text):
             continue
         if len(paragraph.text.split(maxsplit=_SHORT_WORDS)) <= _SHORT_WORDS:  # long ones are story text
-            if is_boilerplate(paragraph.text):
+            words = plain_words(paragraph.text)  # as short: markup removed never adds words
+            if _is_short_boilerplate(words):
                 continue
-            names = credited_names(paragraph.text)
+            names = _short_credited_names(words)
             if names:
                 credits.extend(name for name in names if name not in credits)
                 continue
-        story.append(Paragraph(len(story), paragraph.start, paragraph.end, paragraph.text))
+        if paragraph.index != len(story):
+            paragraph = Paragraph(len(story), paragraph.start, paragraph.end, paragraph.text)
+        story.append(paragraph)
     return story, credits

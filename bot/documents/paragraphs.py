@@ -32,7 +32,8 @@ def split_paragraphs(text: str, separator: re.Pattern[str] = _PARAGRAPH_BREAK, o
 
 
 def split_lines(paragraphs: list[Paragraph], text: str) -> list[Paragraph]:
-    """Paragraphs written one per line (no blank line between them) split at their line ends.
+    """Paragraphs written one per line (no blank line between them) split at their line ends;
+    `paragraphs` are those `split_paragraphs` cut from `text`.
 
     A line that ends a sentence, or a next line that opens a quotation, ends a paragraph; a line
     broken mid-sentence (hard-wrapped text) does not. Only the characters around each line end are
@@ -47,8 +48,11 @@ def split_lines(paragraphs: list[Paragraph], text: str) -> list[Paragraph]:
             if opens_quote or _last_visible(text, start, line_end.start()) in _ENDS_SENTENCE:
                 result.extend(split_paragraphs(text, offset=start, end=line_end.start()))
                 start = line_end.end()
-        result.extend(split_paragraphs(text, offset=start, end=paragraph.end))
-    return [Paragraph(i, p.start, p.end, p.text) for i, p in enumerate(result)]
+        if start == paragraph.start:  # not split: already a stripped chunk between paragraph breaks
+            result.append(paragraph)
+        else:
+            result.extend(split_paragraphs(text, offset=start, end=paragraph.end))
+    return [p if p.index == i else Paragraph(i, p.start, p.end, p.text) for i, p in enumerate(result)]
 
 
 def _last_visible(text: str, start: int, stop: int) -> str:

@@ -63,7 +63,7 @@ def _extract(document: Document) -> Extraction:
             mentions.extend(found)
             mention_paragraph.extend([para.index] * len(found))
     # Names of the credits line ("Julian E Barnes contributed reporting") are people too.
-    clusters = cluster_people(mentions, set(_LOWER_WORD.findall(text)))
+    clusters = cluster_people(mentions, _LowerCaseWords(text))
     roles = {i: _role(c) for i, c in enumerate(clusters)}
     names = _distinct_names(clusters, roles)
 
@@ -130,15 +130,59 @@ def _cue(cue: tuple[int, int, int] | None, tokens: list[list[Token]],
     return text[start:end], start, end
 
 
+class _LowerCaseWords:
+    """The text's words of three letters or more written in lower case (`_LOWER_WORD`'s matches), as a
+    set. Few documents ask about any (one or two words, rarely six): the first few words asked about
+    are looked for alone, and only a document that asks about more has all its words collected (once,
+    so that the time stays linear in the text however many single names it has)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.lookups = 0
+        self.words: set[str] | None = None
+
+    def __contains__(self, word: str) -> bool:
+        if self.words is None and self.lookups < _LOOKUPS_ALONE:
+            self.lookups += 1
+            return _written_alone(self.text, word)
+        if self.words is None:
+            self.words = set(_LOWER_WORD.findall(self.text))
+        return word in self.words
+
+
+_LOOKUPS_ALONE = 8
+
+
+def _written_alone(text: str, word: str) -> bool:
+    """Whether `word` is one of `_LOWER_WORD`'s matches in `text`: a whole run of word characters."""
+    if _LOWER_WORD.fullmatch(word) is None:
+        return False
+    at = text.find(word)
+    while at >= 0:
+        end = at + len(word)
+        if not _is_word_character(text[at - 1:at]) and not _is_word_character(text[end:end + 1]):
+            return True
+        at = text.find(word, at + 1)
+    return False
+
+
+def _is_word_character(char: str) -> bool:
+    """What `\\w` matches in a str pattern ("" at either end of the text: no)."""
+    return char.isalnum() or char == "_"
+
+
 class _QuoteIndex:
     """Whether an offset lies inside a quotation."""
 
     def __init__(self, spans: list[QuoteSpan]):
-        self.spans = sorted((s.start, s.end) for s in spans)
+        ordered = sorted((s.start, s.end) for s in spans)
+        self.starts = [start for start, _ in ordered]
+        self.ends = [end for _, end in ordered]
 
     def contains(self, offset: int) -> bool:
-        i = bisect.bisect_right(self.spans, (offset, float("inf"))) - 1
-        return i >= 0 and self.spans[i][0] <= offset < self.spans[i][1]
+        """Whether the last quotation starting at or before `offset` holds it."""
+        i = bisect.bisect_right(self.starts, offset) - 1
+        return i >= 0 and offset < self.ends[i]
 
 
 def _is_title(quoted: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from bisect import bisect_left
+from collections.abc import Container
 from dataclasses import dataclass, field
 
 from bot.extract.lexicon import (
@@ -343,6 +344,9 @@ def _clean_role(words: list[Token]) -> str:
     return " ".join(w.text for w in words)
 
 
+_CUES_AND_TO = SPEECH_CUES | {"to"}
+
+
 def _read_speaking(tokens: list[Token], mention: Mention) -> None:
     """Whether the name is the subject of a speech cue: "Smith said", "said Smith", "Smith, …, said"."""
     n = len(tokens)
@@ -378,12 +382,12 @@ def _read_speaking(tokens: list[Token], mention: Mention) -> None:
             and tokens[before].lower not in SPEECH_CUES and tokens[before].lower != "to" \
             and tokens[before].lower not in NON_NAME_WORDS:
         before -= 1
-    if before >= 0 and tokens[before].lower in SPEECH_CUES | {"to"}:
+    if before >= 0 and tokens[before].lower in _CUES_AND_TO:
         if tokens[before].lower != "to" or before >= 1 and tokens[before - 1].lower == "according":
             mention.speaking = True
 
 
-def cluster_people(mentions: list[Mention], common_words: set[str] = frozenset()) -> list[PersonCluster]:
+def cluster_people(mentions: list[Mention], common_words: Container[str] = frozenset()) -> list[PersonCluster]:
     """Group mentions of one person: full names first, then short forms by surname.
 
     A lone word whose only evidence is speaking is no name when the text also writes it in lower

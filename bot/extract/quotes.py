@@ -16,7 +16,9 @@ _CUE_VERBS = "said|says|added|adds|continued|explained|wrote|told|asked|recalled
 _NAME_WORDS = r"(?:(?:Mr|Ms|Mrs|Dr|Sen|Rep|Gov|Gen)\.\s+)?[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,3}"
 _INNER_CUE = re.compile(rf",\s+(?:(?:{_CUE_VERBS})\s+{_NAME_WORDS}|{_NAME_WORDS}\s+(?:{_CUE_VERBS})\b"
                         rf"|(?:he|she)\s+(?:{_CUE_VERBS})\b)")
-_MARKS = re.compile(r"[“”\"«»„]|''")
+# One mark after another (each starts with its own character): the search then skips to the next of
+# those characters, which a character class as an alternative keeps it from doing.
+_MARKS = re.compile("“|”|\"|«|»|„|''")
 _SENTENCE_START = re.compile(r"(?:^|[.!?][”\"’')]*\s+)(?=[A-Z“\"]|'')")
 
 

@@ -117,3 +117,20 @@ def test_a_pronoun_subject_carries_to_the_next_quoted_sentence():
     _, quotes = run("Gloria Garcia, a nurse from Brownsville, was among those polled. She says people should "
                     "choose for themselves. “It is their life; they are not hurting anybody.”")
     assert quotes["It is their life; they are not hurting anybody."] == "Gloria Garcia"
+
+
+def test_lower_case_words_are_the_texts_whole_lower_case_words():
+    """The look-up that tells "Prosecutors said" from a name finds exactly `_LOWER_WORD`'s matches,
+    whether it looks for the word alone (the first few look-ups) or in all the text's words (after)."""
+    from bot.extract import _LOOKUPS_ALONE, _LOWER_WORD, _LowerCaseWords
+
+    text = ("the prosecutors_ said x3abc abc3 éabc abcé Abc aBc ab abc-def abc’s «abc» the_end ǅabc ½abc "
+            "officials ended there theory lately")
+    expected = set(_LOWER_WORD.findall(text))
+    candidates = sorted({w for w in text.replace("’", " ").replace("-", " ").split()} | {
+        "abc", "def", "end", "the", "prosecutors", "officials", "lat", "late", "lately", "her", "ory", "s", "éabc"})
+    for word in candidates:
+        assert (word in _LowerCaseWords(text)) == (word in expected), word  # looked for alone
+    words = _LowerCaseWords(text)
+    assert [word in words for word in candidates] == [word in expected for word in candidates]
+    assert len(candidates) > _LOOKUPS_ALONE and words.words == expected  # then collected once: linear time

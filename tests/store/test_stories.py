@@ -13,6 +13,7 @@ import pytest
 import bot.build.stories as stories
 from bot.build import build
 from bot.build.stories import band_keys, band_row, equal_bins, similar, story_signature, update_stories, write_stories
+from bot.sources.near_duplicates import MIN_SHINGLES, signature
 from bot.sources.seed_files import SeedArticle, write_article
 from bot.store.queries import Store
 from bot.store.schema import TABLES
@@ -67,6 +68,23 @@ def test_signature_bands_and_threshold():
     assert not similar(a, story_signature("t", OTHER))
     assert story_signature("Short", ["Too short to compare."]) is None
     assert any(x == y for x, y in zip(band_keys(a), band_keys(b)))  # found through a shared band
+
+
+def test_signature_in_numpy_is_near_duplicates_signature():
+    """story_signature's numpy bins are those of near_duplicates.signature, short texts (bins filled from
+    their neighbours, or too short) and odd words (non-ASCII, lone surrogates, digits) included."""
+    rng = random.Random(3)
+    vocab = ["the", "Über", "straße", "naïve", "1984", "x_y", "\ud800", "ﬁ", "İstanbul", "said", "—", "U.S."]
+    vocab += [f"w{i}" for i in range(400)]
+    texts = [seed_paragraphs(), edited(seed_paragraphs(), 2), OTHER]
+    texts += [[" ".join(rng.choice(vocab) for _ in range(n))] for n in [*range(0, 80, 3), *range(80, 3000, 97)]]
+    fast = 0
+    for paragraphs in texts:
+        reference = signature("\n".join(["Title", *paragraphs]))
+        expected = reference.to_bytes()[:128] if reference.shingles >= MIN_SHINGLES else None
+        assert story_signature("Title", paragraphs) == expected
+        fast += stories._filled_bins("\n".join(["Title", *paragraphs])) is not None
+    assert fast >= 20  # the numpy path was taken, not only the reference
 
 
 def test_three_outlets_one_story_and_the_brief_names_the_others(tmp_path):
