@@ -35,21 +35,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import zlib
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 
 import numpy as np
 
 from bot.sources.near_duplicates import (
-    _K1,
-    _K2,
-    _K3,
-    _WORD,
     BINS,
     MIN_SHINGLES,
     ROWS,
     THRESHOLD,
+    filled_bins,
     signature,
 )
 
@@ -70,40 +66,13 @@ _WEEK_MASK = (1 << _WEEK_BITS) - 1
 def story_signature(title: str, paragraphs: Iterable[str]) -> bytes | None:
     """The bins of a document's signature (SIGNATURE_BYTES bytes), or None when it is too short to compare."""
     text = "\n".join([title, *paragraphs])
-    bins = _filled_bins(text)
+    bins = filled_bins(text)
     if bins is not None:
         return bins.astype("<u2").tobytes()
     sig = signature(text)  # a short text: bins to fill from their neighbours, or too few shingles
     if sig.shingles < MIN_SHINGLES:
         return None
     return sig.to_bytes()[:SIGNATURE_BYTES]
-
-
-_BIN_SHIFT = np.uint64(64 - (BINS.bit_length() - 1))
-_VALUE_SHIFT = np.uint64(40)
-_MIXERS = np.array([_K1, _K2, _K3], dtype=np.uint64)
-
-
-def _filled_bins(text: str) -> np.ndarray | None:
-    """`near_duplicates.signature(text)`'s bins computed in numpy, or None when one of them is empty.
-
-    The same 64-bit word 3-shingle hashes as `near_duplicates.shingle_hashes` (uint64 arithmetic wraps
-    as its masks do), and each bin's smallest 16-bit value: half the time of `signature` on a news
-    article (the words and their CRCs, still in Python, are most of what is left). A text with an
-    empty bin (under a few hundred words) is left to `signature`, which fills it from the next one."""
-    words = _WORD.findall(text.lower())
-    if len(words) < BINS + 2:  # fewer shingles than bins
-        return None
-    crc = zlib.crc32
-    h = np.array([crc(w.encode("utf-8", "surrogatepass")) for w in words], dtype=np.uint64)
-    k1, k2, k3 = _MIXERS
-    hashes = (((h[:-2] << np.uint64(32)) | h[1:-1]) * k1 ^ h[2:] * k2) * k3
-    # bin << 16 | value, sorted: each bin's smallest value comes first in its run
-    keys = np.sort(((hashes >> _BIN_SHIFT) << np.uint64(16)) | ((hashes >> _VALUE_SHIFT) & np.uint64(0xFFFF)))
-    first = np.flatnonzero(np.diff(keys >> np.uint64(16), prepend=np.uint64(BINS)))
-    if len(first) < BINS:
-        return None
-    return keys[first] & np.uint64(0xFFFF)
 
 
 def band_keys(raw: bytes) -> list[int]:

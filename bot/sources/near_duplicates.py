@@ -52,6 +52,8 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 SHINGLE = 3
 BINS = 64
 ROWS = 2  # bins a band: BINS // ROWS = 32 bands
@@ -154,6 +156,33 @@ def signature(text: str) -> Signature:
     elif not hashes:
         bins = [0] * BINS
     return Signature(array("H", bins), len(hashes))
+
+
+_BIN_SHIFT = np.uint64(64 - (BINS.bit_length() - 1))
+_VALUE_SHIFT = np.uint64(40)
+_MIXERS = np.array([_K1, _K2, _K3], dtype=np.uint64)
+
+
+def filled_bins(text: str) -> np.ndarray | None:
+    """`signature(text)`'s bins computed in numpy, or None when one of them is empty.
+
+    The same 64-bit word 3-shingle hashes as `shingle_hashes` (uint64 arithmetic wraps
+    as its masks do), and each bin's smallest 16-bit value: half the time of `signature` on a news
+    article (the words and their CRCs, still in Python, are most of what is left). A text with an
+    empty bin (under a few hundred words) is left to `signature`, which fills it from the next one."""
+    words = _WORD.findall(text.lower())
+    if len(words) < BINS + 2:  # fewer shingles than bins
+        return None
+    crc = zlib.crc32
+    h = np.array([crc(w.encode("utf-8", "surrogatepass")) for w in words], dtype=np.uint64)
+    k1, k2, k3 = _MIXERS
+    hashes = (((h[:-2] << np.uint64(32)) | h[1:-1]) * k1 ^ h[2:] * k2) * k3
+    # bin << 16 | value, sorted: each bin's smallest value comes first in its run
+    keys = np.sort(((hashes >> _BIN_SHIFT) << np.uint64(16)) | ((hashes >> _VALUE_SHIFT) & np.uint64(0xFFFF)))
+    first = np.flatnonzero(np.diff(keys >> np.uint64(16), prepend=np.uint64(BINS)))
+    if len(first) < BINS:
+        return None
+    return keys[first] & np.uint64(0xFFFF)
 
 
 def _band_keys(raw: bytes, rows: int) -> list[int]:

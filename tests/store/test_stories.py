@@ -13,7 +13,7 @@ import pytest
 import bot.build.stories as stories
 from bot.build import build
 from bot.build.stories import band_keys, band_row, equal_bins, similar, story_signature, update_stories, write_stories
-from bot.sources.near_duplicates import MIN_SHINGLES, signature
+from bot.sources.near_duplicates import MIN_SHINGLES, filled_bins, signature
 from bot.sources.seed_files import SeedArticle, write_article
 from bot.store.queries import Store
 from bot.store.schema import TABLES
@@ -83,7 +83,7 @@ def test_signature_in_numpy_is_near_duplicates_signature():
         reference = signature("\n".join(["Title", *paragraphs]))
         expected = reference.to_bytes()[:128] if reference.shingles >= MIN_SHINGLES else None
         assert story_signature("Title", paragraphs) == expected
-        fast += stories._filled_bins("\n".join(["Title", *paragraphs])) is not None
+        fast += filled_bins("\n".join(["Title", *paragraphs])) is not None
     assert fast >= 20  # the numpy path was taken, not only the reference
 
 
