@@ -164,24 +164,43 @@ def _pooled(items: list[tuple[Path, str, str]], db_path: Path, versions: str, wo
     limit = workers * CHUNKS_IN_FLIGHT
     pool = [_Worker(context, args) for _ in range(min(workers, len(chunks)))]
     deaths_without_progress = 0
+
+    def hand_out() -> None:
+        """Idle workers get the rest of a chunk, or the next chunk while memory allows."""
+        nonlocal upcoming
+        for worker in pool:
+            if worker.task is not None:
+                continue
+            if retries:
+                worker.give(*retries.popleft())
+            elif upcoming is not None and upcoming < to_yield + limit:
+                results[upcoming] = [None] * len(chunks[upcoming])
+                missing[upcoming] = len(chunks[upcoming])
+                worker.give(upcoming, 0, chunks[upcoming])
+                upcoming = next(fresh, None)
+
+    def take_what_is_sent() -> None:
+        """What the workers sent while the caller wrote rows, without waiting: a worker whose pipe is full
+        waits instead of preparing the next file. (A dead worker is left to the loop below.)"""
+        for worker in pool:
+            try:
+                while worker.task is not None and worker.conn.poll():
+                    _receive(worker, worker.conn.recv(), results, missing)
+            except (EOFError, OSError):
+                continue
+        hand_out()
+
     try:
         while to_yield < len(chunks):
             while to_yield in missing and missing[to_yield] == 0:
                 del missing[to_yield]
-                yield from results.pop(to_yield)
+                for prepared in results.pop(to_yield):
+                    yield prepared
+                    take_what_is_sent()
                 to_yield += 1
             if to_yield >= len(chunks):
                 break
-            for worker in pool:  # idle workers get the rest of a chunk, or the next chunk while memory allows
-                if worker.task is not None:
-                    continue
-                if retries:
-                    worker.give(*retries.popleft())
-                elif upcoming is not None and upcoming < to_yield + limit:
-                    results[upcoming] = [None] * len(chunks[upcoming])
-                    missing[upcoming] = len(chunks[upcoming])
-                    worker.give(upcoming, 0, chunks[upcoming])
-                    upcoming = next(fresh, None)
+            hand_out()
             busy = [w for w in pool if w.task is not None]
             timeout = None
             if backstop is not None:
