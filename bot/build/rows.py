@@ -206,11 +206,13 @@ def update_people(conn: sqlite3.Connection, people: list[MergedPerson]) -> list[
     labels, in whatever order; returns the others, to be written anew.
 
     Removing a day of news changes the counts of tens of thousands of people (and with them the order of
-    some aliases) and what names them for few: their rows are updated, their name postings (keyed by
-    mentions and quotes) moved only when those changed, and their name words counted as they were."""
+    some of their aliases) but the name words of few: the rows are updated, the name postings (keyed by
+    mentions and quotes) moved only when those changed, and the name words counted as they were."""
     stored: dict[int, tuple] = {}
     for chunk in chunks(sorted(p.id for p in people), 5000):
-        for row in conn.execute("select * from people where id in (select value from json_each(?))", (json.dumps(chunk),)):
+        for row in conn.execute("select id, name, role, aliases, mentions, quotes, documents, paragraphs, labels,"
+                                " statements from people where id in (select value from json_each(?))",
+                                (json.dumps(chunk),)):  # as `person_row` makes them
             stored[row[0]] = row
     others, updates, gone, postings = [], [], [], []
     for person in people:
