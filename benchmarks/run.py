@@ -10,6 +10,8 @@ Benchmarks (names for --only):
            nested marks, pronoun chains, huge paragraph counts …): s/MB and its growth with size
   build    synthetic stores built with bot.store.build: time, docs/s, size, peak RSS, rebuilds
   answers  p50/p99 of the command core and raw Store methods on each built store
+  rounds   a month of hourly fetch rounds (720 in-place updates) on the 10k store: update time, and the
+           searches' cost after them against the store as built
   charts   /trend on the largest store up to 100k: drawing p50/p99, peak RSS after 100 different charts
   digest   fan-out to 10,000 due chats: limiter off (messages/s, RSS) and on (sustained rate, 429s)
   alerts   follows and alerts: matching 100 new documents against 10,000 chats x 5 follows on the largest
@@ -20,9 +22,9 @@ Benchmarks (names for --only):
            update on the largest store up to 100k, near-duplicates (labelled pairs; ms/doc in memory and in
            the store)
 
-Quick mode (< 2 min): hostile shapes at 100 KB and 1 MB, 1k store only, 2,000 chats for the unlimited
-fan-out, a 10 s limited window, 2,000 chats with follows and 300 alerts for latency, 600 commands through
-the emulator.
+Quick mode (< 2 min): hostile shapes at 100 KB and 1 MB, 1k store only (100 fetch rounds), 2,000 chats
+for the unlimited fan-out, a 10 s limited window, 2,000 chats with follows and 300 alerts for latency,
+600 commands through the emulator.
 Full mode (< 15 min): hostile shapes at 100 KB, 1 MB and 4 MB, 1k and 10k stores, and 100k and 1M when
 the 10k build says they fit in the time left (otherwise the largest multiple of 10k that fits is built,
 the larger sizes are extrapolated and marked "est.", and builds measured apart with `--only build
@@ -44,7 +46,7 @@ from datetime import datetime, timezone
 from benchmarks.common import ROOT, WORK, Figure, fig
 
 RESULTS = ROOT / "benchmarks" / "results.json"
-NAMES = ["extract", "adversarial", "build", "answers", "charts", "digest", "alerts", "rss", "wire", "sources"]
+NAMES = ["extract", "adversarial", "build", "answers", "rounds", "charts", "digest", "alerts", "rss", "wire", "sources"]
 FULL_BUDGET_S = 12 * 60  # of the 15 minutes; a shared machine can be slower than the estimate
 
 
@@ -85,12 +87,19 @@ class Runner:
         if "adversarial" in self.only:
             self.child("benchmarks.bench_adversarial", ["--quick"] if self.quick else [], 600,
                        "extraction of hostile text")
-        if {"build", "answers", "charts", "alerts", "rss", "wire", "sources"} & set(self.only):
+        if {"build", "answers", "rounds", "charts", "alerts", "rss", "wire", "sources"} & set(self.only):
             self.builds()
         if "answers" in self.only:
             for size, db in sorted(self.stores.items()):
                 self.child("benchmarks.bench_answers", ["--db", db, "--label", f"answers {size_label(size)}"], 300,
                            f"answers on the {size_label(size)} store")
+        if "rounds" in self.only and self.stores:
+            size = max([s for s in self.stores if s <= 10_000] or [min(self.stores)])
+            rounds = 100 if self.quick else 720
+            self.child("benchmarks.bench_rounds", [
+                "--db", self.stores[size], "--seeds", str(WORK / f"seeds-{size}-s{self.seed}"), "--rounds", str(rounds),
+                "--label", f"{rounds} fetch rounds, {size_label(size)} store"], 600,
+                f"{rounds} fetch rounds on the {size_label(size)} store")
         # /trend and alerts have their targets at 100k: they run on the largest store up to that size.
         up_to_100k = {size: db for size, db in self.stores.items() if size <= 100_000} or self.stores
         if "charts" in self.only and self.stores:
@@ -158,7 +167,7 @@ class Runner:
                 # (a day's documents dropped and added back) grow with it: 2× its time, and 2.5 s per 1k
                 # to generate.
                 per_doc = 2 / last["rate"] + last["rebuild_s"] / last["documents"] + (0 if generated else 2.5 / 1000)
-                left = FULL_BUDGET_S - self.elapsed() - 500  # answers (with 100k), digest, alerts, rss, wire to run
+                left = FULL_BUDGET_S - self.elapsed() - 620  # answers (with 100k), rounds, digest, alerts, rss, wire to run
                 if size * per_doc > left:
                     fits = int(left / per_doc) // 10_000 * 10_000
                     if not fitted and fits >= 2 * last["documents"]:  # a size that fits, for a third point of growth

@@ -12,6 +12,7 @@ import pytest
 
 import bot.build.affected_people as affected_people
 import bot.build.in_place as in_place
+import bot.build.search_segments as search_segments
 import bot.build.seed_records as seed_records
 import bot.build.workers as workers
 import bot.extract
@@ -420,3 +421,20 @@ def test_documents_added_before_the_others_or_removed_between_them_are_numbered_
     assert_same_store(db, clean_build(seeds, tmp_path))
     titles = [Store(db).brief(n).title for n in range(1, 5)]
     assert titles[-1] == "Archive" and Store(db).brief(5) is None
+
+
+def test_search_segments_stay_few_as_updates_pile_up(smiths, tmp_path):
+    """Each in-place update writes new full-text segments (40 updates without the merge step leave 11 per
+    index); its bounded merge keeps them few, since a search reads every segment, and loses nothing."""
+    seeds, db = smiths
+    for n in range(40):
+        (seeds / f"round-{n:02d}.txt").write_text(story(f"Round {n}", f"Rena Voss||envoy|{n % 3 + 1}",
+                                                        quote=(f"Talks resume in week {n}", "Rena Voss")))
+        expired = [f"round-{n - 5:02d}.txt"] if n >= 5 else []
+        for rel in expired:
+            (seeds / rel).unlink()
+        build(seeds, db, changed=[f"round-{n:02d}.txt", *expired])
+    conn = sqlite3.connect(db)
+    assert all(search_segments.segments(conn, index) <= 2 for index in search_segments.INDEXES)
+    conn.close()
+    assert_same_store(db, clean_build(seeds, tmp_path))
