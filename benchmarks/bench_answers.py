@@ -7,9 +7,10 @@ Per command (/who, /quotes, /search, /brief) `--queries` mixed arguments, the sa
 (deterministic from --seed): exact names from the store, misspelt names (a letter dropped, doubled,
 swapped or changed; lower case; surname only), unknown names, topics (rare and very common words, 1-3
 words), hostile strings (FTS5 syntax, quotes, HTML, control characters, 10,000-character arguments),
-empty arguments and /brief N in and out of range. The first question after opening the store loads
-the name words (the vocabulary of `name_vocabulary`); that cold start is timed separately and not in
-the percentiles.
+empty arguments and /brief N in and out of range. They are timed after a first pass of as many other
+questions (from --seed + 1), as a bot that has answered for a while; the first pass's p99s, from the
+store just opened, are shown apart. The first question after opening the store loads the name words
+(the vocabulary of `name_vocabulary`); that cold start is timed separately and not in the percentiles.
 """
 from __future__ import annotations
 
@@ -209,12 +210,26 @@ def main() -> None:
     raised: dict[str, list[str]] = {}
     raising = 0
     makers = {"who": who_args, "quotes": quotes_args, "search": search_args, "brief": brief_args}
+    # As a bot that has answered for a while: a first pass of other questions (another seed) brings the
+    # pages every kind of question reads into the page cache. Its p99s, from a store just opened, are
+    # shown apart.
+    first_rng, first_pass = random.Random(args.seed + 1), {}
+    for command, make in makers.items():
+        arguments = [make(pools, first_rng) for _ in range(args.queries)]
+        times, _, errors = timed([lambda a=a, c=command: core.answer(c, a) for a in arguments])
+        raising += errors
+        if errors:
+            raised[command] = sorted({show(a) for a in arguments if _raises(core, command, a)})
+        first_pass[command] = percentile(times, 99)
+    figures.append(fig(label, "first pass, other questions: worst p99", round(max(first_pass.values()), 3), "ms",
+                       note=", ".join(f"/{c} {p99:.2f}" for c, p99 in first_pass.items())
+                       + " ms: the store just opened, its pages read from disk or the page cache as they come"))
     for command, make in makers.items():
         arguments = [make(pools, rng) for _ in range(args.queries)]
         times, slowest, errors = timed([lambda a=a, c=command: core.answer(c, a) for a in arguments])
         raising += errors
         if errors:
-            raised[command] = sorted({show(a) for a in arguments if _raises(core, command, a)})
+            raised[command] = sorted(set(raised.get(command, [])) | {show(a) for a in arguments if _raises(core, command, a)})
         p99 = percentile(times, 99)
         worst_p99 = max(worst_p99, p99)
         figures.append(fig(label, f"/{command} p50", round(percentile(times, 50), 3), "ms"))
