@@ -1,7 +1,8 @@
 """The full build: a new store written beside the old one and renamed over it when complete.
 
 Documents, their text, key points, the paragraphs where each person is mentioned and the full-text
-indexes are written as the workers hand the files over, in order. The rows that name a person id (a
+indexes are written as the workers hand the files over, in order (the texts of the first documents
+wait for the compression dictionary made from them: `bot.build.rows.TextRows`). The rows that name a person id (a
 person's documents, quotations and statements) have to wait for the merge of people, which needs every document: those rows go to a scratch database
 (a private temp file) with the id of their name in the person column, and are copied into the store once people are
 merged, sorted by the order they are read in, so that each table is written once, packed.
@@ -16,7 +17,13 @@ from pathlib import Path
 
 from bot.build.merge_tables import MergeTables
 from bot.build.report import BuildReport, Progress, SkippedFile
-from bot.build.rows import RowWriter, document_rows, meta_rows, number_documents
+from bot.build.rows import (
+    RowWriter,
+    TextRows,
+    document_rows,
+    meta_rows,
+    number_documents,
+)
 from bot.build.search_shares import count_shares
 from bot.build.seed_records import SeedChanges
 from bot.build.store_files import (
@@ -95,7 +102,7 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
             "quotes": "insert into scratch.quotes values (?,?,?,?,?,?,?,?,?,?,?,?)",
             "statements": "insert into scratch.statements values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             "name_postings": "insert into scratch.name_postings values (?,?,?,?)",
-        })
+        }, texts=TextRows(conn, None))
         people = MergeTables(conn)
         paragraphs = quotes = 0
         skipped_rows = []
@@ -123,6 +130,7 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
                 report.reused += prepared.reused
             if progress:
                 progress(done, len(items), prepared.path)
+        rows.add("document_texts", rows.texts.finish())  # a store of fewer documents than the dictionary's sample
         rows.flush()
         report.phases["read, extract, write rows"] = time.monotonic() - phase_started
         phase_started = time.monotonic()

@@ -15,6 +15,7 @@ from bot.build.report import BuildReport, Progress, SkippedFile
 from bot.build.rows import (
     DocumentRows,
     RowWriter,
+    TextRows,
     chunks,
     count_name_vocabulary,
     document_rows,
@@ -32,7 +33,7 @@ from bot.build.versions import extraction_versions, extractor_version
 from bot.build.workers import prepared_files
 from bot.documents import READER_VERSION
 from bot.store.schema import SCHEMA_VERSION
-from bot.store.texts import cut, paragraph_texts
+from bot.store.texts import cut, load_codec
 
 # Up to this many changed files, or this share of the folder, are applied in place; more make a full
 # build. In place, a change costs about what its own documents cost (extraction for those added, a few
@@ -213,7 +214,7 @@ def _apply_changes(conn: sqlite3.Connection, changes: SeedChanges, added: list[P
     stayed = [p for p in merged if p.id in old_people]
     kept = {p.id for p in stayed} - {p.id for p in update_people(conn, stayed)}  # named by the same words
     removed_words = drop_people(conn, old_people - kept)
-    writer = RowWriter(conn)
+    writer = RowWriter(conn, texts=TextRows(conn, load_codec(conn)))  # the full build's dictionary, unchanged
     added_words = write_people(writer, [p for p in merged if p.id not in kept])
     writer.flush()
     count_name_vocabulary(conn, removed_words, added_words)
@@ -259,6 +260,7 @@ def _remove_documents(conn: sqlite3.Connection, document_ids: list[int], delta: 
     """Delete the documents' rows and search entries, a few statements for all of them; count their
     records out of `delta`."""
     gone = _Removed()
+    codec = load_codec(conn)
     for ids in (json.dumps(document_ids[n:n + 5000]) for n in range(0, len(document_ids), 5000)):
         each = "(select value from json_each(?))"
         quotes_of: dict[tuple[int, int], int] = {}
@@ -267,7 +269,7 @@ def _remove_documents(conn: sqlite3.Connection, document_ids: list[int], delta: 
                 "select d.id, d.sort_date, d.first_paragraph, d.first_quote, d.quotes, t.text, t.paragraph_spans"
                 f" from documents d left join document_texts t on t.document_id = d.id where d.id in {each}", (ids,)):
             gone.keys.append((sort_date, document_id))
-            paragraphs = paragraph_texts(blob, spans) if spans is not None else []
+            paragraphs = codec.decode(blob, spans) if spans is not None else []
             gone.rows["paragraphs_fts"] += [(first_paragraph + n, text) for n, (_, text) in enumerate(paragraphs)]
             gone.paragraphs += len(paragraphs)
             if quote_count:

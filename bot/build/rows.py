@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -12,13 +11,14 @@ from datetime import datetime, timezone
 from bot.build.merge import MergedPerson
 from bot.build.prepare import PreparedFile
 from bot.build.report import BuildReport
+from bot.build.text_dictionary import SAMPLE_DOCUMENTS, make_dictionary
 from bot.build.versions import extractor_version
 from bot.documents import READER_VERSION
 from bot.store.names import folded_labels, label_words, posting_keys
 from bot.store.schema import SCHEMA_VERSION
+from bot.store.texts import TextCodec, store_dictionary
 
 BATCH_ROWS = 20_000  # rows held back for one executemany per table
-TEXT_COMPRESSION = 6  # zlib level of document_texts
 
 
 def date_seconds(text: str) -> int | None:
@@ -44,7 +44,7 @@ class DocumentRows:
     speaker's ord (or None) — the writer puts the person id in its place.
     """
     document: tuple
-    text: tuple
+    text: tuple  # (document_id, [(start, text) of each paragraph]): `TextRows` stores it
     key_points: list
     records: list
     person_documents: list  # (ord, document_id, ord, aliases, role, mentions, paragraphs, first_paragraph, sort_date)
@@ -74,9 +74,7 @@ def document_rows(prepared: PreparedFile, document_id: int, first_paragraph: int
     document = (document_id, prepared.rel, title, prepared.sha256, stat, published, credits, added_at, sort_date,
                 words, paragraph_count, people, quote_count, first_paragraph if paragraphs else None,
                 first_quote if prepared.quotes else None, url, outlet, author)
-    joined = "".join(texts).encode()
-    text = (document_id, zlib.compress(joined, TEXT_COMPRESSION), len(joined),
-            " ".join(f"{p[1]}:{len(p[3])}" for p in paragraphs))
+    text = (document_id, list(zip(starts, texts)))
 
     def own_text(paragraph: int, start: int, end: int, value: str) -> str | None:
         """None when `value` is the paragraph's slice [start, end): it is not stored twice."""
@@ -116,14 +114,42 @@ def document_rows(prepared: PreparedFile, document_id: int, first_paragraph: int
                         sort_date, len(paragraphs))
 
 
+class TextRows:
+    """Rows of document_texts, compressed with the store's dictionary (`bot.store.texts`).
+
+    An in-place update is given the stored codec. A full build has none yet: its first SAMPLE_DOCUMENTS
+    documents wait, the dictionary is made from them and stored, and they and every later document are
+    compressed with it; a build of fewer documents makes it from all of them (`finish`)."""
+
+    def __init__(self, conn: sqlite3.Connection, codec: TextCodec | None):
+        self.conn, self.codec = conn, codec
+        self.waiting: list[tuple[int, list[tuple[int, str]]]] = []
+
+    def add(self, document_id: int, paragraphs: list[tuple[int, str]]) -> list[tuple]:
+        """The rows ready to be written (none while the dictionary waits for its documents)."""
+        if self.codec is not None:
+            return [(document_id, *self.codec.encode(paragraphs))]
+        self.waiting.append((document_id, paragraphs))
+        return self.finish() if len(self.waiting) >= SAMPLE_DOCUMENTS else []
+
+    def finish(self) -> list[tuple]:
+        """The rows still waiting, the dictionary made first if there is none."""
+        if self.codec is None:
+            self.codec = store_dictionary(self.conn, make_dictionary(
+                "".join(text for _, text in paragraphs).encode() for _, paragraphs in self.waiting))
+        waiting, self.waiting = self.waiting, []
+        return [(document_id, *self.codec.encode(paragraphs)) for document_id, paragraphs in waiting]
+
+
 class RowWriter:
     """Rows waiting for one executemany per table (plain sqlite3: no per-row Python work beyond the tuple).
 
-    `SQL` may be given other statements (a full build stages the person columns' tables elsewhere)."""
+    `SQL` may be given other statements (a full build stages the person columns' tables elsewhere);
+    `texts` writes the documents' text (needed by `add_document` only)."""
 
     SQL = {
         "documents": "insert into documents values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        "document_texts": "insert into document_texts values (?,?,?,?)",
+        "document_texts": "insert into document_texts values (?,?,?)",
         "key_points": "insert into key_points values (?,?,?,?,?,?,?,?)",
         "paragraphs_fts": "insert into paragraphs_fts (rowid, text) values (?,?)",
         "quotes_fts": "insert into quotes_fts (rowid, text) values (?,?)",
@@ -136,8 +162,9 @@ class RowWriter:
     }
 
     def __init__(self, conn: sqlite3.Connection, sql: dict[str, str] | None = None,
-                 on_flush: Callable[[], None] | None = None):
+                 on_flush: Callable[[], None] | None = None, texts: TextRows | None = None):
         self.conn = conn
+        self.texts = texts
         self.sql = {**self.SQL, **(sql or {})}
         self.pending: dict[str, list[tuple]] = {table: [] for table in self.sql}
         self.count = 0
@@ -164,7 +191,7 @@ class RowWriter:
         """A document's rows; `person_of(ord)` is what goes in the person column of each record's rows,
         `name_of(ord)` the id of its name."""
         self.add("documents", [rows.document])
-        self.add("document_texts", [rows.text])
+        self.add("document_texts", self.texts.add(*rows.text))
         self.add("key_points", rows.key_points)
         self.add("paragraphs_fts", rows.paragraph_search)
         self.add("quotes_fts", rows.quote_search)

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from bot.store import queries
-from bot.store.texts import cut, document_paragraphs, paragraph_texts
+from bot.store.texts import cut, document_paragraphs, load_codec
 
 TABLES = ("paragraphs_fts", "quotes_fts")
 
@@ -121,11 +121,12 @@ def _add(conn: sqlite3.Connection, table: str, column: str, counts: Counter[str]
 
 def _paragraph_rows(conn: sqlite3.Connection, low: int, high: int) -> Iterator[tuple[int, str]]:
     """(rowid, text) of the paragraphs numbered above `low`, up to `high`."""
+    codec = load_codec(conn)
     for first, blob, spans in conn.execute(
             "select d.first_paragraph, t.text, t.paragraph_spans from documents d"
             " join document_texts t on t.document_id = d.id"
             " where d.first_paragraph <= ? order by d.first_paragraph desc", (high,)):
-        paragraphs = paragraph_texts(blob, spans)
+        paragraphs = codec.decode(blob, spans)
         if first + len(paragraphs) <= low + 1:
             break
         for n, (_, text) in enumerate(paragraphs):
@@ -135,13 +136,14 @@ def _paragraph_rows(conn: sqlite3.Connection, low: int, high: int) -> Iterator[t
 
 def _quote_rows(conn: sqlite3.Connection, low: int, high: int) -> Iterator[tuple[int, str]]:
     """(rowid, text) of the quotations numbered above `low`, up to `high`."""
+    codec = load_codec(conn)
     document, paragraphs = None, []
     for quote_id, document_id, paragraph, start, end, text in conn.execute(
             'select id, document_id, paragraph, start, "end", text from quotes where id > ? and id <= ?'
             " order by document_id, id", (low, high)):
         if text is None:
             if document_id != document:
-                document, paragraphs = document_id, document_paragraphs(conn, document_id)
+                document, paragraphs = document_id, document_paragraphs(conn, codec, document_id)
             text = cut(paragraphs, paragraph, start, end, text)
         yield quote_id, text
 

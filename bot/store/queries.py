@@ -37,7 +37,13 @@ from bot.models import (
 from bot.store.name_index import NameIndex
 from bot.store.schema import from_hundredths, to_hundredths
 from bot.store.search_text import TextProbe, highlight, match_expression, search_terms
-from bot.store.texts import cut, document_of_paragraph, document_paragraphs
+from bot.store.texts import (
+    TextCodec,
+    cut,
+    document_of_paragraph,
+    document_paragraphs,
+    load_codec,
+)
 
 _SNIPPET_TOKENS = 32
 RANKED_WINDOW = 500  # FTS matches ranked per question (see Store._ranked_matches)
@@ -69,6 +75,7 @@ class Store:
         self._shares: dict[tuple[str, str | None], tuple[float, int]] = {}
         self._newest: dict[str, int] = {}
         self._texts: OrderedDict[int, list[tuple[int, str]]] = OrderedDict()
+        self._codec = TextCodec(b"")
         self._probe = TextProbe()
         self._meta: dict[str, str] = {}
         self._version: int | None = None
@@ -101,9 +108,11 @@ class Store:
             return self._conn
 
     def _load(self, conn: sqlite3.Connection) -> None:
-        """What is kept per version of the store: its meta table; the name index is rebuilt on demand."""
+        """What is kept per version of the store: its meta table and text codec; the name index is rebuilt
+        on demand."""
         self._version = conn.execute("pragma data_version").fetchone()[0]
         self._meta = dict(conn.execute("select key, value from meta"))
+        self._codec = load_codec(conn)
         self._names = None
         self._prominent = None
         self._shares = {}
@@ -206,7 +215,8 @@ class Store:
         if found is not None:
             texts.move_to_end(document_id)
             return found
-        found = texts[document_id] = document_paragraphs(self._db(), document_id)
+        conn = self._db()
+        found = texts[document_id] = document_paragraphs(conn, self._codec, document_id)
         if len(texts) > TEXTS_KEPT:
             texts.popitem(last=False)
         return found

@@ -3,8 +3,9 @@
 Sized for a year of news (about two million documents): each fact is stored once, in the narrowest
 form the answers can use.
 
-- The story text of a document is kept once, zlib-compressed (`document_texts`); a paragraph is a
-  slice of it (`paragraph_spans`), and so are quotations and key points, whose own `text` is stored
+- The story text of a document is kept once, compressed with a preset dictionary made from the
+  store's first documents (`document_texts`, `text_dictionary`; see `bot.store.texts`); a paragraph is
+  a slice of it (`paragraph_spans`), and so are quotations and key points, whose own `text` is stored
   only where it differs from their slice. The full-text indexes are contentless: they hold the words
   and their places, and the answers take the text from `document_texts`.
 - Dates that order documents are integers (`sort_date`, seconds since 1970, UTC); confidences are
@@ -21,15 +22,17 @@ import sqlite3
 
 # 7: 5 (the layout for a year of news) with 6 (url, outlet, author; stories); 8: reported speech kept apart
 # (`statements`), the confidence of quotations and statements, each person's and name's count of statements
-# 9: stories of a week (`bot.build.stories.STORY_DAYS`), their bands keyed by week
-SCHEMA_VERSION = "9"
+# 9: stories of a week (`bot.build.stories.STORY_DAYS`), their bands keyed by week; 10: texts compressed with the
+# store's dictionary, paragraph spans as lengths
+SCHEMA_VERSION = "10"
 PAGE_SIZE = 8192  # bytes: compressed texts (~2 KB) pack better than in 4096-byte pages, FTS leaves too
 
 TABLES = """
 create table documents (id integer primary key, path text, title text, sha256 text, stat integer, published text,
     credits text, added_at text, sort_date integer, words integer, paragraphs integer, people integer,
     quotes integer, first_paragraph integer, first_quote integer, url text, outlet text, author text);
-create table document_texts (document_id integer primary key, text blob, bytes integer, paragraph_spans text);
+create table document_texts (document_id integer primary key, text blob, paragraph_spans text);
+create table text_dictionary (dictionary blob);
 create table document_order (position integer primary key, document_id integer);
 create table skipped_files (path text primary key, sha256 text, stat integer, reason text) without rowid;
 create table people (id integer primary key, name text, role text, aliases text, mentions integer, quotes integer,
@@ -66,9 +69,11 @@ create table story_bands (band integer, document_id integer, primary key (band, 
 # time); `sort_date` the published date, else the file's mtime; paragraph i of a document is row
 # `first_paragraph + i` of paragraphs_fts, its quotes are the ids `first_quote` onwards (NULL when
 # it has none). document_texts: the story paragraphs' text, UTF-8 joined without separators and
-# zlib-compressed (`bytes` long uncompressed: the sqlite3 shell reads it with
-# `cast(sqlar_uncompress(text, bytes) as text)`); `paragraph_spans` "start:length …" per paragraph,
-# the start an offset into the file's text and both in characters. `document_order` numbers
+# compressed as raw deflate with the dictionary in `text_dictionary` (its one row, made by the full
+# build from its first documents and used unchanged by in-place updates: `bot.build.text_dictionary`;
+# Python reads a text with `zlib.decompressobj(-15, dictionary).decompress(text)`);
+# `paragraph_spans` each paragraph's length in characters, preceded by "gap:" when it does not start
+# two characters after the previous one ends (see `bot.store.texts.TextCodec`). `document_order` numbers
 # documents oldest first (by sort_date, then id), so that "the Nth newest" is one lookup.
 # `url`, `outlet` and `author` are a fetched article's front matter (NULL for other documents), and
 # `published` then holds the UTC instant of publication.

@@ -1,0 +1,44 @@
+"""The preset dictionary a full build compresses document texts with (see `bot.store.texts`), made from
+the store's own first documents.
+
+It holds the words found in many of those documents, the most useful last (deflate reaches the end of
+a dictionary, nearest the text, with the shortest distances). A word's use is the documents it is in
+times its length less one (the bytes a match saves on a word spelt out, roughly); a word inside one
+already taken is left out. Words of few documents (a story's own names and phrases) are left out, so
+that the dictionary describes the news in general and keeps serving the documents that come after it.
+Measured on generated stores (`benchmarks.corpus_gen`), with the dictionary made from documents of
+other articles than those compressed: 2,017 → 1,630 bytes a document (-19 %).
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+SAMPLE_DOCUMENTS = 1000  # the first documents of a full build, which the dictionary is made from
+DICTIONARY_BYTES = 32 * 1024  # deflate's window: it reaches no further back
+MIN_SHARE = 0.01  # of the sample's documents a word must be in (and at least 2)
+
+_WORD = re.compile(rb" ?\S+")  # a word with the space before it, as it recurs in running text
+
+
+def make_dictionary(texts: Iterable[bytes]) -> bytes:
+    """The dictionary for a store whose first documents' texts (UTF-8) are `texts`."""
+    documents: Counter[bytes] = Counter()
+    count = 0
+    for text in texts:
+        documents.update(set(_WORD.findall(text)))
+        count += 1
+    least = max(2, round(count * MIN_SHARE))
+    ranked = sorted(((n * (len(word) - 1), word) for word, n in documents.items() if n >= least and len(word) > 1),
+                    reverse=True)
+    chosen: list[bytes] = []
+    taken = bytearray()
+    size = 0
+    for _, word in ranked:
+        if size + len(word) > DICTIONARY_BYTES or word in taken:
+            continue
+        chosen.append(word)
+        taken += word + b"\0"
+        size += len(word)
+    return b"".join(reversed(chosen))
