@@ -35,7 +35,7 @@ from bot.models import (
     StoryCopy,
 )
 from bot.store.name_index import NameIndex
-from bot.store.schema import from_hundredths, to_hundredths
+from bot.store.schema import SEARCH_TABLES, from_hundredths, to_hundredths
 from bot.store.search_text import TextProbe, highlight, match_expression, search_terms
 from bot.store.texts import (
     TextCodec,
@@ -329,7 +329,7 @@ class Store:
             counted = self._shares.get((table, stem))
             if counted is None:
                 row = conn.execute("select rows, total from search_shares where fts = ? and term = ?",
-                                   (table, stem)).fetchone()
+                                   (SEARCH_TABLES.index(table), stem)).fetchone()
                 counted = ((row[0] / sample if newest > sample else 0.0), row[1]) if row else (0.0, 0)
                 if len(self._shares) >= 100_000:
                     self._shares.clear()

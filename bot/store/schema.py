@@ -23,7 +23,7 @@ import sqlite3
 # 7: 5 (the layout for a year of news) with 6 (url, outlet, author; stories); 8: reported speech kept apart
 # (`statements`), the confidence of quotations and statements, each person's and name's count of statements
 # 9: stories of a week (`bot.build.stories.STORY_DAYS`), their bands keyed by week; 10: texts compressed with the
-# store's dictionary, paragraph spans as lengths
+# store's dictionary, paragraph spans as lengths, search_shares' index a number
 SCHEMA_VERSION = "10"
 PAGE_SIZE = 8192  # bytes: compressed texts (~2 KB) pack better than in 4096-byte pages, FTS leaves too
 
@@ -59,7 +59,7 @@ create table name_roles (name_id integer, role text, mentions integer, records i
 create table name_aliases (name_id integer, alias text, records integer, primary key (name_id, alias)) without rowid;
 create table claims (alias_key text, group_key text, records integer, primary key (alias_key, group_key)) without rowid;
 create table name_groups (key text primary key, target text, person_id integer) without rowid;
-create table search_shares (fts text, term text, rows integer, total integer, primary key (fts, term)) without rowid;
+create table search_shares (fts integer, term text, rows integer, total integer, primary key (fts, term)) without rowid;
 create table meta (key text primary key, value text);
 create table stories (document_id integer primary key, story integer, signature blob);
 create table story_bands (band integer, document_id integer, primary key (band, document_id)) without rowid;
@@ -108,10 +108,12 @@ create table story_bands (band integer, document_id integer, primary key (band, 
 # with the mentions and records of each; `claims` how many records of the group `group_key` carry an alias
 # whose key is `alias_key`; `name_groups` each key with records, the fuller key it joins (`target`,
 # when it is the only one claiming it) and the person of the tree it belongs to.
-# search_shares: for each stemmed word of each full-text index, in how many of its newest rows it is
-# (`bot.store.queries.SAMPLE` rows) and in how many rows in all: what a search leaves out, ranks or
-# bounds, known before the question. `stories` and `story_bands` group documents carrying the same
+# search_shares: for each stemmed word of each full-text index (`fts`: its place in SEARCH_TABLES, a
+# number of no bytes), in how many of its newest rows it is (`bot.store.queries.SAMPLE` rows) and in
+# how many rows in all: what a search leaves out, ranks or bounds, known before the question. `stories` and `story_bands` group documents carrying the same
 # story (near-duplicates; see `bot.build.stories`).
+
+SEARCH_TABLES = ("paragraphs_fts", "quotes_fts")  # the full-text indexes, as search_shares numbers them
 
 INDEXES = [  # (table, columns, unique): built after the bulk insert, which is faster than keeping them up
     ("documents", ["sort_date", "id"], False),
