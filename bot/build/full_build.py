@@ -23,6 +23,7 @@ from bot.build.rows import (
     document_rows,
     meta_rows,
     number_documents,
+    stored_labels,
 )
 from bot.build.search_shares import count_shares
 from bot.build.seed_records import SeedChanges
@@ -162,8 +163,8 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
         phase_started = time.monotonic()
 
         vocabulary: dict[str, int] = {}
-        for pid, labels, mentions, quotes in conn.execute("select id, labels, mentions, quotes from people"):
-            labels = labels.split("\n") if labels else []
+        for pid, name, aliases, mentions, quotes in conn.execute("select id, name, aliases, mentions, quotes from people"):
+            labels = stored_labels(name, aliases)
             words = label_words(labels)
             for word in words:
                 vocabulary[word] = vocabulary.get(word, 0) + 1

@@ -157,7 +157,7 @@ class RowWriter:
         "person_paragraphs": "insert into person_paragraphs values (?,?,?,?)",
         "quotes": "insert into quotes values (?,?,?,?,?,?,?,?,?,?,?,?)",
         "statements": "insert into statements values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        "people": "insert into people values (?,?,?,?,?,?,?,?,?,?)",
+        "people": "insert into people values (?,?,?,?,?,?,?,?,?)",
         "name_postings": "insert into name_postings values (?,?,?,?)",
     }
 
@@ -203,17 +203,22 @@ class RowWriter:
                              for row in rows_of])
 
 
-def person_row(person: MergedPerson, labels: list[str]) -> tuple:
-    """A person's row of `people`, with their folded labels."""
+def person_row(person: MergedPerson) -> tuple:
+    """A person's row of `people`."""
     return (person.id, person.name, person.role, "\n".join(person.aliases), person.mentions, person.quotes,
-            person.documents, person.paragraphs, "\n".join(labels), person.statements)
+            person.documents, person.paragraphs, person.statements)
+
+
+def stored_labels(name: str, aliases: str | None) -> list[str]:
+    """The folded labels of a stored person (`aliases` as the people table holds them)."""
+    return folded_labels(name, aliases.split("\n") if aliases else [])
 
 
 def person_rows(person: MergedPerson) -> tuple[tuple, list[str], list[tuple]]:
     """A person's row, their name words, and their name postings."""
     labels = folded_labels(person.name, person.aliases)
     words = label_words(labels)
-    return person_row(person, labels), words, [(key, person.mentions, person.quotes, person.id)
+    return person_row(person), words, [(key, person.mentions, person.quotes, person.id)
                                                for key in posting_keys(labels, words)]
 
 
@@ -237,8 +242,8 @@ def update_people(conn: sqlite3.Connection, people: list[MergedPerson]) -> list[
     mentions and quotes) moved only when those changed, and the name words counted as they were."""
     stored: dict[int, tuple] = {}
     for chunk in chunks(sorted(p.id for p in people), 5000):
-        for row in conn.execute("select id, name, role, aliases, mentions, quotes, documents, paragraphs, labels,"
-                                " statements from people where id in (select value from json_each(?))",
+        for row in conn.execute("select id, name, role, aliases, mentions, quotes, documents, paragraphs, statements"
+                                " from people where id in (select value from json_each(?))",
                                 (json.dumps(chunk),)):  # as `person_row` makes them
             stored[row[0]] = row
     others, updates, gone, postings = [], [], [], []
@@ -247,16 +252,12 @@ def update_people(conn: sqlite3.Connection, people: list[MergedPerson]) -> list[
         if old is None:
             others.append(person)
             continue
-        old_labels = old[8].split("\n") if old[8] else []
-        if (person.name, "\n".join(person.aliases)) == old[1:4:2]:
-            row, labels = person_row(person, old_labels), old_labels
-        else:
-            labels = folded_labels(person.name, person.aliases)
-            if set(labels) != set(old_labels):
-                others.append(person)
-                continue
-            row = person_row(person, labels)
+        row = person_row(person)
         if row == old:
+            continue
+        labels = folded_labels(person.name, person.aliases)
+        if row[1:4:2] != old[1:4:2] and set(labels) != set(stored_labels(old[1], old[3])):
+            others.append(person)
             continue
         updates.append((*row[1:], person.id))
         if (person.mentions, person.quotes) != old[4:6]:
@@ -264,7 +265,7 @@ def update_people(conn: sqlite3.Connection, people: list[MergedPerson]) -> list[
             gone += [(key, old[4], old[5], person.id) for key in keys]
             postings += [(key, person.mentions, person.quotes, person.id) for key in keys]
     conn.executemany("update people set name = ?, role = ?, aliases = ?, mentions = ?, quotes = ?, documents = ?,"
-                     " paragraphs = ?, labels = ?, statements = ? where id = ?", updates)
+                     " paragraphs = ?, statements = ? where id = ?", updates)
     conn.executemany("delete from name_postings where token = ? and mentions = ? and quotes = ? and person_id = ?",
                      sorted(gone))
     conn.executemany("insert into name_postings values (?, ?, ?, ?)", sorted(postings))
@@ -278,9 +279,10 @@ def drop_people(conn: sqlite3.Connection, person_ids: Iterable[int]) -> Counter[
     postings = []
     for chunk in chunks(sorted(person_ids), 5000):
         ids = json.dumps(chunk)
-        for pid, labels, mentions, quotes in conn.execute(
-                "select id, labels, mentions, quotes from people where id in (select value from json_each(?))", (ids,)):
-            labels = labels.split("\n") if labels else []
+        for pid, name, aliases, mentions, quotes in conn.execute(
+                "select id, name, aliases, mentions, quotes from people where id in (select value from json_each(?))",
+                (ids,)):
+            labels = stored_labels(name, aliases)
             mine = label_words(labels)
             postings += [(key, mentions, quotes, pid) for key in posting_keys(labels, mine)]
             words.update(mine)

@@ -23,7 +23,7 @@ import sqlite3
 # 7: 5 (the layout for a year of news) with 6 (url, outlet, author; stories); 8: reported speech kept apart
 # (`statements`), the confidence of quotations and statements, each person's and name's count of statements
 # 9: stories of a week (`bot.build.stories.STORY_DAYS`), their bands keyed by week; 10: texts compressed with the
-# store's dictionary, paragraph spans as lengths, search_shares' index a number
+# store's dictionary, paragraph spans as lengths, search_shares' index a number, people without folded labels
 SCHEMA_VERSION = "10"
 PAGE_SIZE = 8192  # bytes: compressed texts (~2 KB) pack better than in 4096-byte pages, FTS leaves too
 
@@ -36,7 +36,7 @@ create table text_dictionary (dictionary blob);
 create table document_order (position integer primary key, document_id integer);
 create table skipped_files (path text primary key, sha256 text, stat integer, reason text) without rowid;
 create table people (id integer primary key, name text, role text, aliases text, mentions integer, quotes integer,
-    documents integer, paragraphs integer, labels text, statements integer);
+    documents integer, paragraphs integer, statements integer);
 create table name_postings (token text, mentions integer, quotes integer, person_id integer,
     primary key (token, mentions desc, quotes desc, person_id)) without rowid;
 create table name_vocabulary (token text primary key, people integer) without rowid;
@@ -79,10 +79,10 @@ create table story_bands (band integer, document_id integer, primary key (band, 
 # `published` then holds the UTC instant of publication.
 # skipped_files: files that could not be read, with their hash and stat like documents.
 #
-# people: `aliases` one per line; `labels` the name and aliases folded by `bot.store.names`, one per
-# line. name_postings lists, for each folded name word and each whole label ("=" + label), the people
-# who have it, most mentioned first; name_vocabulary counts the people of each word. Those three are
-# what /who searches (see `bot.store.name_index.NameIndex`).
+# people: `aliases` one per line. name_postings lists, for each folded name word and each whole label
+# ("=" + the name or an alias folded by `bot.store.names`), the people who have it, most mentioned
+# first; name_vocabulary counts the people of each word. Those three are what /who searches (see
+# `bot.store.name_index.NameIndex`); the build folds a person's labels again when it moves their postings.
 #
 # person_documents: one person as one document's extraction saw them (`ord`: their place in it),
 # with the merged person, their name (`names`), aliases (one per line), role, mentions and how many
