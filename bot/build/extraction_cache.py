@@ -14,6 +14,7 @@ import sqlite3
 from pathlib import Path
 
 from bot.models import Extraction, KeyPoint, Person, Quote
+from bot.store.mentions import mentioned_paragraphs
 from bot.store.schema import SCHEMA_VERSION, from_hundredths
 from bot.store.texts import TextCodec, document_paragraphs, load_codec
 from bot.store.texts import cut as cut_text
@@ -38,18 +39,14 @@ def stored_extraction(conn: sqlite3.Connection, codec: TextCodec, document_id: i
         return cut_text(paragraphs, paragraph, start, end, text)
 
     records = conn.execute(
-        "select r.ord, n.name, r.aliases, r.role, r.mentions from person_documents r"
+        "select r.ord, n.name, r.aliases, r.role, r.mentions, r.mentioned from person_documents r"
         " join names n on n.id = r.name_id where r.document_id = ? order by r.ord", (document_id,)).fetchall()
     people, names = [], {}
-    for ord_, name, aliases, role, mentions in records:
+    for ord_, name, aliases, role, mentions, mentioned in records:
         spans = []
-        for paragraph, spans_text in conn.execute(
-                "select paragraph, spans from person_paragraphs where document_id = ? and ord = ? order by paragraph",
-                (document_id, ord_)):
+        for paragraph, found in mentioned_paragraphs(mentioned):
             offset = paragraphs[paragraph][0]
-            for span in spans_text.split():
-                start, end = span.split("-")
-                spans.append((offset + int(start), offset + int(end)))
+            spans += [(offset + start, offset + end) for start, end in found]
         people.append(Person(name, aliases.split("\n") if aliases else [], role, mentions, spans))
         names[ord_] = name
     quotes = []

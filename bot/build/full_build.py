@@ -44,7 +44,8 @@ from bot.store.schema import PAGE_SIZE, TABLES, create_indexes, create_search
 
 SCRATCH = """
 create table scratch.person_documents (document_id integer, ord integer, person_id integer, name_id integer,
-    aliases text, role text, mentions integer, paragraphs integer, first_paragraph integer, sort_date integer);
+    aliases text, role text, mentions integer, paragraphs integer, first_paragraph integer, sort_date integer,
+    mentioned text);
 create table scratch.quotes (id integer primary key, document_id integer, ord integer, person_id integer,
     paragraph integer, start integer, "end" integer, words integer, strength integer, text text, speaker text,
     confidence integer);
@@ -102,7 +103,7 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
         conn.executescript(SCRATCH)
         conn.execute("begin")
         rows = RowWriter(conn, {
-            "person_documents": "insert into scratch.person_documents values (?,?,?,?,?,?,?,?,?,?)",
+            "person_documents": "insert into scratch.person_documents values (?,?,?,?,?,?,?,?,?,?,?)",
             "quotes": "insert into scratch.quotes values (?,?,?,?,?,?,?,?,?,?,?,?)",
             "statements": "insert into scratch.statements values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             "name_postings": "insert into scratch.name_postings values (?,?,?,?)",
@@ -150,7 +151,8 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
 
         # The person-keyed rows, their name ids turned into person ids, each table written in its order.
         conn.execute("insert into person_documents select s.document_id, s.ord, m.person_id, s.name_id, s.aliases,"
-                     " s.role, s.mentions, s.paragraphs, s.first_paragraph, s.sort_date from scratch.person_documents s"
+                     " s.role, s.mentions, s.paragraphs, s.first_paragraph, s.sort_date, s.mentioned"
+                     " from scratch.person_documents s"
                      " join scratch.person_of_name m on m.name_id = s.person_id order by s.rowid")
         conn.execute('insert into quotes select q.id, q.document_id, q.ord, m.person_id, q.paragraph, q.start, q."end",'
                      " q.words, q.strength, q.text, q.speaker, q.confidence from scratch.quotes q"

@@ -291,7 +291,7 @@ def _remove_documents(conn: sqlite3.Connection, document_ids: list[int], delta: 
                       paragraph_count, statements_of.get((document_id, ord_), 0), sign=-1)
         conn.executemany("delete from quotes where id between ? and ?", quote_ranges)
         gone.key_points += conn.execute(f"delete from key_points where document_id in {each}", (ids,)).rowcount
-        for table in ("statements", "person_paragraphs", "person_documents", "document_texts"):
+        for table in ("statements", "person_documents", "document_texts"):
             conn.execute(f"delete from {table} where document_id in {each}", (ids,))
         conn.execute(f"delete from documents where id in {each}", (ids,))
     for table, rows in gone.rows.items():

@@ -14,6 +14,7 @@ from bot.build.report import BuildReport
 from bot.build.text_dictionary import SAMPLE_DOCUMENTS, make_dictionary
 from bot.build.versions import extractor_version
 from bot.documents import READER_VERSION
+from bot.store.mentions import mentioned_text
 from bot.store.names import folded_labels, label_words, posting_keys
 from bot.store.schema import SCHEMA_VERSION
 from bot.store.texts import TextCodec, store_dictionary
@@ -47,8 +48,8 @@ class DocumentRows:
     text: tuple  # (document_id, [(start, text) of each paragraph]): `TextRows` stores it
     key_points: list
     records: list
-    person_documents: list  # (ord, document_id, ord, aliases, role, mentions, paragraphs, first_paragraph, sort_date)
-    person_paragraphs: list  # (document_id, ord, paragraph, spans)
+    person_documents: list  # (ord, document_id, ord, aliases, role, mentions, paragraphs, first_paragraph, sort_date,
+    #                          mentioned)
     quotes: list  # (speaker ord, id, document_id, ord, paragraph, start, end, words, strength, text, speaker,
     #                confidence)
     statements: list  # (speaker ord, document_id, n, ord, paragraph, start, end, mixed, confidence, cue_start,
@@ -90,10 +91,11 @@ def document_rows(prepared: PreparedFile, document_id: int, first_paragraph: int
     for ord_, paragraph, start, end in prepared.mentions:
         offset = starts[paragraph]
         spans.setdefault((ord_, paragraph), []).append(f"{start - offset}-{end - offset}")
-    person_paragraphs = sorted((document_id, ord_, paragraph, " ".join(spans.get((ord_, paragraph), ())))
-                               for ord_, paragraph in prepared.person_paragraphs)
+    mentioned: dict[int, list[tuple[int, list[str]]]] = {}
+    for ord_, paragraph in sorted(prepared.person_paragraphs):
+        mentioned.setdefault(ord_, []).append((paragraph, spans.get((ord_, paragraph), [])))
     person_documents = [(ord_, document_id, ord_, "\n".join(prepared.records[ord_][1]), prepared.records[ord_][2],
-                         mentions, prepared.records[ord_][4], first, sort_date)
+                         mentions, prepared.records[ord_][4], first, sort_date, mentioned_text(mentioned.get(ord_, [])))
                         for ord_, first, mentions in prepared.person_documents]
     quotes_of = Counter(q[0] for q in prepared.quotes if q[0] is not None)
     statements_of = Counter(s[0] for s in prepared.statements if s[0] is not None)
@@ -109,7 +111,7 @@ def document_rows(prepared: PreparedFile, document_id: int, first_paragraph: int
                    own_text(paragraph, start, end, value), speaker if ord_ is None else None)
                   for n, (ord_, speaker, paragraph, start, end, value, mixed, confidence, cue_start, cue_end)
                   in enumerate(prepared.statements)]
-    return DocumentRows(document, text, key_points, records, person_documents, person_paragraphs, quotes,
+    return DocumentRows(document, text, key_points, records, person_documents, quotes,
                         statements, [(first_paragraph + n, value) for n, value in enumerate(texts)], quote_search,
                         sort_date, len(paragraphs))
 
@@ -153,8 +155,7 @@ class RowWriter:
         "key_points": "insert into key_points values (?,?,?,?,?,?,?,?)",
         "paragraphs_fts": "insert into paragraphs_fts (rowid, text) values (?,?)",
         "quotes_fts": "insert into quotes_fts (rowid, text) values (?,?)",
-        "person_documents": "insert into person_documents values (?,?,?,?,?,?,?,?,?,?)",
-        "person_paragraphs": "insert into person_paragraphs values (?,?,?,?)",
+        "person_documents": "insert into person_documents values (?,?,?,?,?,?,?,?,?,?,?)",
         "quotes": "insert into quotes values (?,?,?,?,?,?,?,?,?,?,?,?)",
         "statements": "insert into statements values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         "people": "insert into people values (?,?,?,?,?,?,?,?,?)",
@@ -197,7 +198,6 @@ class RowWriter:
         self.add("quotes_fts", rows.quote_search)
         self.add("person_documents", [(row[1], row[2], person_of(row[0]), name_of(row[0]), *row[3:])
                                       for row in rows.person_documents])
-        self.add("person_paragraphs", rows.person_paragraphs)
         for table, rows_of in (("quotes", rows.quotes), ("statements", rows.statements)):
             self.add(table, [(row[1], row[2], row[3], None if row[0] is None else person_of(row[0]), *row[4:])
                              for row in rows_of])

@@ -34,6 +34,7 @@ from bot.models import (
     StatementHit,
     StoryCopy,
 )
+from bot.store.mentions import mentioned_paragraphs
 from bot.store.name_index import NameIndex
 from bot.store.schema import SEARCH_TABLES, from_hundredths, to_hundredths
 from bot.store.search_text import TextProbe, highlight, match_expression, search_terms
@@ -465,16 +466,16 @@ class Store:
             if skip >= count:
                 skip -= count
                 continue
-            rows = conn.execute(f"select paragraph, spans from person_paragraphs where document_id = ?"
-                                f" and ord in ({ords}) order by paragraph, ord", (document_id,)).fetchall()
+            rows = sorted((paragraph, ord_, found) for ord_, mentioned in conn.execute(
+                f"select ord, mentioned from person_documents where document_id = ? and ord in ({ords})", (document_id,))
+                for paragraph, found in mentioned_paragraphs(mentioned))
             spans: dict[int, list[tuple[int, int]]] = {}
-            for paragraph, found in rows:
-                spans.setdefault(paragraph, []).extend(
-                    (int(start), int(end)) for start, end in (span.split("-") for span in found.split()))
+            for paragraph, _, found in rows:
+                spans.setdefault(paragraph, []).extend(found)
             title, published, url, outlet = conn.execute("select title, published, url, outlet from documents where id = ?",
                                                          (document_id,)).fetchone()
             paragraphs = self._paragraphs(document_id)
-            for paragraph, _ in rows[skip:skip + limit - len(hits)]:
+            for paragraph, _, _ in rows[skip:skip + limit - len(hits)]:
                 text = paragraphs[paragraph][1] if paragraph < len(paragraphs) else ""
                 hits.append(SearchHit(highlight(text, spans[paragraph]), Source(document_id, title, paragraph, published, url, outlet), 0.0))
             skip = 0

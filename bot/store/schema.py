@@ -23,7 +23,8 @@ import sqlite3
 # 7: 5 (the layout for a year of news) with 6 (url, outlet, author; stories); 8: reported speech kept apart
 # (`statements`), the confidence of quotations and statements, each person's and name's count of statements
 # 9: stories of a week (`bot.build.stories.STORY_DAYS`), their bands keyed by week; 10: texts compressed with the
-# store's dictionary, paragraph spans as lengths, search_shares' index a number, people without folded labels
+# store's dictionary, paragraph spans as lengths, search_shares' index a number, people without folded labels,
+# the mentions' paragraphs in person_documents (`mentioned`) instead of a row each (person_paragraphs)
 SCHEMA_VERSION = "10"
 PAGE_SIZE = 8192  # bytes: compressed texts (~2 KB) pack better than in 4096-byte pages, FTS leaves too
 
@@ -41,10 +42,8 @@ create table name_postings (token text, mentions integer, quotes integer, person
     primary key (token, mentions desc, quotes desc, person_id)) without rowid;
 create table name_vocabulary (token text primary key, people integer) without rowid;
 create table person_documents (document_id integer, ord integer, person_id integer, name_id integer, aliases text,
-    role text, mentions integer, paragraphs integer, first_paragraph integer, sort_date integer,
+    role text, mentions integer, paragraphs integer, first_paragraph integer, sort_date integer, mentioned text,
     primary key (document_id, ord)) without rowid;
-create table person_paragraphs (document_id integer, ord integer, paragraph integer, spans text,
-    primary key (document_id, ord, paragraph)) without rowid;
 create table quotes (id integer primary key, document_id integer, ord integer, person_id integer, paragraph integer,
     start integer, "end" integer, words integer, strength integer, text text, speaker text, confidence integer);
 create table statements (document_id integer, n integer, ord integer, person_id integer, paragraph integer,
@@ -86,10 +85,10 @@ create table story_bands (band integer, document_id integer, primary key (band, 
 #
 # person_documents: one person as one document's extraction saw them (`ord`: their place in it),
 # with the merged person, their name (`names`), aliases (one per line), role, mentions and how many
-# paragraphs mention them; a person's documents come newest first by its index. person_paragraphs:
-# each paragraph where the document's person `ord` is mentioned, with the mentions' "start-end …"
-# offsets into the paragraph (kept by document, not by person: removing a document, or a person
-# merging into another, touches only that document's rows). quotes: `ord` is the speaker's place in
+# paragraphs mention them, and `mentioned`: each of those paragraphs with the mentions' offsets into
+# it ("paragraph:start-end,start-end …", see `bot.store.mentions`; kept by document, not by person:
+# removing a document, or a person merging into another, touches only that document's rows); a
+# person's documents come newest first by its index. quotes: `ord` is the speaker's place in
 # person_documents; `text` is NULL when the quotation is its span of the paragraph (as is
 # key_points' `text`); `speaker` is the speaker's name only when no person of the document has it;
 # `confidence` how likely the attribution is right, in hundredths (0-100; NULL: not estimated; see

@@ -52,8 +52,7 @@ def canonical(db: Path) -> dict[str, list]:
         "name_postings": f"select token, mentions, quotes, {person} from name_postings t",
         "name_vocabulary": "select token, people from name_vocabulary",
         "person_documents": f"select {path}, ord, {person}, {name}, aliases, role, mentions, paragraphs, first_paragraph,"
-                            " sort_date from person_documents t",
-        "person_paragraphs": f"select {path}, ord, paragraph, spans from person_paragraphs t",
+                            " sort_date, mentioned from person_documents t",
         "quotes": f'select {path}, ord, {person}, paragraph, start, "end", words, strength, text, speaker, confidence'
                   " from quotes t",
         "statements": f'select {path}, n, ord, {person}, paragraph, start, "end", mixed, confidence, cue_start, cue_end,'
