@@ -13,7 +13,9 @@ from __future__ import annotations
 import sqlite3
 import zlib
 
-TEXT_COMPRESSION = 6  # zlib level
+# zlib level. The dictionary offers every text many more matches to weigh: level 6 took 2.3 times as
+# long as without it (~110 µs more a document, in the building process), level 5 1.75 times, for 1 % more.
+TEXT_COMPRESSION = 5
 PARAGRAPH_GAP = 2  # characters between a paragraph and the next, mostly ("\n\n"): not written in the spans
 
 
