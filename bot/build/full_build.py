@@ -189,6 +189,7 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
         conn.executemany("insert into skipped_files values (?, ?, ?, ?)", sorted(skipped_rows))
         conn.executemany("insert into meta values (?, ?)", meta_rows(
             changes.fingerprint, f"{changes.seed_sum:x}", changes.scan_digest, report, paragraphs, changes.refused))
+        conn.execute("insert into meta values ('dictionary_documents', ?)", (str(rows.texts.sample),))
         conn.execute("commit")
         conn.execute("detach scratch")
         conn.execute("analyze")

@@ -29,6 +29,7 @@ from bot.build.search_shares import counted_meanwhile, newest_rowids, update_sha
 from bot.build.seed_records import SeedChanges
 from bot.build.store_files import STORE_WAIT_SECONDS, store_lock
 from bot.build.stories import update_stories
+from bot.build.text_dictionary import SAMPLE_DOCUMENTS, outgrown
 from bot.build.versions import extraction_versions, extractor_version
 from bot.build.workers import prepared_files
 from bot.documents import READER_VERSION
@@ -55,9 +56,10 @@ def update_in_place(db_path: Path, seeds_dir: Path, changes: SeedChanges, meta: 
     """Apply the changed, added or removed files to the live store in one SQLite transaction.
 
     Returns None (and changes nothing) when a full build is the right thing: no store, another
-    schema, reader or extractor version, or too many changed files. The store is in WAL mode, so
-    readers keep reading the snapshot they started with while the update runs and see all of it
-    once it commits; an error rolls it back and a killed build leaves only uncommitted log frames,
+    schema, reader or extractor version, too many changed files, or a store grown well past the
+    documents its texts' dictionary was made from (`bot.build.text_dictionary.outgrown`). The store
+    is in WAL mode, so readers keep reading the snapshot they started with while the update runs and
+    see all of it once it commits; an error rolls it back and a killed build leaves only uncommitted log frames,
     which SQLite ignores. Only the documents that changed are read and extracted (before the store
     is locked), and only the people whose merge they can affect are merged again (see
     `PeopleChange`).
@@ -75,6 +77,8 @@ def update_in_place(db_path: Path, seeds_dir: Path, changes: SeedChanges, meta: 
     files = counts["documents"] + len(old_skipped)
     if not changes.changed or len(changes.changed) > max(INCREMENTAL_MIN_FILES, files * INCREMENTAL_SHARE):
         return None
+    if outgrown(int(meta.get("dictionary_documents", SAMPLE_DOCUMENTS)), counts["documents"]):
+        return None  # a full build makes the texts' dictionary again
 
     # The new versions, read and extracted before the store is locked (the store is only read).
     versions = extraction_versions()

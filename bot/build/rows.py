@@ -126,6 +126,7 @@ class TextRows:
     def __init__(self, conn: sqlite3.Connection, codec: TextCodec | None):
         self.conn, self.codec = conn, codec
         self.waiting: list[tuple[int, list[tuple[int, str]]]] = []
+        self.sample = 0  # documents the dictionary was made from, when made here
 
     def add(self, document_id: int, paragraphs: list[tuple[int, str]]) -> list[tuple]:
         """The rows ready to be written (none while the dictionary waits for its documents)."""
@@ -137,6 +138,7 @@ class TextRows:
     def finish(self) -> list[tuple]:
         """The rows still waiting, the dictionary made first if there is none."""
         if self.codec is None:
+            self.sample = len(self.waiting)
             self.codec = store_dictionary(self.conn, make_dictionary(
                 "".join(text for _, text in paragraphs).encode() for _, paragraphs in self.waiting))
         waiting, self.waiting = self.waiting, []

@@ -16,10 +16,23 @@ from collections import Counter
 from collections.abc import Iterable
 
 SAMPLE_DOCUMENTS = 1000  # the first documents of a full build, which the dictionary is made from
+REMAKE_GROWTH = 2  # a store grown in place to this many times the documents its dictionary came from...
+REMAKE_FLOOR = 25  # (counting at least this many) is built anew, when they were fewer than SAMPLE_DOCUMENTS
 DICTIONARY_BYTES = 32 * 1024  # deflate's window: it reaches no further back
 MIN_SHARE = 0.01  # of the sample's documents a word must be in (and at least 2)
 
 _WORD = re.compile(rb" ?\S+")  # a word with the space before it, as it recurs in running text
+
+
+def outgrown(made_from: int, documents: int) -> bool:
+    """Whether a store of `documents` has outgrown a dictionary made from `made_from` documents.
+
+    In-place updates keep the dictionary of the full build, and a bot's store may start with a few
+    documents and grow by fetch rounds small enough to be applied in place: from 10 documents a
+    dictionary takes 8 % off the texts, from 100 17 %, from 400 and more 19 %. Such a store gets a full
+    build instead of an update at 50, 100, 200, … 1,600 documents (each reusing every stored
+    extraction, a second or two), which makes the dictionary from the first SAMPLE_DOCUMENTS again."""
+    return made_from < SAMPLE_DOCUMENTS and documents >= REMAKE_GROWTH * max(made_from, REMAKE_FLOOR)
 
 
 def make_dictionary(texts: Iterable[bytes]) -> bytes:

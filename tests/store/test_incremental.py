@@ -32,7 +32,7 @@ def canonical(db: Path) -> dict[str, list]:
     out: stats of files and the scan's digest (they record when a file was looked at), and the
     counts of words in the newest rows (search_shares: which rows are newest follows each store's own
     numbering; tests/store/test_search_shares.py checks them against a count of that store's rows), and
-    the compression dictionary (texts are compared decompressed)."""
+    the compression dictionary and how many documents it came from (texts are compared decompressed)."""
     conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
     person = "(select name from people where id = t.person_id)"
     path = "(select path from documents where id = t.document_id)"
@@ -63,7 +63,7 @@ def canonical(db: Path) -> dict[str, list]:
         "name_aliases": f"select {name}, alias, records from name_aliases t",
         "claims": "select * from claims",
         "name_groups": f"select key, target, {person} from name_groups t",
-        "meta": "select key, value from meta where key not in ('built_at', 'scan_digest')",
+        "meta": "select key, value from meta where key not in ('built_at', 'scan_digest', 'dictionary_documents')",
     }
     tables = {name: sorted(conn.execute(sql).fetchall(), key=repr) for name, sql in queries.items()}
     # Texts by what they say: each store compresses them with its own dictionary.

@@ -8,6 +8,7 @@ import zlib
 import pytest
 
 import bot.build.rows as rows
+import bot.build.text_dictionary as text_dictionary
 import bot.extract
 from bot.build import build
 from bot.build.text_dictionary import DICTIONARY_BYTES, make_dictionary
@@ -121,3 +122,21 @@ def test_an_update_in_place_reads_and_writes_with_the_full_builds_dictionary(bui
     hits, _ = store.quotes_about("harbour")
     assert [hit.text for hit in hits] == ["The harbour reopens"]
     store.close()
+
+
+def test_a_store_grown_in_place_well_past_its_dictionarys_documents_is_built_anew(built, monkeypatch):
+    seeds, db = built  # its dictionary made from its 4 documents
+    monkeypatch.setattr(text_dictionary, "REMAKE_FLOOR", 3)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select value from meta where key = 'dictionary_documents'").fetchone() == ("4",)
+    for n, name in enumerate(["e", "f", "g", "h"]):
+        inode = db.stat().st_ino
+        (seeds / f"{name}.txt").write_text(story(f"Round {n}", "Ann Lee|Ms. Lee|mayor|1", quote=(f"Round {n}", "Ann Lee")))
+        build(seeds, db)
+        assert db.stat().st_ino == inode  # in place while the store holds fewer than twice 4 documents
+    (seeds / "i.txt").write_text(story("Round 4", "Bo Chan||coach|1"))
+    build(seeds, db)  # 8 documents: a full build, its dictionary made from all 9
+    assert db.stat().st_ino != inode
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select value from meta where key = 'dictionary_documents'").fetchone() == ("9",)
+    assert build(seeds, db).unchanged
