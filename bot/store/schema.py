@@ -12,6 +12,8 @@ form the answers can use.
   hundredths (one byte instead of a float's eight).
 - Tables read by one key order are WITHOUT ROWID and keyed by that order (a person's paragraphs newest
   first, name postings most mentioned first), so the table is its own index.
+- Small facts of one row go in that row, not in rows of their own: a row's key and header cost as
+  much as a few offsets (a person's mentions in a document are a text in their `person_documents` row).
 - The merge of people across documents is kept as counts (`names`, `name_roles`, `name_aliases`,
   `claims`, `name_groups`), so that adding or removing documents changes a few rows of counts
   instead of merging again every document that shares a name.
