@@ -39,7 +39,14 @@ change reaches), `search_shares` (the words of the newest rows), `retention` (ol
 Briefbot store is ever replaced), `builder` (which kind, if any).
 """
 from bot.build.builder import build
-from bot.build.report import BuildFailed, BuildReport, NotAStore, Progress, SkippedFile, StoreBusy
+from bot.build.report import (
+    BuildFailed,
+    BuildReport,
+    NotAStore,
+    Progress,
+    SkippedFile,
+    StoreBusy,
+)
 from bot.build.seed_folder import seed_files
 
 __all__ = ["BuildFailed", "BuildReport", "NotAStore", "Progress", "SkippedFile", "StoreBusy", "build", "seed_files"]
