@@ -70,11 +70,11 @@ def chat_id(i: int) -> int:
 def make_follows(state_path: Path, store: Path, chats: int, seed: int) -> tuple[object, dict]:
     """--chats chats with 5 follows each, written straight into state.db's follows table."""
     from bot.delivery.state import StateStore
-    from bot.store.texts import paragraph_texts
     from bot.follows.state import PERSON, TOPIC, FollowState, iso, target
     from bot.follows.topics import Stemmer, parse_topic
     from bot.store import changes
     from bot.store.names import fold
+    from bot.store.texts import load_codec
 
     for old in state_path.parent.glob(state_path.name + "*"):
         old.unlink()
@@ -87,10 +87,11 @@ def make_follows(state_path: Path, store: Path, chats: int, seed: int) -> tuple[
         row = changes.person(conn, pid)
         people.append((fold(row.name), row.name, json.dumps(changes.person_labels(row))))
     counts: Counter[str] = Counter()
+    codec = load_codec(conn)
     newest = conn.execute("select max(id) from documents").fetchone()[0] or 0
     for blob, spans in conn.execute("select text, paragraph_spans from document_texts where document_id % 2 = 0"
                                     " and document_id > ? limit 4000", (max(0, newest - 20_000),)):
-        for _, text in paragraph_texts(blob, spans)[::25]:  # about one paragraph in 50 of the newest documents
+        for _, text in codec.decode(blob, spans)[::25]:  # about one paragraph in 50 of the newest documents
             counts.update(w.lower() for w in text.split() if w.isalpha() and len(w) >= 5)
     vocabulary = [w for w, _ in counts.most_common(WORDS + 100)][100:]  # the hundred commonest are no topic
     stemmer = Stemmer()

@@ -2,7 +2,8 @@
 
 Two kinds of build, both all-or-nothing for readers:
 
-- A full build (no store yet, a new schema, reader or extractor version, or many changed files)
+- A full build (no store yet, a new schema, reader or extractor version, many changed files, or a
+  store grown well past the documents its texts' compression dictionary was made from)
   writes a new file beside the old store and renames it over the old one (`os.replace`), so a reader
   sees either the old store or the new one, never a half-written file, and a failed or killed build
   leaves the old store serving. Files are read and extracted by a pool of worker processes (one per
@@ -32,13 +33,20 @@ that changed (`extraction_cache`).
 The stages, one module each: `seed_folder` (what files there are, their hashes), `seed_records`
 (what changed since the store was built), `prepare` (one file read, extracted and turned into rows;
 `extraction_cache`), `workers` (the pool), `merge` (people across documents, as counts), `rows`
-(writing), `full_build` and `in_place` (the two kinds; `affected_people` for the people an in-place
+(writing), `text_dictionary` (the texts' compression dictionary, made by the full build), `full_build` and `in_place` (the two kinds; `affected_people` for the people an in-place
 change reaches), `search_shares` (the words of the newest rows), `retention` (old documents out),
 `store_files` (locks, temp files, fsync), `budget` (the time one file may take), `target` (only a
 Briefbot store is ever replaced), `builder` (which kind, if any).
 """
 from bot.build.builder import build
-from bot.build.report import BuildFailed, BuildReport, NotAStore, Progress, SkippedFile, StoreBusy
+from bot.build.report import (
+    BuildFailed,
+    BuildReport,
+    NotAStore,
+    Progress,
+    SkippedFile,
+    StoreBusy,
+)
 from bot.build.seed_folder import seed_files
 
 __all__ = ["BuildFailed", "BuildReport", "NotAStore", "Progress", "SkippedFile", "StoreBusy", "build", "seed_files"]

@@ -14,9 +14,10 @@ import sqlite3
 from pathlib import Path
 
 from bot.models import Extraction, KeyPoint, Person, Quote
+from bot.store.mentions import mentioned_paragraphs
 from bot.store.schema import SCHEMA_VERSION, from_hundredths
+from bot.store.texts import TextCodec, document_paragraphs, load_codec
 from bot.store.texts import cut as cut_text
-from bot.store.texts import document_paragraphs
 
 
 def extraction_to_blob(extraction: Extraction) -> bytes:
@@ -28,28 +29,24 @@ def extraction_from_blob(blob: bytes) -> Extraction:
     return pickle.loads(blob)
 
 
-def stored_extraction(conn: sqlite3.Connection, document_id: int) -> Extraction:
+def stored_extraction(conn: sqlite3.Connection, codec: TextCodec, document_id: int) -> Extraction:
     """What extraction found in a stored document, rebuilt from its rows."""
     first_quote, quote_count = conn.execute("select first_quote, quotes from documents where id = ?",
                                             (document_id,)).fetchone()
-    paragraphs = document_paragraphs(conn, document_id)
+    paragraphs = document_paragraphs(conn, codec, document_id)
 
     def cut(paragraph: int, start: int, end: int, text: str | None) -> str:
         return cut_text(paragraphs, paragraph, start, end, text)
 
     records = conn.execute(
-        "select r.ord, n.name, r.aliases, r.role, r.mentions from person_documents r"
+        "select r.ord, n.name, r.aliases, r.role, r.mentions, r.mentioned from person_documents r"
         " join names n on n.id = r.name_id where r.document_id = ? order by r.ord", (document_id,)).fetchall()
     people, names = [], {}
-    for ord_, name, aliases, role, mentions in records:
+    for ord_, name, aliases, role, mentions, mentioned in records:
         spans = []
-        for paragraph, spans_text in conn.execute(
-                "select paragraph, spans from person_paragraphs where document_id = ? and ord = ? order by paragraph",
-                (document_id, ord_)):
+        for paragraph, found in mentioned_paragraphs(mentioned):
             offset = paragraphs[paragraph][0]
-            for span in spans_text.split():
-                start, end = span.split("-")
-                spans.append((offset + int(start), offset + int(end)))
+            spans += [(offset + start, offset + end) for start, end in found]
         people.append(Person(name, aliases.split("\n") if aliases else [], role, mentions, spans))
         names[ord_] = name
     quotes = []
@@ -84,6 +81,7 @@ class ExtractionCache:
         self.versions = versions
         self.conn: sqlite3.Connection | None = conn
         self.owned = conn is None
+        self.codec: TextCodec | None = None  # read with the first stored extraction
         if conn is None and db_path is not None and db_path.is_file():
             try:
                 self.conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
@@ -108,7 +106,9 @@ class ExtractionCache:
             for document_id, path, stored in self.conn.execute(
                     "select id, path, sha256 from documents where substr(sha256, 1, 12) = ?", (sha[:12],)):
                 if stored == sha and Path(path).suffix.lower() == suffix:
-                    return pickle.dumps(stored_extraction(self.conn, document_id))
+                    if self.codec is None:
+                        self.codec = load_codec(self.conn)
+                    return pickle.dumps(stored_extraction(self.conn, self.codec, document_id))
         except (sqlite3.Error, IndexError, ValueError):
             return None
         return None

@@ -1,7 +1,8 @@
 """The full build: a new store written beside the old one and renamed over it when complete.
 
 Documents, their text, key points, the paragraphs where each person is mentioned and the full-text
-indexes are written as the workers hand the files over, in order. The rows that name a person id (a
+indexes are written as the workers hand the files over, in order (the texts of the first documents
+wait for the compression dictionary made from them: `bot.build.rows.TextRows`). The rows that name a person id (a
 person's documents, quotations and statements) have to wait for the merge of people, which needs every document: those rows go to a scratch database
 (a private temp file) with the id of their name in the person column, and are copied into the store once people are
 merged, sorted by the order they are read in, so that each table is written once, packed.
@@ -16,7 +17,14 @@ from pathlib import Path
 
 from bot.build.merge_tables import MergeTables
 from bot.build.report import BuildReport, Progress, SkippedFile
-from bot.build.rows import RowWriter, document_rows, meta_rows, number_documents
+from bot.build.rows import (
+    RowWriter,
+    TextRows,
+    document_rows,
+    meta_rows,
+    number_documents,
+    stored_labels,
+)
 from bot.build.search_shares import count_shares
 from bot.build.seed_records import SeedChanges
 from bot.build.store_files import (
@@ -36,7 +44,8 @@ from bot.store.schema import PAGE_SIZE, TABLES, create_indexes, create_search
 
 SCRATCH = """
 create table scratch.person_documents (document_id integer, ord integer, person_id integer, name_id integer,
-    aliases text, role text, mentions integer, paragraphs integer, first_paragraph integer, sort_date integer);
+    aliases text, role text, mentions integer, paragraphs integer, first_paragraph integer, sort_date integer,
+    mentioned text);
 create table scratch.quotes (id integer primary key, document_id integer, ord integer, person_id integer,
     paragraph integer, start integer, "end" integer, words integer, strength integer, text text, speaker text,
     confidence integer);
@@ -77,6 +86,9 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
     versions = extraction_versions()
     try:
         conn.execute(f"pragma page_size = {PAGE_SIZE}")
+        # The search indexes' merge frees the pages of their segments, more than the indexes built after
+        # it reuse in a small store (0.5-0.9 KB a document at 1k, none at 10k): they are given back at the end.
+        conn.execute("pragma auto_vacuum = incremental")
         # A temp file nobody reads yet: durability comes from the final fsync and rename, not a journal.
         conn.execute("pragma journal_mode = off")
         conn.execute("pragma synchronous = off")
@@ -91,11 +103,11 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
         conn.executescript(SCRATCH)
         conn.execute("begin")
         rows = RowWriter(conn, {
-            "person_documents": "insert into scratch.person_documents values (?,?,?,?,?,?,?,?,?,?)",
+            "person_documents": "insert into scratch.person_documents values (?,?,?,?,?,?,?,?,?,?,?)",
             "quotes": "insert into scratch.quotes values (?,?,?,?,?,?,?,?,?,?,?,?)",
             "statements": "insert into scratch.statements values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             "name_postings": "insert into scratch.name_postings values (?,?,?,?)",
-        })
+        }, texts=TextRows(conn, None))
         people = MergeTables(conn)
         paragraphs = quotes = 0
         skipped_rows = []
@@ -123,6 +135,7 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
                 report.reused += prepared.reused
             if progress:
                 progress(done, len(items), prepared.path)
+        rows.add("document_texts", rows.texts.finish())  # a store of fewer documents than the dictionary's sample
         rows.flush()
         report.phases["read, extract, write rows"] = time.monotonic() - phase_started
         phase_started = time.monotonic()
@@ -138,7 +151,8 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
 
         # The person-keyed rows, their name ids turned into person ids, each table written in its order.
         conn.execute("insert into person_documents select s.document_id, s.ord, m.person_id, s.name_id, s.aliases,"
-                     " s.role, s.mentions, s.paragraphs, s.first_paragraph, s.sort_date from scratch.person_documents s"
+                     " s.role, s.mentions, s.paragraphs, s.first_paragraph, s.sort_date, s.mentioned"
+                     " from scratch.person_documents s"
                      " join scratch.person_of_name m on m.name_id = s.person_id order by s.rowid")
         conn.execute('insert into quotes select q.id, q.document_id, q.ord, m.person_id, q.paragraph, q.start, q."end",'
                      " q.words, q.strength, q.text, q.speaker, q.confidence from scratch.quotes q"
@@ -151,8 +165,8 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
         phase_started = time.monotonic()
 
         vocabulary: dict[str, int] = {}
-        for pid, labels, mentions, quotes in conn.execute("select id, labels, mentions, quotes from people"):
-            labels = labels.split("\n") if labels else []
+        for pid, name, aliases, mentions, quotes in conn.execute("select id, name, aliases, mentions, quotes from people"):
+            labels = stored_labels(name, aliases)
             words = label_words(labels)
             for word in words:
                 vocabulary[word] = vocabulary.get(word, 0) + 1
@@ -175,9 +189,11 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
         conn.executemany("insert into skipped_files values (?, ?, ?, ?)", sorted(skipped_rows))
         conn.executemany("insert into meta values (?, ?)", meta_rows(
             changes.fingerprint, f"{changes.seed_sum:x}", changes.scan_digest, report, paragraphs, changes.refused))
+        conn.execute("insert into meta values ('dictionary_documents', ?)", (str(rows.texts.sample),))
         conn.execute("commit")
         conn.execute("detach scratch")
         conn.execute("analyze")
+        conn.executescript("pragma incremental_vacuum")  # (executescript runs it to the end: execute frees one page)
         report.phases["indexes"] = time.monotonic() - phase_started
         conn.execute("pragma locking_mode = normal")
         # Readers and in-place updates use WAL: a reader keeps its snapshot while an update commits.

@@ -15,6 +15,7 @@ from bot.build.report import BuildReport, Progress, SkippedFile
 from bot.build.rows import (
     DocumentRows,
     RowWriter,
+    TextRows,
     chunks,
     count_name_vocabulary,
     document_rows,
@@ -29,11 +30,12 @@ from bot.build.search_shares import counted_meanwhile, newest_rowids, update_sha
 from bot.build.seed_records import SeedChanges
 from bot.build.store_files import STORE_WAIT_SECONDS, store_lock
 from bot.build.stories import update_stories
+from bot.build.text_dictionary import SAMPLE_DOCUMENTS, outgrown
 from bot.build.versions import extraction_versions, extractor_version
 from bot.build.workers import prepared_files
 from bot.documents import READER_VERSION
 from bot.store.schema import SCHEMA_VERSION
-from bot.store.texts import cut, paragraph_texts
+from bot.store.texts import cut, load_codec
 
 # Up to this many changed files, or this share of the folder, are applied in place; more make a full
 # build. In place, a change costs about what its own documents cost (extraction for those added, a few
@@ -55,9 +57,10 @@ def update_in_place(db_path: Path, seeds_dir: Path, changes: SeedChanges, meta: 
     """Apply the changed, added or removed files to the live store in one SQLite transaction.
 
     Returns None (and changes nothing) when a full build is the right thing: no store, another
-    schema, reader or extractor version, or too many changed files. The store is in WAL mode, so
-    readers keep reading the snapshot they started with while the update runs and see all of it
-    once it commits; an error rolls it back and a killed build leaves only uncommitted log frames,
+    schema, reader or extractor version, too many changed files, or a store grown well past the
+    documents its texts' dictionary was made from (`bot.build.text_dictionary.outgrown`). The store
+    is in WAL mode, so readers keep reading the snapshot they started with while the update runs and
+    see all of it once it commits; an error rolls it back and a killed build leaves only uncommitted log frames,
     which SQLite ignores. Only the documents that changed are read and extracted (before the store
     is locked), and only the people whose merge they can affect are merged again (see
     `PeopleChange`).
@@ -75,6 +78,8 @@ def update_in_place(db_path: Path, seeds_dir: Path, changes: SeedChanges, meta: 
     files = counts["documents"] + len(old_skipped)
     if not changes.changed or len(changes.changed) > max(INCREMENTAL_MIN_FILES, files * INCREMENTAL_SHARE):
         return None
+    if outgrown(int(meta.get("dictionary_documents", SAMPLE_DOCUMENTS)), counts["documents"]):
+        return None  # a full build makes the texts' dictionary again
 
     # The new versions, read and extracted before the store is locked (the store is only read).
     versions = extraction_versions()
@@ -215,7 +220,7 @@ def _apply_changes(conn: sqlite3.Connection, changes: SeedChanges, added: list[P
     stayed = [p for p in merged if p.id in old_people]
     kept = {p.id for p in stayed} - {p.id for p in update_people(conn, stayed)}  # named by the same words
     removed_words = drop_people(conn, old_people - kept)
-    writer = RowWriter(conn)
+    writer = RowWriter(conn, texts=TextRows(conn, load_codec(conn)))  # the full build's dictionary, unchanged
     added_words = write_people(writer, [p for p in merged if p.id not in kept])
     writer.flush()
     count_name_vocabulary(conn, removed_words, added_words)
@@ -261,6 +266,7 @@ def _remove_documents(conn: sqlite3.Connection, document_ids: list[int], delta: 
     """Delete the documents' rows and search entries, a few statements for all of them; count their
     records out of `delta`."""
     gone = _Removed()
+    codec = load_codec(conn)
     for ids in (json.dumps(document_ids[n:n + 5000]) for n in range(0, len(document_ids), 5000)):
         each = "(select value from json_each(?))"
         quotes_of: dict[tuple[int, int], int] = {}
@@ -269,7 +275,7 @@ def _remove_documents(conn: sqlite3.Connection, document_ids: list[int], delta: 
                 "select d.id, d.sort_date, d.first_paragraph, d.first_quote, d.quotes, t.text, t.paragraph_spans"
                 f" from documents d left join document_texts t on t.document_id = d.id where d.id in {each}", (ids,)):
             gone.keys.append((sort_date, document_id))
-            paragraphs = paragraph_texts(blob, spans) if spans is not None else []
+            paragraphs = codec.decode(blob, spans) if spans is not None else []
             gone.rows["paragraphs_fts"] += [(first_paragraph + n, text) for n, (_, text) in enumerate(paragraphs)]
             gone.paragraphs += len(paragraphs)
             if quote_count:
@@ -291,7 +297,7 @@ def _remove_documents(conn: sqlite3.Connection, document_ids: list[int], delta: 
                       paragraph_count, statements_of.get((document_id, ord_), 0), sign=-1)
         conn.executemany("delete from quotes where id between ? and ?", quote_ranges)
         gone.key_points += conn.execute(f"delete from key_points where document_id in {each}", (ids,)).rowcount
-        for table in ("statements", "person_paragraphs", "person_documents", "document_texts"):
+        for table in ("statements", "person_documents", "document_texts"):
             conn.execute(f"delete from {table} where document_id in {each}", (ids,))
         conn.execute(f"delete from documents where id in {each}", (ids,))
     for table, rows in gone.rows.items():

@@ -22,14 +22,13 @@ from bot.build.merge import (
     top_role,
     what_aliases_count,
 )
-from bot.store.names import folded_labels
 
 SCRATCH = """
 create table {db}.staged_roles (name_id integer, role text, mentions integer);
 create table {db}.staged_aliases (name_id integer, alias text);
 create table {db}.staged_claims (alias_key text, group_key text);
 create table {db}.persons (root text, sort_key text, name text, role text, aliases text, mentions integer,
-    quotes integer, documents integer, paragraphs integer, labels text, statements integer);
+    quotes integer, documents integer, paragraphs integer, statements integer);
 create table {db}.key_roots (key text, target text, root text);
 create table {db}.person_of_root (root text primary key, person_id integer) without rowid;
 create table {db}.person_of_name (name_id integer primary key, person_id integer);
@@ -165,7 +164,7 @@ class MergeTables:
         conn.execute(f"insert into {s}.person_of_root select root, row_number() over (order by sort_key, name)"
                      f" from {s}.persons")
         conn.execute(f"insert into people select row_number() over (order by sort_key, name), name, role, aliases,"
-                     f" mentions, quotes, documents, paragraphs, labels, statements from {s}.persons"
+                     f" mentions, quotes, documents, paragraphs, statements from {s}.persons"
                      " order by sort_key, name")
         conn.execute(f"insert into name_groups select k.key, k.target, r.person_id from {s}.key_roots k"
                      f" join {s}.person_of_root r on r.root = k.root order by k.key")
@@ -177,10 +176,10 @@ class MergeTables:
     def _person(root: str, described: tuple) -> tuple:
         name, role, aliases, mentions, quotes, documents, paragraphs, statements = described
         return (root, name_key(name), name, role, "\n".join(aliases), mentions, quotes, documents, paragraphs,
-                "\n".join(folded_labels(name, aliases)), statements)
+                statements)
 
     def _stage_persons(self, persons: list[tuple]) -> None:
-        self.conn.executemany(f"insert into {self.scratch}.persons values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", persons)
+        self.conn.executemany(f"insert into {self.scratch}.persons values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", persons)
         persons.clear()
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -12,13 +11,15 @@ from datetime import datetime, timezone
 from bot.build.merge import MergedPerson
 from bot.build.prepare import PreparedFile
 from bot.build.report import BuildReport
+from bot.build.text_dictionary import SAMPLE_DOCUMENTS, make_dictionary
 from bot.build.versions import extractor_version
 from bot.documents import READER_VERSION
+from bot.store.mentions import mentioned_text
 from bot.store.names import folded_labels, label_words, posting_keys
 from bot.store.schema import SCHEMA_VERSION
+from bot.store.texts import TextCodec, store_dictionary
 
 BATCH_ROWS = 20_000  # rows held back for one executemany per table
-TEXT_COMPRESSION = 6  # zlib level of document_texts
 
 
 def date_seconds(text: str) -> int | None:
@@ -44,11 +45,11 @@ class DocumentRows:
     speaker's ord (or None) — the writer puts the person id in its place.
     """
     document: tuple
-    text: tuple
+    text: tuple  # (document_id, [(start, text) of each paragraph]): `TextRows` stores it
     key_points: list
     records: list
-    person_documents: list  # (ord, document_id, ord, aliases, role, mentions, paragraphs, first_paragraph, sort_date)
-    person_paragraphs: list  # (document_id, ord, paragraph, spans)
+    person_documents: list  # (ord, document_id, ord, aliases, role, mentions, paragraphs, first_paragraph, sort_date,
+    #                          mentioned)
     quotes: list  # (speaker ord, id, document_id, ord, paragraph, start, end, words, strength, text, speaker,
     #                confidence)
     statements: list  # (speaker ord, document_id, n, ord, paragraph, start, end, mixed, confidence, cue_start,
@@ -74,9 +75,7 @@ def document_rows(prepared: PreparedFile, document_id: int, first_paragraph: int
     document = (document_id, prepared.rel, title, prepared.sha256, stat, published, credits, added_at, sort_date,
                 words, paragraph_count, people, quote_count, first_paragraph if paragraphs else None,
                 first_quote if prepared.quotes else None, url, outlet, author)
-    joined = "".join(texts).encode()
-    text = (document_id, zlib.compress(joined, TEXT_COMPRESSION), len(joined),
-            " ".join(f"{p[1]}:{len(p[3])}" for p in paragraphs))
+    text = (document_id, list(zip(starts, texts)))
 
     def own_text(paragraph: int, start: int, end: int, value: str) -> str | None:
         """None when `value` is the paragraph's slice [start, end): it is not stored twice."""
@@ -92,10 +91,11 @@ def document_rows(prepared: PreparedFile, document_id: int, first_paragraph: int
     for ord_, paragraph, start, end in prepared.mentions:
         offset = starts[paragraph]
         spans.setdefault((ord_, paragraph), []).append(f"{start - offset}-{end - offset}")
-    person_paragraphs = sorted((document_id, ord_, paragraph, " ".join(spans.get((ord_, paragraph), ())))
-                               for ord_, paragraph in prepared.person_paragraphs)
+    mentioned: dict[int, list[tuple[int, list[str]]]] = {}
+    for ord_, paragraph in sorted(prepared.person_paragraphs):
+        mentioned.setdefault(ord_, []).append((paragraph, spans.get((ord_, paragraph), [])))
     person_documents = [(ord_, document_id, ord_, "\n".join(prepared.records[ord_][1]), prepared.records[ord_][2],
-                         mentions, prepared.records[ord_][4], first, sort_date)
+                         mentions, prepared.records[ord_][4], first, sort_date, mentioned_text(mentioned.get(ord_, [])))
                         for ord_, first, mentions in prepared.person_documents]
     quotes_of = Counter(q[0] for q in prepared.quotes if q[0] is not None)
     statements_of = Counter(s[0] for s in prepared.statements if s[0] is not None)
@@ -111,33 +111,63 @@ def document_rows(prepared: PreparedFile, document_id: int, first_paragraph: int
                    own_text(paragraph, start, end, value), speaker if ord_ is None else None)
                   for n, (ord_, speaker, paragraph, start, end, value, mixed, confidence, cue_start, cue_end)
                   in enumerate(prepared.statements)]
-    return DocumentRows(document, text, key_points, records, person_documents, person_paragraphs, quotes,
+    return DocumentRows(document, text, key_points, records, person_documents, quotes,
                         statements, [(first_paragraph + n, value) for n, value in enumerate(texts)], quote_search,
                         sort_date, len(paragraphs))
+
+
+class TextRows:
+    """Rows of document_texts, compressed with the store's dictionary (`bot.store.texts`).
+
+    An in-place update is given the stored codec. A full build has none yet: its first SAMPLE_DOCUMENTS
+    documents wait, the dictionary is made from them and stored, and they and every later document are
+    compressed with it; a build of fewer documents makes it from all of them (`finish`)."""
+
+    def __init__(self, conn: sqlite3.Connection, codec: TextCodec | None):
+        self.conn, self.codec = conn, codec
+        self.waiting: list[tuple[int, list[tuple[int, str]]]] = []
+        self.sample = 0  # documents the dictionary was made from, when made here
+
+    def add(self, document_id: int, paragraphs: list[tuple[int, str]]) -> list[tuple]:
+        """The rows ready to be written (none while the dictionary waits for its documents)."""
+        if self.codec is not None:
+            return [(document_id, *self.codec.encode(paragraphs))]
+        self.waiting.append((document_id, paragraphs))
+        return self.finish() if len(self.waiting) >= SAMPLE_DOCUMENTS else []
+
+    def finish(self) -> list[tuple]:
+        """The rows still waiting, the dictionary made first if there is none."""
+        if self.codec is None:
+            self.sample = len(self.waiting)
+            self.codec = store_dictionary(self.conn, make_dictionary(
+                "".join(text for _, text in paragraphs).encode() for _, paragraphs in self.waiting))
+        waiting, self.waiting = self.waiting, []
+        return [(document_id, *self.codec.encode(paragraphs)) for document_id, paragraphs in waiting]
 
 
 class RowWriter:
     """Rows waiting for one executemany per table (plain sqlite3: no per-row Python work beyond the tuple).
 
-    `SQL` may be given other statements (a full build stages the person columns' tables elsewhere)."""
+    `SQL` may be given other statements (a full build stages the person columns' tables elsewhere);
+    `texts` writes the documents' text (needed by `add_document` only)."""
 
     SQL = {
         "documents": "insert into documents values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        "document_texts": "insert into document_texts values (?,?,?,?)",
+        "document_texts": "insert into document_texts values (?,?,?)",
         "key_points": "insert into key_points values (?,?,?,?,?,?,?,?)",
         "paragraphs_fts": "insert into paragraphs_fts (rowid, text) values (?,?)",
         "quotes_fts": "insert into quotes_fts (rowid, text) values (?,?)",
-        "person_documents": "insert into person_documents values (?,?,?,?,?,?,?,?,?,?)",
-        "person_paragraphs": "insert into person_paragraphs values (?,?,?,?)",
+        "person_documents": "insert into person_documents values (?,?,?,?,?,?,?,?,?,?,?)",
         "quotes": "insert into quotes values (?,?,?,?,?,?,?,?,?,?,?,?)",
         "statements": "insert into statements values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        "people": "insert into people values (?,?,?,?,?,?,?,?,?,?)",
+        "people": "insert into people values (?,?,?,?,?,?,?,?,?)",
         "name_postings": "insert into name_postings values (?,?,?,?)",
     }
 
     def __init__(self, conn: sqlite3.Connection, sql: dict[str, str] | None = None,
-                 on_flush: Callable[[], None] | None = None):
+                 on_flush: Callable[[], None] | None = None, texts: TextRows | None = None):
         self.conn = conn
+        self.texts = texts
         self.sql = {**self.SQL, **(sql or {})}
         self.pending: dict[str, list[tuple]] = {table: [] for table in self.sql}
         self.count = 0
@@ -164,29 +194,33 @@ class RowWriter:
         """A document's rows; `person_of(ord)` is what goes in the person column of each record's rows,
         `name_of(ord)` the id of its name."""
         self.add("documents", [rows.document])
-        self.add("document_texts", [rows.text])
+        self.add("document_texts", self.texts.add(*rows.text))
         self.add("key_points", rows.key_points)
         self.add("paragraphs_fts", rows.paragraph_search)
         self.add("quotes_fts", rows.quote_search)
         self.add("person_documents", [(row[1], row[2], person_of(row[0]), name_of(row[0]), *row[3:])
                                       for row in rows.person_documents])
-        self.add("person_paragraphs", rows.person_paragraphs)
         for table, rows_of in (("quotes", rows.quotes), ("statements", rows.statements)):
             self.add(table, [(row[1], row[2], row[3], None if row[0] is None else person_of(row[0]), *row[4:])
                              for row in rows_of])
 
 
-def person_row(person: MergedPerson, labels: list[str]) -> tuple:
-    """A person's row of `people`, with their folded labels."""
+def person_row(person: MergedPerson) -> tuple:
+    """A person's row of `people`."""
     return (person.id, person.name, person.role, "\n".join(person.aliases), person.mentions, person.quotes,
-            person.documents, person.paragraphs, "\n".join(labels), person.statements)
+            person.documents, person.paragraphs, person.statements)
+
+
+def stored_labels(name: str, aliases: str | None) -> list[str]:
+    """The folded labels of a stored person (`aliases` as the people table holds them)."""
+    return folded_labels(name, aliases.split("\n") if aliases else [])
 
 
 def person_rows(person: MergedPerson) -> tuple[tuple, list[str], list[tuple]]:
     """A person's row, their name words, and their name postings."""
     labels = folded_labels(person.name, person.aliases)
     words = label_words(labels)
-    return person_row(person, labels), words, [(key, person.mentions, person.quotes, person.id)
+    return person_row(person), words, [(key, person.mentions, person.quotes, person.id)
                                                for key in posting_keys(labels, words)]
 
 
@@ -210,8 +244,8 @@ def update_people(conn: sqlite3.Connection, people: list[MergedPerson]) -> list[
     mentions and quotes) moved only when those changed, and the name words counted as they were."""
     stored: dict[int, tuple] = {}
     for chunk in chunks(sorted(p.id for p in people), 5000):
-        for row in conn.execute("select id, name, role, aliases, mentions, quotes, documents, paragraphs, labels,"
-                                " statements from people where id in (select value from json_each(?))",
+        for row in conn.execute("select id, name, role, aliases, mentions, quotes, documents, paragraphs, statements"
+                                " from people where id in (select value from json_each(?))",
                                 (json.dumps(chunk),)):  # as `person_row` makes them
             stored[row[0]] = row
     others, updates, gone, postings = [], [], [], []
@@ -220,16 +254,12 @@ def update_people(conn: sqlite3.Connection, people: list[MergedPerson]) -> list[
         if old is None:
             others.append(person)
             continue
-        old_labels = old[8].split("\n") if old[8] else []
-        if (person.name, "\n".join(person.aliases)) == old[1:4:2]:
-            row, labels = person_row(person, old_labels), old_labels
-        else:
-            labels = folded_labels(person.name, person.aliases)
-            if set(labels) != set(old_labels):
-                others.append(person)
-                continue
-            row = person_row(person, labels)
+        row = person_row(person)
         if row == old:
+            continue
+        labels = folded_labels(person.name, person.aliases)
+        if row[1:4:2] != old[1:4:2] and set(labels) != set(stored_labels(old[1], old[3])):
+            others.append(person)
             continue
         updates.append((*row[1:], person.id))
         if (person.mentions, person.quotes) != old[4:6]:
@@ -237,7 +267,7 @@ def update_people(conn: sqlite3.Connection, people: list[MergedPerson]) -> list[
             gone += [(key, old[4], old[5], person.id) for key in keys]
             postings += [(key, person.mentions, person.quotes, person.id) for key in keys]
     conn.executemany("update people set name = ?, role = ?, aliases = ?, mentions = ?, quotes = ?, documents = ?,"
-                     " paragraphs = ?, labels = ?, statements = ? where id = ?", updates)
+                     " paragraphs = ?, statements = ? where id = ?", updates)
     conn.executemany("delete from name_postings where token = ? and mentions = ? and quotes = ? and person_id = ?",
                      sorted(gone))
     conn.executemany("insert into name_postings values (?, ?, ?, ?)", sorted(postings))
@@ -251,9 +281,10 @@ def drop_people(conn: sqlite3.Connection, person_ids: Iterable[int]) -> Counter[
     postings = []
     for chunk in chunks(sorted(person_ids), 5000):
         ids = json.dumps(chunk)
-        for pid, labels, mentions, quotes in conn.execute(
-                "select id, labels, mentions, quotes from people where id in (select value from json_each(?))", (ids,)):
-            labels = labels.split("\n") if labels else []
+        for pid, name, aliases, mentions, quotes in conn.execute(
+                "select id, name, aliases, mentions, quotes from people where id in (select value from json_each(?))",
+                (ids,)):
+            labels = stored_labels(name, aliases)
             mine = label_words(labels)
             postings += [(key, mentions, quotes, pid) for key in posting_keys(labels, mine)]
             words.update(mine)

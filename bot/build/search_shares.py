@@ -21,9 +21,8 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from bot.store import queries
-from bot.store.texts import cut, document_paragraphs, paragraph_texts
-
-TABLES = ("paragraphs_fts", "quotes_fts")
+from bot.store.schema import SEARCH_TABLES
+from bot.store.texts import cut, document_paragraphs, load_codec
 
 
 def word_rows(texts: Iterable[str]) -> Counter[str]:
@@ -50,7 +49,7 @@ def counted_meanwhile(rows: dict[str, list[tuple[int, str]]]) -> Future[dict[str
 
 
 def newest_rowids(conn: sqlite3.Connection) -> dict[str, int]:
-    return {table: conn.execute(f"select max(rowid) from {table}").fetchone()[0] or 0 for table in TABLES}
+    return {table: conn.execute(f"select max(rowid) from {table}").fetchone()[0] or 0 for table in SEARCH_TABLES}
 
 
 def count_shares(conn: sqlite3.Connection) -> None:
@@ -64,7 +63,7 @@ def count_shares(conn: sqlite3.Connection) -> None:
         conn.execute(f"create virtual table temp.{table}_vocabulary using fts5vocab(main, {table}, 'row')")
         try:
             conn.executemany("insert into search_shares values (?, ?, ?, ?)", (
-                (table, term, newest_words.get(term, 0), total)
+                (SEARCH_TABLES.index(table), term, newest_words.get(term, 0), total)
                 for term, total in conn.execute(f"select term, doc from temp.{table}_vocabulary").fetchall()))
         finally:
             conn.execute(f"drop table temp.{table}_vocabulary")
@@ -87,16 +86,16 @@ def update_shares(conn: sqlite3.Connection, before: dict[str, int], removed: dic
         count_shares(conn)
         return
     after = newest_rowids(conn)
-    for table in TABLES:
+    for table in SEARCH_TABLES:
         gone, new = removed.get(table, []), added.get(table, [])
         _add(conn, table, "total", removed_words[table] if removed_words else word_rows(text for _, text in gone), -1)
         _add(conn, table, "total", word_rows(text for _, text in new), 1)
         old, newest = before[table], after[table]
         if newest <= sample:
-            conn.execute("update search_shares set rows = 0 where fts = ?", (table,))
+            conn.execute("update search_shares set rows = 0 where fts = ?", (SEARCH_TABLES.index(table),))
             continue
         if old <= sample:  # the index just grew past the sample: count it whole
-            conn.execute("update search_shares set rows = 0 where fts = ?", (table,))
+            conn.execute("update search_shares set rows = 0 where fts = ?", (SEARCH_TABLES.index(table),))
             _add(conn, table, "rows", _sample(conn, table, newest, sample), 1)
             continue
         low_before, low_after = old - sample, newest - sample
@@ -116,16 +115,17 @@ def _add(conn: sqlite3.Connection, table: str, column: str, counts: Counter[str]
     other = "rows" if column == "total" else "total"
     conn.executemany(f"insert into search_shares (fts, term, {column}, {other}) values (?, ?, ?, 0)"
                      f" on conflict (fts, term) do update set {column} = {column} + excluded.{column}",
-                     [(table, term, sign * rows) for term, rows in sorted(counts.items())])
+                     [(SEARCH_TABLES.index(table), term, sign * rows) for term, rows in sorted(counts.items())])
 
 
 def _paragraph_rows(conn: sqlite3.Connection, low: int, high: int) -> Iterator[tuple[int, str]]:
     """(rowid, text) of the paragraphs numbered above `low`, up to `high`."""
+    codec = load_codec(conn)
     for first, blob, spans in conn.execute(
             "select d.first_paragraph, t.text, t.paragraph_spans from documents d"
             " join document_texts t on t.document_id = d.id"
             " where d.first_paragraph <= ? order by d.first_paragraph desc", (high,)):
-        paragraphs = paragraph_texts(blob, spans)
+        paragraphs = codec.decode(blob, spans)
         if first + len(paragraphs) <= low + 1:
             break
         for n, (_, text) in enumerate(paragraphs):
@@ -135,13 +135,14 @@ def _paragraph_rows(conn: sqlite3.Connection, low: int, high: int) -> Iterator[t
 
 def _quote_rows(conn: sqlite3.Connection, low: int, high: int) -> Iterator[tuple[int, str]]:
     """(rowid, text) of the quotations numbered above `low`, up to `high`."""
+    codec = load_codec(conn)
     document, paragraphs = None, []
     for quote_id, document_id, paragraph, start, end, text in conn.execute(
             'select id, document_id, paragraph, start, "end", text from quotes where id > ? and id <= ?'
             " order by document_id, id", (low, high)):
         if text is None:
             if document_id != document:
-                document, paragraphs = document_id, document_paragraphs(conn, document_id)
+                document, paragraphs = document_id, document_paragraphs(conn, codec, document_id)
             text = cut(paragraphs, paragraph, start, end, text)
         yield quote_id, text
 

@@ -26,7 +26,7 @@ from bot.store.texts import (
     cut,
     document_of_paragraph,
     document_paragraphs,
-    paragraph_texts,
+    load_codec,
 )
 
 CHUNK = 500  # ids per `in (...)` query, within SQLite's limit on bound parameters
@@ -140,6 +140,7 @@ def landed_documents(watch: StoreWatch, ids: Iterable[int]) -> list[LandedDocume
     extra = [c for c in ("url", "outlet") if watch.has_column(c)]
     columns = "id, path, sha256, title, published" + "".join(f", {c}" for c in extra)
     found: dict[int, LandedDocument] = {}
+    codec = load_codec(conn)
     ids = sorted(set(ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
@@ -150,7 +151,7 @@ def landed_documents(watch: StoreWatch, ids: Iterable[int]) -> list[LandedDocume
         texts: dict[int, list[tuple[int, str]]] = {}
         for doc_id, blob, spans in conn.execute(
                 f"select document_id, text, paragraph_spans from document_texts where document_id in ({marks})", chunk):
-            texts[doc_id] = paragraph_texts(blob, spans)
+            texts[doc_id] = codec.decode(blob, spans)
             found[doc_id].paragraphs = [(index, text) for index, (_, text) in enumerate(texts[doc_id])]
         for doc_id, text, person_id, speaker, role, paragraph, start, end, confidence in conn.execute(
                 "select d.id, q.text, q.person_id, coalesce(p.name, q.speaker), p.role, q.paragraph, q.start, q.\"end\","
@@ -166,13 +167,14 @@ def quote_texts(conn: sqlite3.Connection, first: int, last: int) -> Iterator[tup
     """(document id, text) of the quotations of the documents with ids first..last, by document and
     quotation id. Each document's own range of quotation ids is read: ids of documents changed in
     place lie far from their neighbours', so one range over the chunk could span the whole table."""
+    codec = load_codec(conn)
     document, paragraphs = None, []
     for document_id, paragraph, start, end, text in conn.execute(
             'select q.document_id, q.paragraph, q.start, q."end", q.text from documents d'
             " join quotes q on q.id between d.first_quote and d.first_quote + d.quotes - 1"
             " where d.id between ? and ? order by d.id, q.id", (first, last)):
         if text is None and document_id != document:
-            document, paragraphs = document_id, document_paragraphs(conn, document_id)
+            document, paragraphs = document_id, document_paragraphs(conn, codec, document_id)
         yield document_id, cut(paragraphs, paragraph, start, end, text)
 
 
@@ -227,7 +229,7 @@ def latest_quote(conn: sqlite3.Connection, person_id: int,
         (person_id, to_hundredths(min_confidence))).fetchone()
     if row is None:
         return None
-    text = cut(document_paragraphs(conn, row[7]), row[4], row[8], row[9], row[0])
+    text = cut(document_paragraphs(conn, load_codec(conn), row[7]), row[4], row[8], row[9], row[0])
     return LandedQuote(text, row[1], row[2], row[3], row[4], from_hundredths(row[10])), row[5], row[6]
 
 
@@ -235,12 +237,13 @@ def latest_paragraphs(conn: sqlite3.Connection, words: list[str], limit: int = 5
     """The newest paragraphs holding every one of `words` (as /search matches them), at most `limit`:
     (document id, paragraph index, text, document title, published)."""
     found = []
+    codec = load_codec(conn)
     for (rowid,) in conn.execute("select rowid from paragraphs_fts where paragraphs_fts match ?"
                                  " order by rowid desc limit ?", (match_expression(words), limit)).fetchall():
         place = document_of_paragraph(conn, rowid)
         if place is None:
             continue
-        paragraphs = document_paragraphs(conn, place[0])
+        paragraphs = document_paragraphs(conn, codec, place[0])
         title, published = conn.execute("select title, published from documents where id = ?", (place[0],)).fetchone()
         if place[1] < len(paragraphs):
             found.append((place[0], place[1], paragraphs[place[1]][1], title, published))
@@ -250,4 +253,5 @@ def latest_paragraphs(conn: sqlite3.Connection, words: list[str], limit: int = 5
 def document_text(conn: sqlite3.Connection, document_id: int) -> str:
     """A document's title and paragraphs, for checking a topic's excluded words."""
     row = conn.execute("select title from documents where id = ?", (document_id,)).fetchone()
-    return "\n".join([row[0] if row else "", *(text for _, text in document_paragraphs(conn, document_id))])
+    paragraphs = document_paragraphs(conn, load_codec(conn), document_id)
+    return "\n".join([row[0] if row else "", *(text for _, text in paragraphs)])

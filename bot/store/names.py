@@ -1,6 +1,6 @@
 """How names are compared when people look someone up: words with case and accents folded.
 
-Shared by the build (which stores each person's folded labels and a word → people index) and by
+Shared by the build (which stores a folded word → people index) and by
 `bot.store.queries` (which folds the question the same way).
 """
 from __future__ import annotations

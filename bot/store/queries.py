@@ -34,10 +34,17 @@ from bot.models import (
     StatementHit,
     StoryCopy,
 )
+from bot.store.mentions import mentioned_paragraphs
 from bot.store.name_index import NameIndex
-from bot.store.schema import from_hundredths, to_hundredths
+from bot.store.schema import SEARCH_TABLES, from_hundredths, to_hundredths
 from bot.store.search_text import TextProbe, highlight, match_expression, search_terms
-from bot.store.texts import cut, document_of_paragraph, document_paragraphs
+from bot.store.texts import (
+    TextCodec,
+    cut,
+    document_of_paragraph,
+    document_paragraphs,
+    load_codec,
+)
 
 _SNIPPET_TOKENS = 32
 RANKED_WINDOW = 500  # FTS matches ranked per question (see Store._ranked_matches)
@@ -69,6 +76,7 @@ class Store:
         self._shares: dict[tuple[str, str | None], tuple[float, int]] = {}
         self._newest: dict[str, int] = {}
         self._texts: OrderedDict[int, list[tuple[int, str]]] = OrderedDict()
+        self._codec = TextCodec(b"")
         self._probe = TextProbe()
         self._meta: dict[str, str] = {}
         self._version: int | None = None
@@ -101,9 +109,11 @@ class Store:
             return self._conn
 
     def _load(self, conn: sqlite3.Connection) -> None:
-        """What is kept per version of the store: its meta table; the name index is rebuilt on demand."""
+        """What is kept per version of the store: its meta table and text codec; the name index is rebuilt
+        on demand."""
         self._version = conn.execute("pragma data_version").fetchone()[0]
         self._meta = dict(conn.execute("select key, value from meta"))
+        self._codec = load_codec(conn)
         self._names = None
         self._prominent = None
         self._shares = {}
@@ -206,7 +216,8 @@ class Store:
         if found is not None:
             texts.move_to_end(document_id)
             return found
-        found = texts[document_id] = document_paragraphs(self._db(), document_id)
+        conn = self._db()
+        found = texts[document_id] = document_paragraphs(conn, self._codec, document_id)
         if len(texts) > TEXTS_KEPT:
             texts.popitem(last=False)
         return found
@@ -319,7 +330,7 @@ class Store:
             counted = self._shares.get((table, stem))
             if counted is None:
                 row = conn.execute("select rows, total from search_shares where fts = ? and term = ?",
-                                   (table, stem)).fetchone()
+                                   (SEARCH_TABLES.index(table), stem)).fetchone()
                 counted = ((row[0] / sample if newest > sample else 0.0), row[1]) if row else (0.0, 0)
                 if len(self._shares) >= 100_000:
                     self._shares.clear()
@@ -459,16 +470,16 @@ class Store:
             if skip >= count:
                 skip -= count
                 continue
-            rows = conn.execute(f"select paragraph, spans from person_paragraphs where document_id = ?"
-                                f" and ord in ({ords}) order by paragraph, ord", (document_id,)).fetchall()
+            rows = sorted((paragraph, ord_, found) for ord_, mentioned in conn.execute(
+                f"select ord, mentioned from person_documents where document_id = ? and ord in ({ords})", (document_id,))
+                for paragraph, found in mentioned_paragraphs(mentioned))
             spans: dict[int, list[tuple[int, int]]] = {}
-            for paragraph, found in rows:
-                spans.setdefault(paragraph, []).extend(
-                    (int(start), int(end)) for start, end in (span.split("-") for span in found.split()))
+            for paragraph, _, found in rows:
+                spans.setdefault(paragraph, []).extend(found)
             title, published, url, outlet = conn.execute("select title, published, url, outlet from documents where id = ?",
                                                          (document_id,)).fetchone()
             paragraphs = self._paragraphs(document_id)
-            for paragraph, _ in rows[skip:skip + limit - len(hits)]:
+            for paragraph, _, _ in rows[skip:skip + limit - len(hits)]:
                 text = paragraphs[paragraph][1] if paragraph < len(paragraphs) else ""
                 hits.append(SearchHit(highlight(text, spans[paragraph]), Source(document_id, title, paragraph, published, url, outlet), 0.0))
             skip = 0

@@ -3,14 +3,17 @@
 Sized for a year of news (about two million documents): each fact is stored once, in the narrowest
 form the answers can use.
 
-- The story text of a document is kept once, zlib-compressed (`document_texts`); a paragraph is a
-  slice of it (`paragraph_spans`), and so are quotations and key points, whose own `text` is stored
+- The story text of a document is kept once, compressed with a preset dictionary made from the
+  store's first documents (`document_texts`, `text_dictionary`; see `bot.store.texts`); a paragraph is
+  a slice of it (`paragraph_spans`), and so are quotations and key points, whose own `text` is stored
   only where it differs from their slice. The full-text indexes are contentless: they hold the words
   and their places, and the answers take the text from `document_texts`.
 - Dates that order documents are integers (`sort_date`, seconds since 1970, UTC); confidences are
   hundredths (one byte instead of a float's eight).
 - Tables read by one key order are WITHOUT ROWID and keyed by that order (a person's paragraphs newest
   first, name postings most mentioned first), so the table is its own index.
+- Small facts of one row go in that row, not in rows of their own: a row's key and header cost as
+  much as a few offsets (a person's mentions in a document are a text in their `person_documents` row).
 - The merge of people across documents is kept as counts (`names`, `name_roles`, `name_aliases`,
   `claims`, `name_groups`), so that adding or removing documents changes a few rows of counts
   instead of merging again every document that shares a name.
@@ -21,27 +24,28 @@ import sqlite3
 
 # 7: 5 (the layout for a year of news) with 6 (url, outlet, author; stories); 8: reported speech kept apart
 # (`statements`), the confidence of quotations and statements, each person's and name's count of statements
-# 9: stories of a week (`bot.build.stories.STORY_DAYS`), their bands keyed by week
-SCHEMA_VERSION = "9"
+# 9: stories of a week (`bot.build.stories.STORY_DAYS`), their bands keyed by week; 10: texts compressed with the
+# store's dictionary, paragraph spans as lengths, search_shares' index a number, people without folded labels,
+# the mentions' paragraphs in person_documents (`mentioned`) instead of a row each (person_paragraphs)
+SCHEMA_VERSION = "10"
 PAGE_SIZE = 8192  # bytes: compressed texts (~2 KB) pack better than in 4096-byte pages, FTS leaves too
 
 TABLES = """
 create table documents (id integer primary key, path text, title text, sha256 text, stat integer, published text,
     credits text, added_at text, sort_date integer, words integer, paragraphs integer, people integer,
     quotes integer, first_paragraph integer, first_quote integer, url text, outlet text, author text);
-create table document_texts (document_id integer primary key, text blob, bytes integer, paragraph_spans text);
+create table document_texts (document_id integer primary key, text blob, paragraph_spans text);
+create table text_dictionary (dictionary blob);
 create table document_order (position integer primary key, document_id integer);
 create table skipped_files (path text primary key, sha256 text, stat integer, reason text) without rowid;
 create table people (id integer primary key, name text, role text, aliases text, mentions integer, quotes integer,
-    documents integer, paragraphs integer, labels text, statements integer);
+    documents integer, paragraphs integer, statements integer);
 create table name_postings (token text, mentions integer, quotes integer, person_id integer,
     primary key (token, mentions desc, quotes desc, person_id)) without rowid;
 create table name_vocabulary (token text primary key, people integer) without rowid;
 create table person_documents (document_id integer, ord integer, person_id integer, name_id integer, aliases text,
-    role text, mentions integer, paragraphs integer, first_paragraph integer, sort_date integer,
+    role text, mentions integer, paragraphs integer, first_paragraph integer, sort_date integer, mentioned text,
     primary key (document_id, ord)) without rowid;
-create table person_paragraphs (document_id integer, ord integer, paragraph integer, spans text,
-    primary key (document_id, ord, paragraph)) without rowid;
 create table quotes (id integer primary key, document_id integer, ord integer, person_id integer, paragraph integer,
     start integer, "end" integer, words integer, strength integer, text text, speaker text, confidence integer);
 create table statements (document_id integer, n integer, ord integer, person_id integer, paragraph integer,
@@ -56,7 +60,7 @@ create table name_roles (name_id integer, role text, mentions integer, records i
 create table name_aliases (name_id integer, alias text, records integer, primary key (name_id, alias)) without rowid;
 create table claims (alias_key text, group_key text, records integer, primary key (alias_key, group_key)) without rowid;
 create table name_groups (key text primary key, target text, person_id integer) without rowid;
-create table search_shares (fts text, term text, rows integer, total integer, primary key (fts, term)) without rowid;
+create table search_shares (fts integer, term text, rows integer, total integer, primary key (fts, term)) without rowid;
 create table meta (key text primary key, value text);
 create table stories (document_id integer primary key, story integer, signature blob);
 create table story_bands (band integer, document_id integer, primary key (band, document_id)) without rowid;
@@ -66,25 +70,27 @@ create table story_bands (band integer, document_id integer, primary key (band, 
 # time); `sort_date` the published date, else the file's mtime; paragraph i of a document is row
 # `first_paragraph + i` of paragraphs_fts, its quotes are the ids `first_quote` onwards (NULL when
 # it has none). document_texts: the story paragraphs' text, UTF-8 joined without separators and
-# zlib-compressed (`bytes` long uncompressed: the sqlite3 shell reads it with
-# `cast(sqlar_uncompress(text, bytes) as text)`); `paragraph_spans` "start:length …" per paragraph,
-# the start an offset into the file's text and both in characters. `document_order` numbers
+# compressed as raw deflate with the dictionary in `text_dictionary` (its one row, made by the full
+# build from its first documents and used unchanged by in-place updates: `bot.build.text_dictionary`;
+# Python reads a text with `zlib.decompressobj(-15, dictionary).decompress(text)`);
+# `paragraph_spans` each paragraph's length in characters, preceded by "gap:" when it does not start
+# two characters after the previous one ends (see `bot.store.texts.TextCodec`). `document_order` numbers
 # documents oldest first (by sort_date, then id), so that "the Nth newest" is one lookup.
 # `url`, `outlet` and `author` are a fetched article's front matter (NULL for other documents), and
 # `published` then holds the UTC instant of publication.
 # skipped_files: files that could not be read, with their hash and stat like documents.
 #
-# people: `aliases` one per line; `labels` the name and aliases folded by `bot.store.names`, one per
-# line. name_postings lists, for each folded name word and each whole label ("=" + label), the people
-# who have it, most mentioned first; name_vocabulary counts the people of each word. Those three are
-# what /who searches (see `bot.store.name_index.NameIndex`).
+# people: `aliases` one per line. name_postings lists, for each folded name word and each whole label
+# ("=" + the name or an alias folded by `bot.store.names`), the people who have it, most mentioned
+# first; name_vocabulary counts the people of each word. Those three are what /who searches (see
+# `bot.store.name_index.NameIndex`); the build folds a person's labels again when it moves their postings.
 #
 # person_documents: one person as one document's extraction saw them (`ord`: their place in it),
 # with the merged person, their name (`names`), aliases (one per line), role, mentions and how many
-# paragraphs mention them; a person's documents come newest first by its index. person_paragraphs:
-# each paragraph where the document's person `ord` is mentioned, with the mentions' "start-end …"
-# offsets into the paragraph (kept by document, not by person: removing a document, or a person
-# merging into another, touches only that document's rows). quotes: `ord` is the speaker's place in
+# paragraphs mention them, and `mentioned`: each of those paragraphs with the mentions' offsets into
+# it ("paragraph:start-end,start-end …", see `bot.store.mentions`; kept by document, not by person:
+# removing a document, or a person merging into another, touches only that document's rows); a
+# person's documents come newest first by its index. quotes: `ord` is the speaker's place in
 # person_documents; `text` is NULL when the quotation is its span of the paragraph (as is
 # key_points' `text`); `speaker` is the speaker's name only when no person of the document has it;
 # `confidence` how likely the attribution is right, in hundredths (0-100; NULL: not estimated; see
@@ -103,10 +109,12 @@ create table story_bands (band integer, document_id integer, primary key (band, 
 # with the mentions and records of each; `claims` how many records of the group `group_key` carry an alias
 # whose key is `alias_key`; `name_groups` each key with records, the fuller key it joins (`target`,
 # when it is the only one claiming it) and the person of the tree it belongs to.
-# search_shares: for each stemmed word of each full-text index, in how many of its newest rows it is
-# (`bot.store.queries.SAMPLE` rows) and in how many rows in all: what a search leaves out, ranks or
-# bounds, known before the question. `stories` and `story_bands` group documents carrying the same
+# search_shares: for each stemmed word of each full-text index (`fts`: its place in SEARCH_TABLES, a
+# number of no bytes), in how many of its newest rows it is (`bot.store.queries.SAMPLE` rows) and in
+# how many rows in all: what a search leaves out, ranks or bounds, known before the question. `stories` and `story_bands` group documents carrying the same
 # story (near-duplicates; see `bot.build.stories`).
+
+SEARCH_TABLES = ("paragraphs_fts", "quotes_fts")  # the full-text indexes, as search_shares numbers them
 
 INDEXES = [  # (table, columns, unique): built after the bulk insert, which is faster than keeping them up
     ("documents", ["sort_date", "id"], False),

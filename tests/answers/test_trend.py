@@ -16,6 +16,7 @@ from bot.answers.commands import CommandCore
 from bot.answers.trend import TrendAnswers
 from bot.build import build
 from bot.delivery.slots import zone
+from bot.store.mentions import mentioned_paragraphs
 from bot.store.queries import Store
 from bot.store.trends import local_day
 
@@ -57,11 +58,11 @@ def core(store) -> CommandCore:
 def stored_mentions(store: Store, first: str, last: str, tz: str) -> int:
     """The store's own count, from the mentions' spans, for the days first..last in zone tz."""
     conn = sqlite3.connect(store.path)
-    rows = conn.execute("select d.published, d.added_at, pp.spans from person_paragraphs pp"
-                        " join person_documents r on r.document_id = pp.document_id and r.ord = pp.ord"
-                        " join documents d on d.id = pp.document_id join people p on p.id = r.person_id"
+    rows = conn.execute("select d.published, d.added_at, r.mentioned from person_documents r"
+                        " join documents d on d.id = r.document_id join people p on p.id = r.person_id"
                         " where p.name = 'Ivan Brodsky'").fetchall()
-    days = [local_day(published, added_at, zone(tz)) for published, added_at, spans in rows for _ in spans.split()]
+    days = [local_day(published, added_at, zone(tz)) for published, added_at, mentioned in rows
+            for _, spans in mentioned_paragraphs(mentioned) for _ in spans]
     return sum(date.fromisoformat(first) <= d <= date.fromisoformat(last) for d in days)
 
 

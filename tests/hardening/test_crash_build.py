@@ -13,7 +13,7 @@ from tests.bot.conftest import SEED
 
 DOCUMENTS = 200  # about two seconds of building: the kill lands well inside it
 KILL_AT = 40
-TABLES = ["documents", "document_texts", "people", "person_paragraphs", "quotes", "key_points"]
+TABLES = ["documents", "document_texts", "people", "person_documents", "quotes", "key_points"]
 
 
 def write_seeds(folder: Path, count: int) -> None:

@@ -19,7 +19,7 @@ import bot.build.seed_records as seed_records
 from bot.build import build, seed_files
 from bot.documents import UnreadableDocument
 from bot.store.queries import Store
-from bot.store.texts import paragraph_texts
+from bot.store.texts import load_codec
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "seeds" / "000_7c73074e746b7734.txt"
@@ -149,8 +149,11 @@ def test_links_out_of_the_folder_are_never_followed_and_are_listed(tmp_path, out
     assert store.summary()["documents"] == 1
     hits, total = store.search("zanzibarite", 0, 5)
     assert total == 0 and hits == []
-    assert not any("root:" in text for blob, spans in sqlite3.connect(db).execute(
-        "select text, paragraph_spans from document_texts") for _, text in paragraph_texts(blob, spans))
+    conn = sqlite3.connect(db)
+    codec = load_codec(conn)
+    assert not any("root:" in text for blob, spans in conn.execute(
+        "select text, paragraph_spans from document_texts") for _, text in codec.decode(blob, spans))
+    conn.close()
 
 
 def test_a_file_swapped_for_a_link_after_the_folder_was_listed_is_not_read(tmp_path, outside, monkeypatch):

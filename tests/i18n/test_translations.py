@@ -218,7 +218,7 @@ def store_text(path) -> str:
     """Every text the store holds (titles, names, roles, paragraphs, quotations…), whitespace folded."""
     import sqlite3
 
-    from bot.store.texts import paragraph_texts
+    from bot.store.texts import load_codec
 
     conn = sqlite3.connect(path)
     try:
@@ -231,8 +231,9 @@ def store_text(path) -> str:
                 continue
             values += [v for row in rows for v in row if isinstance(v, str)]
         # The story text is kept once, compressed: quotations and statements are slices of it.
+        codec = load_codec(conn)
         for blob, spans in conn.execute("select text, paragraph_spans from document_texts"):
-            values += [text for _, text in paragraph_texts(blob, spans)]
+            values += [text for _, text in codec.decode(blob, spans)]
     finally:
         conn.close()
     return " ".join(" ".join(values).split())

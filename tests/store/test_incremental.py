@@ -19,6 +19,7 @@ import bot.extract
 from bot.build import build
 from bot.models import Document, Extraction, KeyPoint, Person, Quote
 from bot.store.queries import Store
+from bot.store.texts import load_codec
 
 SYNTHETIC = Path(__file__).resolve().parents[2] / "benchmarks" / "work" / "seeds-1000-s7"
 SEARCHES = ["minister", "said", "election", "war", "president", "talks", "we"]
@@ -31,7 +32,8 @@ def canonical(db: Path) -> dict[str, list]:
     are compared by content, FTS indexes entry by entry (term, row's path and place, offset). Left
     out: stats of files and the scan's digest (they record when a file was looked at), and the
     counts of words in the newest rows (search_shares: which rows are newest follows each store's own
-    numbering; tests/store/test_search_shares.py checks them against a count of that store's rows)."""
+    numbering; tests/store/test_search_shares.py checks them against a count of that store's rows), and
+    the compression dictionary and how many documents it came from (texts are compared decompressed)."""
     conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
     person = "(select name from people where id = t.person_id)"
     path = "(select path from documents where id = t.document_id)"
@@ -42,17 +44,16 @@ def canonical(db: Path) -> dict[str, list]:
         # Stories by what they group: each document's path with its story's first document's path.
         "stories": f"select {path}, (select path from documents where id = t.story), signature from stories t",
         "story_bands": f"select band, {path} from story_bands t",
-        "document_texts": f"select {path}, text, bytes, paragraph_spans from document_texts t",
+        "document_texts": f"select {path}, text, paragraph_spans from document_texts t",
         # Positions are consecutive from the oldest document; where they start is the store's own.
         "document_order": "select o.position - (select min(position) from document_order), d.path"
                           " from document_order o join documents d on d.id = o.document_id",
         "skipped_files": "select path, sha256, reason from skipped_files",
-        "people": "select name, role, aliases, mentions, quotes, documents, paragraphs, labels, statements from people",
+        "people": "select name, role, aliases, mentions, quotes, documents, paragraphs, statements from people",
         "name_postings": f"select token, mentions, quotes, {person} from name_postings t",
         "name_vocabulary": "select token, people from name_vocabulary",
         "person_documents": f"select {path}, ord, {person}, {name}, aliases, role, mentions, paragraphs, first_paragraph,"
-                            " sort_date from person_documents t",
-        "person_paragraphs": f"select {path}, ord, paragraph, spans from person_paragraphs t",
+                            " sort_date, mentioned from person_documents t",
         "quotes": f'select {path}, ord, {person}, paragraph, start, "end", words, strength, text, speaker, confidence'
                   " from quotes t",
         "statements": f'select {path}, n, ord, {person}, paragraph, start, "end", mixed, confidence, cue_start, cue_end,'
@@ -63,9 +64,12 @@ def canonical(db: Path) -> dict[str, list]:
         "name_aliases": f"select {name}, alias, records from name_aliases t",
         "claims": "select * from claims",
         "name_groups": f"select key, target, {person} from name_groups t",
-        "meta": "select key, value from meta where key not in ('built_at', 'scan_digest')",
+        "meta": "select key, value from meta where key not in ('built_at', 'scan_digest', 'dictionary_documents')",
     }
     tables = {name: sorted(conn.execute(sql).fetchall(), key=repr) for name, sql in queries.items()}
+    # Texts by what they say: each store compresses them with its own dictionary.
+    codec = load_codec(conn)
+    tables["document_texts"] = [(path, codec.decode(blob, spans)) for path, blob, spans in tables["document_texts"]]
     places = {
         # A row of an index named by its document's path and its place in it (not by its rowid).
         "paragraphs": "select d.path, :row - d.first_paragraph from documents d"

@@ -65,8 +65,8 @@ def reference(db, index: NameIndex, name: str, limit: int) -> list[tuple[int, fl
     matches = [index.word_matches(word) for word in words]
     conn = sqlite3.connect(db)
     ranked = []
-    for pid, labels, mentions, quotes in conn.execute("select id, labels, mentions, quotes from people"):
-        labels = labels.split("\n") if labels else []
+    for pid, name, aliases, mentions, quotes in conn.execute("select id, name, aliases, mentions, quotes from people"):
+        labels = store_rows.stored_labels(name, aliases)
         tokens = {t for label in labels for t in label.split()}
         best = [max([0.0, *(m[t] for t in tokens if t in m)]) for m in matches]
         score = sum(best) / len(words)

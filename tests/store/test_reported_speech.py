@@ -12,6 +12,7 @@ from bot.build import build
 from bot.build.extraction_cache import stored_extraction
 from bot.documents import read_seed
 from bot.store.queries import Store
+from bot.store.texts import load_codec
 from tests.reported_articles import (
     AUTHORITY_REPORTED,
     HARBOUR_PATH,
@@ -69,7 +70,7 @@ def test_the_extraction_cache_gives_back_what_extraction_found(seeds, tmp_path):
     try:
         for rel in (HARBOUR_PATH, SEED.name):
             (document_id,) = conn.execute("select id from documents where path = ?", (rel,)).fetchone()
-            stored = stored_extraction(conn, document_id)
+            stored = stored_extraction(conn, load_codec(conn), document_id)
             fresh = bot.extract.extract(read_seed(seeds, rel)[0])
             assert fresh.reported and stored.reported
             assert [attribution(q) for q in stored.reported] == [attribution(q) for q in fresh.reported]
