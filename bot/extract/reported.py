@@ -53,8 +53,6 @@ def find_reported(text: str, tokens: list[list[Token]], finder: SpeakerFinder,
     seen: set[tuple[int, int]] = set()
     titles: dict[tuple[int, int], bool] = {}  # (paragraph, sentence start) -> written in title case
     for p, toks in enumerate(tokens):
-        if REPORTING_VERBS.isdisjoint(map(LOWER, toks)):
-            continue  # most paragraphs report nothing: looked over without a step per token
         for c, tok in enumerate(toks):
             if tok.lower not in REPORTING_VERBS or finder.in_quote(tok.start) \
                     or tok.is_capitalised and tok.lower not in ("according", "said", "says"):
@@ -249,6 +247,8 @@ def _inverted(toks: list[Token], c: int, end: int, finder: SpeakerFinder, p: int
 
 def _title_case(toks: list[Token], start: int, end: int, seen: dict) -> bool:
     """Whether the sentence is a headline in title case (worked out once per sentence)."""
+    if end - start < 4:
+        return False  # fewer than four words: no headline
     key = (id(toks), start)
     if key not in seen:
         words = [t for t in toks[start:min(end, start + 20)] if t.kind == "word" and len(t.text) > 3]

@@ -181,7 +181,7 @@ class SpeakerFinder:
         self.mention_at: dict[tuple[int, int], Mention] = {}  # (paragraph, last token) -> mention
         self.mention_first: dict[tuple[int, int], Mention] = {}  # (paragraph, first token) -> mention
         self.context = [m for m in mentions if m.person >= 0 and not m.in_quote]
-        self._paragraphs: dict[int, _Paragraph] = {}
+        self._paragraphs: list[_Paragraph | None] = [None] * len(paragraphs_tokens)  # built when first asked for
         self._pronouns: dict[tuple[int, int], int] = {}
         self._cue_subjects: dict[tuple[int, int], tuple[int | None, str]] = {}
         # Scans from a sentence's start, resumed where they stopped: see _sentence_subject, _subject_in.
@@ -196,15 +196,16 @@ class SpeakerFinder:
         self.cue: tuple[int, int, int] | None = None  # the cue the last attribution rests on
 
     def paragraph(self, p: int) -> _Paragraph:
-        para = self._paragraphs.get(p)
+        para = self._paragraphs[p]
         if para is None:
             para = self._paragraphs[p] = _Paragraph(self.tokens[p], self.in_quote)
         return para
 
     def index_mention(self, paragraph: int, mention: Mention) -> None:
         self.mention_at[(paragraph, mention.last)] = mention
-        self.mention_first[(paragraph, mention.first - (1 if mention.honorific else 0))] = mention
         self.mention_first[(paragraph, mention.first)] = mention
+        if mention.honorific:
+            self.mention_first[(paragraph, mention.first - 1)] = mention
 
     # -- reported speech (bot.extract.reported) ------------------------------------------------
 
