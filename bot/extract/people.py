@@ -142,12 +142,11 @@ class Mention:
 
     @property
     def evidence(self) -> bool:
-        first = self.words[0].lower()
         if self.honorific or self.title or self.appositive:
             return True
         if self.word_surname:  # "Jackson Park" is a park unless more than a first name says otherwise
             return self.speaking and len(self.words) == 2
-        if len(self.words) >= 2 and first in given_names():
+        if len(self.words) >= 2 and self.words[0].lower() in given_names():
             return True
         return self.speaking and len(self.words) <= 2  # not "United Auto Workers said"
 
@@ -160,8 +159,9 @@ class PersonCluster:
 
     def add(self, mention: Mention) -> None:
         self.mentions.append(mention)
-        if (len(mention.words), sum(map(len, mention.words))) > (len(self.full), sum(map(len, self.full))):
-            self.full = mention.words
+        words, full = mention.words, self.full
+        if len(words) > len(full) or len(words) == len(full) and sum(map(len, words)) > sum(map(len, full)):
+            self.full = words
 
 
 def find_mentions(tokens: list[Token], text: str, in_quote) -> list[Mention]:
@@ -197,10 +197,11 @@ def find_mentions(tokens: list[Token], text: str, in_quote) -> list[Mention]:
             # Grow the name over name words, middle initials and particles: "Julian E Barnes".
             while not known and k + 1 < n and not _is_possessive(tokens[k]):
                 nxt = tokens[k + 1]
-                surname_like = (honorific or k == j and first_name) and nxt.is_capitalised and is_word_surname(nxt)
-                if (is_name_word(nxt) or surname_like) and tokens[k].end + 1 >= nxt.start:
+                capitalised = nxt.is_capitalised  # name words, surnames and initials all are
+                surname_like = capitalised and (honorific or k == j and first_name) and is_word_surname(nxt)
+                if capitalised and (is_name_word(nxt) or surname_like) and tokens[k].end + 1 >= nxt.start:
                     k += 1  # "Gov. Ellen Park": after an honorific, "Park" is a surname
-                elif (is_initial(nxt) or nxt.lower in PARTICLES) and k + 2 < n \
+                elif (capitalised and is_initial(nxt) or nxt.lower in PARTICLES) and k + 2 < n \
                         and is_name_word(tokens[k + 2]):
                     k += 2
                 elif nxt.lower in SUFFIXES and tokens[k].end <= nxt.start:
@@ -217,7 +218,7 @@ def find_mentions(tokens: list[Token], text: str, in_quote) -> list[Mention]:
                 k = j + 1  # a headline in title case: "Salma Hayek Described Her Experience …"
             if lead is not None and j == lead + 1 and k - j < 4:
                 j = lead
-            words = tuple(bare(t.text) for t in tokens[j:k + 1] if t.lower not in SUFFIXES)
+            words = tuple([bare(t.text) for t in tokens[j:k + 1] if t.lower not in SUFFIXES])
             # "Joint Chiefs", "Clinton Foundation": the name is part of an organisation's.
             org_follows = k + 1 < n and tokens[k + 1].is_capitalised and not _is_possessive(tokens[k]) \
                 and bare(tokens[k + 1].text).lower() in ORG_WORDS
@@ -413,8 +414,10 @@ def cluster_people(mentions: list[Mention], common_words: Container[str] = froze
         cluster.add(m)
         cluster.gender = cluster.gender or gender_of(m)
         if len(m.words) > 1:
-            for word in {m.words[0].lower(), m.words[-1].lower()}:
-                written[second_pass].setdefault(word, []).append((m.start, person))
+            first, last = m.words[0].lower(), m.words[-1].lower()
+            written[second_pass].setdefault(first, []).append((m.start, person))
+            if last != first:
+                written[second_pass].setdefault(last, []).append((m.start, person))
 
     firsts: list[str | None] = []  # per person: the first word of its full name (first pass only)
     lasts: list[str] = []  # per person: the last word of its name

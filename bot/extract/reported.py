@@ -16,7 +16,7 @@ from __future__ import annotations
 from bot.extract.confidence import assess
 from bot.extract.lexicon import CUE_FILLERS, REPORTING_VERBS, SUBJECT_PRONOUNS
 from bot.extract.speakers import NO_SPEAKER, SpeakerFinder
-from bot.extract.tokens import Token
+from bot.extract.tokens import LOWER, Token
 from bot.models import Quote
 
 # Verbs whose object is the one spoken to; the clause follows "that": "told reporters that …".
@@ -29,6 +29,7 @@ amid following without through within toward towards near aboard about over last
 yesterday tonight recently repeatedly again once also then previously asked speaking sending onstage
 afterward afterwards matter-of-factly
 """.split())
+_DENIALS = frozenset("not never n't declined refused".split())
 _DAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 _SUBORDINATORS = frozenset("that after before when if because while as since what whether".split())
 _INFINITIVE_VERBS = frozenset("pledged pledges vowed vows promised promises threatened threatens".split())
@@ -96,9 +97,10 @@ def _statement(text: str, p: int, toks: list[Token], c: int, finder: SpeakerFind
         previous = toks[c - 1].lower if c > sentence_start else ""
         if previous in ("that", "who", "which", "whom"):
             return None  # "a voice that said …", "officials who said …": not this clause's report
-        if any(t.lower in ("not", "never", "n't", "declined", "refused") for t in toks[max(sentence_start, c - 3):c]):
+        words_before = toks[max(sentence_start, c - 3):c]
+        if not _DENIALS.isdisjoint(map(LOWER, words_before)):
             return None  # "Reid would not say whether …": nothing was said
-        if any(t.lower in REPORTING_VERBS for t in toks[max(sentence_start, c - 3):c]):
+        if not REPORTING_VERBS.isdisjoint(map(LOWER, words_before)):
             return None  # "He says he believes …": the first verb reports it
         if c >= 2 and toks[c - 1].lower in SUBJECT_PRONOUNS and toks[c - 2].lower in _SUBORDINATORS:
             return None  # "… and that he thinks it would pass", "what she truly believes": inside another clause
@@ -245,6 +247,8 @@ def _inverted(toks: list[Token], c: int, end: int, finder: SpeakerFinder, p: int
 
 def _title_case(toks: list[Token], start: int, end: int, seen: dict) -> bool:
     """Whether the sentence is a headline in title case (worked out once per sentence)."""
+    if end - start < 4:
+        return False  # fewer than four words: no headline
     key = (id(toks), start)
     if key not in seen:
         words = [t for t in toks[start:min(end, start + 20)] if t.kind == "word" and len(t.text) > 3]

@@ -45,23 +45,23 @@ class _Paragraph:
     and the cue being those at the same quotation depth as token i (an even number of quotation
     marks between them and i)."""
 
-    __slots__ = ("toks", "starts", "sentences", "sentence_of", "in_quote", "_before", "cue_kind",
+    __slots__ = ("toks", "_starts", "sentences", "sentence_of", "in_quote", "_before", "cue_kind",
                  "_earlier_cue", "next_cue")
 
     def __init__(self, toks: list[Token], in_quote: Callable[[int], bool]):
         self.toks = toks
         self.in_quote = in_quote
-        self.starts = [t.start for t in toks]
+        self._starts: list[int] | None = None  # token offsets, listed on the first look-up (`index`)
         sentences: list[tuple[int, int]] = []
         sentence_of: list[int] = []
         start = 0
         for k, tok in enumerate(toks):
             if tok.lower in _ENDS and is_sentence_end(toks, k):
-                sentence_of.extend([len(sentences)] * (k + 1 - start))
+                sentence_of += [len(sentences)] * (k + 1 - start)
                 sentences.append((start, k + 1))
                 start = k + 1
         if start < len(toks):
-            sentence_of.extend([len(sentences)] * (len(toks) - start))
+            sentence_of += [len(sentences)] * (len(toks) - start)
             sentences.append((start, len(toks)))
         self.sentences = sentences
         self.sentence_of = sentence_of
@@ -129,7 +129,9 @@ class _Paragraph:
 
     def index(self, offset: int) -> int:
         """The first token at or after `offset`."""
-        return bisect_left(self.starts, offset)
+        if self._starts is None:
+            self._starts = [t.start for t in self.toks]
+        return bisect_left(self._starts, offset)
 
 
 _ENDS = frozenset(".!?")
@@ -179,7 +181,7 @@ class SpeakerFinder:
         self.mention_at: dict[tuple[int, int], Mention] = {}  # (paragraph, last token) -> mention
         self.mention_first: dict[tuple[int, int], Mention] = {}  # (paragraph, first token) -> mention
         self.context = [m for m in mentions if m.person >= 0 and not m.in_quote]
-        self._paragraphs: dict[int, _Paragraph] = {}
+        self._paragraphs: list[_Paragraph | None] = [None] * len(paragraphs_tokens)  # built when first asked for
         self._pronouns: dict[tuple[int, int], int] = {}
         self._cue_subjects: dict[tuple[int, int], tuple[int | None, str]] = {}
         # Scans from a sentence's start, resumed where they stopped: see _sentence_subject, _subject_in.
@@ -194,15 +196,16 @@ class SpeakerFinder:
         self.cue: tuple[int, int, int] | None = None  # the cue the last attribution rests on
 
     def paragraph(self, p: int) -> _Paragraph:
-        para = self._paragraphs.get(p)
+        para = self._paragraphs[p]
         if para is None:
             para = self._paragraphs[p] = _Paragraph(self.tokens[p], self.in_quote)
         return para
 
     def index_mention(self, paragraph: int, mention: Mention) -> None:
         self.mention_at[(paragraph, mention.last)] = mention
-        self.mention_first[(paragraph, mention.first - (1 if mention.honorific else 0))] = mention
         self.mention_first[(paragraph, mention.first)] = mention
+        if mention.honorific:
+            self.mention_first[(paragraph, mention.first - 1)] = mention
 
     # -- reported speech (bot.extract.reported) ------------------------------------------------
 
@@ -640,6 +643,8 @@ class SpeakerFinder:
         """The first person of a sentence that fits `gender` and is not in a prepositional phrase
         or a possessive; failing that, the first that fits. Token `start` opens a sentence; the
         scan of that sentence is kept and resumed for a later `end`."""
+        if end <= start:
+            return None  # nothing before a sentence's first token (a pronoun opening it looks back from there)
         toks = self.tokens[p]
         state = self._subjects.get((p, start, gender))
         if state is None:  # [next token to look at, (token, person) found, (token, person) fallback]

@@ -6,6 +6,7 @@ tokens that remember where they stand; nothing is normalised, offsets stay into 
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 from typing import NamedTuple
 
 OPEN_QUOTES = "“\"«„"
@@ -39,6 +40,11 @@ class Token(NamedTuple):
     lower: str
     is_capitalised: bool  # a word starting with a capital letter
 
+
+# Token.lower as a C-level function: `WORDS.isdisjoint(map(LOWER, tokens))` tells whether any of a
+# few tokens is one of WORDS without a generator (three times cheaper; on a whole paragraph of a
+# few tokens a plain loop is as fast).
+LOWER = itemgetter(Token._fields.index("lower"))
 
 _INITIALS = re.compile(r"(?:[A-Z]\.)+")
 

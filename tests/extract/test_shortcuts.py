@@ -1,0 +1,40 @@
+"""Shortcuts of the extraction's hot paths: each gives what the full check would.
+
+A name grows only over capitalised words (bot.extract.people.find_mentions) because every word
+check that lets it grow is false for any other token; a sentence of fewer than four tokens is no
+headline (bot.extract.reported._title_case) without counting its words.
+"""
+import pytest
+
+from benchmarks.bench_adversarial import SHAPES, generate
+from bot.extract.people import is_initial, is_name_word, is_word_surname
+from bot.extract.reported import _title_case
+from bot.extract.tokens import tokenize
+
+TEXTS = [
+    "W. Mark Felt met J.J. Goldberg and Julian E Barnes of the U.S. Senate on Monday.",
+    "“It’s over,” said Gov. Ellen Park, the Democrat; Ms. de la Cruz and Mr. Church didn’t.",
+    "Ludwig van Beethoven, Martin Luther King Jr. and ǅemal Bijedić (d. 1977) — ½ of Ægir’s crew.",
+    "ÉMILE ZOLA wrote ''J'accuse'' in L’Aurore; «Oui», dit-il. 3.5% of 1,000 said: no.",
+    *(generate(shape, 3_000) for shape in sorted(SHAPES)),
+]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_a_name_grows_only_over_capitalised_words(text):
+    for tok in tokenize(text):
+        if not tok.is_capitalised:
+            assert not is_name_word(tok) and not is_word_surname(tok) and not is_initial(tok), tok
+
+
+def _title_case_counted(toks, start, end):
+    words = [t for t in toks[start:min(end, start + 20)] if t.kind == "word" and len(t.text) > 3]
+    return len(words) >= 4 and sum(t.is_capitalised for t in words) >= 0.8 * len(words)
+
+
+@pytest.mark.parametrize("text", TEXTS + ["Marco Rubio Responds To Question", "Biden Says Talks Work"])
+def test_a_short_sentence_is_no_headline_as_its_words_counted_tell(text):
+    toks = tokenize(text)
+    for start in range(len(toks)):
+        for end in range(start, min(len(toks), start + 8) + 1):
+            assert _title_case(toks, start, end, {}) == _title_case_counted(toks, start, end)
