@@ -14,7 +14,13 @@ from collections.abc import Container
 from dataclasses import dataclass, field
 
 from bot.extract.lexicon import (
-    HONORIFICS, NON_NAME_WORDS, ORG_WORDS, PLACES, ROLE_NOUNS, SPEECH_CUES, TITLE_WORDS,
+    HONORIFICS,
+    NON_NAME_WORDS,
+    ORG_WORDS,
+    PLACES,
+    ROLE_NOUNS,
+    SPEECH_CUES,
+    TITLE_WORDS,
     given_names,
 )
 from bot.extract.tokens import Token, is_sentence_end

@@ -20,7 +20,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from bot.extract.lexicon import (
-    CUE_FILLERS, NON_NAME_WORDS, PRONOUN_GENDER, ROLE_NOUNS, SPEECH_CUES, SUBJECT_PRONOUNS,
+    CUE_FILLERS,
+    NON_NAME_WORDS,
+    PRONOUN_GENDER,
+    ROLE_NOUNS,
+    SPEECH_CUES,
+    SUBJECT_PRONOUNS,
 )
 from bot.extract.people import Mention, PersonCluster, bare
 from bot.extract.quotes import QuoteSpan
