@@ -29,16 +29,17 @@ from pathlib import Path
 from benchmarks import corpus_gen
 from benchmarks.common import WORK, emit, fig, percentile
 from bot.build import build
-from bot.build.search_segments import INDEXES, segments
+from bot.build.search_segments import segments
 from bot.store.queries import Store
+from bot.store.schema import SEARCH_TABLES
 
 DRIFT = 1.15  # the search mix may cost at most this much more after the rounds than with one segment per index
 
 
 def search_mix(db: Path, count: int = 600, seed: int = 3) -> list[str]:
     conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
-    words = [w for (w,) in conn.execute(
-        "select term from search_shares where fts = 'paragraphs_fts' and rows > 0 order by term")]
+    words = [w for (w,) in conn.execute("select term from search_shares where fts = ? and rows > 0 order by term",
+                                        (SEARCH_TABLES.index("paragraphs_fts"),))]
     conn.close()
     rng = random.Random(seed)
     return [" ".join(rng.sample(words, rng.choice((1, 1, 2)))) for _ in range(count)]
@@ -57,7 +58,7 @@ def search_cpu(db: Path, mix: list[str]) -> float:
 
 def merge_segments(db: Path) -> None:
     conn = sqlite3.connect(db)
-    for index in INDEXES:
+    for index in SEARCH_TABLES:
         conn.execute(f"insert into {index} ({index}) values ('optimize')")
     conn.commit()
     conn.close()
@@ -66,7 +67,7 @@ def merge_segments(db: Path) -> None:
 def segment_counts(db: Path) -> str:
     conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
     try:
-        return ", ".join(f"{index} {segments(conn, index)}" for index in INDEXES)
+        return ", ".join(f"{index} {segments(conn, index)}" for index in SEARCH_TABLES)
     finally:
         conn.close()
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import sqlite3
 
-INDEXES = ("paragraphs_fts", "quotes_fts")
+from bot.store.schema import SEARCH_TABLES
+
 SEGMENTS_PER_LEVEL = 2  # FTS5's 'usermerge': merge a level once it holds this many segments
 MERGE_PAGES = 1000  # pages written per index and update (8 MB): a fetch round writes a few dozen
 
 
 def merge_some_segments(conn: sqlite3.Connection) -> None:
-    for index in INDEXES:
+    for index in SEARCH_TABLES:
         conn.execute(f"insert into {index} ({index}, rank) values ('usermerge', ?)", (SEGMENTS_PER_LEVEL,))
         conn.execute(f"insert into {index} ({index}, rank) values ('merge', ?)", (MERGE_PAGES,))
 

@@ -19,6 +19,7 @@ import bot.extract
 from bot.build import build
 from bot.models import Document, Extraction, KeyPoint, Person, Quote
 from bot.store.queries import Store
+from bot.store.schema import SEARCH_TABLES
 from bot.store.texts import load_codec
 
 SYNTHETIC = Path(__file__).resolve().parents[2] / "benchmarks" / "work" / "seeds-1000-s7"
@@ -439,6 +440,6 @@ def test_search_segments_stay_few_as_updates_pile_up(smiths, tmp_path):
             (seeds / rel).unlink()
         build(seeds, db, changed=[f"round-{n:02d}.txt", *expired])
     conn = sqlite3.connect(db)
-    assert all(search_segments.segments(conn, index) <= 2 for index in search_segments.INDEXES)
+    assert all(search_segments.segments(conn, index) <= 2 for index in SEARCH_TABLES)
     conn.close()
     assert_same_store(db, clean_build(seeds, tmp_path))
