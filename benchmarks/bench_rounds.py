@@ -29,7 +29,7 @@ from pathlib import Path
 from benchmarks import corpus_gen
 from benchmarks.common import WORK, emit, fig, percentile
 from bot.build import build
-from bot.build.search_segments import segments
+from bot.build.search_segments import merge_all_segments, segments
 from bot.store.queries import Store
 from bot.store.schema import SEARCH_TABLES
 
@@ -58,8 +58,7 @@ def search_cpu(db: Path, mix: list[str]) -> float:
 
 def merge_segments(db: Path) -> None:
     conn = sqlite3.connect(db)
-    for index in SEARCH_TABLES:
-        conn.execute(f"insert into {index} ({index}) values ('optimize')")
+    merge_all_segments(conn)
     conn.commit()
     conn.close()
 

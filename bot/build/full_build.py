@@ -25,6 +25,7 @@ from bot.build.rows import (
     number_documents,
     stored_labels,
 )
+from bot.build.search_segments import merge_all_segments
 from bot.build.search_shares import count_shares
 from bot.build.seed_records import SeedChanges
 from bot.build.store_files import (
@@ -179,8 +180,7 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
         report.phases["people, name index, numbering"] = time.monotonic() - phase_started
         phase_started = time.monotonic()
 
-        for table in ("paragraphs", "quotes"):  # one b-tree per index instead of the batches' segments
-            conn.execute(f"insert into {table}_fts ({table}_fts) values ('optimize')")
+        merge_all_segments(conn)  # one b-tree per index instead of the batches' segments
         report.phases["merge search segments"] = time.monotonic() - phase_started
         phase_started = time.monotonic()
 

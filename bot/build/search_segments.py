@@ -18,6 +18,12 @@ SEGMENTS_PER_LEVEL = 2  # FTS5's 'usermerge': merge a level once it holds this m
 MERGE_PAGES = 1000  # pages written per index and update (8 MB): a fetch round writes a few dozen
 
 
+def merge_all_segments(conn: sqlite3.Connection) -> None:
+    """Each index as one segment (one b-tree), as the full build leaves it."""
+    for index in SEARCH_TABLES:
+        conn.execute(f"insert into {index} ({index}) values ('optimize')")
+
+
 def merge_some_segments(conn: sqlite3.Connection) -> None:
     for index in SEARCH_TABLES:
         conn.execute(f"insert into {index} ({index}, rank) values ('usermerge', ?)", (SEGMENTS_PER_LEVEL,))
