@@ -27,7 +27,8 @@ import sqlite3
 # 9: stories of a week (`bot.build.stories.STORY_DAYS`), their bands keyed by week; 10: texts compressed with the
 # store's dictionary, paragraph spans as lengths, search_shares' index a number, people without folded labels,
 # the mentions' paragraphs in person_documents (`mentioned`) instead of a row each (person_paragraphs)
-SCHEMA_VERSION = "10"
+# 11: story_bands keyed by week first (a week's bands contiguous: see `bot.build.stories`)
+SCHEMA_VERSION = "11"
 PAGE_SIZE = 8192  # bytes: compressed texts (~2 KB) pack better than in 4096-byte pages, FTS leaves too
 
 TABLES = """

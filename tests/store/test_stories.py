@@ -12,12 +12,19 @@ import pytest
 
 import bot.build.stories as stories
 from bot.build import build
-from bot.build.stories import band_keys, band_row, equal_bins, similar, story_signature, update_stories, write_stories
+from bot.build.stories import (
+    band_keys,
+    band_row,
+    equal_bins,
+    similar,
+    story_signature,
+    update_stories,
+    write_stories,
+)
 from bot.sources.near_duplicates import MIN_SHINGLES, filled_bins, signature
 from bot.sources.seed_files import SeedArticle, write_article
 from bot.store.queries import Store
 from bot.store.schema import TABLES
-
 from tests.store.test_incremental import assert_same_store, clean_build
 
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "000_7c73074e746b7734.txt"
@@ -255,3 +262,40 @@ def test_a_band_row_shared_by_chance_joins_no_story():
 def _mk(tmp_path):
     for n in range(4):
         (tmp_path / f"clean{n}").mkdir()
+
+
+@pytest.mark.parametrize("week_reads", [0, 10_000])
+def test_removing_the_oldest_day_re_leads_its_copies_as_a_clean_build(monkeypatch, week_reads):
+    """Retention drops the oldest day, which holds the first copies of many stories: their copies of the week
+    after are led again, by reading their weeks whole (`_first_copies_in_weeks`) or, when that would read too
+    much, band by band; either way as write_stories leads the documents left (bins shared by chance, copies
+    that are alike to a later copy only, and documents too short to compare included)."""
+    monkeypatch.setattr(stories, "WEEK_READS", week_reads)
+    rng = random.Random(11)
+    bases = [array("H", (rng.randrange(65536) for _ in range(64))) for _ in range(20)]
+    start, documents = 1_700_000_000, []
+    for n in range(1200):
+        base = rng.choice(bases)
+        raw = array("H", (b if rng.random() < 0.55 else rng.randrange(65536) for b in base)).tobytes()
+        when = start + rng.randrange(12 * 86_400) // 3600 * 3600  # on the hour: some documents share a date
+        documents.append((when, f"{n:04d}.md", n + 1, None if n % 37 == 0 else raw))
+    cutoff = start + 2 * 86_400
+    kept = [d for d in documents if d[0] >= cutoff]
+    removed = [(d[0], d[2]) for d in documents if d[0] < cutoff]
+
+    def stories_of(conn):
+        return conn.execute("select document_id, story from stories order by document_id").fetchall()
+
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(TABLES)
+    conn.executemany("insert into documents (id, path, sort_date) values (?, ?, ?)", [(d[2], d[1], d[0]) for d in documents])
+    write_stories(conn, documents)
+    assert len({story for _, story in stories_of(conn)}) < 600  # stories of several copies
+    conn.execute("delete from documents where sort_date < ?", (cutoff,))
+    update_stories(conn, removed, [])
+    clean = sqlite3.connect(":memory:")
+    clean.executescript(TABLES)
+    write_stories(clean, kept)
+    assert stories_of(conn) == stories_of(clean)
+    band_rows = "select band, document_id from story_bands order by 1, 2"
+    assert conn.execute(band_rows).fetchall() == clean.execute(band_rows).fetchall()
