@@ -27,6 +27,9 @@ Figures (the last stdout line is the JSON of benchmarks/common.py's `emit`):
   (`bot.build.stories.update_stories`: signature, band lookup in the store, similarity, story) per new
   document against the copy's documents (target ≤ 2 ms), and the precision/recall of the store's rule
   (a shared band and ≥ 20 of 64 equal bins) on the labelled pairs. DIR/feeds/ and the copy are removed after.
+- "stories of templated pages": pages made from three templates ("Weather in Town: rain expected on day
+  12 …"), thousands in a week, which share bands without being near-duplicates: the full build's stories
+  per page at two counts and their growth (target ≤ 2: linear), and an in-place round of 100 more (≤ 2 s).
 
 The corpus is read in place, never copied. Work files go to benchmarks/work/sources/.
 Quick mode (< 1 min): 100 articles edited for the pairs, 1,000 new documents timed at each size.
@@ -459,6 +462,60 @@ def near_duplicate_figures(texts: dict[str, str], quick: bool) -> list:
     return figures
 
 
+TEMPLATES = (  # pages a site makes from one template: they share bands without being the same story
+    "Weather in {town}: rain expected on day {n} with a high of {t} degrees, and sun on day {m} in {town}.",
+    "Shares of {town} Holdings rose {t} per cent on day {n} after the company reported results for quarter {m}.",
+    "{town} United beat {town} Rovers {t} to {m} on day {n}, their third win of the season at home.",
+)
+
+
+def templated_pages(count: int, seed: int = 5) -> list[tuple[int, str, int, bytes | None]]:
+    """`count` pages of three templates with made-up towns and numbers, all published within one week, as
+    write_stories takes them: (sort_date, path, id, signature)."""
+    from bot.build.stories import story_signature
+
+    rng = random.Random(seed)
+    towns = ["".join(rng.choice("bcdfgklmnprstvz") + rng.choice("aeiou") for _ in range(3)).capitalize() for _ in range(500)]
+    pages = []
+    for n in range(count):
+        values = dict(town=rng.choice(towns), n=rng.randrange(365), m=rng.randrange(365), t=rng.randrange(40))
+        title = rng.choice(["Weather", "Markets", "Results"]) + f" {n}"
+        text = [rng.choice(TEMPLATES).format(**values) for _ in range(rng.randint(1, 3))]
+        pages.append((1_700_000_000 + rng.randrange(7 * 86_400), f"{n:06d}.md", n + 1, story_signature(title, text)))
+    return pages
+
+
+def templated_figures(quick: bool) -> list:
+    """Stories of templated pages (see TEMPLATES): the full build's (write_stories) and an in-place round
+    of 100 more (update_stories), at two sizes; per page, the time may not grow with the count."""
+    import sqlite3
+
+    from bot.build.stories import update_stories, write_stories
+    from bot.store.schema import TABLES
+
+    sizes = (2_000, 8_000) if quick else (5_000, 40_000)
+    per_page, rounds = [], []
+    for size in sizes:
+        pages = templated_pages(size + 100)
+        conn = sqlite3.connect(":memory:")
+        conn.executescript(TABLES)
+        conn.executemany("insert into documents (id, path, sort_date) values (?, ?, ?)", [(d[2], d[1], d[0]) for d in pages])
+        started = time.process_time()
+        write_stories(conn, pages[:size])
+        per_page.append((time.process_time() - started) / size * 1000)
+        started = time.process_time()
+        update_stories(conn, [], [(d[2], d[0], d[3]) for d in pages[size:]])
+        rounds.append(time.process_time() - started)
+    growth = per_page[-1] / per_page[0]
+    return [fig("stories of templated pages", f"full build: ms/page at {sizes[-1]:,} in a week", round(per_page[-1], 4),
+                "ms", note=f"{per_page[0]:.4f} ms/page at {sizes[0]:,}; CPU time"),
+            fig("stories of templated pages", f"growth {sizes[0]:,} → {sizes[-1]:,} pages", round(growth, 2), "×", "<=", 2.0,
+                note="ms per page at the larger count over the smaller (1.0 = linear; comparing each page with every "
+                     f"page of its bands would be {sizes[-1] / sizes[0]:g}×)"),
+            fig("stories of templated pages", f"100 more in place, with {sizes[-1]:,} in their week", round(rounds[-1], 3), "s",
+                "<=", 2.0, note=f"{rounds[0]:.3f} s with {sizes[0]:,}; CPU time")]
+
+
 def filler_signatures(size: int, seed: int = 11):
     """Signatures standing for `size` stored documents: random ones, a fifth of them near-copies of earlier
     ones (clusters of one story), so that queries meet candidates as in a real store."""
@@ -517,6 +574,7 @@ def index_timing(size: int, probes: list[str], new_docs: int) -> list:
 
 def datasketch_timing(size: int, probes: list[str], new_docs: int) -> list:
     from datasketch import MinHash, MinHashLSH
+
     from bot.sources.near_duplicates import THRESHOLD
 
     rng = random.Random(5)
@@ -719,6 +777,7 @@ def main() -> None:
     if not args.only_store:
         figures += extraction_modes(articles[:40] if args.quick else articles)
         figures += near_duplicate_figures(texts, args.quick)
+        figures += templated_figures(args.quick)
     for f in figures:
         print(f"{f.bench:22s} {f.name:38s} {f.value!s:>10} {f.unit:8s} {f.target:8s} {f.note}", file=sys.stderr)
     emit(figures)

@@ -17,8 +17,14 @@ same groups, and kept up by the incremental build without reading the whole stor
   (~1,200 at a million documents), not every page of the table. Documents sharing a band are near-duplicates
   when their estimated similarity (equal bins / 64) is at least `near_duplicates.THRESHOLD` (0.3).
 - A document's story is its *first* near-duplicate of the week before it: of itself and every document
-  at that threshold published at most STORY_DAYS earlier, the one first published (by
-  `documents.sort_date`, then path). `stories.story` holds that document's id. A story told within a
+  at that threshold published at most STORY_DAYS earlier that shares a band with it and is among the
+  RUN_CANDIDATES first of that band's documents in that week, the one first published (by
+  `documents.sort_date`, then path). `stories.story` holds that document's id. The bound keeps the
+  work linear whatever arrives: a feed of templated pages ("Weather in town 12 …") makes thousands of
+  documents a week that share bands without being near-duplicates, and comparing each with all of
+  them was quadratic (4,000 such pages: 4 M comparisons, 4.8 s). Copies of a real story are found at
+  the first comparison of a band (its first copy is the band's first document), so it leaves them as
+  they were. A story told within a
   week is a star around its first copy (two unrelated stories are never joined through a third); one
   republished over weeks goes on under later first copies, each of the week before. The grouping is a
   function of the set of documents alone: a full build and any sequence of incremental ones give the
@@ -56,7 +62,8 @@ BANDS = BINS // ROWS
 MIN_EQUAL = -(-int(THRESHOLD * BINS * 1000) // 1000)  # equal bins for a near-duplicate: ceil(0.3 × 64) = 20
 STORY_DAYS = 7  # how far back a document's first near-duplicate may be
 STORY_SECONDS = STORY_DAYS * 86_400
-WEEK_READS = 25  # documents of their weeks read per document whose story is sought, at most (`_first_copies_in_weeks`)
+RUN_CANDIDATES = 64  # the earliest documents of a band's run in a document's week before it that it is compared with
+WEEK_READS = 25  # documents of their weeks read per document changed or led again, at most (`_lead_weeks_after`)
 _LANE_LOW = int.from_bytes(b"\x01\x00" * BINS, "little")
 _BAND_BITS = 16 * ROWS
 _BAND_MASK = (1 << _BAND_BITS) - 1
@@ -222,14 +229,25 @@ def _first_similar_in_week(story: np.ndarray, words: np.ndarray, dates: np.ndarr
         first = start[at]
         alike = (bins[row_of[position[first]]] == bins[row_of[position[at]]]).sum(axis=1) >= MIN_EQUAL
         np.minimum.at(story, position[at[alike]], position[first[alike]])
-        for i, j in zip(at[~alike].tolist(), first[~alike].tolist()):  # scan the rest of the week before it
-            mine = bins[row_of[position[i]]].tobytes()
-            for k in range(j + 1, i):
-                if position[k] >= story[position[i]]:
-                    break
-                if similar(bins[row_of[position[k]]].tobytes(), mine):
-                    story[position[i]] = position[k]
-                    break
+        _scan_on(story, position, bins, row_of, at[~alike], first[~alike])
+
+
+def _scan_on(story: np.ndarray, position: np.ndarray, bins: np.ndarray, row_of: np.ndarray, at: np.ndarray,
+             first: np.ndarray) -> None:
+    """For run members `at` whose first member of the week before (`first`) is not similar: the next ones
+    of that week, up to the RUN_CANDIDATES first, compared all at once, one step at a time; each member's
+    `story` is lowered to the first similar one before it (later ones cannot lower it: the story is the
+    first similar of any band)."""
+    mine = position[at]
+    for step in range(1, RUN_CANDIDATES):
+        other = first + step
+        going = (other < at) & (position[np.minimum(other, at)] < story[mine])
+        at, first, mine, other = at[going], first[going], mine[going], other[going]
+        if not len(at):
+            return
+        alike = (bins[row_of[position[other]]] == bins[row_of[mine]]).sum(axis=1) >= MIN_EQUAL
+        np.minimum.at(story, mine[alike], position[other[alike]])
+        at, first, mine = at[~alike], first[~alike], mine[~alike]
 
 
 # The incremental build ---------------------------------------------------------------------------
@@ -243,15 +261,17 @@ def update_stories(conn: sqlite3.Connection, removed: Iterable[tuple[int, int]],
     date_of = {document_id: sort_date for sort_date, document_id in removed}
     added = list(added)
     orphans: set[int] = set()
+    gone: list[tuple[int, int, bytes]] = []  # (id, sort_date, signature) of the removed documents that had one
     for start in range(0, len(date_of), 5000):
         ids = json.dumps(sorted(date_of)[start:start + 5000])
-        bands = sorted((band, document_id) for document_id, raw in conn.execute(
+        gone += [(document_id, date_of[document_id], raw) for document_id, raw in conn.execute(
             "select document_id, signature from stories where document_id in (select value from json_each(?))"
-            " and signature is not null", (ids,)) for band in band_rows(raw, date_of[document_id]))
-        conn.executemany("delete from story_bands where band = ? and document_id = ?", bands)
+            " and signature is not null", (ids,))]
         conn.execute("delete from stories where document_id in (select value from json_each(?))", (ids,))
         orphans.update(d for (d,) in conn.execute(
             "select document_id from stories where story in (select value from json_each(?))", (ids,)))
+    conn.executemany("delete from story_bands where band = ? and document_id = ?",
+                     sorted((band, document_id) for document_id, date, raw in gone for band in band_rows(raw, date)))
     orphans -= date_of.keys()
     for document_id, sort_date, raw in added:
         conn.execute("insert into stories values (?, ?, ?)", (document_id, document_id, raw))
@@ -260,57 +280,60 @@ def update_stories(conn: sqlite3.Connection, removed: Iterable[tuple[int, int]],
                              [(band, document_id) for band in band_rows(raw, sort_date)])
     added_ids = {document_id for document_id, _, _ in added}
     orphans -= added_ids
-
-    near = _Nearby(conn)
-    stories = _first_copies_in_weeks(conn, sorted(orphans)) if orphans else {}
-    if stories is None:  # the orphans' weeks hold too many other documents: their bands are cheaper
-        stories, again = {}, sorted(added_ids | orphans)
-    else:
-        again = sorted(added_ids)
-    near.describe(again)
-    stories.update((document_id, near.first_similar(document_id)) for document_id in again)
-    for document_id in sorted(added_ids):  # later neighbours whose story began after this document
-        order = near.order(document_id)
-        for neighbour in near.later_similar(document_id):
-            if neighbour in stories:
-                continue
-            current = near.story(neighbour)
-            near.describe([current])
-            if order < near.order(current):
-                near.set_story(neighbour, document_id)
-                stories[neighbour] = document_id
+    changed = [(date, raw) for _, date, raw in gone] + [(date, raw) for _, date, raw in added if raw is not None]
+    dates = [date for date, _ in changed]
+    stories = _lead_weeks_after(conn, dates, WEEK_READS * (len(changed) + len(orphans)))
+    if stories is None:
+        near = _Nearby(conn)
+        if near.long_runs(changed):
+            stories = _lead_weeks_after(conn, dates, None)
+        else:
+            stories = near.lead_again(sorted(orphans), sorted(added_ids))
     conn.executemany("update stories set story = ? where document_id = ?",
                      [(story, document_id) for document_id, story in stories.items()])
 
 
-def _first_copies_in_weeks(conn: sqlite3.Connection, ids: list[int]) -> dict[int, int] | None:
-    """The story of each of these stored documents, found as the full build finds them (`_first_copies`)
-    among every document of the week before each of them; None when those weeks hold more than
-    WEEK_READS documents for each of them, where looking them up band by band (`_Nearby`) reads less.
+def _lead_weeks_after(conn: sqlite3.Connection, dates: list[int], most: int | None) -> dict[int, int] | None:
+    """The stories that changed among every document of the week after each of `dates` (the dates of
+    documents added or removed), led as the full build leads them (`_first_copies`) from the documents
+    of the week before each of them; None when more than `most` documents would be read.
 
-    Retention's removal of a day at a million documents leaves ~4,000 copies whose first copy went, all
-    in the week after it: the ~22,000 documents of those eight days, read in date order and compared in
-    numpy, instead of 64 band lookups and every candidate they name for each copy."""
-    dates = sorted(date for date, in conn.execute(
-        "select sort_date from documents where id in (select value from json_each(?))", (json.dumps(ids),)))
-    spans: list[list[int]] = []  # [first, last] dates, merged
-    for date in dates:
-        if spans and date - STORY_SECONDS <= spans[-1][1]:
-            spans[-1][1] = date
-        else:
-            spans.append([date - STORY_SECONDS, date])
+    Those are the only documents whose story a change can alter: their first near-duplicate went, or
+    an added document is earlier, or a document added or removed moved which are a band's
+    RUN_CANDIDATES first of their week. Retention's removal of a day at a million documents reads the
+    ~20,000 documents of the week after it in date order and compares them in numpy, instead of 64
+    band lookups, and every candidate they name, for each of its ~4,000 copies whose first copy went."""
+    read = _spans(dates, STORY_SECONDS, STORY_SECONDS)
     between = "select count(*) from documents where sort_date between ? and ?"
-    if sum(conn.execute(between, span).fetchone()[0] for span in spans) > WEEK_READS * len(ids):
+    if most is not None and sum(conn.execute(between, span).fetchone()[0] for span in read) > most:
         return None
-    documents = sorted(row for span in spans for row in conn.execute(
-        "select d.sort_date, d.path, d.id, s.signature from documents d join stories s on s.document_id = d.id"
-        " where d.sort_date between ? and ?", span))
+    documents = sorted(row for span in read for row in conn.execute(
+        "select d.sort_date, d.path, d.id, s.signature, s.story from documents d"
+        " join stories s on s.document_id = d.id where d.sort_date between ? and ?", span))
+    led = _spans(dates, 0, STORY_SECONDS)
+    starts = [first for first, _ in led]
+
+    def in_led(date: int) -> bool:
+        span = bisect_right(starts, date) - 1
+        return span >= 0 and date <= led[span][1]
+
+    wanted = np.array([in_led(row[0]) for row in documents], dtype=bool)
     compared = np.array([p for p, row in enumerate(documents) if row[3] is not None], dtype=np.int64)
     bins = np.frombuffer(b"".join(documents[p][3] for p in compared), dtype="<u2").reshape(-1, BINS)
-    sought = set(ids)
-    wanted = np.array([row[2] in sought for row in documents])
     story = _first_copies(np.array([row[0] for row in documents], dtype=np.int64), compared, bins, wanted).tolist()
-    return {row[2]: documents[story[p]][2] for p, row in enumerate(documents) if row[2] in sought}
+    return {row[2]: documents[story[p]][2] for p, row in enumerate(documents)
+            if wanted[p] and documents[story[p]][2] != row[4]}
+
+
+def _spans(dates: Iterable[int], before: int, after: int) -> list[tuple[int, int]]:
+    """The spans [date - before, date + after] of these dates, overlapping ones merged, in order."""
+    spans: list[list[int]] = []
+    for date in sorted(dates):
+        if spans and date - before <= spans[-1][1]:
+            spans[-1][1] = date + after
+        else:
+            spans.append([date - before, date + after])
+    return [(first, last) for first, last in spans]
 
 
 class _Nearby:
@@ -321,6 +344,40 @@ class _Nearby:
         self.conn = conn
         self._info: dict[int, list] = {}  # id -> [(sort_date, path), signature, story]
         self._runs: dict[int, tuple[list[tuple[int, str]], list[int]]] = {}
+
+    def long_runs(self, changed: list[tuple[int, bytes]]) -> bool:
+        """Whether a band of a changed document (sort_date, signature) has more than RUN_CANDIDATES documents
+        within a week of it: then the change may move which documents are a band's first of their week
+        for documents that are neither added nor led by a removed one, and whole weeks are led again."""
+        for date, raw in changed:
+            rows = band_rows(raw, date, (-1, 0, 1))
+            runs = self._read(rows)
+            for band in range(BANDS):
+                near = 0
+                for orders, ids in runs[3 * band:3 * band + 3]:
+                    first, last = bisect_left(orders, (date - STORY_SECONDS,)), bisect_left(orders, (date + STORY_SECONDS + 1,))
+                    near += sum(same_band(raw, self._info[d][1], band) for d in ids[first:last])
+                if near > RUN_CANDIDATES:
+                    return True
+        return False
+
+    def lead_again(self, orphans: list[int], added: list[int]) -> dict[int, int]:
+        """The new stories of the documents whose story was removed and of those added, and of the later
+        neighbours whose story began after an added one (its bands' runs are short: `long_runs`)."""
+        again = sorted({*orphans, *added})
+        self.describe(again)
+        stories = {document_id: self.first_similar(document_id) for document_id in again}
+        for document_id in added:
+            order = self.order(document_id)
+            for neighbour in self.later_similar(document_id):
+                if neighbour in stories:
+                    continue
+                current = self._info[neighbour][2]
+                self.describe([current])
+                if order < self.order(current):
+                    self._info[neighbour][2] = document_id
+                    stories[neighbour] = document_id
+        return stories
 
     def describe(self, ids: Iterable[int]) -> None:
         missing = sorted({d for d in ids if d not in self._info})
@@ -335,28 +392,29 @@ class _Nearby:
     def order(self, document_id: int) -> tuple[int, str]:
         return self._info[document_id][0]
 
-    def story(self, document_id: int) -> int:
-        return self._info[document_id][2]
-
-    def set_story(self, document_id: int, story: int) -> None:
-        self._info[document_id][2] = story
-
     def first_similar(self, document_id: int) -> int:
-        """The first document of the week before this one (itself included) that it is similar to."""
+        """The first document of the week before this one (itself included) that it is similar to, of the
+        RUN_CANDIDATES first of each band it shares in that week."""
         (date, _), raw, _ = self._info[document_id]
         if raw is None:
             return document_id
         best, best_id = self.order(document_id), document_id
-        rows = band_rows(raw, date, (-1, 0))
-        for row, (orders, ids) in zip(rows, self._read(rows)):
-            band = band_of_row(row)
-            i = bisect_left(orders, (date - STORY_SECONDS,))
-            while i < len(orders) and orders[i] < best:
-                other = self._info[ids[i]][1]
-                if same_band(raw, other, band) and similar(raw, other):
-                    best, best_id = orders[i], ids[i]
-                    break
-                i += 1
+        runs = self._read(band_rows(raw, date, (-1, 0)))  # each band's week before, then its own week
+        for band in range(BANDS):
+            seen = 0
+            for orders, ids in runs[2 * band:2 * band + 2]:
+                i = bisect_left(orders, (date - STORY_SECONDS,))
+                while i < len(orders) and orders[i] < best and seen < RUN_CANDIDATES:
+                    other = self._info[ids[i]][1]
+                    if same_band(raw, other, band):
+                        seen += 1
+                        if similar(raw, other):
+                            best, best_id = orders[i], ids[i]
+                            break
+                    i += 1
+                else:
+                    continue
+                break
         return best_id
 
     def later_similar(self, document_id: int) -> set[int]:
