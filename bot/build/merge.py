@@ -51,6 +51,23 @@ def words(key: str) -> int:
     return key.count(" ") + 1
 
 
+def stored_name_ids(stored: int | str | None) -> list[int]:
+    """The ids of a key's names as its `name_groups` row holds them (see `name_ids_value`)."""
+    if stored is None:
+        return []
+    if isinstance(stored, int):
+        return [stored]
+    return [int(name_id) for name_id in stored.split(",")]
+
+
+def name_ids_value(name_ids: list[int]) -> int | str | None:
+    """The ids of a key's names (ascending) as `name_groups` stores them: most keys have one name, stored as
+    an integer (1-3 bytes); several as text ("12,4077"); none as NULL (a key about to go)."""
+    if not name_ids:
+        return None
+    return name_ids[0] if len(name_ids) == 1 else ",".join(map(str, name_ids))
+
+
 @dataclass
 class NameCounts:
     """One distinct name, summed over the records that carry it."""

@@ -29,7 +29,8 @@ create table {db}.staged_aliases (name_id integer, alias text);
 create table {db}.staged_claims (alias_key text, group_key text);
 create table {db}.persons (root text, sort_key text, name text, role text, aliases text, mentions integer,
     quotes integer, documents integer, paragraphs integer, statements integer);
-create table {db}.key_roots (key text, target text, root text);
+create table {db}.key_roots (key text, target text, root text, names);
+create table {db}.name_keys (name_id integer primary key, key text);
 create table {db}.person_of_root (root text primary key, person_id integer) without rowid;
 create table {db}.person_of_name (name_id integer primary key, person_id integer);
 """
@@ -92,9 +93,10 @@ class MergeTables:
         conn, s = self.conn, self.scratch
         self._flush()
         records, mentions, quotes, paragraphs, statements = self.sums
-        conn.executemany("insert into names values (?, ?, ?, ?, ?, ?, ?, ?)", (
-            (i, self.names[i], self.keys[i], records[i], mentions[i], quotes[i], paragraphs[i], statements[i])
+        conn.executemany("insert into names values (?, ?, ?, ?, ?, ?, ?)", (
+            (i, self.names[i], records[i], mentions[i], quotes[i], paragraphs[i], statements[i])
             for i in range(1, len(self.names))))
+        conn.executemany(f"insert into {s}.name_keys values (?, ?)", ((i, self.keys[i]) for i in range(1, len(self.names))))
         conn.execute(f"insert into name_roles select name_id, role, sum(mentions), count(*) from {s}.staged_roles"
                      " group by name_id, role order by name_id, role")
         conn.execute(f"insert into name_aliases select name_id, alias, count(*) from {s}.staged_aliases"
@@ -105,7 +107,10 @@ class MergeTables:
             conn.execute(f"delete from {s}.staged_{table}")
 
         # Join targets: a group key claimed by exactly one other group with more words.
-        groups = set(self.keys[1:])
+        groups: dict[str, int | str] = {}  # key → the ids of its names, as name_groups holds them (`name_ids_value`)
+        for name_id in range(1, len(self.keys)):
+            held = groups.get(self.keys[name_id])
+            groups[self.keys[name_id]] = name_id if held is None else f"{held},{name_id}"
         claimant: dict[str, object] = {}
         for alias_key, claiming in conn.execute("select alias_key, group_key from claims"):
             if alias_key in groups:
@@ -156,8 +161,8 @@ class MergeTables:
             if len(persons) >= BATCH:
                 self._stage_persons(persons)
         self._stage_persons(persons)
-        conn.executemany(f"insert into {s}.key_roots values (?, ?, ?)",
-                         ((key, target.get(key), root.get(key, key)) for key in groups))
+        conn.executemany(f"insert into {s}.key_roots values (?, ?, ?, ?)",
+                         ((key, target.get(key), root.get(key, key), ids) for key, ids in groups.items()))
         del root, target, groups, waiting
 
         # People numbered in the order of their names' keys; every key and name gets its person.
@@ -166,10 +171,10 @@ class MergeTables:
         conn.execute(f"insert into people select row_number() over (order by sort_key, name), name, role, aliases,"
                      f" mentions, quotes, documents, paragraphs, statements from {s}.persons"
                      " order by sort_key, name")
-        conn.execute(f"insert into name_groups select k.key, k.target, r.person_id from {s}.key_roots k"
+        conn.execute(f"insert into name_groups select k.key, k.target, r.person_id, k.names from {s}.key_roots k"
                      f" join {s}.person_of_root r on r.root = k.root order by k.key")
-        conn.execute(f"insert into {s}.person_of_name select n.id, g.person_id from names n"
-                     " join name_groups g on g.key = n.key order by n.id")
+        conn.execute(f"insert into {s}.person_of_name select n.name_id, g.person_id from {s}.name_keys n"
+                     " join name_groups g on g.key = n.key order by n.name_id")
         return conn.execute(f"select count(*) from {s}.persons").fetchone()[0]
 
     @staticmethod

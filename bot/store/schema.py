@@ -27,7 +27,8 @@ import sqlite3
 # 9: stories of a week (`bot.build.stories.STORY_DAYS`), their bands keyed by week; 10: texts compressed with the
 # store's dictionary, paragraph spans as lengths, search_shares' index a number, people without folded labels,
 # the mentions' paragraphs in person_documents (`mentioned`) instead of a row each (person_paragraphs)
-SCHEMA_VERSION = "10"
+# 11x: names without their key and its index or the index of the name (name_groups lists each key's names)
+SCHEMA_VERSION = "11x"
 PAGE_SIZE = 8192  # bytes: compressed texts (~2 KB) pack better than in 4096-byte pages, FTS leaves too
 
 TABLES = """
@@ -53,13 +54,13 @@ create table statements (document_id integer, n integer, ord integer, person_id 
     sort_date integer, text text, speaker text, primary key (document_id, n)) without rowid;
 create table key_points (document_id integer, rank integer, paragraph integer, kind text, start integer,
     "end" integer, score float, text text, primary key (document_id, rank)) without rowid;
-create table names (id integer primary key, name text, key text, records integer, mentions integer,
-    quotes integer, paragraphs integer, statements integer);
+create table names (id integer primary key, name text, records integer, mentions integer, quotes integer,
+    paragraphs integer, statements integer);
 create table name_roles (name_id integer, role text, mentions integer, records integer,
     primary key (name_id, role)) without rowid;
 create table name_aliases (name_id integer, alias text, records integer, primary key (name_id, alias)) without rowid;
 create table claims (alias_key text, group_key text, records integer, primary key (alias_key, group_key)) without rowid;
-create table name_groups (key text primary key, target text, person_id integer) without rowid;
+create table name_groups (key text primary key, target text, person_id integer, names) without rowid;
 create table search_shares (fts integer, term text, rows integer, total integer, primary key (fts, term)) without rowid;
 create table meta (key text primary key, value text);
 create table stories (document_id integer primary key, story integer, signature blob);
@@ -103,12 +104,15 @@ create table story_bands (band integer, document_id integer, primary key (band, 
 # their index (which holds only statements of a named person). `statements` of people and names
 # count them as `quotes` counts quotations.
 #
-# The merge of people (see `bot.build.merge`), as counts: `names` each distinct name with its
-# key (`bot.build.merge.group_key`) and, over the records that carry it, how many records, mentions,
-# quotes, paragraphs and statements; `name_roles` and `name_aliases` the roles and aliases those records give,
+# The merge of people (see `bot.build.merge`), as counts: `names` each distinct name and, over the
+# records that carry it, how many records, mentions, quotes, paragraphs and statements;
+# `name_roles` and `name_aliases` the roles and aliases those records give,
 # with the mentions and records of each; `claims` how many records of the group `group_key` carry an alias
-# whose key is `alias_key`; `name_groups` each key with records, the fuller key it joins (`target`,
-# when it is the only one claiming it) and the person of the tree it belongs to.
+# whose key is `alias_key`; `name_groups` each key (`bot.build.merge.group_key`) with records, the fuller
+# key it joins (`target`, when it is the only one claiming it), the person of the tree it belongs to, and
+# the ids of its names (`names`, no declared type: one id as an integer, several as text "12,4077", see
+# `bot.build.merge.name_ids_value`). A name is found by its key's row (its key is computed from it), so
+# `names` has no index and holds no key: a name's text is stored once, its key once.
 # search_shares: for each stemmed word of each full-text index (`fts`: its place in SEARCH_TABLES, a
 # number of no bytes), in how many of its newest rows it is (`bot.store.queries.SAMPLE` rows) and in
 # how many rows in all: what a search leaves out, ranks or bounds, known before the question. `stories` and `story_bands` group documents carrying the same
@@ -123,8 +127,6 @@ INDEXES = [  # (table, columns, unique): built after the bulk insert, which is f
     ("people", ["mentions desc", "quotes desc", "id"], False),
     ("person_documents", ["person_id", "sort_date", "document_id"], False),
     ("quotes", ["person_id", "strength desc", "id"], False),
-    ("names", ["name"], True),
-    ("names", ["key"], False),
     ("stories", ["story"], False),
 ]
 PARTIAL_INDEXES = [
