@@ -21,6 +21,7 @@ from bot.build.merge import (
     MergedPerson,
     NameCounts,
     describe,
+    group_key,
     join_target,
     name_ids_value,
     stored_name_ids,
@@ -81,8 +82,8 @@ class PeopleChange:
         self._add("name_roles", ("name_id", "role"), ("mentions", "records"), role_rows)
         self._add("name_aliases", ("name_id", "alias"), ("records",),
                   [(ids[name], alias, records) for (name, alias), records in delta.aliases.items() if records])
-        self._add("claims", ("alias_key", "group_key"), ("records",),
-                  [(alias_key, group_key, records) for (alias_key, group_key), records in delta.claims.items() if records])
+        self._add("claims", ("alias_key", "name_id"), ("records",),
+                  [(alias_key, ids[name], records) for (alias_key, name), records in delta.claims.items() if records])
         emptied = []  # names no record carries any more: they go, with their roles and aliases
         for chunk in _each(ids[name] for name, c in delta.names.items() if c.records < 0):
             emptied += [i for (i,) in conn.execute(
@@ -175,15 +176,15 @@ class PeopleChange:
         """Work out the join target of each of `keys` from the counts, and record it."""
         conn = self.conn
         groups: set[str] = set()  # the keys that have names (each has its row, see `apply`)
-        claimants: dict[str, list[str]] = {}  # the claimants of a key when only one claims it; else two of them
+        claimants: dict[str, set[str]] = {}  # the groups claiming each key: the keys of the names that claim it
         for chunk in _each(keys):
             groups.update(k for (k,) in conn.execute(
                 "select key from name_groups where key in (select value from json_each(?)) and names is not null",
                 (chunk,)))
-            for alias_key, first, last in conn.execute(
-                    "select alias_key, min(group_key), max(group_key) from claims"
-                    " where alias_key in (select value from json_each(?)) and records > 0 group by alias_key", (chunk,)):
-                claimants[alias_key] = [first] if first == last else [first, last]
+            for alias_key, name in conn.execute(
+                    "select c.alias_key, n.name from claims c join names n on n.id = c.name_id"
+                    " where c.alias_key in (select value from json_each(?)) and c.records > 0", (chunk,)):
+                claimants.setdefault(alias_key, set()).add(group_key(name))
         self._load(keys)
         changed, removed = [], []
         for key in keys:

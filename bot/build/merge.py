@@ -99,7 +99,7 @@ class MergeCounts:
         self.names: dict[str, NameCounts] = {}
         self.roles: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])  # (name, role) → [mentions, records]
         self.aliases: defaultdict[tuple[str, str], int] = defaultdict(int)  # (name, alias) → records
-        self.claims: defaultdict[tuple[str, str], int] = defaultdict(int)  # (alias key, group key) → records
+        self.claims: defaultdict[tuple[str, str], int] = defaultdict(int)  # (alias key, name) → records
 
     def add(self, name: str, aliases: Iterable[str], role: str | None, mentions: int, quotes: int = 0,
             paragraphs: int = 0, statements: int = 0, sign: int = 1) -> None:
@@ -119,8 +119,8 @@ class MergeCounts:
         carried, claims = what_aliases_count(name, counts.key, aliases)
         for alias in carried:
             self.aliases[name, alias] += sign
-        for claim in claims:
-            self.claims[claim] += sign
+        for alias_key, _ in claims:
+            self.claims[alias_key, name] += sign
 
 
 def what_aliases_count(name: str, key: str, aliases: Iterable[str]) -> tuple[list[str], list[tuple[str, str]]]:

@@ -26,7 +26,7 @@ from bot.build.merge import (
 SCRATCH = """
 create table {db}.staged_roles (name_id integer, role text, mentions integer);
 create table {db}.staged_aliases (name_id integer, alias text);
-create table {db}.staged_claims (alias_key text, group_key text);
+create table {db}.staged_claims (alias_key text, name_id integer);
 create table {db}.persons (root text, sort_key text, name text, role text, aliases text, mentions integer,
     quotes integer, documents integer, paragraphs integer, statements integer);
 create table {db}.key_roots (key text, target text, root text, names);
@@ -75,7 +75,7 @@ class MergeTables:
             self.staged["roles"].append((name_id, role, mentions))
         carried, claims = what_aliases_count(name, self.keys[name_id], aliases)
         self.staged["aliases"] += [(name_id, alias) for alias in carried]
-        self.staged["claims"] += claims
+        self.staged["claims"] += [(alias_key, name_id) for alias_key, _ in claims]
         if len(self.staged["aliases"]) + len(self.staged["roles"]) >= BATCH:
             self._flush()
         return name_id
@@ -101,20 +101,24 @@ class MergeTables:
                      " group by name_id, role order by name_id, role")
         conn.execute(f"insert into name_aliases select name_id, alias, count(*) from {s}.staged_aliases"
                      " group by name_id, alias order by name_id, alias")
-        conn.execute(f"insert into claims select alias_key, group_key, count(*) from {s}.staged_claims"
-                     " group by alias_key, group_key order by alias_key, group_key")
+        conn.execute(f"insert into claims select alias_key, name_id, count(*) from {s}.staged_claims"
+                     " group by alias_key, name_id order by alias_key, name_id")
         for table in ("roles", "aliases", "claims"):
             conn.execute(f"delete from {s}.staged_{table}")
 
-        # Join targets: a group key claimed by exactly one other group with more words.
+        # Join targets: a group key claimed by exactly one other group (the key of a claiming name) with more words.
         groups: dict[str, int | str] = {}  # key → the ids of its names, as name_groups holds them (`name_ids_value`)
         for name_id in range(1, len(self.keys)):
             held = groups.get(self.keys[name_id])
             groups[self.keys[name_id]] = name_id if held is None else f"{held},{name_id}"
         claimant: dict[str, object] = {}
-        for alias_key, claiming in conn.execute("select alias_key, group_key from claims"):
+        for alias_key, name_id in conn.execute("select alias_key, name_id from claims"):
             if alias_key in groups:
-                claimant[alias_key] = claiming if alias_key not in claimant else MANY
+                claiming = claimant.get(alias_key)
+                if claiming is None:
+                    claimant[alias_key] = self.keys[name_id]
+                elif claiming != self.keys[name_id]:
+                    claimant[alias_key] = MANY
         target = {key: join_target(key, True, () if by is MANY else (by,))
                   for key, by in claimant.items() if by is not MANY}
         target = {key: up for key, up in target.items() if up is not None}

@@ -27,7 +27,8 @@ import sqlite3
 # 9: stories of a week (`bot.build.stories.STORY_DAYS`), their bands keyed by week; 10: texts compressed with the
 # store's dictionary, paragraph spans as lengths, search_shares' index a number, people without folded labels,
 # the mentions' paragraphs in person_documents (`mentioned`) instead of a row each (person_paragraphs)
-# 11x: names without their key and its index or the index of the name (name_groups lists each key's names)
+# 11x: names without their key and its index or the index of the name (name_groups lists each key's names),
+# claims by the claiming name's id instead of its group's key
 SCHEMA_VERSION = "11x"
 PAGE_SIZE = 8192  # bytes: compressed texts (~2 KB) pack better than in 4096-byte pages, FTS leaves too
 
@@ -59,7 +60,7 @@ create table names (id integer primary key, name text, records integer, mentions
 create table name_roles (name_id integer, role text, mentions integer, records integer,
     primary key (name_id, role)) without rowid;
 create table name_aliases (name_id integer, alias text, records integer, primary key (name_id, alias)) without rowid;
-create table claims (alias_key text, group_key text, records integer, primary key (alias_key, group_key)) without rowid;
+create table claims (alias_key text, name_id integer, records integer, primary key (alias_key, name_id)) without rowid;
 create table name_groups (key text primary key, target text, person_id integer, names) without rowid;
 create table search_shares (fts integer, term text, rows integer, total integer, primary key (fts, term)) without rowid;
 create table meta (key text primary key, value text);
@@ -107,8 +108,9 @@ create table story_bands (band integer, document_id integer, primary key (band, 
 # The merge of people (see `bot.build.merge`), as counts: `names` each distinct name and, over the
 # records that carry it, how many records, mentions, quotes, paragraphs and statements;
 # `name_roles` and `name_aliases` the roles and aliases those records give,
-# with the mentions and records of each; `claims` how many records of the group `group_key` carry an alias
-# whose key is `alias_key`; `name_groups` each key (`bot.build.merge.group_key`) with records, the fuller
+# with the mentions and records of each; `claims` how many records of the name `name_id` carry an alias whose
+# key is `alias_key` (not the name's own key: the groups claiming a key are its claiming names' keys);
+# `name_groups` each key (`bot.build.merge.group_key`) with records, the fuller
 # key it joins (`target`, when it is the only one claiming it), the person of the tree it belongs to, and
 # the ids of its names (`names`, no declared type: one id as an integer, several as text "12,4077", see
 # `bot.build.merge.name_ids_value`). A name is found by its key's row (its key is computed from it), so

@@ -63,7 +63,7 @@ def canonical(db: Path) -> dict[str, list]:
         "names": "select name, records, mentions, quotes, paragraphs, statements from names",
         "name_roles": f"select {name}, role, mentions, records from name_roles t",
         "name_aliases": f"select {name}, alias, records from name_aliases t",
-        "claims": "select * from claims",
+        "claims": f"select alias_key, {name}, records from claims t",
         # Each key's names by what they are (their ids differ).
         "name_groups": f"select key, target, {person}, (select group_concat(name, '|') from (select n.name from names n"
                        " join json_each('[' || t.names || ']') j on j.value = n.id order by n.name)) from name_groups t",
