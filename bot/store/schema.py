@@ -28,7 +28,8 @@ import sqlite3
 # store's dictionary, paragraph spans as lengths, search_shares' index a number, people without folded labels,
 # the mentions' paragraphs in person_documents (`mentioned`) instead of a row each (person_paragraphs)
 # 11x: names without their key and its index or the index of the name (name_groups lists each key's names),
-# claims by the claiming name's id instead of its group's key
+# claims by the claiming name's id instead of its group's key, whole labels of 8 characters or more posted by
+# an 8-byte digest
 SCHEMA_VERSION = "11x"
 PAGE_SIZE = 8192  # bytes: compressed texts (~2 KB) pack better than in 4096-byte pages, FTS leaves too
 
@@ -83,7 +84,8 @@ create table story_bands (band integer, document_id integer, primary key (band, 
 # skipped_files: files that could not be read, with their hash and stat like documents.
 #
 # people: `aliases` one per line. name_postings lists, for each folded name word and each whole label
-# ("=" + the name or an alias folded by `bot.store.names`), the people who have it, most mentioned
+# (the name or an alias folded by `bot.store.names`: "=" + the label when it is shorter than 8
+# characters, else an 8-byte digest of it, a blob; see `whole_label_key`), the people who have it, most mentioned
 # first; name_vocabulary counts the people of each word. Those three are what /who searches (see
 # `bot.store.name_index.NameIndex`); the build folds a person's labels again when it moves their postings.
 #
