@@ -47,7 +47,7 @@ from bot.store.schema import PAGE_SIZE, TABLES, create_indexes, create_search
 SCRATCH = """
 create table scratch.person_documents (document_id integer, ord integer, person_id integer, name_id integer,
     aliases text, role text, mentions integer, paragraphs integer, first_paragraph integer, sort_date integer,
-    mentioned text);
+    mentioned blob);
 create table scratch.quotes (id integer primary key, document_id integer, ord integer, person_id integer,
     paragraph integer, start integer, "end" integer, words integer, strength integer, text text, speaker text,
     confidence integer);

@@ -14,7 +14,7 @@ from bot.build.report import BuildReport
 from bot.build.text_dictionary import SAMPLE_DOCUMENTS, make_dictionary
 from bot.build.versions import extractor_version
 from bot.documents import READER_VERSION
-from bot.store.mentions import mentioned_text
+from bot.store.mentions import mentioned_value
 from bot.store.names import folded_labels, label_words, posting_keys, posting_order
 from bot.store.schema import SCHEMA_VERSION
 from bot.store.texts import TextCodec, store_dictionary
@@ -87,15 +87,15 @@ def document_rows(prepared: PreparedFile, document_id: int, first_paragraph: int
 
     key_points = [(document_id, rank, paragraph, kind, start, end, score, own_text(paragraph, start, end, value))
                   for paragraph, rank, kind, value, start, end, score in prepared.key_points]
-    spans: dict[tuple[int, int], list[str]] = {}
+    spans: dict[tuple[int, int], list[tuple[int, int]]] = {}
     for ord_, paragraph, start, end in prepared.mentions:
         offset = starts[paragraph]
-        spans.setdefault((ord_, paragraph), []).append(f"{start - offset}-{end - offset}")
-    mentioned: dict[int, list[tuple[int, list[str]]]] = {}
+        spans.setdefault((ord_, paragraph), []).append((start - offset, end - offset))
+    mentioned: dict[int, list[tuple[int, list[tuple[int, int]]]]] = {}
     for ord_, paragraph in sorted(prepared.person_paragraphs):
         mentioned.setdefault(ord_, []).append((paragraph, spans.get((ord_, paragraph), [])))
     person_documents = [(ord_, document_id, ord_, "\n".join(prepared.records[ord_][1]), prepared.records[ord_][2],
-                         mentions, prepared.records[ord_][4], first, sort_date, mentioned_text(mentioned.get(ord_, [])))
+                         mentions, prepared.records[ord_][4], first, sort_date, mentioned_value(mentioned.get(ord_, [])))
                         for ord_, first, mentions in prepared.person_documents]
     quotes_of = Counter(q[0] for q in prepared.quotes if q[0] is not None)
     statements_of = Counter(s[0] for s in prepared.statements if s[0] is not None)

@@ -30,7 +30,7 @@ import sqlite3
 # the mentions' paragraphs in person_documents (`mentioned`) instead of a row each (person_paragraphs)
 # 11x: names without their key and its index or the index of the name (name_groups lists each key's names),
 # claims by the claiming name's id instead of its group's key, whole labels of 8 characters or more posted by
-# an 8-byte digest
+# an 8-byte digest, person_documents' `mentioned` as varints (a blob) instead of text
 SCHEMA_VERSION = "11x"
 PAGE_SIZE = 8192  # bytes: compressed texts (~2 KB) pack better than in 4096-byte pages, FTS leaves too
 
@@ -48,7 +48,7 @@ create table name_postings (token text, mentions integer, quotes integer, person
     primary key (token, mentions desc, quotes desc, person_id)) without rowid;
 create table name_vocabulary (token text primary key, people integer) without rowid;
 create table person_documents (document_id integer, ord integer, person_id integer, name_id integer, aliases text,
-    role text, mentions integer, paragraphs integer, first_paragraph integer, sort_date integer, mentioned text,
+    role text, mentions integer, paragraphs integer, first_paragraph integer, sort_date integer, mentioned blob,
     primary key (document_id, ord)) without rowid;
 create table quotes (id integer primary key, document_id integer, ord integer, person_id integer, paragraph integer,
     start integer, "end" integer, words integer, strength integer, text text, speaker text, confidence integer);
@@ -93,7 +93,7 @@ create table story_bands (band integer, document_id integer, primary key (band, 
 # person_documents: one person as one document's extraction saw them (`ord`: their place in it),
 # with the merged person, their name (`names`), aliases (one per line), role, mentions and how many
 # paragraphs mention them, and `mentioned`: each of those paragraphs with the mentions' offsets into
-# it ("paragraph:start-end,start-end …", see `bot.store.mentions`; kept by document, not by person:
+# it (varints: paragraph step, count, then each mention's start step and length; see `bot.store.mentions`; kept by document, not by person:
 # removing a document, or a person merging into another, touches only that document's rows); a
 # person's documents come newest first by its index. quotes: `ord` is the speaker's place in
 # person_documents; `text` is NULL when the quotation is its span of the paragraph (as is
