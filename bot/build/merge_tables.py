@@ -174,7 +174,7 @@ class MergeTables:
         conn.execute(f"insert into {s}.person_of_root select root, row_number() over (order by sort_key, name)"
                      f" from {s}.persons")
         conn.execute(f"insert into people select row_number() over (order by sort_key, name), name, role, aliases,"
-                     f" mentions, quotes, documents, paragraphs, statements from {s}.persons"
+                     f" mentions, quotes, paragraphs, statements from {s}.persons"
                      " order by sort_key, name")
         fill_packed(conn, "name_groups", f"select k.key, k.target, r.person_id, k.names from {s}.key_roots k"
                     f" join {s}.person_of_root r on r.root = k.root order by k.key", scratch=s)
@@ -209,8 +209,9 @@ def merge_people(people_by_document: list[list]) -> tuple[list[MergedPerson], li
         tables.finish()
         merged = [MergedPerson(pid, name, role, aliases.split("\n") if aliases else [], mentions, quotes, documents,
                                paragraphs) for pid, name, role, aliases, mentions, quotes, documents, paragraphs
-                  in conn.execute("select id, name, role, aliases, mentions, quotes, documents, paragraphs"
-                                  " from people order by id")]
+                  in conn.execute("select r.person_id, p.name, p.role, p.aliases, p.mentions, p.quotes, p.documents,"
+                                  " p.paragraphs from scratch.persons p join scratch.person_of_root r on r.root = p.root"
+                                  " order by r.person_id")]
         person_of = dict(conn.execute("select n.name, m.person_id from names n join scratch.person_of_name m"
                                       " on m.name_id = n.id"))
     finally:

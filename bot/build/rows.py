@@ -160,7 +160,7 @@ class RowWriter:
         "person_documents": "insert into person_documents values (?,?,?,?,?,?,?,?,?,?,?)",
         "quotes": "insert into quotes values (?,?,?,?,?,?,?,?,?,?,?,?)",
         "statements": "insert into statements values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        "people": "insert into people values (?,?,?,?,?,?,?,?,?)",
+        "people": "insert into people values (?,?,?,?,?,?,?,?)",
         "name_postings": "insert into name_postings values (?,?,?,?)",
     }
 
@@ -208,7 +208,7 @@ class RowWriter:
 def person_row(person: MergedPerson) -> tuple:
     """A person's row of `people`."""
     return (person.id, person.name, person.role, "\n".join(person.aliases), person.mentions, person.quotes,
-            person.documents, person.paragraphs, person.statements)
+            person.paragraphs, person.statements)
 
 
 def stored_labels(name: str, aliases: str | None) -> list[str]:
@@ -244,7 +244,7 @@ def update_people(conn: sqlite3.Connection, people: list[MergedPerson]) -> list[
     mentions and quotes) moved only when those changed, and the name words counted as they were."""
     stored: dict[int, tuple] = {}
     for chunk in chunks(sorted(p.id for p in people), 5000):
-        for row in conn.execute("select id, name, role, aliases, mentions, quotes, documents, paragraphs, statements"
+        for row in conn.execute("select id, name, role, aliases, mentions, quotes, paragraphs, statements"
                                 " from people where id in (select value from json_each(?))",
                                 (json.dumps(chunk),)):  # as `person_row` makes them
             stored[row[0]] = row
@@ -266,7 +266,7 @@ def update_people(conn: sqlite3.Connection, people: list[MergedPerson]) -> list[
             keys = posting_keys(labels, label_words(labels))
             gone += [(key, old[4], old[5], person.id) for key in keys]
             postings += [(key, person.mentions, person.quotes, person.id) for key in keys]
-    conn.executemany("update people set name = ?, role = ?, aliases = ?, mentions = ?, quotes = ?, documents = ?,"
+    conn.executemany("update people set name = ?, role = ?, aliases = ?, mentions = ?, quotes = ?,"
                      " paragraphs = ?, statements = ? where id = ?", updates)
     conn.executemany("delete from name_postings where token = ? and mentions = ? and quotes = ? and person_id = ?",
                      sorted(gone, key=posting_order))

@@ -30,7 +30,8 @@ import sqlite3
 # the mentions' paragraphs in person_documents (`mentioned`) instead of a row each (person_paragraphs)
 # 11x: names without their key and its index or the index of the name (name_groups lists each key's names),
 # claims by the claiming name's id instead of its group's key, whole labels of 8 characters or more posted by
-# an 8-byte digest, person_documents' `mentioned` as varints (a blob) instead of text
+# an 8-byte digest, person_documents' `mentioned` as varints (a blob) instead of text,
+# people without their count of documents (no answer read it)
 SCHEMA_VERSION = "11x"
 PAGE_SIZE = 8192  # bytes: compressed texts (~2 KB) pack better than in 4096-byte pages, FTS leaves too
 
@@ -43,7 +44,7 @@ create table text_dictionary (dictionary blob);
 create table document_order (position integer primary key, document_id integer);
 create table skipped_files (path text primary key, sha256 text, stat integer, reason text) without rowid;
 create table people (id integer primary key, name text, role text, aliases text, mentions integer, quotes integer,
-    documents integer, paragraphs integer, statements integer);
+    paragraphs integer, statements integer);
 create table name_postings (token text, mentions integer, quotes integer, person_id integer,
     primary key (token, mentions desc, quotes desc, person_id)) without rowid;
 create table name_vocabulary (token text primary key, people integer) without rowid;
@@ -84,7 +85,7 @@ create table story_bands (band integer, document_id integer, primary key (band, 
 # `published` then holds the UTC instant of publication.
 # skipped_files: files that could not be read, with their hash and stat like documents.
 #
-# people: `aliases` one per line. name_postings lists, for each folded name word and each whole label
+# people: `aliases` one per line (how many documents a person is in is not kept: no answer tells it). name_postings lists, for each folded name word and each whole label
 # (the name or an alias folded by `bot.store.names`: "=" + the label when it is shorter than 8
 # characters, else an 8-byte digest of it, a blob; see `whole_label_key`), the people who have it, most mentioned
 # first; name_vocabulary counts the people of each word. Those three are what /who searches (see

@@ -50,7 +50,7 @@ def canonical(db: Path) -> dict[str, list]:
         "document_order": "select o.position - (select min(position) from document_order), d.path"
                           " from document_order o join documents d on d.id = o.document_id",
         "skipped_files": "select path, sha256, reason from skipped_files",
-        "people": "select name, role, aliases, mentions, quotes, documents, paragraphs, statements from people",
+        "people": "select name, role, aliases, mentions, quotes, paragraphs, statements from people",
         "name_postings": f"select token, mentions, quotes, {person} from name_postings t",
         "name_vocabulary": "select token, people from name_vocabulary",
         "person_documents": f"select {path}, ord, {person}, {name}, aliases, role, mentions, paragraphs, first_paragraph,"
