@@ -16,7 +16,16 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 
-from bot.build.merge import MergeCounts, MergedPerson, NameCounts, describe, join_target
+from bot.build.merge import (
+    MergeCounts,
+    MergedPerson,
+    NameCounts,
+    describe,
+    group_key,
+    join_target,
+    name_ids_value,
+    stored_name_ids,
+)
 
 CHUNK = 5000  # values per json_each() list
 
@@ -43,17 +52,24 @@ class PeopleChange:
     def apply(self, delta: MergeCounts) -> set[str]:
         """Add the change's counts to the tables; returns the keys whose join target may have changed."""
         conn = self.conn
-        for names in _each(delta.names):
-            self.name_ids.update(conn.execute(
-                "select name, id from names where name in (select value from json_each(?))", (names,)))
+        # A name is found through its key: name_groups lists the ids of each key's names.
+        members: dict[str, list[int]] = {}  # key → the ids of its names, for the keys of the change's names
+        for keys in _each({c.key for c in delta.names.values()}):
+            members.update((key, stored_name_ids(stored)) for key, stored in conn.execute(
+                "select key, names from name_groups where key in (select value from json_each(?))", (keys,)))
+        for ids in _each([name_id for ids in members.values() for name_id in ids]):
+            self.name_ids.update((name, name_id) for name_id, name in conn.execute(
+                "select id, name from names where id in (select value from json_each(?))", (ids,)) if name in delta.names)
         next_id = (conn.execute("select max(id) from names").fetchone()[0] or 0) + 1
-        new = []
+        new, listed = [], set()  # listed: the keys whose names change
         for name, c in delta.names.items():
             if name not in self.name_ids:
                 self.name_ids[name] = next_id
-                new.append((next_id, name, c.key))
+                new.append((next_id, name))
+                members.setdefault(c.key, []).append(next_id)
+                listed.add(c.key)
                 next_id += 1
-        conn.executemany("insert into names values (?, ?, ?, 0, 0, 0, 0, 0)", new)
+        conn.executemany("insert into names values (?, ?, 0, 0, 0, 0, 0)", new)
         conn.executemany("update names set records = records + ?, mentions = mentions + ?, quotes = quotes + ?,"
                          " paragraphs = paragraphs + ?, statements = statements + ? where id = ?",
                          [(c.records, c.mentions, c.quotes, c.paragraphs, c.statements, self.name_ids[name])
@@ -66,8 +82,8 @@ class PeopleChange:
         self._add("name_roles", ("name_id", "role"), ("mentions", "records"), role_rows)
         self._add("name_aliases", ("name_id", "alias"), ("records",),
                   [(ids[name], alias, records) for (name, alias), records in delta.aliases.items() if records])
-        self._add("claims", ("alias_key", "group_key"), ("records",),
-                  [(alias_key, group_key, records) for (alias_key, group_key), records in delta.claims.items() if records])
+        self._add("claims", ("alias_key", "name_id"), ("records",),
+                  [(alias_key, ids[name], records) for (alias_key, name), records in delta.claims.items() if records])
         emptied = []  # names no record carries any more: they go, with their roles and aliases
         for chunk in _each(ids[name] for name, c in delta.names.items() if c.records < 0):
             emptied += [i for (i,) in conn.execute(
@@ -75,6 +91,15 @@ class PeopleChange:
         for chunk in _each(emptied):
             for table, column in (("name_roles", "name_id"), ("name_aliases", "name_id"), ("names", "id")):
                 conn.execute(f"delete from {table} where {column} in (select value from json_each(?))", (chunk,))
+        key_of = {ids[name]: c.key for name, c in delta.names.items()}
+        for name_id in emptied:
+            members[key_of[name_id]].remove(name_id)
+            listed.add(key_of[name_id])
+        # A key left without names keeps its row (NULL names) until `join_again`: the trees before the change
+        # are read from it. A new key's row has no target nor person yet.
+        conn.executemany("insert into name_groups (key, names) values (?, ?)"
+                         " on conflict (key) do update set names = excluded.names",
+                         [(key, name_ids_value(members[key])) for key in sorted(listed)])
         return {c.key for c in delta.names.values()} | {alias_key for alias_key, _ in delta.claims}
 
     def _add(self, table: str, key: tuple[str, str], counts: tuple[str, ...], rows: list[tuple]) -> None:
@@ -150,17 +175,18 @@ class PeopleChange:
     def join_again(self, keys: set[str]) -> None:
         """Work out the join target of each of `keys` from the counts, and record it."""
         conn = self.conn
-        groups: set[str] = set()
-        claimants: dict[str, list[str]] = {}  # the claimants of a key when only one claims it; else two of them
+        groups: set[str] = set()  # the keys that have names (each has its row, see `apply`)
+        claimants: dict[str, set[str]] = {}  # the groups claiming each key: the keys of the names that claim it
         for chunk in _each(keys):
             groups.update(k for (k,) in conn.execute(
-                "select distinct key from names where key in (select value from json_each(?)) and records > 0", (chunk,)))
-            for alias_key, first, last in conn.execute(
-                    "select alias_key, min(group_key), max(group_key) from claims"
-                    " where alias_key in (select value from json_each(?)) and records > 0 group by alias_key", (chunk,)):
-                claimants[alias_key] = [first] if first == last else [first, last]
+                "select key from name_groups where key in (select value from json_each(?)) and names is not null",
+                (chunk,)))
+            for alias_key, name in conn.execute(
+                    "select c.alias_key, n.name from claims c join names n on n.id = c.name_id"
+                    " where c.alias_key in (select value from json_each(?)) and c.records > 0", (chunk,)):
+                claimants.setdefault(alias_key, set()).add(group_key(name))
         self._load(keys)
-        added, changed, removed = [], [], []
+        changed, removed = [], []
         for key in keys:
             row = self._groups[key]
             if key not in groups:
@@ -169,14 +195,10 @@ class PeopleChange:
                     self._groups[key] = None
                 continue
             target = join_target(key, True, claimants.get(key, ()))
-            if row is None:
-                added.append((key, target))
-                self._groups[key] = (target, None)
-            elif row[0] != target:
+            if row[0] != target:
                 changed.append((target, key))
                 self._groups[key] = (target, row[1])
         conn.executemany("delete from name_groups where key = ?", removed)
-        conn.executemany("insert into name_groups values (?, ?, null)", added)
         conn.executemany("update name_groups set target = ? where key = ?", changed)
 
     def trees_after(self, keys: set[str]) -> list[list[str]]:
@@ -194,10 +216,16 @@ class PeopleChange:
         names: list[dict[str, NameCounts]] = [{} for _ in trees]
         tree_of_name: dict[int, int] = {}
         name_of: dict[int, str] = {}
+        key_of: dict[int, str] = {}
         for chunk in _each(tree_of):
-            for name_id, name, key, records, mentions, quotes, paragraphs, statements in conn.execute(
-                    "select id, name, key, records, mentions, quotes, paragraphs, statements from names"
-                    " where key in (select value from json_each(?)) and records > 0", (chunk,)):
+            for key, stored in conn.execute(
+                    "select key, names from name_groups where key in (select value from json_each(?))", (chunk,)):
+                key_of.update((name_id, key) for name_id in stored_name_ids(stored))
+        for chunk in _each(key_of):
+            for name_id, name, records, mentions, quotes, paragraphs, statements in conn.execute(
+                    "select id, name, records, mentions, quotes, paragraphs, statements from names"
+                    " where id in (select value from json_each(?)) and records > 0", (chunk,)):
+                key = key_of[name_id]
                 names[tree_of[key]][name] = NameCounts(key, records, mentions, quotes, paragraphs, statements)
                 tree_of_name[name_id], name_of[name_id] = tree_of[key], name
         aliases: list[dict] = [{} for _ in trees]

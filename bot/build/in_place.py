@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 
 from bot.build.affected_people import PeopleChange
-from bot.build.merge import MergeCounts, group_key
+from bot.build.merge import MergeCounts, group_key, stored_name_ids
 from bot.build.prepare import PreparedFile
 from bot.build.report import BuildReport, Progress, SkippedFile
 from bot.build.rows import (
@@ -326,7 +326,7 @@ def _move_records(conn: sqlite3.Connection, people: PeopleChange, person_of_key:
             conn.execute("update statements set person_id = ? where person_id = ?", (-new, old))
             continue
         for key, new in targets.items():
-            name_ids = [i for (i,) in conn.execute("select id from names where key = ?", (key,))]
+            name_ids = stored_name_ids(conn.execute("select names from name_groups where key = ?", (key,)).fetchone()[0])
             records = conn.execute(
                 "select r.document_id, r.ord, d.first_quote, d.quotes from person_documents r"
                 " join documents d on d.id = r.document_id where r.person_id = ?"

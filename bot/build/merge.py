@@ -51,6 +51,23 @@ def words(key: str) -> int:
     return key.count(" ") + 1
 
 
+def stored_name_ids(stored: int | str | None) -> list[int]:
+    """The ids of a key's names as its `name_groups` row holds them (see `name_ids_value`)."""
+    if stored is None:
+        return []
+    if isinstance(stored, int):
+        return [stored]
+    return [int(name_id) for name_id in stored.split(",")]
+
+
+def name_ids_value(name_ids: list[int]) -> int | str | None:
+    """The ids of a key's names (ascending) as `name_groups` stores them: most keys have one name, stored as
+    an integer (1-3 bytes); several as text ("12,4077"); none as NULL (a key about to go)."""
+    if not name_ids:
+        return None
+    return name_ids[0] if len(name_ids) == 1 else ",".join(map(str, name_ids))
+
+
 @dataclass
 class NameCounts:
     """One distinct name, summed over the records that carry it."""
@@ -82,7 +99,7 @@ class MergeCounts:
         self.names: dict[str, NameCounts] = {}
         self.roles: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])  # (name, role) → [mentions, records]
         self.aliases: defaultdict[tuple[str, str], int] = defaultdict(int)  # (name, alias) → records
-        self.claims: defaultdict[tuple[str, str], int] = defaultdict(int)  # (alias key, group key) → records
+        self.claims: defaultdict[tuple[str, str], int] = defaultdict(int)  # (alias key, name) → records
 
     def add(self, name: str, aliases: Iterable[str], role: str | None, mentions: int, quotes: int = 0,
             paragraphs: int = 0, statements: int = 0, sign: int = 1) -> None:
@@ -102,8 +119,8 @@ class MergeCounts:
         carried, claims = what_aliases_count(name, counts.key, aliases)
         for alias in carried:
             self.aliases[name, alias] += sign
-        for claim in claims:
-            self.claims[claim] += sign
+        for alias_key, _ in claims:
+            self.claims[alias_key, name] += sign
 
 
 def what_aliases_count(name: str, key: str, aliases: Iterable[str]) -> tuple[list[str], list[tuple[str, str]]]:

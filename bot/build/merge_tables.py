@@ -22,14 +22,16 @@ from bot.build.merge import (
     top_role,
     what_aliases_count,
 )
+from bot.build.packed import fill_packed
 
 SCRATCH = """
 create table {db}.staged_roles (name_id integer, role text, mentions integer);
 create table {db}.staged_aliases (name_id integer, alias text);
-create table {db}.staged_claims (alias_key text, group_key text);
+create table {db}.staged_claims (alias_key text, name_id integer);
 create table {db}.persons (root text, sort_key text, name text, role text, aliases text, mentions integer,
     quotes integer, documents integer, paragraphs integer, statements integer);
-create table {db}.key_roots (key text, target text, root text);
+create table {db}.key_roots (key text, target text, root text, names);
+create table {db}.name_keys (name_id integer primary key, key text);
 create table {db}.person_of_root (root text primary key, person_id integer) without rowid;
 create table {db}.person_of_name (name_id integer primary key, person_id integer);
 """
@@ -74,7 +76,7 @@ class MergeTables:
             self.staged["roles"].append((name_id, role, mentions))
         carried, claims = what_aliases_count(name, self.keys[name_id], aliases)
         self.staged["aliases"] += [(name_id, alias) for alias in carried]
-        self.staged["claims"] += claims
+        self.staged["claims"] += [(alias_key, name_id) for alias_key, _ in claims]
         if len(self.staged["aliases"]) + len(self.staged["roles"]) >= BATCH:
             self._flush()
         return name_id
@@ -92,24 +94,32 @@ class MergeTables:
         conn, s = self.conn, self.scratch
         self._flush()
         records, mentions, quotes, paragraphs, statements = self.sums
-        conn.executemany("insert into names values (?, ?, ?, ?, ?, ?, ?, ?)", (
-            (i, self.names[i], self.keys[i], records[i], mentions[i], quotes[i], paragraphs[i], statements[i])
+        conn.executemany("insert into names values (?, ?, ?, ?, ?, ?, ?)", (
+            (i, self.names[i], records[i], mentions[i], quotes[i], paragraphs[i], statements[i])
             for i in range(1, len(self.names))))
-        conn.execute(f"insert into name_roles select name_id, role, sum(mentions), count(*) from {s}.staged_roles"
-                     " group by name_id, role order by name_id, role")
-        conn.execute(f"insert into name_aliases select name_id, alias, count(*) from {s}.staged_aliases"
-                     " group by name_id, alias order by name_id, alias")
-        conn.execute(f"insert into claims select alias_key, group_key, count(*) from {s}.staged_claims"
-                     " group by alias_key, group_key order by alias_key, group_key")
+        conn.executemany(f"insert into {s}.name_keys values (?, ?)", ((i, self.keys[i]) for i in range(1, len(self.names))))
+        fill_packed(conn, "name_roles", f"select name_id, role, sum(mentions), count(*) from {s}.staged_roles"
+                    " group by name_id, role order by name_id, role", scratch=s)
+        fill_packed(conn, "name_aliases", f"select name_id, alias, count(*) from {s}.staged_aliases"
+                    " group by name_id, alias order by name_id, alias", scratch=s)
+        fill_packed(conn, "claims", f"select alias_key, name_id, count(*) from {s}.staged_claims"
+                    " group by alias_key, name_id order by alias_key, name_id", scratch=s)
         for table in ("roles", "aliases", "claims"):
             conn.execute(f"delete from {s}.staged_{table}")
 
-        # Join targets: a group key claimed by exactly one other group with more words.
-        groups = set(self.keys[1:])
+        # Join targets: a group key claimed by exactly one other group (the key of a claiming name) with more words.
+        groups: dict[str, int | str] = {}  # key → the ids of its names, as name_groups holds them (`name_ids_value`)
+        for name_id in range(1, len(self.keys)):
+            held = groups.get(self.keys[name_id])
+            groups[self.keys[name_id]] = name_id if held is None else f"{held},{name_id}"
         claimant: dict[str, object] = {}
-        for alias_key, claiming in conn.execute("select alias_key, group_key from claims"):
+        for alias_key, name_id in conn.execute("select alias_key, name_id from claims"):
             if alias_key in groups:
-                claimant[alias_key] = claiming if alias_key not in claimant else MANY
+                claiming = claimant.get(alias_key)
+                if claiming is None:
+                    claimant[alias_key] = self.keys[name_id]
+                elif claiming != self.keys[name_id]:
+                    claimant[alias_key] = MANY
         target = {key: join_target(key, True, () if by is MANY else (by,))
                   for key, by in claimant.items() if by is not MANY}
         target = {key: up for key, up in target.items() if up is not None}
@@ -156,20 +166,20 @@ class MergeTables:
             if len(persons) >= BATCH:
                 self._stage_persons(persons)
         self._stage_persons(persons)
-        conn.executemany(f"insert into {s}.key_roots values (?, ?, ?)",
-                         ((key, target.get(key), root.get(key, key)) for key in groups))
+        conn.executemany(f"insert into {s}.key_roots values (?, ?, ?, ?)",
+                         ((key, target.get(key), root.get(key, key), ids) for key, ids in groups.items()))
         del root, target, groups, waiting
 
         # People numbered in the order of their names' keys; every key and name gets its person.
         conn.execute(f"insert into {s}.person_of_root select root, row_number() over (order by sort_key, name)"
                      f" from {s}.persons")
         conn.execute(f"insert into people select row_number() over (order by sort_key, name), name, role, aliases,"
-                     f" mentions, quotes, documents, paragraphs, statements from {s}.persons"
+                     f" mentions, quotes, paragraphs, statements from {s}.persons"
                      " order by sort_key, name")
-        conn.execute(f"insert into name_groups select k.key, k.target, r.person_id from {s}.key_roots k"
-                     f" join {s}.person_of_root r on r.root = k.root order by k.key")
-        conn.execute(f"insert into {s}.person_of_name select n.id, g.person_id from names n"
-                     " join name_groups g on g.key = n.key order by n.id")
+        fill_packed(conn, "name_groups", f"select k.key, k.target, r.person_id, k.names from {s}.key_roots k"
+                    f" join {s}.person_of_root r on r.root = k.root order by k.key", scratch=s)
+        conn.execute(f"insert into {s}.person_of_name select n.name_id, g.person_id from {s}.name_keys n"
+                     " join name_groups g on g.key = n.key order by n.name_id")
         return conn.execute(f"select count(*) from {s}.persons").fetchone()[0]
 
     @staticmethod
@@ -199,8 +209,9 @@ def merge_people(people_by_document: list[list]) -> tuple[list[MergedPerson], li
         tables.finish()
         merged = [MergedPerson(pid, name, role, aliases.split("\n") if aliases else [], mentions, quotes, documents,
                                paragraphs) for pid, name, role, aliases, mentions, quotes, documents, paragraphs
-                  in conn.execute("select id, name, role, aliases, mentions, quotes, documents, paragraphs"
-                                  " from people order by id")]
+                  in conn.execute("select r.person_id, p.name, p.role, p.aliases, p.mentions, p.quotes, p.documents,"
+                                  " p.paragraphs from scratch.persons p join scratch.person_of_root r on r.root = p.root"
+                                  " order by r.person_id")]
         person_of = dict(conn.execute("select n.name, m.person_id from names n join scratch.person_of_name m"
                                       " on m.name_id = n.id"))
     finally:

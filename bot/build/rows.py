@@ -14,8 +14,8 @@ from bot.build.report import BuildReport
 from bot.build.text_dictionary import SAMPLE_DOCUMENTS, make_dictionary
 from bot.build.versions import extractor_version
 from bot.documents import READER_VERSION
-from bot.store.mentions import mentioned_text
-from bot.store.names import folded_labels, label_words, posting_keys
+from bot.store.mentions import mentioned_value
+from bot.store.names import folded_labels, label_words, posting_keys, posting_order
 from bot.store.schema import SCHEMA_VERSION
 from bot.store.texts import TextCodec, store_dictionary
 
@@ -87,15 +87,15 @@ def document_rows(prepared: PreparedFile, document_id: int, first_paragraph: int
 
     key_points = [(document_id, rank, paragraph, kind, start, end, score, own_text(paragraph, start, end, value))
                   for paragraph, rank, kind, value, start, end, score in prepared.key_points]
-    spans: dict[tuple[int, int], list[str]] = {}
+    spans: dict[tuple[int, int], list[tuple[int, int]]] = {}
     for ord_, paragraph, start, end in prepared.mentions:
         offset = starts[paragraph]
-        spans.setdefault((ord_, paragraph), []).append(f"{start - offset}-{end - offset}")
-    mentioned: dict[int, list[tuple[int, list[str]]]] = {}
+        spans.setdefault((ord_, paragraph), []).append((start - offset, end - offset))
+    mentioned: dict[int, list[tuple[int, list[tuple[int, int]]]]] = {}
     for ord_, paragraph in sorted(prepared.person_paragraphs):
         mentioned.setdefault(ord_, []).append((paragraph, spans.get((ord_, paragraph), [])))
     person_documents = [(ord_, document_id, ord_, "\n".join(prepared.records[ord_][1]), prepared.records[ord_][2],
-                         mentions, prepared.records[ord_][4], first, sort_date, mentioned_text(mentioned.get(ord_, [])))
+                         mentions, prepared.records[ord_][4], first, sort_date, mentioned_value(mentioned.get(ord_, [])))
                         for ord_, first, mentions in prepared.person_documents]
     quotes_of = Counter(q[0] for q in prepared.quotes if q[0] is not None)
     statements_of = Counter(s[0] for s in prepared.statements if s[0] is not None)
@@ -160,7 +160,7 @@ class RowWriter:
         "person_documents": "insert into person_documents values (?,?,?,?,?,?,?,?,?,?,?)",
         "quotes": "insert into quotes values (?,?,?,?,?,?,?,?,?,?,?,?)",
         "statements": "insert into statements values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        "people": "insert into people values (?,?,?,?,?,?,?,?,?)",
+        "people": "insert into people values (?,?,?,?,?,?,?,?)",
         "name_postings": "insert into name_postings values (?,?,?,?)",
     }
 
@@ -208,7 +208,7 @@ class RowWriter:
 def person_row(person: MergedPerson) -> tuple:
     """A person's row of `people`."""
     return (person.id, person.name, person.role, "\n".join(person.aliases), person.mentions, person.quotes,
-            person.documents, person.paragraphs, person.statements)
+            person.paragraphs, person.statements)
 
 
 def stored_labels(name: str, aliases: str | None) -> list[str]:
@@ -244,7 +244,7 @@ def update_people(conn: sqlite3.Connection, people: list[MergedPerson]) -> list[
     mentions and quotes) moved only when those changed, and the name words counted as they were."""
     stored: dict[int, tuple] = {}
     for chunk in chunks(sorted(p.id for p in people), 5000):
-        for row in conn.execute("select id, name, role, aliases, mentions, quotes, documents, paragraphs, statements"
+        for row in conn.execute("select id, name, role, aliases, mentions, quotes, paragraphs, statements"
                                 " from people where id in (select value from json_each(?))",
                                 (json.dumps(chunk),)):  # as `person_row` makes them
             stored[row[0]] = row
@@ -266,11 +266,11 @@ def update_people(conn: sqlite3.Connection, people: list[MergedPerson]) -> list[
             keys = posting_keys(labels, label_words(labels))
             gone += [(key, old[4], old[5], person.id) for key in keys]
             postings += [(key, person.mentions, person.quotes, person.id) for key in keys]
-    conn.executemany("update people set name = ?, role = ?, aliases = ?, mentions = ?, quotes = ?, documents = ?,"
+    conn.executemany("update people set name = ?, role = ?, aliases = ?, mentions = ?, quotes = ?,"
                      " paragraphs = ?, statements = ? where id = ?", updates)
     conn.executemany("delete from name_postings where token = ? and mentions = ? and quotes = ? and person_id = ?",
-                     sorted(gone))
-    conn.executemany("insert into name_postings values (?, ?, ?, ?)", sorted(postings))
+                     sorted(gone, key=posting_order))
+    conn.executemany("insert into name_postings values (?, ?, ?, ?)", sorted(postings, key=posting_order))
     return others
 
 
@@ -290,7 +290,7 @@ def drop_people(conn: sqlite3.Connection, person_ids: Iterable[int]) -> Counter[
             words.update(mine)
         conn.execute("delete from people where id in (select value from json_each(?))", (ids,))
     conn.executemany("delete from name_postings where token = ? and mentions = ? and quotes = ? and person_id = ?",
-                     sorted(postings))
+                     sorted(postings, key=posting_order))
     return words
 
 

@@ -11,7 +11,8 @@ form the answers can use.
 - Dates that order documents are integers (`sort_date`, seconds since 1970, UTC); confidences are
   hundredths (one byte instead of a float's eight).
 - Tables read by one key order are WITHOUT ROWID and keyed by that order (a person's paragraphs newest
-  first, name postings most mentioned first), so the table is its own index.
+  first, name postings most mentioned first), so the table is its own index. A full build writes them
+  packed (`bot.build.packed`: ~12 % fewer pages than rows inserted in key order).
 - Small facts of one row go in that row, not in rows of their own: a row's key and header cost as
   much as a few offsets (a person's mentions in a document are a text in their `person_documents` row).
 - The merge of people across documents is kept as counts (`names`, `name_roles`, `name_aliases`,
@@ -27,8 +28,12 @@ import sqlite3
 # 9: stories of a week (`bot.build.stories.STORY_DAYS`), their bands keyed by week; 10: texts compressed with the
 # store's dictionary, paragraph spans as lengths, search_shares' index a number, people without folded labels,
 # the mentions' paragraphs in person_documents (`mentioned`) instead of a row each (person_paragraphs)
-# 11: story_bands keyed by week first (a week's bands contiguous: see `bot.build.stories`)
-SCHEMA_VERSION = "11"
+# 11: story_bands keyed by week first (a week's bands contiguous: see `bot.build.stories`); 12: names without
+# their key and its index or the index of the name (name_groups lists each key's names), claims by the claiming
+# name's id instead of its group's key, whole labels of 8 characters or more posted by an 8-byte digest,
+# person_documents' `mentioned` as varints (a blob) instead of text, people without their count of documents
+# (no answer read it)
+SCHEMA_VERSION = "12"
 PAGE_SIZE = 8192  # bytes: compressed texts (~2 KB) pack better than in 4096-byte pages, FTS leaves too
 
 TABLES = """
@@ -40,12 +45,12 @@ create table text_dictionary (dictionary blob);
 create table document_order (position integer primary key, document_id integer);
 create table skipped_files (path text primary key, sha256 text, stat integer, reason text) without rowid;
 create table people (id integer primary key, name text, role text, aliases text, mentions integer, quotes integer,
-    documents integer, paragraphs integer, statements integer);
+    paragraphs integer, statements integer);
 create table name_postings (token text, mentions integer, quotes integer, person_id integer,
     primary key (token, mentions desc, quotes desc, person_id)) without rowid;
 create table name_vocabulary (token text primary key, people integer) without rowid;
 create table person_documents (document_id integer, ord integer, person_id integer, name_id integer, aliases text,
-    role text, mentions integer, paragraphs integer, first_paragraph integer, sort_date integer, mentioned text,
+    role text, mentions integer, paragraphs integer, first_paragraph integer, sort_date integer, mentioned blob,
     primary key (document_id, ord)) without rowid;
 create table quotes (id integer primary key, document_id integer, ord integer, person_id integer, paragraph integer,
     start integer, "end" integer, words integer, strength integer, text text, speaker text, confidence integer);
@@ -54,13 +59,13 @@ create table statements (document_id integer, n integer, ord integer, person_id 
     sort_date integer, text text, speaker text, primary key (document_id, n)) without rowid;
 create table key_points (document_id integer, rank integer, paragraph integer, kind text, start integer,
     "end" integer, score float, text text, primary key (document_id, rank)) without rowid;
-create table names (id integer primary key, name text, key text, records integer, mentions integer,
-    quotes integer, paragraphs integer, statements integer);
+create table names (id integer primary key, name text, records integer, mentions integer, quotes integer,
+    paragraphs integer, statements integer);
 create table name_roles (name_id integer, role text, mentions integer, records integer,
     primary key (name_id, role)) without rowid;
 create table name_aliases (name_id integer, alias text, records integer, primary key (name_id, alias)) without rowid;
-create table claims (alias_key text, group_key text, records integer, primary key (alias_key, group_key)) without rowid;
-create table name_groups (key text primary key, target text, person_id integer) without rowid;
+create table claims (alias_key text, name_id integer, records integer, primary key (alias_key, name_id)) without rowid;
+create table name_groups (key text primary key, target text, person_id integer, names) without rowid;
 create table search_shares (fts integer, term text, rows integer, total integer, primary key (fts, term)) without rowid;
 create table meta (key text primary key, value text);
 create table stories (document_id integer primary key, story integer, signature blob);
@@ -81,15 +86,16 @@ create table story_bands (band integer, document_id integer, primary key (band, 
 # `published` then holds the UTC instant of publication.
 # skipped_files: files that could not be read, with their hash and stat like documents.
 #
-# people: `aliases` one per line. name_postings lists, for each folded name word and each whole label
-# ("=" + the name or an alias folded by `bot.store.names`), the people who have it, most mentioned
+# people: `aliases` one per line (how many documents a person is in is not kept: no answer tells it). name_postings lists, for each folded name word and each whole label
+# (the name or an alias folded by `bot.store.names`: "=" + the label when it is shorter than 8
+# characters, else an 8-byte digest of it, a blob; see `whole_label_key`), the people who have it, most mentioned
 # first; name_vocabulary counts the people of each word. Those three are what /who searches (see
 # `bot.store.name_index.NameIndex`); the build folds a person's labels again when it moves their postings.
 #
 # person_documents: one person as one document's extraction saw them (`ord`: their place in it),
 # with the merged person, their name (`names`), aliases (one per line), role, mentions and how many
 # paragraphs mention them, and `mentioned`: each of those paragraphs with the mentions' offsets into
-# it ("paragraph:start-end,start-end …", see `bot.store.mentions`; kept by document, not by person:
+# it (varints: paragraph step, count, then each mention's start step and length; see `bot.store.mentions`; kept by document, not by person:
 # removing a document, or a person merging into another, touches only that document's rows); a
 # person's documents come newest first by its index. quotes: `ord` is the speaker's place in
 # person_documents; `text` is NULL when the quotation is its span of the paragraph (as is
@@ -104,12 +110,16 @@ create table story_bands (band integer, document_id integer, primary key (band, 
 # their index (which holds only statements of a named person). `statements` of people and names
 # count them as `quotes` counts quotations.
 #
-# The merge of people (see `bot.build.merge`), as counts: `names` each distinct name with its
-# key (`bot.build.merge.group_key`) and, over the records that carry it, how many records, mentions,
-# quotes, paragraphs and statements; `name_roles` and `name_aliases` the roles and aliases those records give,
-# with the mentions and records of each; `claims` how many records of the group `group_key` carry an alias
-# whose key is `alias_key`; `name_groups` each key with records, the fuller key it joins (`target`,
-# when it is the only one claiming it) and the person of the tree it belongs to.
+# The merge of people (see `bot.build.merge`), as counts: `names` each distinct name and, over the
+# records that carry it, how many records, mentions, quotes, paragraphs and statements;
+# `name_roles` and `name_aliases` the roles and aliases those records give,
+# with the mentions and records of each; `claims` how many records of the name `name_id` carry an alias whose
+# key is `alias_key` (not the name's own key: the groups claiming a key are its claiming names' keys);
+# `name_groups` each key (`bot.build.merge.group_key`) with records, the fuller
+# key it joins (`target`, when it is the only one claiming it), the person of the tree it belongs to, and
+# the ids of its names (`names`, no declared type: one id as an integer, several as text "12,4077", see
+# `bot.build.merge.name_ids_value`). A name is found by its key's row (its key is computed from it), so
+# `names` has no index and holds no key: a name's text is stored once, its key once.
 # search_shares: for each stemmed word of each full-text index (`fts`: its place in SEARCH_TABLES, a
 # number of no bytes), in how many of its newest rows it is (`bot.store.queries.SAMPLE` rows) and in
 # how many rows in all: what a search leaves out, ranks or bounds, known before the question. `stories` and `story_bands` group documents carrying the same
@@ -124,8 +134,6 @@ INDEXES = [  # (table, columns, unique): built after the bulk insert, which is f
     ("people", ["mentions desc", "quotes desc", "id"], False),
     ("person_documents", ["person_id", "sort_date", "document_id"], False),
     ("quotes", ["person_id", "strength desc", "id"], False),
-    ("names", ["name"], True),
-    ("names", ["key"], False),
     ("stories", ["story"], False),
 ]
 PARTIAL_INDEXES = [

@@ -50,7 +50,7 @@ def canonical(db: Path) -> dict[str, list]:
         "document_order": "select o.position - (select min(position) from document_order), d.path"
                           " from document_order o join documents d on d.id = o.document_id",
         "skipped_files": "select path, sha256, reason from skipped_files",
-        "people": "select name, role, aliases, mentions, quotes, documents, paragraphs, statements from people",
+        "people": "select name, role, aliases, mentions, quotes, paragraphs, statements from people",
         "name_postings": f"select token, mentions, quotes, {person} from name_postings t",
         "name_vocabulary": "select token, people from name_vocabulary",
         "person_documents": f"select {path}, ord, {person}, {name}, aliases, role, mentions, paragraphs, first_paragraph,"
@@ -60,11 +60,13 @@ def canonical(db: Path) -> dict[str, list]:
         "statements": f'select {path}, n, ord, {person}, paragraph, start, "end", mixed, confidence, cue_start, cue_end,'
                       " sort_date, text, speaker from statements t",
         "key_points": f'select {path}, rank, paragraph, kind, start, "end", score, text from key_points t',
-        "names": "select name, key, records, mentions, quotes, paragraphs, statements from names",
+        "names": "select name, records, mentions, quotes, paragraphs, statements from names",
         "name_roles": f"select {name}, role, mentions, records from name_roles t",
         "name_aliases": f"select {name}, alias, records from name_aliases t",
-        "claims": "select * from claims",
-        "name_groups": f"select key, target, {person} from name_groups t",
+        "claims": f"select alias_key, {name}, records from claims t",
+        # Each key's names by what they are (their ids differ).
+        "name_groups": f"select key, target, {person}, (select group_concat(name, '|') from (select n.name from names n"
+                       " join json_each('[' || t.names || ']') j on j.value = n.id order by n.name)) from name_groups t",
         "meta": "select key, value from meta where key not in ('built_at', 'scan_digest', 'dictionary_documents')",
     }
     tables = {name: sorted(conn.execute(sql).fetchall(), key=repr) for name, sql in queries.items()}
