@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 from bot.build.merge_tables import MergeTables
-from bot.build.packed import copy_packed, fill_packed, scratch_twin
 from bot.build.report import BuildReport, Progress, SkippedFile
 from bot.build.rows import (
     RowWriter,
@@ -104,9 +103,7 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
         conn.execute("pragma scratch.cache_size = -65536")
         conn.executescript(SCRATCH)
         conn.execute("begin")
-        key_points = scratch_twin(conn, "key_points")  # (see bot.build.packed)
         rows = RowWriter(conn, {
-            "key_points": f"insert into {key_points} values (?,?,?,?,?,?,?,?)",
             "person_documents": "insert into scratch.person_documents values (?,?,?,?,?,?,?,?,?,?,?)",
             "quotes": "insert into scratch.quotes values (?,?,?,?,?,?,?,?,?,?,?,?)",
             "statements": "insert into scratch.statements values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -141,7 +138,6 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
                 progress(done, len(items), prepared.path)
         rows.add("document_texts", rows.texts.finish())  # a store of fewer documents than the dictionary's sample
         rows.flush()
-        copy_packed(conn, key_points, "key_points")
         report.phases["read, extract, write rows"] = time.monotonic() - phase_started
         phase_started = time.monotonic()
         report.people = people.finish()
@@ -155,17 +151,17 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
         phase_started = time.monotonic()
 
         # The person-keyed rows, their name ids turned into person ids, each table written in its order.
-        fill_packed(conn, "person_documents", "select s.document_id, s.ord, m.person_id, s.name_id, s.aliases,"
-                    " s.role, s.mentions, s.paragraphs, s.first_paragraph, s.sort_date, s.mentioned"
-                    " from scratch.person_documents s"
-                    " join scratch.person_of_name m on m.name_id = s.person_id order by s.rowid")
+        conn.execute("insert into person_documents select s.document_id, s.ord, m.person_id, s.name_id, s.aliases,"
+                     " s.role, s.mentions, s.paragraphs, s.first_paragraph, s.sort_date, s.mentioned"
+                     " from scratch.person_documents s"
+                     " join scratch.person_of_name m on m.name_id = s.person_id order by s.rowid")
         conn.execute('insert into quotes select q.id, q.document_id, q.ord, m.person_id, q.paragraph, q.start, q."end",'
                      " q.words, q.strength, q.text, q.speaker, q.confidence from scratch.quotes q"
                      " left join scratch.person_of_name m on m.name_id = q.person_id order by q.id")
-        fill_packed(conn, "statements", "select s.document_id, s.n, s.ord, m.person_id, s.paragraph, s.start,"
-                    ' s."end", s.mixed, s.confidence, s.cue_start, s.cue_end, s.sort_date, s.text, s.speaker'
-                    " from scratch.statements s left join scratch.person_of_name m on m.name_id = s.person_id"
-                    " order by s.rowid")
+        conn.execute("insert into statements select s.document_id, s.n, s.ord, m.person_id, s.paragraph, s.start,"
+                     ' s."end", s.mixed, s.confidence, s.cue_start, s.cue_end, s.sort_date, s.text, s.speaker'
+                     " from scratch.statements s left join scratch.person_of_name m on m.name_id = s.person_id"
+                     " order by s.rowid")
         report.phases["person tables"] = time.monotonic() - phase_started
         phase_started = time.monotonic()
 
@@ -177,11 +173,9 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
                 vocabulary[word] = vocabulary.get(word, 0) + 1
             rows.add("name_postings", [(key, mentions, quotes, pid) for key in posting_keys(labels, words)])
         rows.flush()
-        fill_packed(conn, "name_postings", "select * from scratch.name_postings"
-                    " order by token, mentions desc, quotes desc, person_id")
-        twin = scratch_twin(conn, "name_vocabulary")
-        conn.executemany(f"insert into {twin} values (?, ?)", sorted(vocabulary.items()))
-        copy_packed(conn, twin, "name_vocabulary")
+        conn.execute("insert into name_postings select * from scratch.name_postings"
+                     " order by token, mentions desc, quotes desc, person_id")
+        conn.executemany("insert into name_vocabulary values (?, ?)", sorted(vocabulary.items()))
         number_documents(conn)
         report.phases["people, name index, numbering"] = time.monotonic() - phase_started
         phase_started = time.monotonic()
@@ -191,9 +185,7 @@ def write_store(temp_path: Path, seeds_dir: Path, changes: SeedChanges, old_stor
         phase_started = time.monotonic()
 
         create_indexes(conn)
-        twin = scratch_twin(conn, "search_shares")
-        count_shares(conn, twin)
-        copy_packed(conn, twin, "search_shares")
+        count_shares(conn)
         conn.executemany("insert into skipped_files values (?, ?, ?, ?)", sorted(skipped_rows))
         conn.executemany("insert into meta values (?, ?)", meta_rows(
             changes.fingerprint, f"{changes.seed_sum:x}", changes.scan_digest, report, paragraphs, changes.refused))

@@ -22,7 +22,6 @@ from bot.build.merge import (
     top_role,
     what_aliases_count,
 )
-from bot.build.packed import fill_packed
 
 SCRATCH = """
 create table {db}.staged_roles (name_id integer, role text, mentions integer);
@@ -98,12 +97,12 @@ class MergeTables:
             (i, self.names[i], records[i], mentions[i], quotes[i], paragraphs[i], statements[i])
             for i in range(1, len(self.names))))
         conn.executemany(f"insert into {s}.name_keys values (?, ?)", ((i, self.keys[i]) for i in range(1, len(self.names))))
-        fill_packed(conn, "name_roles", f"select name_id, role, sum(mentions), count(*) from {s}.staged_roles"
-                    " group by name_id, role order by name_id, role", scratch=s)
-        fill_packed(conn, "name_aliases", f"select name_id, alias, count(*) from {s}.staged_aliases"
-                    " group by name_id, alias order by name_id, alias", scratch=s)
-        fill_packed(conn, "claims", f"select alias_key, name_id, count(*) from {s}.staged_claims"
-                    " group by alias_key, name_id order by alias_key, name_id", scratch=s)
+        conn.execute(f"insert into name_roles select name_id, role, sum(mentions), count(*) from {s}.staged_roles"
+                     " group by name_id, role order by name_id, role")
+        conn.execute(f"insert into name_aliases select name_id, alias, count(*) from {s}.staged_aliases"
+                     " group by name_id, alias order by name_id, alias")
+        conn.execute(f"insert into claims select alias_key, name_id, count(*) from {s}.staged_claims"
+                     " group by alias_key, name_id order by alias_key, name_id")
         for table in ("roles", "aliases", "claims"):
             conn.execute(f"delete from {s}.staged_{table}")
 
@@ -176,8 +175,8 @@ class MergeTables:
         conn.execute(f"insert into people select row_number() over (order by sort_key, name), name, role, aliases,"
                      f" mentions, quotes, paragraphs, statements from {s}.persons"
                      " order by sort_key, name")
-        fill_packed(conn, "name_groups", f"select k.key, k.target, r.person_id, k.names from {s}.key_roots k"
-                    f" join {s}.person_of_root r on r.root = k.root order by k.key", scratch=s)
+        conn.execute(f"insert into name_groups select k.key, k.target, r.person_id, k.names from {s}.key_roots k"
+                     f" join {s}.person_of_root r on r.root = k.root order by k.key")
         conn.execute(f"insert into {s}.person_of_name select n.name_id, g.person_id from {s}.name_keys n"
                      " join name_groups g on g.key = n.key order by n.name_id")
         return conn.execute(f"select count(*) from {s}.persons").fetchone()[0]

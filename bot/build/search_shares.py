@@ -52,18 +52,17 @@ def newest_rowids(conn: sqlite3.Connection) -> dict[str, int]:
     return {table: conn.execute(f"select max(rowid) from {table}").fetchone()[0] or 0 for table in SEARCH_TABLES}
 
 
-def count_shares(conn: sqlite3.Connection, into: str = "search_shares") -> None:
+def count_shares(conn: sqlite3.Connection) -> None:
     """Count every word of both indexes: in all their rows (their vocabulary) and in the newest SAMPLE
-    (the sample's size goes in meta: the answers divide by it). `into`: the table written (a full build
-    writes a twin of search_shares, see `bot.build.packed`)."""
+    (the sample's size goes in meta: the answers divide by it)."""
     sample = queries.SAMPLE
-    conn.execute(f"delete from {into}")
+    conn.execute("delete from search_shares")
     conn.execute("insert or replace into meta values ('search_sample', ?)", (str(sample),))
     for table, newest in newest_rowids(conn).items():
         newest_words = _sample(conn, table, newest, sample)
         conn.execute(f"create virtual table temp.{table}_vocabulary using fts5vocab(main, {table}, 'row')")
         try:
-            conn.executemany(f"insert into {into} values (?, ?, ?, ?)", (
+            conn.executemany("insert into search_shares values (?, ?, ?, ?)", (
                 (SEARCH_TABLES.index(table), term, newest_words.get(term, 0), total)
                 for term, total in conn.execute(f"select term, doc from temp.{table}_vocabulary").fetchall()))
         finally:

@@ -11,8 +11,7 @@ form the answers can use.
 - Dates that order documents are integers (`sort_date`, seconds since 1970, UTC); confidences are
   hundredths (one byte instead of a float's eight).
 - Tables read by one key order are WITHOUT ROWID and keyed by that order (a person's paragraphs newest
-  first, name postings most mentioned first), so the table is its own index. A full build writes them
-  packed (`bot.build.packed`: ~12 % fewer pages than rows inserted in key order).
+  first, name postings most mentioned first), so the table is its own index.
 - Small facts of one row go in that row, not in rows of their own: a row's key and header cost as
   much as a few offsets (a person's mentions in a document are a text in their `person_documents` row).
 - The merge of people across documents is kept as counts (`names`, `name_roles`, `name_aliases`,
