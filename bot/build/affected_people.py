@@ -28,6 +28,7 @@ from bot.build.merge import (
 )
 
 CHUNK = 5000  # values per json_each() list
+CLAIMS_READ = 8  # claiming names of a key read at first (`PeopleChange.join_again`)
 
 
 def _each(values: Iterable) -> Iterator[str]:
@@ -176,15 +177,39 @@ class PeopleChange:
         """Work out the join target of each of `keys` from the counts, and record it."""
         conn = self.conn
         groups: set[str] = set()  # the keys that have names (each has its row, see `apply`)
-        claimants: dict[str, set[str]] = {}  # the groups claiming each key: the keys of the names that claim it
+        # The groups claiming each key (the keys of the names that claim it), as far as `join_target` looks:
+        # one, or two of them. A common alias has thousands of claiming names (a day's retention at 1M
+        # reaches ~1 M claims): the first CLAIMS_READ of each are read, and all of them only where those
+        # name one group.
+        claimants: dict[str, set[str]] = {}
+        key_of: dict[str, str] = {}
+        unsettled: list[str] = []
+
+        def claimed(alias_key: str, name: str) -> None:
+            key = key_of.get(name)
+            if key is None:
+                key = key_of[name] = group_key(name)
+            claimants.setdefault(alias_key, set()).add(key)
+
         for chunk in _each(keys):
             groups.update(k for (k,) in conn.execute(
                 "select key from name_groups where key in (select value from json_each(?)) and names is not null",
                 (chunk,)))
+            more: set[str] = set()
+            for alias_key, name, claims in conn.execute(
+                    "select c.alias_key, n.name, c.claims from (select alias_key, name_id, count(*) over (partition"
+                    " by alias_key) as claims, row_number() over (partition by alias_key) as place from claims"
+                    " where alias_key in (select value from json_each(?)) and records > 0) c"
+                    " join names n on n.id = c.name_id where c.place <= ?", (chunk, CLAIMS_READ)):
+                claimed(alias_key, name)
+                if claims > CLAIMS_READ:
+                    more.add(alias_key)
+            unsettled += [alias_key for alias_key in more if len(claimants[alias_key]) < 2]
+        for chunk in _each(unsettled):
             for alias_key, name in conn.execute(
                     "select c.alias_key, n.name from claims c join names n on n.id = c.name_id"
                     " where c.alias_key in (select value from json_each(?)) and c.records > 0", (chunk,)):
-                claimants.setdefault(alias_key, set()).add(group_key(name))
+                claimed(alias_key, name)
         self._load(keys)
         changed, removed = [], []
         for key in keys:

@@ -15,7 +15,7 @@ from bot.build.text_dictionary import SAMPLE_DOCUMENTS, make_dictionary
 from bot.build.versions import extractor_version
 from bot.documents import READER_VERSION
 from bot.store.mentions import mentioned_value
-from bot.store.names import folded_labels, label_words, posting_keys, posting_order
+from bot.store.names import folded_labels, in_posting_order, label_words, posting_keys
 from bot.store.schema import SCHEMA_VERSION
 from bot.store.texts import TextCodec, store_dictionary
 
@@ -269,8 +269,8 @@ def update_people(conn: sqlite3.Connection, people: list[MergedPerson]) -> list[
     conn.executemany("update people set name = ?, role = ?, aliases = ?, mentions = ?, quotes = ?,"
                      " paragraphs = ?, statements = ? where id = ?", updates)
     conn.executemany("delete from name_postings where token = ? and mentions = ? and quotes = ? and person_id = ?",
-                     sorted(gone, key=posting_order))
-    conn.executemany("insert into name_postings values (?, ?, ?, ?)", sorted(postings, key=posting_order))
+                     in_posting_order(gone))
+    conn.executemany("insert into name_postings values (?, ?, ?, ?)", in_posting_order(postings))
     return others
 
 
@@ -290,7 +290,7 @@ def drop_people(conn: sqlite3.Connection, person_ids: Iterable[int]) -> Counter[
             words.update(mine)
         conn.execute("delete from people where id in (select value from json_each(?))", (ids,))
     conn.executemany("delete from name_postings where token = ? and mentions = ? and quotes = ? and person_id = ?",
-                     sorted(postings, key=posting_order))
+                     in_posting_order(postings))
     return words
 
 

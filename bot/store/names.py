@@ -58,9 +58,10 @@ def whole_label_key(label: str) -> str | bytes:
     return hashlib.blake2b(label.encode(), digest_size=DIGESTED).digest()
 
 
-def posting_order(posting: tuple) -> tuple:
-    """A name posting (key, mentions, quotes, person_id) as SQLite orders them: text keys, then blobs."""
-    return isinstance(posting[0], bytes), posting
+def in_posting_order(postings: list[tuple]) -> list[tuple]:
+    """Name postings (key, mentions, quotes, person_id) as SQLite orders their keys: text, then blobs. Each
+    kind sorted on its own, natively (a key function per posting cost 2.7 s of a day's retention at 1M)."""
+    return sorted(p for p in postings if type(p[0]) is str) + sorted(p for p in postings if type(p[0]) is not str)
 
 
 def posting_keys(labels: list[str], words: list[str]) -> list[str | bytes]:
