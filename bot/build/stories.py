@@ -37,7 +37,11 @@ the week after) of an added document whose story began after it joins the added 
 documents near those dates are read once and scanned in publication order from the start of the week,
 stopping at the first near-duplicate, as the full build does: re-leading the n copies of a story whose
 first copy left costs about n comparisons, not n². The window bounds the rest: a removal touches only
-the copies of the week after it, whatever the store's size or a story's age.
+the copies of the week after it, whatever the store's size or a story's age. When that reads less (many
+changes in a few weeks: retention's day), or when a changed document's band is longer than
+RUN_CANDIDATES within a week of it (the change may then move which are a band's first for documents it
+does not name), the weeks after the changes are instead led again whole, in numpy, as the full build
+leads them (`_lead_weeks_after`).
 """
 from __future__ import annotations
 
