@@ -14,7 +14,9 @@ second over those processes (1.0 = one core busy, 2.0 = two); then, in place:
 - a fetch round: 100 new documents (dated now) added, given their paths, then removed again;
 - retention: the oldest day's documents dropped (`bot.build.retention.drop_documents_before`; a day
   is 0.5 % of the store, 5,000 of a million), then put back in place (the incremental build of that
-  many added files, against the full build's time: what the in-place threshold weighs).
+  many added files, against the full build's time: what the in-place threshold weighs);
+- the bot's search upkeep after those changes (`handlers.upkeep`: the full-text indexes' segments
+  merged into one each, in slices that builds take turns with), as the running bot does at most daily.
 
 The folder and the store are left as they started (the folder's files, the store's contents), the
 store at benchmarks/work/store-N-sS.db for the answer benchmark. `--reuse` keeps a store already built
@@ -68,6 +70,36 @@ def timed(call) -> tuple[float, object]:
     t0 = time.perf_counter()
     result = call()
     return time.perf_counter() - t0, result
+
+
+def search_upkeep(db: Path, label: str) -> Figure:
+    """The bot's upkeep of the search indexes (`handlers.upkeep.SearchUpkeep`), timed slice by slice."""
+    import asyncio
+
+    import handlers.upkeep as upkeep
+    from bot.build.search_segments import segments
+    from bot.store.schema import SEARCH_TABLES
+
+    conn = sqlite3.connect(db)
+    before = ", ".join(f"{index} {segments(conn, index)}" for index in SEARCH_TABLES)
+    conn.close()
+    slices: list[float] = []
+
+    def timed_slice(db_path: Path, pages: int) -> bool:
+        started = time.monotonic()
+        more = compact_slice(db_path, pages)
+        slices.append(time.monotonic() - started)
+        return more
+
+    compact_slice, upkeep.compact_slice = upkeep.compact_slice, timed_slice
+    try:
+        total_s, merged = timed(lambda: asyncio.run(upkeep.SearchUpkeep(db, asyncio.Lock()).run()))
+    finally:
+        upkeep.compact_slice = compact_slice
+    slices.sort()
+    note = (f"segments before: {before}; " + (f"{len(slices)} slices, p50 {slices[len(slices) // 2]:.2f} s, "
+            f"max {slices[-1]:.2f} s (a build waits one slice at most)" if merged else "not due"))
+    return fig(label, "search upkeep after the changes", round(total_s, 2), "s", note=note)
 
 
 def main() -> None:
@@ -175,6 +207,7 @@ def main() -> None:
     drop_s, drop, back_s, back, back_cpu, dropped = drop_and_restore(dates[day])
     hour_s, _, _, _, _, hour_paths = drop_and_restore(dates[max(1, day // 24)])
     final_s, final = timed(lambda: store.build(seeds, db))
+    upkeep = search_upkeep(db, label)
     assert final.unchanged and final.documents == report.documents, "the store no longer matches its folder"
 
     load_after = os.getloadavg()
@@ -195,6 +228,7 @@ def main() -> None:
         fig(label, f"{len(dropped):,} documents added in place", round(back_s, 2), "s",
             note=f"CPU/wall {back_cpu:.2f}: the in-place threshold weighs this against a "
                  f"fresh build ({back.documents:,} documents)"),
+        upkeep,
     ]
     if earlier is not None:  # the build's own figures, from when it was made; the changes, now
         kept = [Figure(**f) for f in earlier["figures"] if f["name"] not in {c.name for c in changes}]

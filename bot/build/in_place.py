@@ -25,7 +25,7 @@ from bot.build.rows import (
     update_people,
     write_people,
 )
-from bot.build.search_segments import merge_some_segments
+from bot.build.search_segments import merge_some_segments, one_segment_per_update
 from bot.build.search_shares import counted_meanwhile, newest_rowids, update_shares
 from bot.build.seed_records import SeedChanges
 from bot.build.store_files import STORE_WAIT_SECONDS, store_lock
@@ -112,6 +112,7 @@ def update_in_place(db_path: Path, seeds_dir: Path, changes: SeedChanges, meta: 
                 if conn.execute("select value from meta where key = 'fingerprint'").fetchone() != (meta["fingerprint"],):
                     conn.execute("rollback")  # another build changed the store since we looked
                     return STALE
+                one_segment_per_update(conn)
                 report, paragraphs = _apply_changes(conn, changes, added, counts, int(meta.get("paragraphs", 0)))
                 merge_some_segments(conn)
                 report.skipped, report.notes = skipped, notes

@@ -42,6 +42,7 @@ from handlers import (
     start,
     throttle,
     trend,
+    upkeep,
 )
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ CONCURRENT_UPDATES = 8
 # Each module exposes `register(application, settings)`. `throttle` comes first (it guards the
 # others, in handler group -1); `fallback` is registered after all of them by `build_application`.
 HANDLER_FAMILIES = [throttle, errors, start, people, search, brief, trend, quiz, inline, digests, follows, sources,
-                    language]
+                    language, upkeep]
 
 
 def menu_scopes(t: Translator = ENGLISH) -> list[tuple[object, list[BotCommand]]]:

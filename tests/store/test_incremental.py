@@ -3,6 +3,7 @@ clean build gives; a failing incremental build leaves the store as it was."""
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import sqlite3
@@ -428,6 +429,23 @@ def test_documents_added_before_the_others_or_removed_between_them_are_numbered_
     assert_same_store(db, clean_build(seeds, tmp_path))
     titles = [Store(db).brief(n).title for n in range(1, 5)]
     assert titles[-1] == "Archive" and Store(db).brief(5) is None
+
+
+def test_a_large_update_writes_one_segment_per_index(smiths, tmp_path, monkeypatch):
+    """FTS5 writes out a segment whenever a transaction's new words outgrow its in-memory hash (1 MB by
+    default): a day of news taken out or put back at once left six. An in-place update writes one."""
+    seeds, db = smiths
+    rng = random.Random(3)
+    words = ["".join(rng.choices("bcdfghklmnprstvz", k=4)) + "a" for _ in range(30000)]
+    for n in range(40):
+        body = "\n\n".join(" ".join(rng.choices(words, k=60)) + "." for _ in range(80))
+        (seeds / f"day-{n:02d}.txt").write_text(story(f"Day {n}", "Rena Voss||envoy|1") + "\n" + body + "\n")
+    conn = sqlite3.connect(db)
+    before = {index: search_segments.segments(conn, index) for index in SEARCH_TABLES}
+    monkeypatch.setattr(in_place, "merge_some_segments", lambda conn: None)  # what the update writes, unmerged
+    build(seeds, db, changed=[f"day-{n:02d}.txt" for n in range(40)])
+    assert search_segments.segments(conn, "paragraphs_fts") == before["paragraphs_fts"] + 1
+    conn.close()
 
 
 def test_search_segments_stay_few_as_updates_pile_up(smiths, tmp_path):

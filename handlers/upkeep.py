@@ -1,0 +1,74 @@
+"""The store's upkeep while the bot runs: its full-text indexes merged back into one segment each.
+
+Each in-place update (a fetch round, an upload, retention) adds segments that FTS5 merges only level
+by level, and every search reads each segment holding its words (see `bot.build.search_segments`).
+Every UPKEEP_SECONDS the job looks; when an index has more than MAX_SEGMENTS and the last merge ended
+a day or more ago, it merges them all, slice by slice, taking the bot's build lock for one slice at a
+time: a fetch round or an upload waits one slice at most. The whole merge writes the indexes again
+(some 40 s at a million documents), hence at most once a day.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from telegram.ext import Application, ContextTypes
+
+from bot.build.report import StoreBusy
+from bot.build.search_segments import COMPACT_PAGES, compact_slice, needs_compacting
+from bot.config import Settings
+from handlers.sources import build_lock
+
+log = logging.getLogger(__name__)
+UPKEEP_SECONDS = 3600.0
+MERGE_EVERY_SECONDS = 86_400.0  # at most one whole merge a day
+MAX_SLICES = 2000  # a bound on one merge: 2000 slices of COMPACT_PAGES would write 32 GB of index
+
+
+class SearchUpkeep:
+    def __init__(self, db_path: Path, lock: asyncio.Lock, clock: Callable[[], float] = time.monotonic,
+                 pages: int = COMPACT_PAGES):
+        self.db_path = db_path
+        self.lock = lock
+        self.pages = pages  # per index and slice
+        self.clock = clock
+        self.merged_at: float | None = None  # when the last whole merge ended (None: not since start-up)
+
+    async def run(self) -> bool:
+        """Merge the indexes if they are due; returns whether they were merged. A store that stays busy or
+        fails is left for the next time (logged): the bot keeps serving from it as it is."""
+        if self.merged_at is not None and self.clock() - self.merged_at < MERGE_EVERY_SECONDS:
+            return False
+        started = time.monotonic()
+        slices = 0
+        try:
+            if not await asyncio.to_thread(needs_compacting, self.db_path):
+                return False
+            more = True
+            while more:
+                if slices == MAX_SLICES:
+                    log.warning("Search upkeep stopped after %d slices with segments left", slices)
+                    return False
+                async with self.lock:
+                    more = await asyncio.to_thread(compact_slice, self.db_path, self.pages)
+                slices += 1
+        except (StoreBusy, sqlite3.Error) as exc:
+            log.warning("Search upkeep stopped after %d slices, to go on next time: %s", slices, exc)
+            return False
+        self.merged_at = self.clock()
+        log.info("Search upkeep: indexes merged into one segment each in %d slices, %.1f s",
+                 slices, time.monotonic() - started)
+        return True
+
+
+def register(application: Application, settings: Settings) -> None:
+    upkeep = SearchUpkeep(settings.briefing_db, build_lock(application))
+
+    async def job(context: ContextTypes.DEFAULT_TYPE) -> None:
+        await upkeep.run()
+
+    application.job_queue.run_repeating(job, UPKEEP_SECONDS, first=60, name="store:upkeep")
