@@ -121,7 +121,8 @@ def main() -> None:
         for path in files:
             words += len(path.read_text(encoding="utf-8").split())
 
-    from bot import build as store  # imported after generation, so the baseline RSS below is the build's own
+    # Imported after generation, so that the baseline RSS below is the build's own.
+    from bot import build as store
     from bot.build.retention import drop_documents_before
 
     db = store_path(args.size, args.seed)

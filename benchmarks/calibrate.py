@@ -22,7 +22,12 @@ from pathlib import Path
 
 import bot.extract.confidence as confidence
 from benchmarks.quotes_eval import (
-    DEFAULT_FOLDER, GoldQuote, article_names, match, read_gold, read_hand_resolved,
+    DEFAULT_FOLDER,
+    GoldQuote,
+    article_names,
+    match,
+    read_gold,
+    read_hand_resolved,
     speaker_is_right,
 )
 from bot.documents import document_from_text

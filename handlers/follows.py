@@ -26,10 +26,10 @@ from bot.follows.commands import (
 )
 from bot.follows.matching import Matcher
 from bot.follows.state import FollowState
+from bot.i18n import N_
 from bot.store.changes import StoreWatch
 from bot.store.queries import Store
 from handlers.digests import may_change
-from bot.i18n import N_
 from handlers.reply import command_args, edit_answer, language, send_answer
 
 log = logging.getLogger(__name__)

@@ -29,9 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.build.seed_folder import PATH_LIMIT, file_sha256, survey_folder
-from bot.documents import printable_name
 from bot.build.versions import extractor_version
-from bot.documents import READER_VERSION
+from bot.documents import READER_VERSION, printable_name
 from bot.store.schema import SCHEMA_VERSION
 
 SUM_BITS = 128

@@ -9,6 +9,7 @@ dropped, and bylines ("X contributed reporting from Y.") become `Document.credit
 """
 from bot.documents.cleaning import credited_names, is_boilerplate, plain_words
 from bot.documents.errors import UnreadableDocument
+from bot.documents.files import name_problem, printable_name
 from bot.documents.html import document_from_html
 from bot.documents.markdown import document_from_markdown
 from bot.documents.plain_text import document_from_text
@@ -21,7 +22,6 @@ from bot.documents.reader import (
                                   read_document,
                                   read_seed,
 )
-from bot.documents.files import name_problem, printable_name
 
 __all__ = ["MAX_BYTES", "READER_VERSION", "SUPPORTED_SUFFIXES", "UnreadableDocument", "credited_names", "decode",
            "document_from_bytes", "document_from_html", "document_from_markdown", "document_from_text",

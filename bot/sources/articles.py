@@ -25,7 +25,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from bot.documents import is_boilerplate
-from bot.sources.http import NO_MAIN_TEXT, PAGE_ACCEPT, FetchError, Fetcher
+from bot.sources.http import NO_MAIN_TEXT, PAGE_ACCEPT, Fetcher, FetchError
 from bot.sources.text import decode_page, plain_text
 
 MIN_WORDS = 40

@@ -17,7 +17,7 @@ import lxml.etree
 import lxml.html
 
 from bot.sources.feeds import Feed, NotAFeed, looks_like_html, parse_feed
-from bot.sources.http import NOT_A_FEED, FetchError, Fetcher, FetchResult
+from bot.sources.http import NOT_A_FEED, Fetcher, FetchError, FetchResult
 from bot.sources.text import decode_page, plain_text
 from bot.sources.urls import canonical_url, resolve_link
 

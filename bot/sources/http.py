@@ -38,8 +38,7 @@ from urllib.parse import urljoin
 import httpcore
 import httpx
 
-from bot.sources.netguard import (GuardedBackend, Connector, RefusedAddress, Resolver, UnresolvableHost,
-                                  url_refusal)
+from bot.sources.netguard import Connector, GuardedBackend, RefusedAddress, Resolver, UnresolvableHost, url_refusal
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 5

@@ -33,10 +33,10 @@ from pathlib import Path
 import sqlite_utils
 
 from bot.sources.http import MIN_INTERVAL, FetchError, effective_interval
+from bot.sources.netguard import url_refusal
 from bot.sources.opml import OpmlItem, export_opml, parse_opml
 from bot.sources.seed_files import slugify
 from bot.sources.urls import canonical_url
-from bot.sources.netguard import url_refusal
 
 DEFAULT_INTERVAL = 30 * 60.0
 BACKOFF_CAP = 6 * 3600.0

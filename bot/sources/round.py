@@ -35,8 +35,7 @@ from pathlib import Path
 
 from bot.sources.articles import HTML_TYPES, NoMainText, extract_article, fetch_article
 from bot.sources.feeds import MAX_ENTRIES, Feed, FeedEntry, NotAFeed, parse_feed
-from bot.sources.http import (FEED_ACCEPT, NOT_A_FEED, PAGE_ACCEPT, FetchError, Fetcher, FetchResult,
-                              effective_interval)
+from bot.sources.http import FEED_ACCEPT, NOT_A_FEED, PAGE_ACCEPT, Fetcher, FetchError, FetchResult, effective_interval
 from bot.sources.identity import NEW, SAME, classify, content_hash, identity_key
 from bot.sources.netguard import Connector, Resolver
 from bot.sources.registry import FEED, PAGE, Source, SourceRegistry, TakenEntry

@@ -5,9 +5,9 @@ import logging
 
 from telegram_fakes import TOKEN, Updates, feed
 
+from bot import i18n
 from bot.answers import render
 from bot.answers.commands import COMMANDS, Answer, Button
-from bot import i18n
 from bot.frontends.telegram_app import register_commands
 from bot.logging_setup import RedactingFormatter
 from handlers.errors import SORRY

@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 
 from bot.sources import http
-from bot.sources.http import (Fetcher, effective_interval, parse_max_age, parse_retry_after, USER_AGENT)
+from bot.sources.http import USER_AGENT, Fetcher, effective_interval, parse_max_age, parse_retry_after
 from tests.sources.conftest import Reply, fixture_bytes
 
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.sources.http import FetchError, GONE, SERVER_ERROR
+from bot.sources.http import GONE, SERVER_ERROR, FetchError
 from bot.sources.opml import BadOpml, OpmlItem, export_opml, parse_opml
 from bot.sources.registry import BACKOFF_CAP, FAILING, PAUSED, SourceRegistry, TakenEntry
 

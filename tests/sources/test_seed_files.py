@@ -5,11 +5,22 @@ import os
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.documents import read_document
-from bot.sources.seed_files import (SeedArticle, UnsafePath, escape_paragraph, read_article, read_front_matter,
-                                    remove_expired, render, slugify, unescape_paragraph, write_article)
+from bot.sources.seed_files import (
+    SeedArticle,
+    UnsafePath,
+    escape_paragraph,
+    read_article,
+    read_front_matter,
+    remove_expired,
+    render,
+    slugify,
+    unescape_paragraph,
+    write_article,
+)
 
 WHEN = datetime(2024, 4, 12, 7, 30, tzinfo=timezone.utc)
 STORY = [

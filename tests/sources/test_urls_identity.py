@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlsplit
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.sources.identity import CHANGED, NEW, SAME, classify, content_hash, identity_key
 from bot.sources.urls import canonical_url, is_tracking_param, resolve_link
