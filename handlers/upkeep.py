@@ -67,6 +67,7 @@ class SearchUpkeep:
 
 def register(application: Application, settings: Settings) -> None:
     upkeep = SearchUpkeep(settings.briefing_db, build_lock(application))
+    application.bot_data["search_upkeep"] = upkeep
 
     async def job(context: ContextTypes.DEFAULT_TYPE) -> None:
         await upkeep.run()

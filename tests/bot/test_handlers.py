@@ -203,3 +203,15 @@ async def test_a_chart_sent_once_can_be_shared_inline_as_that_photo(application,
     after = bot_api.calls_of("answerInlineQuery")[-1]["results"][0]
     assert after["type"] == "photo" and after["photo_file_id"] == "p1"  # what the fake API answered sendPhoto with
     assert after["caption"] == photo["caption"]
+
+
+async def test_the_bot_keeps_its_search_indexes_with_the_builds_lock(application):
+    """`briefbot run` schedules the search upkeep on its store, taking turns with uploads and fetch rounds."""
+    from handlers.sources import build_lock
+    from handlers.upkeep import UPKEEP_SECONDS
+
+    [job] = [j for j in application.job_queue.jobs() if j.name == "store:upkeep"]
+    assert job.trigger.interval.total_seconds() == UPKEEP_SECONDS
+    keeper = application.bot_data["search_upkeep"]
+    assert keeper.db_path == application.bot_data["settings"].briefing_db
+    assert keeper.lock is build_lock(application)
