@@ -51,7 +51,7 @@ def _extract(document: Document) -> Extraction:
     spans = find_quote_spans(text, document.paragraphs)
     inside = _QuoteIndex(spans)
 
-    tokens = tokenize_paragraphs(text, [(para.start, para.end) for para in document.paragraphs])
+    tokens = tokenize_paragraphs(text, document.paragraphs)
     mentions: list[Mention] = []
     mention_paragraph: list[int] = []
     in_quote = inside.contains

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from operator import itemgetter
 from typing import NamedTuple
 
+from bot.models import Paragraph
+
 OPEN_QUOTES = "“\"«„"
 CLOSE_QUOTES = "”\"»"
 # Two apostrophes are a straight double mark in some archives: ''The middle class is clobbered,''
@@ -57,16 +59,16 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     return tokens
 
 
-def tokenize_paragraphs(text: str, spans: Iterable[tuple[int, int]]) -> list[list[Token]]:
-    """The tokens of each (start, end) span of `text`, as `tokenize` cuts them. A word form is
-    worked out once for all the spans: its tokens share the strings, which a long text repeats."""
+def tokenize_paragraphs(text: str, paragraphs: Iterable[Paragraph]) -> list[list[Token]]:
+    """The tokens of each paragraph of `text`, as `tokenize` cuts them. A word form is worked out
+    once for all the paragraphs: its tokens share the strings, which a long text repeats."""
     forms: dict[str, _WordForm] = {}
-    paragraphs: list[list[Token]] = []
-    for start, end in spans:
+    result: list[list[Token]] = []
+    for para in paragraphs:
         tokens: list[Token] = []
-        _read_tokens(text, start, end, forms, tokens)
-        paragraphs.append(tokens)
-    return paragraphs
+        _read_tokens(text, para.start, para.end, forms, tokens)
+        result.append(tokens)
+    return result
 
 
 class _WordForm(NamedTuple):
