@@ -90,10 +90,14 @@ def _read_tokens(text: str, start: int, end: int, forms: dict[str, _WordForm], t
     """Append the tokens of text[start:end] to `tokens`; `forms` remembers each word form read."""
     append = tokens.append
     make = tuple.__new__  # the hot loop of extraction: build the tuples directly
+    b = -1
     for m in _TOKEN.finditer(text, start, end):
         kind = m.lastgroup or "punct"
         word = m.group()
+        last = b
         a, b = m.span()
+        if a == last:
+            a = last  # a token touching the one before: one int object for both offsets
         if kind != "word":
             append(make(Token, (word, a, b, kind, word, False)))
             continue
