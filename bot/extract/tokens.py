@@ -6,11 +6,8 @@ tokens that remember where they stand; nothing is normalised, offsets stay into 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from operator import itemgetter
 from typing import NamedTuple
-
-from bot.models import Paragraph
 
 OPEN_QUOTES = "“\"«„"
 CLOSE_QUOTES = "”\"»"
@@ -55,43 +52,10 @@ _INITIALS = re.compile(r"(?:[A-Z]\.)+")
 def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     """Tokens of text[start:end]; a word keeps a trailing period only when it is an abbreviation."""
     tokens: list[Token] = []
-    _read_tokens(text, start, len(text) if end is None else end, {}, tokens)
-    return tokens
-
-
-def tokenize_paragraphs(text: str, paragraphs: Iterable[Paragraph]) -> list[list[Token]]:
-    """The tokens of each paragraph of `text`, as `tokenize` cuts them. A word form is worked out
-    once for all the paragraphs: its tokens share the strings, which a long text repeats."""
-    forms: dict[str, _WordForm] = {}
-    result: list[list[Token]] = []
-    for para in paragraphs:
-        tokens: list[Token] = []
-        _read_tokens(text, para.start, para.end, forms, tokens)
-        result.append(tokens)
-    return result
-
-
-class _WordForm(NamedTuple):
-    text: str  # without the trailing period that is no part of it
-    lower: str
-    is_capitalised: bool
-    period: bool  # a trailing period to make a token of its own: "said." -> "said" + "."
-
-
-def _word_form(word: str) -> _WordForm:
-    low = word.lower()
-    cap = word[0].isupper()
-    if word[-1] == "." and low not in ABBREVIATIONS and not _INITIALS.fullmatch(word):
-        return _WordForm(word[:-1], low[:-1], cap, True)
-    return _WordForm(word, low, cap, False)
-
-
-def _read_tokens(text: str, start: int, end: int, forms: dict[str, _WordForm], tokens: list[Token]) -> None:
-    """Append the tokens of text[start:end] to `tokens`; `forms` remembers each word form read."""
     append = tokens.append
     make = tuple.__new__  # the hot loop of extraction: build the tuples directly
     b = -1
-    for m in _TOKEN.finditer(text, start, end):
+    for m in _TOKEN.finditer(text, start, len(text) if end is None else end):
         kind = m.lastgroup or "punct"
         word = m.group()
         last = b
@@ -101,15 +65,15 @@ def _read_tokens(text: str, start: int, end: int, forms: dict[str, _WordForm], t
         if kind != "word":
             append(make(Token, (word, a, b, kind, word, False)))
             continue
-        form = forms.get(word)
-        if form is None:
-            form = forms[word] = _word_form(word)
-        word, low, cap, period = form
-        if period:
-            append(make(Token, (word, a, b - 1, "word", low, cap)))
+        low = word.lower()
+        cap = word[0].isupper()
+        if word[-1] == "." and low not in ABBREVIATIONS and not _INITIALS.fullmatch(word):
+            # "said." -> "said" + "."
+            append(make(Token, (word[:-1], a, b - 1, "word", low[:-1], cap)))
             append(make(Token, (".", b - 1, b, "punct", ".", False)))
-        else:
-            append(make(Token, (word, a, b, "word", low, cap)))
+            continue
+        append(make(Token, (word, a, b, "word", low, cap)))
+    return tokens
 
 
 def is_sentence_end(tokens: list[Token], i: int) -> bool:
