@@ -48,7 +48,8 @@ class _Paragraph:
     `before[i]` answers "the nearest cue before token i + 1 in its sentence, skipping earlier
     quotations": (cue token or -1, token that ends the previous sentence or -1), the sentence end
     and the cue being those at the same quotation depth as token i (an even number of quotation
-    marks between them and i)."""
+    marks between them and i). `cue_kind[k]`, how the cue at token k introduces a quotation
+    (`_cue_kind`), is worked out with `before`."""
 
     __slots__ = ("toks", "_starts", "sentences", "sentence_of", "in_quote", "_before", "cue_kind",
                  "_earlier_cue", "next_cue")
@@ -72,7 +73,6 @@ class _Paragraph:
         self.sentence_of = sentence_of
         self._before: list[tuple[int, int]] | None = None
         self._earlier_cue: list[int] | None = None
-        self.cue_kind: dict[int, str] = {}
         self.next_cue: list[int] | None = None
 
     @property
@@ -92,7 +92,7 @@ class _Paragraph:
         toks, in_quote = self.toks, self.in_quote
         before: list[tuple[int, int]] = []
         earlier_cue: list[int] = []
-        cue_kind = self.cue_kind
+        cue_kind: dict[int, str] = {}
         depth = 0  # quotation marks so far, modulo 2
         last_cue, last_end = [-1, -1], [-1, -1]
         cue = -1  # the last cue outside quotations in this sentence
@@ -121,6 +121,7 @@ class _Paragraph:
             end_before = ends
         self._before = before
         self._earlier_cue = earlier_cue
+        self.cue_kind = cue_kind
 
     def find_next_cues(self) -> None:
         """next_cue[i]: the first speech cue (or "put" of "as he put it") at or after token i."""
@@ -165,7 +166,7 @@ def _cue_kind(toks: list[Token], k: int, after_end: bool) -> str | None:
     return None
 
 
-@dataclass
+@dataclass(slots=True)
 class Attribution:
     person: int | None  # cluster index, NO_SPEAKER, or None when no cue was found at all
     cue_found: bool

@@ -54,10 +54,14 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     tokens: list[Token] = []
     append = tokens.append
     make = tuple.__new__  # the hot loop of extraction: build the tuples directly
+    b = -1
     for m in _TOKEN.finditer(text, start, len(text) if end is None else end):
         kind = m.lastgroup or "punct"
         word = m.group()
+        last = b
         a, b = m.span()
+        if a == last:
+            a = last  # a token touching the one before: one int object for both offsets
         if kind != "word":
             append(make(Token, (word, a, b, kind, word, False)))
             continue
