@@ -26,7 +26,7 @@ from handlers.sources import build_lock
 log = logging.getLogger(__name__)
 UPKEEP_SECONDS = 3600.0
 MERGE_EVERY_SECONDS = 86_400.0  # at most one whole merge a day
-MAX_SLICES = 2000  # a bound on one merge: 2000 slices of COMPACT_PAGES would write 32 GB of index
+MAX_SLICES = 2000  # a bound on one merge: ten times the slices a million documents take
 
 
 class SearchUpkeep:

@@ -10,7 +10,8 @@ entries they cancel, so the rows retention removes do not linger in the index.
 
 FTS5 also writes a segment whenever the words a transaction has added so far outgrow its in-memory
 hash ('hashsize', 1 MB by default): a day of news taken out by retention (5,000 documents at a million)
-left six segments in one update. In-place updates set `HASH_BYTES`, so that one update writes one segment.
+wrote two or three segments per index in one update. In-place updates set `HASH_BYTES`, so that one
+update writes one segment per index.
 
 Merging level by level still leaves a segment per level: about one more each time the updates since the
 full build double in size. At a million documents, nine segments made /search's p99 6.6 ms against
@@ -29,7 +30,7 @@ from bot.store.schema import SEARCH_TABLES
 SEGMENTS_PER_LEVEL = 2  # FTS5's 'usermerge': merge a level once it holds this many segments
 MERGE_PAGES = 1000  # pages written per index and update (8 MB): a fetch round writes a few dozen
 MAX_SEGMENTS = 3  # an index with more is merged into one by the bot's upkeep
-COMPACT_PAGES = 2000  # pages written per index and slice of that merge (16 MB: a fraction of a second)
+COMPACT_PAGES = 2000  # FTS5 leaf pages written per index and slice of that merge (a fraction of a second)
 HASH_BYTES = 64 << 20  # FTS5's 'hashsize': what an update's new words may take in memory before a segment is written
 
 
