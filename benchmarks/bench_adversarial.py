@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import gc
 import random
+import string
 import sys
 import time
 from collections.abc import Callable
@@ -128,6 +129,17 @@ def many_paragraphs(size: int, rng: random.Random) -> str:
     return _fill(size, lambda: rng.choice(pieces)(), sep="\n\n")
 
 
+def unique_paragraphs(size: int, rng: random.Random) -> str:
+    """many_paragraphs with hardly two paragraphs alike (each has a made-up four-letter word): what the
+    extractor saves on a paragraph written again does not help here."""
+    def word() -> str:
+        return "".join(rng.choices(string.ascii_lowercase, k=4))
+
+    pieces = [lambda: f"{word().capitalize()}.", lambda: f"{word()}.", lambda: f"“{word()}.”",
+              lambda: f"He said {word()}:", lambda: f"{_name(rng)}:"]
+    return _fill(size, lambda: rng.choice(pieces)(), sep="\n\n")
+
+
 def pronoun_chain(size: int, rng: random.Random) -> str:
     """A name, then sentences whose subject is "she" (runs of hundreds without a quotation, each
     "she" referring to the one before), and quotations she said."""
@@ -163,7 +175,7 @@ def long_headline(size: int, rng: random.Random) -> str:
 
 SHAPES: dict[str, Callable[[int, random.Random], str]] = {f.__name__: f for f in (
     quotes_in_one_paragraph, quote_paragraphs, capital_soup, no_sentence_end, many_names,
-    one_name_everywhere, unclosed_marks, nested_marks, many_paragraphs, pronoun_chain, descriptions,
+    one_name_everywhere, unclosed_marks, nested_marks, many_paragraphs, unique_paragraphs, pronoun_chain, descriptions,
     long_words, colon_chain, long_headline)}
 
 
