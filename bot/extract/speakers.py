@@ -29,7 +29,7 @@ from bot.extract.lexicon import (
 )
 from bot.extract.people import Mention, PersonCluster, bare
 from bot.extract.quotes import QuoteSpan
-from bot.extract.tokens import Token, is_sentence_end
+from bot.extract.tokens import LOWER, Token, is_sentence_end
 
 _PREPOSITIONS = frozenset("like unlike with to of by for from about against than as on at in into "
                           "toward towards including among between".split())
@@ -52,7 +52,7 @@ class _Paragraph:
     (`_cue_kind`), is worked out with `before`."""
 
     __slots__ = ("toks", "_starts", "sentences", "sentence_of", "in_quote", "_before", "cue_kind",
-                 "_earlier_cue", "next_cue")
+                 "_earlier_cue", "next_cue", "_has_he_or_she")
 
     def __init__(self, toks: list[Token], in_quote: Callable[[int], bool]):
         self.toks = toks
@@ -74,6 +74,14 @@ class _Paragraph:
         self._before: list[tuple[int, int]] | None = None
         self._earlier_cue: list[int] | None = None
         self.next_cue: list[int] | None = None
+        self._has_he_or_she: bool | None = None
+
+    @property
+    def has_he_or_she(self) -> bool:
+        """Whether a token is "he" or "she" (or "he’d", "she’s", …): a pronoun a subject may be."""
+        if self._has_he_or_she is None:
+            self._has_he_or_she = not _HE_OR_SHE.isdisjoint(map(LOWER, self.toks))
+        return self._has_he_or_she
 
     @property
     def before(self) -> list[tuple[int, int]]:
@@ -141,6 +149,7 @@ class _Paragraph:
 
 
 _ENDS = frozenset(".!?")
+_HE_OR_SHE = frozenset(w for w in SUBJECT_PRONOUNS if w in PRONOUN_GENDER)
 # Words before a cue's form that make it a noun: "their stress tests", "the call", "a tweet".
 _NOUN_MARKERS = frozenset("the a an their his her its our my your this these those every each".split())
 _CUE_START = SPEECH_CUES | {"back", "to"}
@@ -186,6 +195,7 @@ class SpeakerFinder:
         self.in_quote = in_quote
         self.mention_at: dict[tuple[int, int], Mention] = {}  # (paragraph, last token) -> mention
         self.mention_first: dict[tuple[int, int], Mention] = {}  # (paragraph, first token) -> mention
+        self._named: set[int] = set()  # paragraphs where a mention starts
         self.context = [m for m in mentions if m.person >= 0 and not m.in_quote]
         self._paragraphs: list[_Paragraph | None] = [None] * len(paragraphs_tokens)  # built when first asked for
         self._pronouns: dict[tuple[int, int], int] = {}
@@ -209,6 +219,7 @@ class SpeakerFinder:
 
     def index_mention(self, paragraph: int, mention: Mention) -> None:
         self.mention_at[(paragraph, mention.last)] = mention
+        self._named.add(paragraph)
         self.mention_first[(paragraph, mention.first)] = mention
         if mention.honorific:
             self.mention_first[(paragraph, mention.first - 1)] = mention
@@ -651,6 +662,8 @@ class SpeakerFinder:
         scan of that sentence is kept and resumed for a later `end`."""
         if end <= start:
             return None  # nothing before a sentence's first token (a pronoun opening it looks back from there)
+        if p not in self._named and not self.paragraph(p).has_he_or_she:
+            return None  # a paragraph without a name or a he/she has no subject to give
         toks = self.tokens[p]
         state = self._subjects.get((p, start, gender))
         if state is None:  # [next token to look at, (token, person) found, (token, person) fallback]
