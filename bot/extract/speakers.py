@@ -52,7 +52,7 @@ class _Paragraph:
     (`_cue_kind`), is worked out with `before`."""
 
     __slots__ = ("toks", "_starts", "sentences", "sentence_of", "in_quote", "_before", "cue_kind",
-                 "_earlier_cue", "next_cue", "_has_he_or_she")
+                 "_earlier_cue", "next_cue")
 
     def __init__(self, toks: list[Token], in_quote: Callable[[int], bool]):
         self.toks = toks
@@ -74,14 +74,6 @@ class _Paragraph:
         self._before: list[tuple[int, int]] | None = None
         self._earlier_cue: list[int] | None = None
         self.next_cue: list[int] | None = None
-        self._has_he_or_she: bool | None = None
-
-    @property
-    def has_he_or_she(self) -> bool:
-        """Whether a token is "he" or "she" (or "he’d", "she’s", …): a pronoun a subject may be."""
-        if self._has_he_or_she is None:
-            self._has_he_or_she = not _HE_OR_SHE.isdisjoint(map(LOWER, self.toks))
-        return self._has_he_or_she
 
     @property
     def before(self) -> list[tuple[int, int]]:
@@ -196,6 +188,7 @@ class SpeakerFinder:
         self.mention_at: dict[tuple[int, int], Mention] = {}  # (paragraph, last token) -> mention
         self.mention_first: dict[tuple[int, int], Mention] = {}  # (paragraph, first token) -> mention
         self._named: set[int] = set()  # paragraphs where a mention starts
+        self._subject_words: list[bool | None] = [None] * len(paragraphs_tokens)  # see has_subject_words
         self.context = [m for m in mentions if m.person >= 0 and not m.in_quote]
         self._paragraphs: list[_Paragraph | None] = [None] * len(paragraphs_tokens)  # built when first asked for
         self._pronouns: dict[tuple[int, int], int] = {}
@@ -210,6 +203,14 @@ class SpeakerFinder:
         # How the last speaker found was named: "name", "pronoun", "description" or "subject".
         self.basis = ""
         self.cue: tuple[int, int, int] | None = None  # the cue the last attribution rests on
+
+    def has_subject_words(self, p: int) -> bool:
+        """Whether paragraph p has a name or a "he" or "she" (or "he’d", …): without one, no
+        sentence of it has a subject to give."""
+        known = self._subject_words[p]
+        if known is None:
+            known = self._subject_words[p] = p in self._named or not _HE_OR_SHE.isdisjoint(map(LOWER, self.tokens[p]))
+        return known
 
     def paragraph(self, p: int) -> _Paragraph:
         para = self._paragraphs[p]
@@ -662,8 +663,8 @@ class SpeakerFinder:
         scan of that sentence is kept and resumed for a later `end`."""
         if end <= start:
             return None  # nothing before a sentence's first token (a pronoun opening it looks back from there)
-        if p not in self._named and not self.paragraph(p).has_he_or_she:
-            return None  # a paragraph without a name or a he/she has no subject to give
+        if not self.has_subject_words(p):
+            return None
         toks = self.tokens[p]
         state = self._subjects.get((p, start, gender))
         if state is None:  # [next token to look at, (token, person) found, (token, person) fallback]
@@ -714,6 +715,8 @@ class SpeakerFinder:
     def last_subject(self, p: int, before: int | None = None) -> int | None:
         """The subject of a paragraph's last sentence ("Valastro praised Christie’s leadership …"),
         or of its last sentence ending before token `before`."""
+        if not self.has_subject_words(p):
+            return None
         para = self.paragraph(p)
         if not para.sentences:
             return None
