@@ -66,6 +66,8 @@ def find_reported(text: str, tokens: list[list[Token]], finder: SpeakerFinder,
 
 def _statement(text: str, p: int, toks: list[Token], c: int, finder: SpeakerFinder,
                names: dict[int, str], titles: dict[tuple[int, int], bool]) -> Quote | None:
+    if _introduces_quotation(toks, c):
+        return None  # "He said: “…”" (known before the paragraph's sentences are worked out)
     para = finder.paragraph(p)
     number = para.sentence_of[c]
     sentence_start, sentence_end = para.sentences[number]
@@ -161,6 +163,13 @@ def _statement(text: str, p: int, toks: list[Token], c: int, finder: SpeakerFind
     return Quote(text[start:stop], start, stop, speaker if keep else None, p, kind=kind,
                  confidence=confidence, cue=text[cue_start:cue_end], cue_start=cue_start, cue_end=cue_end,
                  evidence=evidence)
+
+
+def _introduces_quotation(toks: list[Token], c: int) -> bool:
+    """Whether the verb at c is followed by a colon and is no inverted attribution ("…, said:"):
+    it introduces a quotation ("He said: “…”") and reports nothing itself, whatever its sentence."""
+    return c + 1 < len(toks) and toks[c + 1].text == ":" and toks[c].lower != "according" \
+        and not (c > 0 and (toks[c - 1].text == "," or toks[c - 1].kind == "quote"))
 
 
 def _clause_start(toks: list[Token], c: int, end: int) -> int | None:

@@ -29,7 +29,7 @@ from bot.extract.lexicon import (
 )
 from bot.extract.people import Mention, PersonCluster, bare
 from bot.extract.quotes import QuoteSpan
-from bot.extract.tokens import Token, is_sentence_end
+from bot.extract.tokens import LOWER, Token, is_sentence_end
 
 _PREPOSITIONS = frozenset("like unlike with to of by for from about against than as on at in into "
                           "toward towards including among between".split())
@@ -141,6 +141,7 @@ class _Paragraph:
 
 
 _ENDS = frozenset(".!?")
+_HE_OR_SHE = frozenset(w for w in SUBJECT_PRONOUNS if w in PRONOUN_GENDER)
 # Words before a cue's form that make it a noun: "their stress tests", "the call", "a tweet".
 _NOUN_MARKERS = frozenset("the a an their his her its our my your this these those every each".split())
 _CUE_START = SPEECH_CUES | {"back", "to"}
@@ -186,6 +187,8 @@ class SpeakerFinder:
         self.in_quote = in_quote
         self.mention_at: dict[tuple[int, int], Mention] = {}  # (paragraph, last token) -> mention
         self.mention_first: dict[tuple[int, int], Mention] = {}  # (paragraph, first token) -> mention
+        self._named: set[int] = set()  # paragraphs where a mention starts
+        self._subject_words: list[bool | None] = [None] * len(paragraphs_tokens)  # see has_subject_words
         self.context = [m for m in mentions if m.person >= 0 and not m.in_quote]
         self._paragraphs: list[_Paragraph | None] = [None] * len(paragraphs_tokens)  # built when first asked for
         self._pronouns: dict[tuple[int, int], int] = {}
@@ -201,6 +204,14 @@ class SpeakerFinder:
         self.basis = ""
         self.cue: tuple[int, int, int] | None = None  # the cue the last attribution rests on
 
+    def has_subject_words(self, p: int) -> bool:
+        """Whether paragraph p has a name or a "he" or "she" (or "he’d", …): without one, no
+        sentence of it has a subject to give."""
+        known = self._subject_words[p]
+        if known is None:
+            known = self._subject_words[p] = p in self._named or not _HE_OR_SHE.isdisjoint(map(LOWER, self.tokens[p]))
+        return known
+
     def paragraph(self, p: int) -> _Paragraph:
         para = self._paragraphs[p]
         if para is None:
@@ -209,6 +220,7 @@ class SpeakerFinder:
 
     def index_mention(self, paragraph: int, mention: Mention) -> None:
         self.mention_at[(paragraph, mention.last)] = mention
+        self._named.add(paragraph)
         self.mention_first[(paragraph, mention.first)] = mention
         if mention.honorific:
             self.mention_first[(paragraph, mention.first - 1)] = mention
@@ -651,6 +663,8 @@ class SpeakerFinder:
         scan of that sentence is kept and resumed for a later `end`."""
         if end <= start:
             return None  # nothing before a sentence's first token (a pronoun opening it looks back from there)
+        if not self.has_subject_words(p):
+            return None
         toks = self.tokens[p]
         state = self._subjects.get((p, start, gender))
         if state is None:  # [next token to look at, (token, person) found, (token, person) fallback]
@@ -701,6 +715,8 @@ class SpeakerFinder:
     def last_subject(self, p: int, before: int | None = None) -> int | None:
         """The subject of a paragraph's last sentence ("Valastro praised Christie’s leadership …"),
         or of its last sentence ending before token `before`."""
+        if not self.has_subject_words(p):
+            return None
         para = self.paragraph(p)
         if not para.sentences:
             return None

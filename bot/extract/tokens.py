@@ -24,8 +24,10 @@ neb. nev. n.h. n.j. n.m. n.y. n.c. n.d. okla. r.i. s.c. s.d. tenn. tex. va. vt. 
 ark. d-calif. r-texas
 """.split())
 
+# A word is a letter, then word characters, apostrophes and hyphens, ending in a word character:
+# written without backtracking (a possessive {0,3}+, runs of marks each followed by letters).
 _TOKEN = re.compile(
-    r"""(?P<word>(?:[A-Z]\.){2,}|[A-Za-z][a-z]{0,3}\.(?=\s+[A-Z\d])|[^\W\d_](?:[\w’'\-]*\w)?)"""
+    r"""(?P<word>(?:[A-Z]\.){2,}|[A-Za-z][a-z]{0,3}+\.(?=\s+[A-Z\d])|[^\W\d_]\w*(?:[’'\-]+\w+)*)"""
     r"""|(?P<num>\d+(?:[,.:]\d+)*%?)"""
     r"""|(?P<quote>[“”"«»„]|'')"""
     r"""|(?P<punct>[^\s\w])""",
