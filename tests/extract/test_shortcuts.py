@@ -2,14 +2,19 @@
 
 A name grows only over capitalised words (bot.extract.people.find_mentions) because every word
 check that lets it grow is false for any other token; a sentence of fewer than four tokens is no
-headline (bot.extract.reported._title_case) without counting its words.
+headline (bot.extract.reported._title_case) without counting its words; the word pattern written
+without backtracking (bot.extract.tokens._TOKEN) matches as its backtracking form did.
 """
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from benchmarks.bench_adversarial import SHAPES, generate
 from bot.extract.people import is_initial, is_name_word, is_word_surname
 from bot.extract.reported import _title_case
-from bot.extract.tokens import tokenize
+from bot.extract.tokens import _TOKEN, tokenize
 
 TEXTS = [
     "W. Mark Felt met J.J. Goldberg and Julian E Barnes of the U.S. Senate on Monday.",
@@ -38,3 +43,27 @@ def test_a_short_sentence_is_no_headline_as_its_words_counted_tell(text):
     for start in range(len(toks)):
         for end in range(start, min(len(toks), start + 8) + 1):
             assert _title_case(toks, start, end, {}) == _title_case_counted(toks, start, end)
+
+
+_BACKTRACKING = re.compile(
+    r"""(?P<word>(?:[A-Z]\.){2,}|[A-Za-z][a-z]{0,3}\.(?=\s+[A-Z\d])|[^\W\d_](?:[\w’'\-]*\w)?)"""
+    r"""|(?P<num>\d+(?:[,.:]\d+)*%?)"""
+    r"""|(?P<quote>[“”"«»„]|'')"""
+    r"""|(?P<punct>[^\s\w])""",
+)
+
+
+def same_matches(text: str) -> bool:
+    return ([(m.span(), m.lastgroup) for m in _TOKEN.finditer(text)]
+            == [(m.span(), m.lastgroup) for m in _BACKTRACKING.finditer(text)])
+
+
+@pytest.mark.parametrize("text", TEXTS + ["rock’n’roll -- x-- Ab’’’s said o'' e.g. Mr.  Smith Jr. Dr.\n\nX U.S.A. 4"])
+def test_the_word_pattern_matches_as_its_backtracking_form(text):
+    assert same_matches(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="aBcDzÉé1_’'-. \n“\"", max_size=40))
+def test_the_word_pattern_matches_as_its_backtracking_form_on_any_text(text):
+    assert same_matches(text)
