@@ -31,8 +31,9 @@ import sqlite3
 # their key and its index or the index of the name (name_groups lists each key's names), claims by the claiming
 # name's id instead of its group's key, whole labels of 8 characters or more posted by an 8-byte digest,
 # person_documents' `mentioned` as varints (a blob) instead of text, people without their count of documents
-# (no answer read it)
-SCHEMA_VERSION = "12"
+# (no answer read it); 13: search_shares without the words of `queries.FEW_ROWS` rows or fewer (counted in the
+# index when asked)
+SCHEMA_VERSION = "13"
 PAGE_SIZE = 8192  # bytes: compressed texts (~2 KB) pack better than in 4096-byte pages, FTS leaves too
 
 TABLES = """
@@ -120,8 +121,10 @@ create table story_bands (band integer, document_id integer, primary key (band, 
 # `bot.build.merge.name_ids_value`). A name is found by its key's row (its key is computed from it), so
 # `names` has no index and holds no key: a name's text is stored once, its key once.
 # search_shares: for each stemmed word of each full-text index (`fts`: its place in SEARCH_TABLES, a
-# number of no bytes), in how many of its newest rows it is (`bot.store.queries.SAMPLE` rows) and in
-# how many rows in all: what a search leaves out, ranks or bounds, known before the question. `stories` and `story_bands` group documents carrying the same
+# number of no bytes) in more than `bot.store.queries.FEW_ROWS` of its rows, in how many of its newest rows
+# it is (`bot.store.queries.SAMPLE` rows) and in how many rows in all: what a search leaves out, ranks or
+# bounds, known before the question (a word in fewer rows, most of a small store's vocabulary, is counted
+# in the index when asked: `rows_with_word`). `stories` and `story_bands` group documents carrying the same
 # story (near-duplicates; see `bot.build.stories`).
 
 SEARCH_TABLES = ("paragraphs_fts", "quotes_fts")  # the full-text indexes, as search_shares numbers them
