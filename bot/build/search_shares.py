@@ -26,7 +26,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from bot.store import queries
 from bot.store.schema import SEARCH_TABLES
-from bot.store.texts import cut, document_paragraphs, load_codec
+from bot.store.texts import cut, document_paragraphs, load_codec, stored_text
 
 
 def word_rows(texts: Iterable[str]) -> Counter[str]:
@@ -148,11 +148,10 @@ def _recount(conn: sqlite3.Connection, table: str, terms: list[str], low: int) -
 def _paragraph_rows(conn: sqlite3.Connection, low: int, high: int) -> Iterator[tuple[int, str]]:
     """(rowid, text) of the paragraphs numbered above `low`, up to `high`."""
     codec = load_codec(conn)
-    for first, blob, spans in conn.execute(
-            "select d.first_paragraph, t.text, t.paragraph_spans from documents d"
-            " join document_texts t on t.document_id = d.id"
-            " where d.first_paragraph <= ? order by d.first_paragraph desc", (high,)):
-        paragraphs = codec.decode(blob, spans)
+    for first, document_id in conn.execute(
+            "select first_paragraph, id from documents where first_paragraph <= ?"
+            " order by first_paragraph desc", (high,)):
+        paragraphs = codec.decode(stored_text(conn, document_id))
         if first + len(paragraphs) <= low + 1:
             break
         for n, (_, text) in enumerate(paragraphs):
