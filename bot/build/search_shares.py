@@ -11,7 +11,7 @@ removes and the rows that enter or leave the sample, so its cost follows the cha
 
 Only words in more than `queries.FEW_ROWS` rows are kept (a 1,000-document store's vocabulary is mostly
 words of a few rows; the answers count those in the index when asked). An in-place update counts again
-in the index each word it touches that was not kept, and keeps it if it now has more rows.
+in the index each word not kept that it adds rows to, and keeps it if it now has more.
 
 The newest rows are those with the highest rowids, which follow the order documents were written
 in: the sample describes this store's own numbering (an updated store and a clean build of the
@@ -122,8 +122,9 @@ def _sample_change(conn: sqlite3.Connection, table: str, old: int, newest: int, 
 
 
 def _adjust(conn: sqlite3.Connection, table: str, changes: dict[str, Counter[str]], low: int) -> None:
-    """Add each column's `changes` to the table's kept words; count the other words they touch again
-    (`_recount`: the rows above `low` are the sample, none when the index has no more than SAMPLE)."""
+    """Add each column's `changes` to the table's kept words; count again those of the other words that
+    rows were added to (`_recount`: the rows above `low` are the sample, none when the index has no
+    more than SAMPLE). A word not kept was in FEW_ROWS rows or fewer: only added rows take it past them."""
     fts = SEARCH_TABLES.index(table)
     touched = sorted(set().union(*changes.values()))
     kept = {term for term in touched if conn.execute(
@@ -131,12 +132,12 @@ def _adjust(conn: sqlite3.Connection, table: str, changes: dict[str, Counter[str
     for column, counts in changes.items():
         conn.executemany(f"update search_shares set {column} = {column} + ? where fts = ? and term = ?",
                          [(counts[term], fts, term) for term in touched if term in kept and counts[term]])
-    _recount(conn, table, [term for term in touched if term not in kept], low)
+    _recount(conn, table, [term for term in touched if term not in kept and changes["total"][term] > 0], low)
 
 
 def _recount(conn: sqlite3.Connection, table: str, terms: list[str], low: int) -> None:
-    """Keep those of `terms` now in more than FEW_ROWS rows, counted in the index (a word not kept had
-    no count to adjust): in all rows, and in those above `low`."""
+    """Keep those of `terms` now in more than FEW_ROWS rows, counted in the index (a word not kept has no
+    count to adjust): in all rows, and in those above `low`."""
     queries.open_word_rows(conn)
     for term in terms:
         total, rows = queries.rows_with_word(conn, table, term, low)
