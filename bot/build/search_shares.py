@@ -19,6 +19,7 @@ same folder number rows differently, and so sample different rows).
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -101,7 +102,7 @@ def update_shares(conn: sqlite3.Connection, before: dict[str, int], removed: dic
             rows = _sample(conn, table, newest, sample)
         else:
             rows = _sample_change(conn, table, old, newest, gone, new, sample)
-        _adjust(conn, table, {"total": total, "rows": rows}, newest - sample if newest > sample else newest)
+        _adjust(conn, table, total, rows, newest - sample if newest > sample else newest)
     conn.execute("delete from search_shares where total <= ?", (queries.FEW_ROWS,))
 
 
@@ -121,18 +122,18 @@ def _sample_change(conn: sqlite3.Connection, table: str, old: int, newest: int, 
     return change
 
 
-def _adjust(conn: sqlite3.Connection, table: str, changes: dict[str, Counter[str]], low: int) -> None:
-    """Add each column's `changes` to the table's kept words; count again those of the other words that
-    rows were added to (`_recount`: the rows above `low` are the sample, none when the index has no
-    more than SAMPLE). A word not kept was in FEW_ROWS rows or fewer: only added rows take it past them."""
+def _adjust(conn: sqlite3.Connection, table: str, total: Counter[str], rows: Counter[str], low: int) -> None:
+    """Add the changes of `total` and `rows` to the table's kept words; count again those of the other
+    words that rows were added to (`_recount`: the rows above `low` are the sample, none when the index
+    has no more than SAMPLE). A word not kept was in FEW_ROWS rows or fewer: only added rows take it past them."""
     fts = SEARCH_TABLES.index(table)
-    touched = sorted(set().union(*changes.values()))
-    kept = {term for term in touched if conn.execute(
-        "select 1 from search_shares where fts = ? and term = ?", (fts, term)).fetchone()}
-    for column, counts in changes.items():
-        conn.executemany(f"update search_shares set {column} = {column} + ? where fts = ? and term = ?",
-                         [(counts[term], fts, term) for term in touched if term in kept and counts[term]])
-    _recount(conn, table, [term for term in touched if term not in kept and changes["total"][term] > 0], low)
+    touched = sorted(set(total) | set(rows))
+    kept = {term for term, in conn.execute("select term from search_shares where fts = ? and term in"
+                                           " (select value from json_each(?))", (fts, json.dumps(touched)))}
+    conn.executemany("update search_shares set total = total + ?, rows = rows + ? where fts = ? and term = ?",
+                     [(total[term], rows[term], fts, term) for term in touched
+                      if term in kept and (total[term] or rows[term])])
+    _recount(conn, table, [term for term in touched if term not in kept and total[term] > 0], low)
 
 
 def _recount(conn: sqlite3.Connection, table: str, terms: list[str], low: int) -> None:
