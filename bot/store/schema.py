@@ -80,8 +80,9 @@ create table story_bands (band integer, document_id integer, primary key (band, 
 # characters after the previous one ends, how far (varints, see `bot.store.texts.TextCodec`), then the story
 # paragraphs' text, UTF-8 joined without separators and compressed as raw deflate with the dictionary in
 # `text_dictionary` (its one row, made by the full build from its first documents and used unchanged by
-# in-place updates: `bot.build.text_dictionary`); kept in parts of at most `TEXT_PART` bytes (but the
-# 16th), part n of document d in row d × 16 + n (`bot.store.texts.text_rows`). `document_order` numbers
+# in-place updates: `bot.build.text_dictionary`); kept in parts of at most `TEXT_PART` bytes (a text of more
+# than 16 parts has larger ones), part n of document d in row d × 16 + n (`bot.store.texts.text_rows`,
+# read back by `stored_text`). `document_order` numbers
 # documents oldest first (by sort_date, then id), so that "the Nth newest" is one lookup.
 # `url`, `outlet` and `author` are a fetched article's front matter (NULL for other documents), and
 # `published` then holds the UTC instant of publication.
