@@ -74,7 +74,7 @@ def make_follows(state_path: Path, store: Path, chats: int, seed: int) -> tuple[
     from bot.follows.topics import Stemmer, parse_topic
     from bot.store import changes
     from bot.store.names import fold
-    from bot.store.texts import load_codec
+    from bot.store.texts import load_codec, stored_text
 
     for old in state_path.parent.glob(state_path.name + "*"):
         old.unlink()
@@ -89,9 +89,9 @@ def make_follows(state_path: Path, store: Path, chats: int, seed: int) -> tuple[
     counts: Counter[str] = Counter()
     codec = load_codec(conn)
     newest = conn.execute("select max(id) from documents").fetchone()[0] or 0
-    for blob, spans in conn.execute("select text, paragraph_spans from document_texts where document_id % 2 = 0"
-                                    " and document_id > ? limit 4000", (max(0, newest - 20_000),)):
-        for _, text in codec.decode(blob, spans)[::25]:  # about one paragraph in 50 of the newest documents
+    for document_id in [n for n in range(max(0, newest - 20_000) + 1, newest + 1) if n % 2 == 0][:4000]:
+        # about one paragraph in 50 of the newest documents
+        for _, text in codec.decode(stored_text(conn, document_id))[::25]:
             counts.update(w.lower() for w in text.split() if w.isalpha() and len(w) >= 5)
     vocabulary = [w for w, _ in counts.most_common(WORDS + 100)][100:]  # the hundred commonest are no topic
     stemmer = Stemmer()

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.common import emit, fig, maxrss_mb, percentile
-from bot.store.texts import load_codec
+from bot.store.texts import load_codec, stored_text
 
 HOSTILE = [
     '"', '""', '"unclosed phrase', "NEAR(ukraine russia, 3)", "ukraine OR russia AND NOT war", "*", "war*",
@@ -70,13 +70,11 @@ class Pools:
                 for _ in range(200)] if count else []
         self.people = [r for r in top + some if r]
         self.documents = conn.execute("select count(*) from documents").fetchone()[0]
-        last = conn.execute("select max(document_id) from document_texts").fetchone()[0] or 0
+        last = conn.execute("select max(id) from documents").fetchone()[0] or 0
         words: list[str] = []
         codec = load_codec(conn)
         for _ in range(200):  # words of random paragraphs
-            row = conn.execute("select text, paragraph_spans from document_texts where document_id = ?",
-                               (rng.randint(1, last),)).fetchone()
-            paragraphs = codec.decode(*row) if row else []
+            paragraphs = codec.decode(stored_text(conn, rng.randint(1, last)))
             if paragraphs:
                 words += [w.strip(".,;:“”\"'()’").lower() for w in rng.choice(paragraphs)[1].split() if len(w) > 4]
         self.words = [w for w in words if w.isalpha()] or ["ukraine"]

@@ -35,7 +35,7 @@ from bot.build.versions import extraction_versions, extractor_version
 from bot.build.workers import prepared_files
 from bot.documents import READER_VERSION
 from bot.store.schema import SCHEMA_VERSION
-from bot.store.texts import cut, load_codec
+from bot.store.texts import cut, delete_texts, load_codec, stored_text
 
 # Up to this many changed files, or this share of the folder, are applied in place; more make a full
 # build. In place, a change costs about what its own documents cost (extraction for those added, a few
@@ -272,11 +272,11 @@ def _remove_documents(conn: sqlite3.Connection, document_ids: list[int], delta: 
         each = "(select value from json_each(?))"
         quotes_of: dict[tuple[int, int], int] = {}
         quote_ranges = []
-        for document_id, sort_date, first_paragraph, first_quote, quote_count, blob, spans in conn.execute(
-                "select d.id, d.sort_date, d.first_paragraph, d.first_quote, d.quotes, t.text, t.paragraph_spans"
-                f" from documents d left join document_texts t on t.document_id = d.id where d.id in {each}", (ids,)):
+        for document_id, sort_date, first_paragraph, first_quote, quote_count in conn.execute(
+                f"select id, sort_date, first_paragraph, first_quote, quotes from documents where id in {each}",
+                (ids,)).fetchall():
             gone.keys.append((sort_date, document_id))
-            paragraphs = codec.decode(blob, spans) if spans is not None else []
+            paragraphs = codec.decode(stored_text(conn, document_id))
             gone.rows["paragraphs_fts"] += [(first_paragraph + n, text) for n, (_, text) in enumerate(paragraphs)]
             gone.paragraphs += len(paragraphs)
             if quote_count:
@@ -298,8 +298,9 @@ def _remove_documents(conn: sqlite3.Connection, document_ids: list[int], delta: 
                       paragraph_count, statements_of.get((document_id, ord_), 0), sign=-1)
         conn.executemany("delete from quotes where id between ? and ?", quote_ranges)
         gone.key_points += conn.execute(f"delete from key_points where document_id in {each}", (ids,)).rowcount
-        for table in ("statements", "person_documents", "document_texts"):
+        for table in ("statements", "person_documents"):
             conn.execute(f"delete from {table} where document_id in {each}", (ids,))
+        delete_texts(conn, json.loads(ids))
         conn.execute(f"delete from documents where id in {each}", (ids,))
     for table, rows in gone.rows.items():
         conn.executemany(f"insert into {table} ({table}, rowid, text) values ('delete', ?, ?)", rows)

@@ -17,7 +17,7 @@ from bot.documents import READER_VERSION
 from bot.store.mentions import mentioned_value
 from bot.store.names import folded_labels, in_posting_order, label_words, posting_keys
 from bot.store.schema import SCHEMA_VERSION
-from bot.store.texts import TextCodec, store_dictionary
+from bot.store.texts import TextCodec, store_dictionary, text_rows
 
 BATCH_ROWS = 20_000  # rows held back for one executemany per table
 
@@ -131,7 +131,7 @@ class TextRows:
     def add(self, document_id: int, paragraphs: list[tuple[int, str]]) -> list[tuple]:
         """The rows ready to be written (none while the dictionary waits for its documents)."""
         if self.codec is not None:
-            return [(document_id, *self.codec.encode(paragraphs))]
+            return text_rows(document_id, self.codec.encode(paragraphs))
         self.waiting.append((document_id, paragraphs))
         return self.finish() if len(self.waiting) >= SAMPLE_DOCUMENTS else []
 
@@ -142,7 +142,8 @@ class TextRows:
             self.codec = store_dictionary(self.conn, make_dictionary(
                 "".join(text for _, text in paragraphs).encode() for _, paragraphs in self.waiting))
         waiting, self.waiting = self.waiting, []
-        return [(document_id, *self.codec.encode(paragraphs)) for document_id, paragraphs in waiting]
+        return [row for document_id, paragraphs in waiting
+                for row in text_rows(document_id, self.codec.encode(paragraphs))]
 
 
 class RowWriter:
@@ -153,7 +154,7 @@ class RowWriter:
 
     SQL = {
         "documents": "insert into documents values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        "document_texts": "insert into document_texts values (?,?,?)",
+        "document_texts": "insert into document_texts values (?,?)",
         "key_points": "insert into key_points values (?,?,?,?,?,?,?,?)",
         "paragraphs_fts": "insert into paragraphs_fts (rowid, text) values (?,?)",
         "quotes_fts": "insert into quotes_fts (rowid, text) values (?,?)",

@@ -9,12 +9,17 @@ rows by indexing their text again in a small in-memory table and reading its voc
 totals from the index's own vocabulary; an in-place update adjusts both by the rows it adds and
 removes and the rows that enter or leave the sample, so its cost follows the change.
 
+Only words in more than `queries.FEW_ROWS` rows are kept (a 1,000-document store's vocabulary is mostly
+words of a few rows; the answers count those in the index when asked). An in-place update counts again
+in the index each word not kept that it adds rows to, and keeps it if it now has more.
+
 The newest rows are those with the highest rowids, which follow the order documents were written
 in: the sample describes this store's own numbering (an updated store and a clean build of the
 same folder number rows differently, and so sample different rows).
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -22,7 +27,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from bot.store import queries
 from bot.store.schema import SEARCH_TABLES
-from bot.store.texts import cut, document_paragraphs, load_codec
+from bot.store.texts import cut, document_paragraphs, load_codec, stored_text
 
 
 def word_rows(texts: Iterable[str]) -> Counter[str]:
@@ -64,7 +69,8 @@ def count_shares(conn: sqlite3.Connection) -> None:
         try:
             conn.executemany("insert into search_shares values (?, ?, ?, ?)", (
                 (SEARCH_TABLES.index(table), term, newest_words.get(term, 0), total)
-                for term, total in conn.execute(f"select term, doc from temp.{table}_vocabulary").fetchall()))
+                for term, total in conn.execute(f"select term, doc from temp.{table}_vocabulary where doc > ?",
+                                                (queries.FEW_ROWS,)).fetchall()))
         finally:
             conn.execute(f"drop table temp.{table}_vocabulary")
 
@@ -88,44 +94,66 @@ def update_shares(conn: sqlite3.Connection, before: dict[str, int], removed: dic
     after = newest_rowids(conn)
     for table in SEARCH_TABLES:
         gone, new = removed.get(table, []), added.get(table, [])
-        _add(conn, table, "total", removed_words[table] if removed_words else word_rows(text for _, text in gone), -1)
-        _add(conn, table, "total", word_rows(text for _, text in new), 1)
+        total = word_rows(text for _, text in new)
+        total.subtract(removed_words[table] if removed_words else word_rows(text for _, text in gone))
         old, newest = before[table], after[table]
-        if newest <= sample:
+        if old <= sample or newest <= sample:  # a small index (no sample), or one that just grew past it
             conn.execute("update search_shares set rows = 0 where fts = ?", (SEARCH_TABLES.index(table),))
-            continue
-        if old <= sample:  # the index just grew past the sample: count it whole
-            conn.execute("update search_shares set rows = 0 where fts = ?", (SEARCH_TABLES.index(table),))
-            _add(conn, table, "rows", _sample(conn, table, newest, sample), 1)
-            continue
-        low_before, low_after = old - sample, newest - sample
-        leaving = [text for rowid, text in gone if rowid > low_before]
-        entering = [text for rowid, text in new if rowid > low_after]
-        if low_after > low_before:  # rows that were among the newest and no longer are
-            leaving += [text for _, text in ROWS[table](conn, low_before, min(low_after, old))]
-        elif low_after < low_before:  # the newest rows went: older ones come into the sample
-            entering += [text for _, text in ROWS[table](conn, low_after, low_before)]
-        _add(conn, table, "rows", word_rows(leaving), -1)
-        _add(conn, table, "rows", word_rows(entering), 1)
-    conn.execute("delete from search_shares where total <= 0")
+            rows = _sample(conn, table, newest, sample)
+        else:
+            rows = _sample_change(conn, table, old, newest, gone, new, sample)
+        _adjust(conn, table, total, rows, newest - sample if newest > sample else newest)
+    conn.execute("delete from search_shares where total <= ?", (queries.FEW_ROWS,))
 
 
-def _add(conn: sqlite3.Connection, table: str, column: str, counts: Counter[str], sign: int) -> None:
-    """Add `counts` to one column of the table's words (a word not there yet comes in with 0 in the other)."""
-    other = "rows" if column == "total" else "total"
-    conn.executemany(f"insert into search_shares (fts, term, {column}, {other}) values (?, ?, ?, 0)"
-                     f" on conflict (fts, term) do update set {column} = {column} + excluded.{column}",
-                     [(SEARCH_TABLES.index(table), term, sign * rows) for term, rows in sorted(counts.items())])
+def _sample_change(conn: sqlite3.Connection, table: str, old: int, newest: int, gone: list[tuple[int, str]],
+                   new: list[tuple[int, str]], sample: int) -> Counter[str]:
+    """How the count of each word in the newest `sample` rows changed, the newest rowid going from `old`
+    to `newest` while the rows `gone` went and the rows `new` came."""
+    low_before, low_after = old - sample, newest - sample
+    leaving = [text for rowid, text in gone if rowid > low_before]
+    entering = [text for rowid, text in new if rowid > low_after]
+    if low_after > low_before:  # rows that were among the newest and no longer are
+        leaving += [text for _, text in ROWS[table](conn, low_before, min(low_after, old))]
+    elif low_after < low_before:  # the newest rows went: older ones come into the sample
+        entering += [text for _, text in ROWS[table](conn, low_after, low_before)]
+    change = word_rows(entering)
+    change.subtract(word_rows(leaving))
+    return change
+
+
+def _adjust(conn: sqlite3.Connection, table: str, total: Counter[str], rows: Counter[str], low: int) -> None:
+    """Add the changes of `total` and `rows` to the table's kept words; count again those of the other
+    words that rows were added to (`_recount`: the rows above `low` are the sample, none when the index
+    has no more than SAMPLE). A word not kept was in FEW_ROWS rows or fewer: only added rows take it past them."""
+    fts = SEARCH_TABLES.index(table)
+    touched = sorted(set(total) | set(rows))
+    kept = {term for term, in conn.execute("select term from search_shares where fts = ? and term in"
+                                           " (select value from json_each(?))", (fts, json.dumps(touched)))}
+    conn.executemany("update search_shares set total = total + ?, rows = rows + ? where fts = ? and term = ?",
+                     [(total[term], rows[term], fts, term) for term in touched
+                      if term in kept and (total[term] or rows[term])])
+    _recount(conn, table, [term for term in touched if term not in kept and total[term] > 0], low)
+
+
+def _recount(conn: sqlite3.Connection, table: str, terms: list[str], low: int) -> None:
+    """Keep those of `terms` now in more than FEW_ROWS rows, counted in the index (a word not kept has no
+    count to adjust): in all rows, and in those above `low`."""
+    queries.open_word_rows(conn)
+    for term in terms:
+        total, rows = queries.rows_with_word(conn, table, term, low)
+        if total > queries.FEW_ROWS:
+            conn.execute("insert into search_shares values (?, ?, ?, ?)",
+                         (SEARCH_TABLES.index(table), term, rows, total))
 
 
 def _paragraph_rows(conn: sqlite3.Connection, low: int, high: int) -> Iterator[tuple[int, str]]:
     """(rowid, text) of the paragraphs numbered above `low`, up to `high`."""
     codec = load_codec(conn)
-    for first, blob, spans in conn.execute(
-            "select d.first_paragraph, t.text, t.paragraph_spans from documents d"
-            " join document_texts t on t.document_id = d.id"
-            " where d.first_paragraph <= ? order by d.first_paragraph desc", (high,)):
-        paragraphs = codec.decode(blob, spans)
+    for first, document_id in conn.execute(
+            "select first_paragraph, id from documents where first_paragraph <= ?"
+            " order by first_paragraph desc", (high,)):
+        paragraphs = codec.decode(stored_text(conn, document_id))
         if first + len(paragraphs) <= low + 1:
             break
         for n, (_, text) in enumerate(paragraphs):

@@ -27,6 +27,7 @@ from bot.store.texts import (
     document_of_paragraph,
     document_paragraphs,
     load_codec,
+    stored_text,
 )
 
 CHUNK = 500  # ids per `in (...)` query, within SQLite's limit on bound parameters
@@ -149,10 +150,10 @@ def landed_documents(watch: StoreWatch, ids: Iterable[int]) -> list[LandedDocume
             more = dict(zip(extra, row[5:]))
             found[row[0]] = LandedDocument(row[0], row[1], row[2], row[3], row[4], more.get("url"), more.get("outlet"))
         texts: dict[int, list[tuple[int, str]]] = {}
-        for doc_id, blob, spans in conn.execute(
-                f"select document_id, text, paragraph_spans from document_texts where document_id in ({marks})", chunk):
-            texts[doc_id] = codec.decode(blob, spans)
-            found[doc_id].paragraphs = [(index, text) for index, (_, text) in enumerate(texts[doc_id])]
+        for doc_id in chunk:
+            if doc_id in found:
+                texts[doc_id] = codec.decode(stored_text(conn, doc_id))
+                found[doc_id].paragraphs = [(index, text) for index, (_, text) in enumerate(texts[doc_id])]
         for doc_id, text, person_id, speaker, role, paragraph, start, end, confidence in conn.execute(
                 "select d.id, q.text, q.person_id, coalesce(p.name, q.speaker), p.role, q.paragraph, q.start, q.\"end\","
                 " q.confidence from documents d join quotes q on q.id between d.first_quote and d.first_quote + d.quotes - 1"

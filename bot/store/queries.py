@@ -55,10 +55,27 @@ WALK_STEPS = 600  # rows of the rarest word times the other words (up to 4 µs e
 READ_ROWS = 4_000  # rows of the words read by rowid range in the newest rows searched (about 1.5 ms)
 VERIFY_ROWS = 60  # or: rows of the rarest word, at which the others are looked up (about 10 µs a word each)
 NEWEST_END = 100  # a window of at most this share (1/100) of the rows is read from its newest end
+# Words in no more rows than this are left out of search_shares (most of a small store's vocabulary):
+# counted in the index when asked, in ~10 µs (`rows_with_word`), as the build would have counted them.
+FEW_ROWS = 40
 STORY_COPIES = 10  # other outlets' copies of a story named with a briefing
 PROMINENT = 1000  # best-known people kept per version of the store (suggestions, quiz distractors)
 TEXTS_KEPT = 256  # documents' decompressed paragraphs kept per version of the store
 CACHE_KB = 32_768  # SQLite's page cache of the store's connection
+
+
+def open_word_rows(conn: sqlite3.Connection) -> None:
+    """The vocabulary of each full-text index, each word's rows (`rows_with_word`), as this connection's tables."""
+    for table in SEARCH_TABLES:
+        conn.execute(f"create virtual table if not exists temp.{table}_instances"
+                     f" using fts5vocab(main, {table}, 'instance')")
+
+
+def rows_with_word(conn: sqlite3.Connection, table: str, stem: str | None, low: int) -> tuple[int, int]:
+    """How many rows of `table` hold a stemmed word, and how many of those are numbered above `low`, from
+    the index itself (`open_word_rows`): a walk over the word's rows, for the words search_shares leaves out."""
+    return conn.execute(f"select count(distinct doc), count(distinct doc) filter (where doc > ?)"
+                        f" from temp.{table}_instances where term = ?", (low, stem)).fetchone()
 
 
 class StoreNotBuilt(FileNotFoundError):
@@ -100,6 +117,7 @@ class Store:
                 # A page cache of 32 MB (SQLite's default is 2): the index pages a question walks through
                 # stay between questions on a store of millions of rows.
                 conn.execute(f"pragma cache_size = -{CACHE_KB}")
+                open_word_rows(conn)
                 self._conn, self._identity = conn, identity
                 self._load(conn)
             else:
@@ -332,7 +350,9 @@ class Store:
             if counted is None:
                 row = conn.execute("select rows, total from search_shares where fts = ? and term = ?",
                                    (SEARCH_TABLES.index(table), stem)).fetchone()
-                counted = ((row[0] / sample if newest > sample else 0.0), row[1]) if row else (0.0, 0)
+                if row is None:  # a word of FEW_ROWS or fewer
+                    row = rows_with_word(conn, table, stem, newest - sample if newest > sample else newest)[::-1]
+                counted = ((row[0] / sample if newest > sample else 0.0), row[1])
                 if len(self._shares) >= 100_000:
                     self._shares.clear()
                 self._shares[table, stem] = counted

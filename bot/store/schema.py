@@ -5,7 +5,7 @@ form the answers can use.
 
 - The story text of a document is kept once, compressed with a preset dictionary made from the
   store's first documents (`document_texts`, `text_dictionary`; see `bot.store.texts`); a paragraph is
-  a slice of it (`paragraph_spans`), and so are quotations and key points, whose own `text` is stored
+  a slice of it (its spans are kept with it), and so are quotations and key points, whose own `text` is stored
   only where it differs from their slice. The full-text indexes are contentless: they hold the words
   and their places, and the answers take the text from `document_texts`.
 - Dates that order documents are integers (`sort_date`, seconds since 1970, UTC); confidences are
@@ -31,15 +31,17 @@ import sqlite3
 # their key and its index or the index of the name (name_groups lists each key's names), claims by the claiming
 # name's id instead of its group's key, whole labels of 8 characters or more posted by an 8-byte digest,
 # person_documents' `mentioned` as varints (a blob) instead of text, people without their count of documents
-# (no answer read it)
-SCHEMA_VERSION = "12"
+# (no answer read it); 13: search_shares without the words of `queries.FEW_ROWS` rows or fewer (counted in the
+# index when asked), document_texts in parts of at most 600 bytes (pages filled to within half a part instead of
+# half a text), the paragraph spans as varints ahead of the compressed text
+SCHEMA_VERSION = "13"
 PAGE_SIZE = 8192  # bytes: compressed texts (~2 KB) pack better than in 4096-byte pages, FTS leaves too
 
 TABLES = """
 create table documents (id integer primary key, path text, title text, sha256 text, stat integer, published text,
     credits text, added_at text, sort_date integer, words integer, paragraphs integer, people integer,
     quotes integer, first_paragraph integer, first_quote integer, url text, outlet text, author text);
-create table document_texts (document_id integer primary key, text blob, paragraph_spans text);
+create table document_texts (id integer primary key, text blob);
 create table text_dictionary (dictionary blob);
 create table document_order (position integer primary key, document_id integer);
 create table skipped_files (path text primary key, sha256 text, stat integer, reason text) without rowid;
@@ -74,12 +76,13 @@ create table story_bands (band integer, document_id integer, primary key (band, 
 # when the build read it (NULL when it had changed less than a second before: read it again next
 # time); `sort_date` the published date, else the file's mtime; paragraph i of a document is row
 # `first_paragraph + i` of paragraphs_fts, its quotes are the ids `first_quote` onwards (NULL when
-# it has none). document_texts: the story paragraphs' text, UTF-8 joined without separators and
-# compressed as raw deflate with the dictionary in `text_dictionary` (its one row, made by the full
-# build from its first documents and used unchanged by in-place updates: `bot.build.text_dictionary`;
-# Python reads a text with `zlib.decompressobj(-15, dictionary).decompress(text)`);
-# `paragraph_spans` each paragraph's length in characters, preceded by "gap:" when it does not start
-# two characters after the previous one ends (see `bot.store.texts.TextCodec`). `document_order` numbers
+# it has none). document_texts: each paragraph's length in characters and, when it does not start two
+# characters after the previous one ends, how far (varints, see `bot.store.texts.TextCodec`), then the story
+# paragraphs' text, UTF-8 joined without separators and compressed as raw deflate with the dictionary in
+# `text_dictionary` (its one row, made by the full build from its first documents and used unchanged by
+# in-place updates: `bot.build.text_dictionary`); kept in parts of at most `TEXT_PART` bytes (a text of more
+# than 16 parts has larger ones), part n of document d in row d × 16 + n (`bot.store.texts.text_rows`,
+# read back by `stored_text`). `document_order` numbers
 # documents oldest first (by sort_date, then id), so that "the Nth newest" is one lookup.
 # `url`, `outlet` and `author` are a fetched article's front matter (NULL for other documents), and
 # `published` then holds the UTC instant of publication.
@@ -120,8 +123,10 @@ create table story_bands (band integer, document_id integer, primary key (band, 
 # `bot.build.merge.name_ids_value`). A name is found by its key's row (its key is computed from it), so
 # `names` has no index and holds no key: a name's text is stored once, its key once.
 # search_shares: for each stemmed word of each full-text index (`fts`: its place in SEARCH_TABLES, a
-# number of no bytes), in how many of its newest rows it is (`bot.store.queries.SAMPLE` rows) and in
-# how many rows in all: what a search leaves out, ranks or bounds, known before the question. `stories` and `story_bands` group documents carrying the same
+# number of no bytes) in more than `bot.store.queries.FEW_ROWS` of its rows, in how many of its newest rows
+# it is (`bot.store.queries.SAMPLE` rows) and in how many rows in all: what a search leaves out, ranks or
+# bounds, known before the question (a word in fewer rows, most of a small store's vocabulary, is counted
+# in the index when asked: `rows_with_word`). `stories` and `story_bands` group documents carrying the same
 # story (near-duplicates; see `bot.build.stories`).
 
 SEARCH_TABLES = ("paragraphs_fts", "quotes_fts")  # the full-text indexes, as search_shares numbers them

@@ -19,7 +19,7 @@ import bot.build.seed_records as seed_records
 from bot.build import build, seed_files
 from bot.documents import UnreadableDocument
 from bot.store.queries import Store
-from bot.store.texts import load_codec
+from bot.store.texts import load_codec, stored_texts
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "seeds" / "000_7c73074e746b7734.txt"
@@ -151,8 +151,7 @@ def test_links_out_of_the_folder_are_never_followed_and_are_listed(tmp_path, out
     assert total == 0 and hits == []
     conn = sqlite3.connect(db)
     codec = load_codec(conn)
-    assert not any("root:" in text for blob, spans in conn.execute(
-        "select text, paragraph_spans from document_texts") for _, text in codec.decode(blob, spans))
+    assert not any("root:" in text for _, stored in stored_texts(conn) for _, text in codec.decode(stored))
     conn.close()
 
 

@@ -218,7 +218,7 @@ def store_text(path) -> str:
     """Every text the store holds (titles, names, roles, paragraphs, quotations…), whitespace folded."""
     import sqlite3
 
-    from bot.store.texts import load_codec
+    from bot.store.texts import load_codec, stored_texts
 
     conn = sqlite3.connect(path)
     try:
@@ -232,8 +232,8 @@ def store_text(path) -> str:
             values += [v for row in rows for v in row if isinstance(v, str)]
         # The story text is kept once, compressed: quotations and statements are slices of it.
         codec = load_codec(conn)
-        for blob, spans in conn.execute("select text, paragraph_spans from document_texts"):
-            values += [text for _, text in codec.decode(blob, spans)]
+        for _, stored in stored_texts(conn):
+            values += [text for _, text in codec.decode(stored)]
     finally:
         conn.close()
     return " ".join(" ".join(values).split())

@@ -8,7 +8,7 @@ from bot.build import build
 from bot.build.merge_tables import merge_people
 from bot.build.prepare import quote_strength
 from bot.models import Person
-from bot.store.texts import load_codec
+from bot.store.texts import load_codec, stored_texts
 
 from .conftest import stand_in_extract
 
@@ -23,10 +23,10 @@ def stored_paragraphs(db) -> dict[tuple[str, int], tuple[int, str]]:
     found = {}
     with sqlite3.connect(db) as conn:
         codec = load_codec(conn)
-    for path, blob, spans in rows(db, "select d.path, t.text, t.paragraph_spans from documents d"
-                                      " join document_texts t on t.document_id = d.id"):
-        for index, (start, text) in enumerate(codec.decode(blob, spans)):
-            found[path, index] = (start, text)
+        path_of = dict(conn.execute("select id, path from documents"))
+        for document_id, stored in stored_texts(conn):
+            for index, (start, text) in enumerate(codec.decode(stored)):
+                found[path_of[document_id], index] = (start, text)
     return found
 
 

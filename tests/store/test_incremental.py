@@ -21,7 +21,7 @@ from bot.build import build
 from bot.models import Document, Extraction, KeyPoint, Person, Quote
 from bot.store.queries import Store
 from bot.store.schema import SEARCH_TABLES
-from bot.store.texts import load_codec
+from bot.store.texts import load_codec, stored_texts
 
 SYNTHETIC = Path(__file__).resolve().parents[2] / "benchmarks" / "work" / "seeds-1000-s7"
 SEARCHES = ["minister", "said", "election", "war", "president", "talks", "we"]
@@ -46,7 +46,6 @@ def canonical(db: Path) -> dict[str, list]:
         # Stories by what they group: each document's path with its story's first document's path.
         "stories": f"select {path}, (select path from documents where id = t.story), signature from stories t",
         "story_bands": f"select band, {path} from story_bands t",
-        "document_texts": f"select {path}, text, paragraph_spans from document_texts t",
         # Positions are consecutive from the oldest document; where they start is the store's own.
         "document_order": "select o.position - (select min(position) from document_order), d.path"
                           " from document_order o join documents d on d.id = o.document_id",
@@ -73,7 +72,9 @@ def canonical(db: Path) -> dict[str, list]:
     tables = {name: sorted(conn.execute(sql).fetchall(), key=repr) for name, sql in queries.items()}
     # Texts by what they say: each store compresses them with its own dictionary.
     codec = load_codec(conn)
-    tables["document_texts"] = [(path, codec.decode(blob, spans)) for path, blob, spans in tables["document_texts"]]
+    path_of = dict(conn.execute("select id, path from documents"))
+    tables["document_texts"] = sorted(((path_of[document_id], codec.decode(stored))
+                                       for document_id, stored in stored_texts(conn)), key=repr)
     places = {
         # A row of an index named by its document's path and its place in it (not by its rowid).
         "paragraphs": "select d.path, :row - d.first_paragraph from documents d"

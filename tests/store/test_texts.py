@@ -13,7 +13,16 @@ import bot.extract
 from bot.build import build
 from bot.build.text_dictionary import DICTIONARY_BYTES, make_dictionary
 from bot.store.queries import Store
-from bot.store.texts import TextCodec, load_codec
+from bot.store.texts import (
+    PARTS,
+    TEXT_PART,
+    TextCodec,
+    delete_texts,
+    load_codec,
+    stored_text,
+    stored_texts,
+    text_rows,
+)
 
 from .test_incremental import scripted_extract, story
 
@@ -29,13 +38,32 @@ PARAGRAPHS = [
 @pytest.mark.parametrize("paragraphs", PARAGRAPHS)
 def test_paragraphs_come_back_as_they_went_in(paragraphs, dictionary):
     codec = TextCodec(dictionary)
-    blob, spans = codec.encode(paragraphs)
-    assert codec.decode(blob, spans) == paragraphs
+    assert codec.decode(codec.encode(paragraphs)) == paragraphs
 
 
 def test_spans_are_lengths_with_a_gap_only_where_it_is_not_the_usual_two():
-    _, spans = TextCodec(b"").encode([(0, "a" * 105), (107, "b" * 218), (327, "c" * 287), (617, "d" * 125)])
-    assert spans == "0:105 218 287 3:125"
+    codec = TextCodec(b"")
+    stored = codec.encode([(0, "a" * 105), (107, "b" * 218), (327, "c" * 287), (617, "d" * 125)])
+    spans = bytes([4, 211, 1, 0, 180, 3, 190, 4, 251, 1, 3])  # 4; 105×2+1, gap 0; 218×2; 287×2; 125×2+1, gap 3
+    assert stored == spans + codec.compress(b"a" * 105 + b"b" * 218 + b"c" * 287 + b"d" * 125)
+
+
+@pytest.mark.parametrize("size", [0, 1, TEXT_PART, TEXT_PART + 1, 5 * TEXT_PART - 3, PARTS * TEXT_PART * 3 + 7])
+def test_a_stored_text_is_kept_in_parts_of_at_most_text_part_bytes_but_the_last_of_parts(size):
+    stored = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    rows = text_rows(12, stored)
+    assert [rowid for rowid, _ in rows] == list(range(12 * PARTS, 12 * PARTS + len(rows)))
+    assert b"".join(part for _, part in rows) == stored
+    assert len(rows) == min(PARTS, max(1, -(-size // TEXT_PART)))
+    assert max(len(part) for _, part in rows) - min(len(part) for _, part in rows) < len(rows)  # about equal
+    assert len(rows) == PARTS or all(len(part) <= TEXT_PART for _, part in rows)
+    conn = sqlite3.connect(":memory:")
+    conn.execute("create table document_texts (id integer primary key, text blob)")
+    conn.executemany("insert into document_texts values (?, ?)", rows + text_rows(11, b"x" * 3000) + text_rows(13, b"y"))
+    assert stored_text(conn, 12) == stored and stored_text(conn, 14) == b""
+    assert [(document_id, len(text)) for document_id, text in stored_texts(conn)] == [(11, 3000), (12, size), (13, 1)]
+    delete_texts(conn, [12])
+    assert stored_text(conn, 12) == b"" and stored_text(conn, 11) == b"x" * 3000
 
 
 def test_a_dictionary_of_the_texts_words_makes_them_smaller():
@@ -85,9 +113,8 @@ def test_a_full_build_makes_its_dictionary_from_its_first_documents(built, tmp_p
     build(seeds, db, incremental=False, workers=1)
     conn = sqlite3.connect(db)
     codec = load_codec(conn)
-    first_two = [b"".join(text.encode() for _, text in codec.decode(blob, spans)) for blob, spans in conn.execute(
-        "select t.text, t.paragraph_spans from document_texts t join documents d on d.id = t.document_id"
-        " order by d.path limit 2")]
+    first_two = [b"".join(text.encode() for _, text in codec.decode(stored_text(conn, document_id)))
+                 for document_id, in conn.execute("select id from documents order by path limit 2")]
     conn.close()
     assert codec.dictionary == make_dictionary(first_two) != b""
     assert build(seeds, db).unchanged
@@ -98,10 +125,13 @@ def test_texts_are_compressed_with_the_dictionary_and_read_only_with_it(built):
     dictionary = stored_dictionary(db)
     assert dictionary
     with sqlite3.connect(db) as conn:
-        blob, spans = conn.execute("select text, paragraph_spans from document_texts order by document_id").fetchone()
-    assert TextCodec(dictionary).decode(blob, spans)[0][1]
+        stored = next(stored_texts(conn))[1]
+    codec = TextCodec(dictionary)
+    paragraphs = codec.decode(stored)
+    compressed = codec.compress("".join(text for _, text in paragraphs).encode())
+    assert paragraphs[0][1] and stored.endswith(compressed)
     with pytest.raises(zlib.error):
-        zlib.decompressobj(-15).decompress(blob)  # raw deflate that refers to the dictionary
+        zlib.decompressobj(-15).decompress(compressed)  # raw deflate that refers to the dictionary
 
 
 def test_an_update_in_place_reads_and_writes_with_the_full_builds_dictionary(built):
@@ -115,9 +145,8 @@ def test_an_update_in_place_reads_and_writes_with_the_full_builds_dictionary(bui
     assert stored_dictionary(db) == dictionary
     with sqlite3.connect(db) as conn:
         assert conn.execute("select count(*) from text_dictionary").fetchone() == (1,)
-        blob, spans = conn.execute("select t.text, t.paragraph_spans from document_texts t"
-                                   " join documents d on d.id = t.document_id where d.path = 'e.txt'").fetchone()
-    assert any("The harbour reopens" in text for _, text in TextCodec(dictionary).decode(blob, spans))
+        stored = stored_text(conn, conn.execute("select id from documents where path = 'e.txt'").fetchone()[0])
+    assert any("The harbour reopens" in text for _, text in TextCodec(dictionary).decode(stored))
     store = Store(db)
     hits, _ = store.quotes_about("harbour")
     assert [hit.text for hit in hits] == ["The harbour reopens"]
