@@ -166,6 +166,17 @@ def create_search(conn: sqlite3.Connection) -> None:
         conn.execute(f"create virtual table {table}_fts using fts5 (text, tokenize='porter', content='')")
 
 
+def table_statements() -> list[str]:
+    """The `create table` statements of `TABLES`, one by one."""
+    return [statement.strip() for statement in TABLES.split(";") if statement.strip()]
+
+
+def packed_tables() -> dict[str, str]:
+    """The tables keyed by their own order (WITHOUT ROWID), by name, with their `create table` statement."""
+    return {statement.split()[2]: statement for statement in table_statements()
+            if statement.endswith("without rowid")}
+
+
 def create_indexes(conn: sqlite3.Connection) -> None:
     """The indexes, built after the bulk insert (faster than keeping them up during it)."""
     for table, columns, unique in INDEXES:
