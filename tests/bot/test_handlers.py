@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 
 from telegram_fakes import TOKEN, Updates, feed
 
@@ -203,6 +204,15 @@ async def test_a_chart_sent_once_can_be_shared_inline_as_that_photo(application,
     after = bot_api.calls_of("answerInlineQuery")[-1]["results"][0]
     assert after["type"] == "photo" and after["photo_file_id"] == "p1"  # what the fake API answered sendPhoto with
     assert after["caption"] == photo["caption"]
+
+
+async def test_the_bot_keeps_its_store_in_the_page_cache_from_start_up(application):
+    """`briefbot run` asks for its store's pages right after start-up, then every WARM_SECONDS."""
+    from handlers.upkeep import WARM_SECONDS
+
+    [job] = [j for j in application.job_queue.jobs() if j.name == "store:warm"]
+    assert job.trigger.interval.total_seconds() == WARM_SECONDS
+    assert (job.trigger.start_date - datetime.now(timezone.utc)).total_seconds() <= 1
 
 
 async def test_the_bot_keeps_its_search_indexes_with_the_builds_lock(application):
