@@ -35,7 +35,7 @@ from bot.delivery.digest_commands import (
     DigestCommands,
 )
 from bot.delivery.fanout import DigestDelivery, Sender
-from bot.delivery.schedule import DigestScheduler
+from bot.delivery.schedule import JOB_KWARGS, DigestScheduler
 from bot.delivery.state import StateStore
 from bot.delivery.voices import is_photo_part
 from bot.documents.uploads import MAX_BYTES, RejectedUpload, save_seed
@@ -259,4 +259,6 @@ def register(application: Application, settings: Settings, clock: Clock | None =
     async def start_scheduler(context: ContextTypes.DEFAULT_TYPE) -> None:
         await scheduler.start()
 
-    application.job_queue.run_once(start_scheduler, 0, name="digest:start-up")
+    # Without JOB_KWARGS APScheduler would drop it when start-up keeps the loop busy for more than a second
+    # (the alerts' first look at a million documents takes a minute), and no digest would be planned.
+    application.job_queue.run_once(start_scheduler, 0, name="digest:start-up", job_kwargs=JOB_KWARGS)

@@ -1,7 +1,9 @@
 """The Telegram handlers, run for real by the Application against a fake Bot API (no network)."""
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from datetime import datetime, timezone
 
 from telegram_fakes import TOKEN, Updates, feed
@@ -225,3 +227,22 @@ async def test_the_bot_keeps_its_search_indexes_with_the_builds_lock(application
     keeper = application.bot_data["search_upkeep"]
     assert keeper.db_path == application.bot_data["settings"].briefing_db
     assert keeper.lock is build_lock(application)
+
+
+async def test_digests_are_planned_even_when_start_up_keeps_the_loop_busy(application):
+    """The digest scheduler's start-up job must run late rather than never: APScheduler drops a job more
+    than a second late by default, and a first look at a large store keeps the loop busy longer."""
+    from bot.delivery.schedule import job_name
+
+    state = application.bot_data["state"]
+    state.subscribe(4242, "08:00", "Europe/Kyiv")
+    await application.start()
+    try:
+        time.sleep(1.5)  # the loop blocked past the job's due time, as a long first look blocks it
+        for _ in range(50):
+            await asyncio.sleep(0.05)
+            if application.job_queue.get_jobs_by_name(job_name(4242)):
+                break
+        assert application.job_queue.get_jobs_by_name(job_name(4242))
+    finally:
+        await application.stop()
