@@ -476,10 +476,12 @@ def cluster_people(mentions: list[Mention], common_words: Container[str] = froze
                 named = lasts[p] == surname if by_surname else firsts[p] == surname
                 return named and (gender is None or people[p].gender in (None, gender))
         person = None
-        if gender:
+        # Whoever fits is in `sharing` (by_last and by_first file every person under the word
+        # fits() compares): when it is empty, nobody is looked for.
+        if gender and sharing:
             # "Ms. Hammond" is Carol Hammond, not her son Eli whose first name tells no gender.
             person = _nearest(sharing, lambda p: fits(p) and people[p].gender == gender, written, surname, m.start)
-        if person is None:
+        if person is None and sharing:
             person = _nearest(sharing, fits, written, surname, m.start)
         if person is None and gender and surname in singles \
                 and people[singles[surname]].gender not in (None, gender):
