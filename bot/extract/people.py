@@ -79,7 +79,7 @@ def is_word_surname(tok: Token) -> bool:
 def _is_word_surname_text(text: str) -> bool:
     low = bare(text).lower()
     return (low in ORG_WORDS or low in PLACES) and low not in NON_NAME_WORDS and low not in TITLE_WORDS \
-        and low not in _NOT_SURNAMES and any(c.islower() for c in text)
+        and low not in _NOT_SURNAMES and any(map(str.islower, text))
 
 
 _word_surname_text = functools.lru_cache(maxsize=1 << 16)(_is_word_surname_text)
@@ -120,7 +120,7 @@ def _is_name_text(text: str) -> bool:
         return False
     if "-" in low and any(part in TITLE_WORDS for part in low.split("-")):  # Secretary-Treasurer
         return False
-    return any(c.islower() for c in word)
+    return any(map(str.islower, word))
 
 
 _cached_is_name_text = functools.lru_cache(maxsize=1 << 16)(_is_name_text)
@@ -409,10 +409,12 @@ def cluster_people(mentions: list[Mention], common_words: Container[str] = froze
     # names of the first pass and of the second are two lists, each in order.
     written: tuple[dict[str, list[tuple[int, int]]], dict[str, list[tuple[int, int]]]] = ({}, {})
 
+    first_names = given_names()
+
     def gender_of(m: Mention) -> str | None:
         if m.honorific:
             return HONORIFICS.get(m.honorific.lower())
-        return given_names().get(m.words[0].lower()) if len(m.words) >= 2 else None
+        return first_names.get(m.words[0].lower()) if len(m.words) >= 2 else None
 
     def add(m: Mention, person: int, second_pass: bool) -> None:
         m.person = person
