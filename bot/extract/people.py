@@ -224,7 +224,10 @@ def find_mentions(tokens: list[Token], text: str, in_quote) -> list[Mention]:
                 k = j + 1  # a headline in title case: "Salma Hayek Described Her Experience …"
             if lead is not None and j == lead + 1 and k - j < 4:
                 j = lead
-            words = tuple([bare(t.text) for t in tokens[j:k + 1] if t.lower not in SUFFIXES])
+            if j == k:  # a name of one word, the most common: without a slice and a list
+                words = (bare(tokens[j].text),) if tokens[j].lower not in SUFFIXES else ()
+            else:
+                words = tuple([bare(t.text) for t in tokens[j:k + 1] if t.lower not in SUFFIXES])
             # "Joint Chiefs", "Clinton Foundation": the name is part of an organisation's.
             org_follows = k + 1 < n and tokens[k + 1].is_capitalised and not _is_possessive(tokens[k]) \
                 and bare(tokens[k + 1].text).lower() in ORG_WORDS
@@ -232,7 +235,8 @@ def find_mentions(tokens: list[Token], text: str, in_quote) -> list[Mention]:
                 mention = Mention(j, k, tokens[j].start, tokens[k].end - _possessive_len(tokens[k]),
                                   words, honorific=honorific, in_quote=in_quote(tokens[j].start),
                                   word_surname=is_word_surname(tokens[k]))
-                _read_title(tokens, i if honorific else j, mention)
+                if honorific or j > 0 and tokens[j - 1].kind == "word":  # no title without a word before
+                    _read_title(tokens, i if honorific else j, mention)
                 _read_appositive(tokens, k, mention)
                 _read_speaking(tokens, mention)
                 mentions.append(mention)
