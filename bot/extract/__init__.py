@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import gc
 import re
+from collections.abc import Callable
+from operator import attrgetter
 
 from bot.extract.confidence import assess
 from bot.extract.keypoints import find_key_points
@@ -108,11 +110,12 @@ def _extract(document: Document) -> Extraction:
 
     people = [_person(c, names[i], roles[i]) for i, c in enumerate(clusters)]
     people = [p for p in people if p.mentions]
-    known = {p.name for p in people}
-    for credit in document.credits:
-        if credit not in known:
-            people.append(Person(credit, [], "contributing reporter", 0))
-    people.sort(key=lambda p: -p.mentions)
+    if document.credits:
+        known = {p.name for p in people}
+        for credit in document.credits:
+            if credit not in known:
+                people.append(Person(credit, [], "contributing reporter", 0))
+    people.sort(key=attrgetter("mentions"), reverse=True)  # most mentioned first, else in order (stable)
     return Extraction(people=people, quotes=quotes, key_points=find_key_points(document, quotes),
                       reported=reported)
 
@@ -176,7 +179,8 @@ def _is_word_character(char: str) -> bool:
 class _QuoteIndex:
     """Whether an offset of the text lies inside a quotation: the last quotation starting at or
     before it holds it. One flag per character, set once, makes each look-up an index (extraction
-    asks for every name and many words)."""
+    asks for every name and many words); `contains` is the flags' own indexing, read as booleans
+    (no Python call per look-up)."""
 
     def __init__(self, spans: list[QuoteSpan], length: int):
         ordered = sorted((s.start, s.end) for s in spans)
@@ -186,10 +190,8 @@ class _QuoteIndex:
             stop = min(end, ordered[i + 1][0]) if i + 1 < len(ordered) else end
             if stop > start:
                 self.inside[start:stop] = b"\x01" * (stop - start)
-
-    def contains(self, offset: int) -> bool:
-        """Whether the last quotation starting at or before `offset` (an offset of the text) holds it."""
-        return self.inside[offset] == 1
+        # Whether the last quotation starting at or before an offset of the text holds it.
+        self.contains: Callable[[int], bool] = memoryview(self.inside).cast("?").__getitem__
 
 
 def _is_title(quoted: str) -> bool:
