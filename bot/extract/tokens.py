@@ -57,15 +57,36 @@ _INITIALS = re.compile(r"(?:[A-Z]\.)+")
 # is [\s_]*, taken whole (no backtracking); \Z takes the run after the last token, so every search
 # matches where it starts and the time stays linear in the text. The last tuple or two are \Z's.
 _CUT = re.compile(r"([\s_]*+)(?:" + _TOKEN.pattern + r"|\Z)")
+# A text is cut by `findall` at most about this many characters at a time: the strings of a window's
+# matches are freed before the next window's are made (all of a paragraph of megabytes at once
+# spread its tokens out in memory and slowed what reads and frees them later).
+_WINDOW = 4096
+# Where a window may end: at white space after a character that is no period. No token holds white
+# space, and the one lookahead (a short word's period before "\s+[A-Z\d]") starts at a period, so
+# the tokens on either side are those of a cut through the whole text.
+_WINDOW_END = re.compile(r"[^\s.]\s")
 
 
 def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     """Tokens of text[start:end]; a word keeps a trailing period only when it is an abbreviation."""
     tokens: list[Token] = []
+    end = len(text) if end is None else end
+    while end - start > _WINDOW:
+        cut = _WINDOW_END.search(text, start + _WINDOW, end)
+        if cut is None:
+            break
+        _cut(text, start, cut.start() + 1, tokens)
+        start = cut.start() + 1
+    _cut(text, start, end, tokens)
+    return tokens
+
+
+def _cut(text: str, start: int, end: int, tokens: list[Token]) -> None:
+    """Append the tokens of text[start:end] to `tokens`."""
     append = tokens.append
     make = tuple.__new__  # the hot loop of extraction: build the tuples directly
     b = start
-    for before, word, num, quote, punct in _CUT.findall(text, start, len(text) if end is None else end):
+    for before, word, num, quote, punct in _CUT.findall(text, start, end):
         # A token touching the one before shares its offset: one int object for both.
         a = b + len(before) if before else b
         if word:
@@ -87,7 +108,6 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
         elif num:
             b = a + len(num)
             append(make(Token, (num, a, b, "num", num, False)))
-    return tokens
 
 
 def is_sentence_end(tokens: list[Token], i: int) -> bool:

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.bench_adversarial import SHAPES, generate
+from bot.extract import tokens as tokens_module
 from bot.extract.people import is_initial, is_name_word, is_word_surname
 from bot.extract.reported import _title_case
 from bot.extract.tokens import _INITIALS, _TOKEN, ABBREVIATIONS, Token, tokenize
@@ -88,6 +89,12 @@ def cut_alike(text: str, start: int, end: int) -> bool:
     return tokenize(text, start, end) == tokenize_by_matches(text, start, end)
 
 
+@pytest.fixture
+def small_windows(monkeypatch):
+    """Windows of findall a few characters long, so that short texts are cut in many."""
+    monkeypatch.setattr(tokens_module, "_WINDOW", 3)
+
+
 @pytest.mark.parametrize("text", TEXTS + ["rock’n’roll __x_ ² Ab’’’s said o'' e.g. Mr.  Smith Jr. Dr.\n\nX U.S.A. 4 _ "])
 def test_tokens_are_cut_as_from_the_matches(text):
     assert cut_alike(text, 0, len(text))
@@ -98,3 +105,16 @@ def test_tokens_are_cut_as_from_the_matches(text):
 @given(st.text(alphabet="aBcDzÉé1²_’'-.% \n“\"”", max_size=40), st.integers(0, 40), st.integers(0, 40))
 def test_tokens_are_cut_as_from_the_matches_on_any_text(text, start, end):
     assert cut_alike(text, min(start, len(text)), max(min(end, len(text)), min(start, len(text))))
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_tokens_cut_window_by_window_are_those_cut_at_once(text, small_windows):
+    assert cut_alike(text, 0, len(text))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="aBcDzÉé1²_’'-.% \n“\"”", max_size=40), st.integers(0, 40), st.integers(0, 40))
+def test_tokens_cut_window_by_window_are_those_cut_at_once_on_any_text(text, start, end):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tokens_module, "_WINDOW", 2)
+        assert cut_alike(text, min(start, len(text)), max(min(end, len(text)), min(start, len(text))))
