@@ -425,23 +425,26 @@ def cluster_people(mentions: list[Mention], common_words: Container[str] = froze
         cluster = people[person]
         cluster.add(m)
         cluster.gender = cluster.gender or gender_of(m)
-        if len(m.words) > 1:
-            first, last = m.words[0].lower(), m.words[-1].lower()
-            written[second_pass].setdefault(first, []).append((m.start, person))
+        words = m.words
+        if len(words) > 1:
+            first, last = words[0].lower(), words[-1].lower()
+            at = (m.start, person)
+            written[second_pass].setdefault(first, []).append(at)
             if last != first:
-                written[second_pass].setdefault(last, []).append((m.start, person))
+                written[second_pass].setdefault(last, []).append(at)
 
     firsts: list[str | None] = []  # per person: the first word of its full name (first pass only)
     lasts: list[str] = []  # per person: the last word of its name
 
     def new_person(first: str | None, last: str) -> int:
+        person = len(people)
         people.append(PersonCluster())
         firsts.append(first if first != last else None)
         lasts.append(last)
-        by_last.setdefault(last, []).append(len(people) - 1)
+        by_last.setdefault(last, []).append(person)
         if first and first != last:
-            by_first.setdefault(first, []).append(len(people) - 1)
-        return len(people) - 1
+            by_first.setdefault(first, []).append(person)
+        return person
 
     # Full names (two words or more) with evidence make people; equal first and last word merge.
     for m in mentions:
