@@ -7,10 +7,9 @@ Places and organisations ("White House", "Black Sea Fleet") end in words no name
 """
 from __future__ import annotations
 
-import functools
 import re
 from bisect import bisect_left
-from collections.abc import Container
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 
 from bot.extract.lexicon import (
@@ -61,11 +60,27 @@ def is_initial(tok: Token) -> bool:
                                    or len(tok.text) == 2 and tok.text[0].isupper() and tok.text[1] == ".")
 
 
+class _Answers(dict):
+    """`question`'s answers for the texts asked about, each worked out once: a hit is a dict look-up
+    (no call). Texts of more than 32 characters (hostile text) are not kept, and all are forgotten
+    once 65,536 are kept, so that a process reading text for months stays small."""
+
+    def __init__(self, question: Callable[[str], bool]):
+        super().__init__()
+        self.question = question
+
+    def __missing__(self, text: str) -> bool:
+        answer = self.question(text)
+        if len(text) <= 32:
+            if len(self) >= 1 << 16:
+                self.clear()
+            self[text] = answer
+        return answer
+
+
 def is_name_word(tok: Token) -> bool:
     """A capitalised word that can be part of a person's name."""
-    if not tok.is_capitalised:
-        return False
-    return _cached_is_name_text(tok.text) if len(tok.text) <= 32 else _is_name_text(tok.text)
+    return tok.is_capitalised and _name_texts[tok.text]
 
 
 def is_word_surname(tok: Token) -> bool:
@@ -73,7 +88,7 @@ def is_word_surname(tok: Token) -> bool:
     "London", "Israel" — a name's last word after a first name or an honorific, never alone."""
     if not tok.is_capitalised or tok.kind != "word" or len(tok.text) < 3:
         return False
-    return _word_surname_text(tok.text) if len(tok.text) <= 32 else _is_word_surname_text(tok.text)
+    return _word_surname_texts[tok.text]
 
 
 def _is_word_surname_text(text: str) -> bool:
@@ -82,7 +97,7 @@ def _is_word_surname_text(text: str) -> bool:
         and low not in _NOT_SURNAMES and any(map(str.islower, text))
 
 
-_word_surname_text = functools.lru_cache(maxsize=1 << 16)(_is_word_surname_text)
+_word_surname_texts = _Answers(_is_word_surname_text)
 
 
 # Organisation words and places that are never a person's surname.
@@ -123,7 +138,7 @@ def _is_name_text(text: str) -> bool:
     return any(map(str.islower, word))
 
 
-_cached_is_name_text = functools.lru_cache(maxsize=1 << 16)(_is_name_text)
+_name_texts = _Answers(_is_name_text)
 
 
 @dataclass(slots=True)
@@ -193,7 +208,8 @@ def find_mentions(tokens: list[Token], text: str, in_quote) -> list[Mention]:
                 and j + 1 < n and is_name_word(tokens[j + 1]) and tok.end + 1 >= tokens[j + 1].start:
             lead = j
             j += 1
-        if j < n and tokens[j].is_capitalised and (is_name_word(tokens[j]) or honorific and is_word_surname(tokens[j])):
+        # For a capitalised token, is_name_word is its text's answer: looked up here without a call.
+        if j < n and tokens[j].is_capitalised and (_name_texts[tokens[j].text] or honorific and is_word_surname(tokens[j])):
             # After a first name or an honorific a word may be a surname ("Ellen Park", "Mr. Church");
             # alone it never names anyone ("Park said", "Washington said").
             first_name = tokens[j].lower in first_names
@@ -205,7 +221,7 @@ def find_mentions(tokens: list[Token], text: str, in_quote) -> list[Mention]:
                 nxt = tokens[k + 1]
                 capitalised = nxt.is_capitalised  # name words, surnames and initials all are
                 surname_like = capitalised and (honorific or k == j and first_name) and is_word_surname(nxt)
-                if capitalised and (is_name_word(nxt) or surname_like) and tokens[k].end + 1 >= nxt.start:
+                if capitalised and (_name_texts[nxt.text] or surname_like) and tokens[k].end + 1 >= nxt.start:
                     k += 1  # "Gov. Ellen Park": after an honorific, "Park" is a surname
                 elif (capitalised and is_initial(nxt) or nxt.lower in PARTICLES) and k + 2 < n \
                         and is_name_word(tokens[k + 2]):
