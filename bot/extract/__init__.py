@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import gc
 import re
+from collections.abc import Callable
+from operator import attrgetter
 
 from bot.extract.confidence import assess
 from bot.extract.keypoints import find_key_points
@@ -80,9 +82,12 @@ def _extract(document: Document) -> Extraction:
             person, evidence = _running_speaker(span, previous_speaker, document, finder)
             cue = finder.cue if evidence == "running:introduced" else None
         quoted = text[span.start:span.end]
-        if person is None and span.open_mark is not None and not _is_title(quoted):
-            person = finder.sentence_subject_before(span.paragraph, span.open_mark)
-            evidence = "subject:before" if person is not None else evidence
+        title = None  # whether `quoted` is a title (_is_title), worked out when first needed
+        if person is None and span.open_mark is not None:
+            title = _is_title(quoted)
+            if not title:
+                person = finder.sentence_subject_before(span.paragraph, span.open_mark)
+                evidence = "subject:before" if person is not None else evidence
         previous_speaker[span.paragraph] = person
         words = len(quoted.split())
         cue_text, cue_start, cue_end = _cue(cue, tokens, text)
@@ -90,14 +95,14 @@ def _extract(document: Document) -> Extraction:
         # a “reset”), unless a verb of saying gives it a source of its own (“No,” an aide said).
         spoken = cue_text is not None and cue_text.lower() not in _NAMING_CUES
         if words <= _SHORT_QUOTE_WORDS and (person is None or person == NO_SPEAKER) and not spoken \
-                or words <= _TITLE_WORDS and _is_title(quoted):
+                or words <= _TITLE_WORDS and (_is_title(quoted) if title is None else title):
             continue  # “boundless”, “Meet the Press”: not a quotation of a person
         speaker = names[person] if person is not None and person >= 0 else None
         evidence = evidence or "none"
         if words <= _SHORT_QUOTE_WORDS and not spoken and evidence.startswith(("running:", "subject:")):
             speaker = None  # ''somewhat conservative'', ''optics'': the writer's words, said by nobody in particular
         keep, confidence = assess(evidence, speaker is not None)
-        quotes.append(Quote(text[span.start:span.end], span.start, span.end, speaker if keep else None,
+        quotes.append(Quote(quoted, span.start, span.end, speaker if keep else None,
                             span.paragraph, confidence=confidence, cue=cue_text, cue_start=cue_start,
                             cue_end=cue_end, evidence=evidence))
 
@@ -105,11 +110,12 @@ def _extract(document: Document) -> Extraction:
 
     people = [_person(c, names[i], roles[i]) for i, c in enumerate(clusters)]
     people = [p for p in people if p.mentions]
-    known = {p.name for p in people}
-    for credit in document.credits:
-        if credit not in known:
-            people.append(Person(credit, [], "contributing reporter", 0))
-    people.sort(key=lambda p: -p.mentions)
+    if document.credits:
+        known = {p.name for p in people}
+        for credit in document.credits:
+            if credit not in known:
+                people.append(Person(credit, [], "contributing reporter", 0))
+    people.sort(key=attrgetter("mentions"), reverse=True)  # most mentioned first, else in order (stable)
     return Extraction(people=people, quotes=quotes, key_points=find_key_points(document, quotes),
                       reported=reported)
 
@@ -173,7 +179,8 @@ def _is_word_character(char: str) -> bool:
 class _QuoteIndex:
     """Whether an offset of the text lies inside a quotation: the last quotation starting at or
     before it holds it. One flag per character, set once, makes each look-up an index (extraction
-    asks for every name and many words)."""
+    asks for every name and many words); `contains` is the flags' own indexing, read as booleans
+    (no Python call per look-up)."""
 
     def __init__(self, spans: list[QuoteSpan], length: int):
         ordered = sorted((s.start, s.end) for s in spans)
@@ -183,10 +190,8 @@ class _QuoteIndex:
             stop = min(end, ordered[i + 1][0]) if i + 1 < len(ordered) else end
             if stop > start:
                 self.inside[start:stop] = b"\x01" * (stop - start)
-
-    def contains(self, offset: int) -> bool:
-        """Whether the last quotation starting at or before `offset` (an offset of the text) holds it."""
-        return self.inside[offset] == 1
+        # Whether the last quotation starting at or before an offset of the text holds it.
+        self.contains: Callable[[int], bool] = memoryview(self.inside).cast("?").__getitem__
 
 
 def _is_title(quoted: str) -> bool:
@@ -232,13 +237,12 @@ def _distinct_names(clusters: list[PersonCluster], roles: dict[int, str | None])
     and "Ms. Smith" (by the honorific they were given), else by role ("Smith (the mayor)"). The
     store merges people by name, so two people never share one."""
     names = {i: _canonical(c) for i, c in enumerate(clusters)}
-    by_name: dict[str, list[int]] = {}
+    first: dict[str, int] = {}  # name -> the first person of that name
+    by_name: dict[str, list[int]] = {}  # name -> its people, for a name two or more people have
     for i, name in names.items():
-        if clusters[i].mentions:
-            by_name.setdefault(name, []).append(i)
-    for name, same in by_name.items():
-        if len(same) < 2:
-            continue
+        if clusters[i].mentions and first.setdefault(name, i) != i:
+            by_name.setdefault(name, [first[name]]).append(i)
+    for name, same in by_name.items():  # each name's people apart from any other name's: in any order
         for i in same:
             honorific = next((m.honorific for m in clusters[i].mentions if m.honorific), None)
             names[i] = f"{honorific} {name}" if honorific else name
@@ -263,11 +267,12 @@ def _role(cluster: PersonCluster) -> str | None:
 def _person(cluster: PersonCluster, name: str, role: str | None) -> Person:
     aliases: dict[str, None] = {}  # in the order first written
     for mention in cluster.mentions:
-        aliases[mention.name] = None
+        written = mention.name
+        aliases[written] = None
         if mention.honorific:
-            aliases[f"{mention.honorific} {mention.name}"] = None
+            aliases[f"{mention.honorific} {written}"] = None
         elif mention.title and " " not in mention.title:
-            aliases[f"{mention.title} {mention.name}"] = None
+            aliases[f"{mention.title} {written}"] = None
     aliases.pop(name, None)
     spans = [(m.start, m.end) for m in cluster.mentions]
     return Person(name=name, aliases=list(aliases), role=role, mentions=len(cluster.mentions), spans=spans)

@@ -7,10 +7,9 @@ Places and organisations ("White House", "Black Sea Fleet") end in words no name
 """
 from __future__ import annotations
 
-import functools
 import re
 from bisect import bisect_left
-from collections.abc import Container
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 
 from bot.extract.lexicon import (
@@ -61,11 +60,27 @@ def is_initial(tok: Token) -> bool:
                                    or len(tok.text) == 2 and tok.text[0].isupper() and tok.text[1] == ".")
 
 
+class _Answers(dict):
+    """`question`'s answers for the texts asked about, each worked out once: a hit is a dict look-up
+    (no call). Texts of more than 32 characters (hostile text) are not kept, and all are forgotten
+    once 65,536 are kept, so that a process reading text for months stays small."""
+
+    def __init__(self, question: Callable[[str], bool]):
+        super().__init__()
+        self.question = question
+
+    def __missing__(self, text: str) -> bool:
+        answer = self.question(text)
+        if len(text) <= 32:
+            if len(self) >= 1 << 16:
+                self.clear()
+            self[text] = answer
+        return answer
+
+
 def is_name_word(tok: Token) -> bool:
     """A capitalised word that can be part of a person's name."""
-    if not tok.is_capitalised:
-        return False
-    return _cached_is_name_text(tok.text) if len(tok.text) <= 32 else _is_name_text(tok.text)
+    return tok.is_capitalised and _name_texts[tok.text]
 
 
 def is_word_surname(tok: Token) -> bool:
@@ -73,16 +88,16 @@ def is_word_surname(tok: Token) -> bool:
     "London", "Israel" — a name's last word after a first name or an honorific, never alone."""
     if not tok.is_capitalised or tok.kind != "word" or len(tok.text) < 3:
         return False
-    return _word_surname_text(tok.text) if len(tok.text) <= 32 else _is_word_surname_text(tok.text)
+    return _word_surname_texts[tok.text]
 
 
 def _is_word_surname_text(text: str) -> bool:
     low = bare(text).lower()
     return (low in ORG_WORDS or low in PLACES) and low not in NON_NAME_WORDS and low not in TITLE_WORDS \
-        and low not in _NOT_SURNAMES and any(c.islower() for c in text)
+        and low not in _NOT_SURNAMES and any(map(str.islower, text))
 
 
-_word_surname_text = functools.lru_cache(maxsize=1 << 16)(_is_word_surname_text)
+_word_surname_texts = _Answers(_is_word_surname_text)
 
 
 # Organisation words and places that are never a person's surname.
@@ -120,10 +135,10 @@ def _is_name_text(text: str) -> bool:
         return False
     if "-" in low and any(part in TITLE_WORDS for part in low.split("-")):  # Secretary-Treasurer
         return False
-    return any(c.islower() for c in word)
+    return any(map(str.islower, word))
 
 
-_cached_is_name_text = functools.lru_cache(maxsize=1 << 16)(_is_name_text)
+_name_texts = _Answers(_is_name_text)
 
 
 @dataclass(slots=True)
@@ -193,7 +208,8 @@ def find_mentions(tokens: list[Token], text: str, in_quote) -> list[Mention]:
                 and j + 1 < n and is_name_word(tokens[j + 1]) and tok.end + 1 >= tokens[j + 1].start:
             lead = j
             j += 1
-        if j < n and tokens[j].is_capitalised and (is_name_word(tokens[j]) or honorific and is_word_surname(tokens[j])):
+        # For a capitalised token, is_name_word is its text's answer: looked up here without a call.
+        if j < n and tokens[j].is_capitalised and (_name_texts[tokens[j].text] or honorific and is_word_surname(tokens[j])):
             # After a first name or an honorific a word may be a surname ("Ellen Park", "Mr. Church");
             # alone it never names anyone ("Park said", "Washington said").
             first_name = tokens[j].lower in first_names
@@ -205,7 +221,7 @@ def find_mentions(tokens: list[Token], text: str, in_quote) -> list[Mention]:
                 nxt = tokens[k + 1]
                 capitalised = nxt.is_capitalised  # name words, surnames and initials all are
                 surname_like = capitalised and (honorific or k == j and first_name) and is_word_surname(nxt)
-                if capitalised and (is_name_word(nxt) or surname_like) and tokens[k].end + 1 >= nxt.start:
+                if capitalised and (_name_texts[nxt.text] or surname_like) and tokens[k].end + 1 >= nxt.start:
                     k += 1  # "Gov. Ellen Park": after an honorific, "Park" is a surname
                 elif (capitalised and is_initial(nxt) or nxt.lower in PARTICLES) and k + 2 < n \
                         and is_name_word(tokens[k + 2]):
@@ -224,7 +240,10 @@ def find_mentions(tokens: list[Token], text: str, in_quote) -> list[Mention]:
                 k = j + 1  # a headline in title case: "Salma Hayek Described Her Experience …"
             if lead is not None and j == lead + 1 and k - j < 4:
                 j = lead
-            words = tuple([bare(t.text) for t in tokens[j:k + 1] if t.lower not in SUFFIXES])
+            if j == k:  # a name of one word, the most common: without a slice and a list
+                words = (bare(tokens[j].text),) if tokens[j].lower not in SUFFIXES else ()
+            else:
+                words = tuple([bare(t.text) for t in tokens[j:k + 1] if t.lower not in SUFFIXES])
             # "Joint Chiefs", "Clinton Foundation": the name is part of an organisation's.
             org_follows = k + 1 < n and tokens[k + 1].is_capitalised and not _is_possessive(tokens[k]) \
                 and bare(tokens[k + 1].text).lower() in ORG_WORDS
@@ -232,7 +251,8 @@ def find_mentions(tokens: list[Token], text: str, in_quote) -> list[Mention]:
                 mention = Mention(j, k, tokens[j].start, tokens[k].end - _possessive_len(tokens[k]),
                                   words, honorific=honorific, in_quote=in_quote(tokens[j].start),
                                   word_surname=is_word_surname(tokens[k]))
-                _read_title(tokens, i if honorific else j, mention)
+                if honorific or j > 0 and tokens[j - 1].kind == "word":  # no title without a word before
+                    _read_title(tokens, i if honorific else j, mention)
                 _read_appositive(tokens, k, mention)
                 _read_speaking(tokens, mention)
                 mentions.append(mention)
@@ -409,33 +429,38 @@ def cluster_people(mentions: list[Mention], common_words: Container[str] = froze
     # names of the first pass and of the second are two lists, each in order.
     written: tuple[dict[str, list[tuple[int, int]]], dict[str, list[tuple[int, int]]]] = ({}, {})
 
+    first_names = given_names()
+
     def gender_of(m: Mention) -> str | None:
         if m.honorific:
             return HONORIFICS.get(m.honorific.lower())
-        return given_names().get(m.words[0].lower()) if len(m.words) >= 2 else None
+        return first_names.get(m.words[0].lower()) if len(m.words) >= 2 else None
 
     def add(m: Mention, person: int, second_pass: bool) -> None:
         m.person = person
         cluster = people[person]
         cluster.add(m)
         cluster.gender = cluster.gender or gender_of(m)
-        if len(m.words) > 1:
-            first, last = m.words[0].lower(), m.words[-1].lower()
-            written[second_pass].setdefault(first, []).append((m.start, person))
+        words = m.words
+        if len(words) > 1:
+            first, last = words[0].lower(), words[-1].lower()
+            at = (m.start, person)
+            written[second_pass].setdefault(first, []).append(at)
             if last != first:
-                written[second_pass].setdefault(last, []).append((m.start, person))
+                written[second_pass].setdefault(last, []).append(at)
 
     firsts: list[str | None] = []  # per person: the first word of its full name (first pass only)
     lasts: list[str] = []  # per person: the last word of its name
 
     def new_person(first: str | None, last: str) -> int:
+        person = len(people)
         people.append(PersonCluster())
         firsts.append(first if first != last else None)
         lasts.append(last)
-        by_last.setdefault(last, []).append(len(people) - 1)
+        by_last.setdefault(last, []).append(person)
         if first and first != last:
-            by_first.setdefault(first, []).append(len(people) - 1)
-        return len(people) - 1
+            by_first.setdefault(first, []).append(person)
+        return person
 
     # Full names (two words or more) with evidence make people; equal first and last word merge.
     for m in mentions:
@@ -476,10 +501,12 @@ def cluster_people(mentions: list[Mention], common_words: Container[str] = froze
                 named = lasts[p] == surname if by_surname else firsts[p] == surname
                 return named and (gender is None or people[p].gender in (None, gender))
         person = None
-        if gender:
+        # Whoever fits is in `sharing` (by_last and by_first file every person under the word
+        # fits() compares): when it is empty, nobody is looked for.
+        if gender and sharing:
             # "Ms. Hammond" is Carol Hammond, not her son Eli whose first name tells no gender.
             person = _nearest(sharing, lambda p: fits(p) and people[p].gender == gender, written, surname, m.start)
-        if person is None:
+        if person is None and sharing:
             person = _nearest(sharing, fits, written, surname, m.start)
         if person is None and gender and surname in singles \
                 and people[singles[surname]].gender not in (None, gender):

@@ -97,8 +97,11 @@ def _next_sentence_start(text: str, begin: int, end: int) -> int | None:
 
 def _add(spans: list[QuoteSpan], text: str, start: int, end: int, paragraph: int,
          open_mark: int | None, close_mark: int | None) -> None:
-    inner = text[start:end]
-    start += len(inner) - len(inner.lstrip())
-    end -= len(inner) - len(inner.rstrip())
+    # The white space around the quoted words stripped in place (str.strip's characters are those
+    # of str.isspace), without a copy of the words.
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
     if end > start:
         spans.append(QuoteSpan(start, end, paragraph, open_mark, close_mark))

@@ -116,18 +116,20 @@ def _statement(text: str, p: int, toks: list[Token], c: int, finder: SpeakerFind
             pattern = "inverted"
             span = (sentence_start, c - 1)
         else:
-            # What was reported is found first (cheap), who reported it only when there is some.
+            # What was reported is found first (cheap), who reported it only when there is enough of it.
             after = _clause_start(toks, c, sentence_end)
             pattern = "after"
             if after is None and (c + 1 < n and (toks[c + 1].text == ":" or toks[c + 1].kind == "quote")
                                   or not any(t.text == "," for t in toks[max(sentence_start, c - _SUBJECT_REACH):c])):
                 return None  # "…, Trump said: “…”" introduces a quotation; "He said." reports nothing here
+            if after is not None:
+                span = (after, _clause_end(toks, after, sentence_end))
+                if not _reports_enough(toks, *span):
+                    return None  # "He said no:": too short to report anything, whoever said it
             person, basis = finder.source_of_cue(p, c)
             if person is None:
                 return None
-            if after is not None:
-                span = (after, _clause_end(toks, after, sentence_end))
-            else:
+            if after is None:
                 comma = _comma_before_subject(toks, c, sentence_start, finder, p, person)
                 if comma is None:
                     return None
@@ -139,13 +141,12 @@ def _statement(text: str, p: int, toks: list[Token], c: int, finder: SpeakerFind
                     span = (sentence_start, _clause_end(toks, close + 1, sentence_end))
                     pattern = "mid"
     first, end = span
-    while first < end and toks[first].text in ",:;—–-":
-        first += 1
+    first = _content_start(toks, first, end)
     lead = first + 1 if first + 1 < end and toks[first].lower in ("but", "and", "yet", "so") else first
     if lead < end and span[0] == sentence_start and toks[lead].lower in _ADVERBIALS and basis != "according" \
             and not any(t.text == "," for t in toks[lead + 1:min(end, lead + 8)]):
         return None  # "But in Anaheim, Sanders said": an adverbial, not what was said
-    if end - first < _MIN_WORDS or end - first > _CONTENT_REACH:
+    if not _reports_enough(toks, first, end):
         return None
     while end < n and toks[end].kind == "quote" and toks[end].start == toks[end - 1].end:
         end += 1  # the closing mark after the period: he had “made a lot of money.”
@@ -163,6 +164,19 @@ def _statement(text: str, p: int, toks: list[Token], c: int, finder: SpeakerFind
     return Quote(text[start:stop], start, stop, speaker if keep else None, p, kind=kind,
                  confidence=confidence, cue=text[cue_start:cue_end], cue_start=cue_start, cue_end=cue_end,
                  evidence=evidence)
+
+
+def _content_start(toks: list[Token], first: int, end: int) -> int:
+    """The first token of the reported clause toks[first:end] that is no punctuation leading it."""
+    while first < end and toks[first].text in ",:;—–-":
+        first += 1
+    return first
+
+
+def _reports_enough(toks: list[Token], first: int, end: int) -> bool:
+    """Whether the clause toks[first:end] (leading punctuation set aside) has the length of a report."""
+    words = end - _content_start(toks, first, end)
+    return _MIN_WORDS <= words <= _CONTENT_REACH
 
 
 def _introduces_quotation(toks: list[Token], c: int) -> bool:

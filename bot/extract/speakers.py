@@ -642,16 +642,21 @@ class SpeakerFinder:
 
     def _sentences_back(self, p: int, k: int, limit: int = 6) -> Iterator[tuple[int, int, int]]:
         """(paragraph, first token, end token) of the sentence holding token k up to k, then of
-        the sentences before it, nearest first."""
+        the sentences before it, nearest first. Those that name nobody are counted but not given:
+        an empty one (token k opening its sentence) and those of a paragraph with no name and no
+        "he" or "she" (has_subject_words); neither _subject_in nor _first_fitting finds anyone
+        there (no mention starts in such a paragraph)."""
         count = looked_at = 0
         for para in range(p, max(-1, p - 4), -1):
             info = self.paragraph(para)
+            named = self.has_subject_words(para)
             last = info.sentence_of[k] if para == p else len(info.sentences) - 1
             for number in range(last, -1, -1):
                 start, end = info.sentences[number]
                 if para == p:
                     end = min(end, k)
-                yield para, start, end
+                if named and start < end:
+                    yield para, start, end
                 count += not self.in_quote(info.toks[start].start) if start < end else 0
                 looked_at += 1
                 if count >= limit or looked_at >= _SENTENCES_LOOKED_AT:

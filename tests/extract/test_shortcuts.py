@@ -3,7 +3,8 @@
 A name grows only over capitalised words (bot.extract.people.find_mentions) because every word
 check that lets it grow is false for any other token; a sentence of fewer than four tokens is no
 headline (bot.extract.reported._title_case) without counting its words; the word pattern written
-without backtracking (bot.extract.tokens._TOKEN) matches as its backtracking form did.
+without backtracking (bot.extract.tokens._TOKEN) matches as its backtracking form did; tokens cut
+from `findall`'s strings (bot.extract.tokens.tokenize) are those cut from _TOKEN's matches.
 """
 import re
 
@@ -12,9 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.bench_adversarial import SHAPES, generate
+from bot.extract import tokens as tokens_module
 from bot.extract.people import is_initial, is_name_word, is_word_surname
 from bot.extract.reported import _title_case
-from bot.extract.tokens import _TOKEN, tokenize
+from bot.extract.tokens import _INITIALS, _TOKEN, ABBREVIATIONS, Token, tokenize
 
 TEXTS = [
     "W. Mark Felt met J.J. Goldberg and Julian E Barnes of the U.S. Senate on Monday.",
@@ -67,3 +69,52 @@ def test_the_word_pattern_matches_as_its_backtracking_form(text):
 @given(st.text(alphabet="aBcDzÉé1_’'-. \n“\"", max_size=40))
 def test_the_word_pattern_matches_as_its_backtracking_form_on_any_text(text):
     assert same_matches(text)
+
+
+def tokenize_by_matches(text: str, start: int, end: int) -> list[Token]:
+    """Tokens as they were cut from _TOKEN's match objects."""
+    tokens = []
+    for m in _TOKEN.finditer(text, start, end):
+        kind, word, (a, b) = m.lastgroup, m.group(), m.span()
+        if kind == "word" and word[-1] == "." and word.lower() not in ABBREVIATIONS and not _INITIALS.fullmatch(word):
+            tokens += [Token(word[:-1], a, b - 1, "word", word.lower()[:-1], word[0].isupper()),
+                       Token(".", b - 1, b, "punct", ".", False)]
+        else:
+            tokens.append(Token(word, a, b, kind, word.lower() if kind == "word" else word,
+                                kind == "word" and word[0].isupper()))
+    return tokens
+
+
+def cut_alike(text: str, start: int, end: int) -> bool:
+    return tokenize(text, start, end) == tokenize_by_matches(text, start, end)
+
+
+@pytest.fixture
+def small_windows(monkeypatch):
+    """Windows of findall a few characters long, so that short texts are cut in many."""
+    monkeypatch.setattr(tokens_module, "_WINDOW", 3)
+
+
+@pytest.mark.parametrize("text", TEXTS + ["rock’n’roll __x_ ² Ab’’’s said o'' e.g. Mr.  Smith Jr. Dr.\n\nX U.S.A. 4 _ "])
+def test_tokens_are_cut_as_from_the_matches(text):
+    assert cut_alike(text, 0, len(text))
+    assert all(cut_alike(text, a, min(len(text), a + n)) for a in range(0, len(text), 7) for n in (1, 2, 5, 13, 40))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="aBcDzÉé1²_’'-.% \n“\"”", max_size=40), st.integers(0, 40), st.integers(0, 40))
+def test_tokens_are_cut_as_from_the_matches_on_any_text(text, start, end):
+    assert cut_alike(text, min(start, len(text)), max(min(end, len(text)), min(start, len(text))))
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_tokens_cut_window_by_window_are_those_cut_at_once(text, small_windows):
+    assert cut_alike(text, 0, len(text))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="aBcDzÉé1²_’'-.% \n“\"”", max_size=40), st.integers(0, 40), st.integers(0, 40))
+def test_tokens_cut_window_by_window_are_those_cut_at_once_on_any_text(text, start, end):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tokens_module, "_WINDOW", 2)
+        assert cut_alike(text, min(start, len(text)), max(min(end, len(text)), min(start, len(text))))
