@@ -38,8 +38,9 @@ DRIFT = 1.15  # the search mix may cost at most this much more after the rounds 
 
 def search_mix(db: Path, count: int = 600, seed: int = 3) -> list[str]:
     conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
-    words = [w for (w,) in conn.execute("select term from search_shares where fts = ? and rows > 0 order by term",
-                                        (SEARCH_TABLES.index("paragraphs_fts"),))]
+    # Every word of the index (search_shares keeps only the common ones since schema 13).
+    conn.execute("create virtual table temp.mix_words using fts5vocab(main, paragraphs_fts, 'row')")
+    words = [w for (w,) in conn.execute("select term from mix_words order by term")]
     conn.close()
     rng = random.Random(seed)
     return [" ".join(rng.sample(words, rng.choice((1, 1, 2)))) for _ in range(count)]
