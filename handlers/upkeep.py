@@ -81,19 +81,23 @@ def register(application: Application, settings: Settings) -> None:
 
     application.job_queue.run_repeating(job, UPKEEP_SECONDS, first=60, name="store:upkeep")
 
+    told = {"left on disk": False}
+
     async def warm_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-        await asyncio.to_thread(warm_store, settings.briefing_db)
+        asked = await asyncio.to_thread(warm_store, settings.briefing_db, not told["left on disk"])
+        told["left on disk"] = not asked
 
     application.job_queue.run_repeating(warm_job, WARM_SECONDS, first=1, name="store:warm")
 
 
-def warm_store(db_path: Path) -> int:
-    """`page_cache.warm` with the memory available now; logs what it did. Returns the bytes asked for."""
+def warm_store(db_path: Path, say_why: bool = True) -> int:
+    """`page_cache.warm` with the memory available now; returns the bytes asked for. A store left on disk
+    is logged with the reason when `say_why` (the job says it once, not every WARM_SECONDS)."""
     available = available_memory()
     asked = warm(db_path, available)
     if asked:
         log.debug("Store pages asked into the page cache: %.1f MB", asked / 1e6)
-    elif available is not None and db_path.is_file():
+    elif say_why and available is not None and db_path.is_file():
         log.info("Store not read into the page cache: %.0f MB, with %.0f MB of memory available",
                  db_path.stat().st_size / 1e6, available / 1e6)
     return asked

@@ -63,5 +63,9 @@ def test_the_bots_job_says_why_it_left_a_store_on_disk(store_file, advised, monk
     with caplog.at_level(logging.INFO, logger="handlers.upkeep"):
         assert warm_store(store_file) == 0
     assert "not read into the page cache" in caplog.text and advised == []
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="handlers.upkeep"):
+        assert warm_store(store_file, say_why=False) == 0
+    assert "not read into the page cache" not in caplog.text
     monkeypatch.setattr("handlers.upkeep.available_memory", lambda: HEADROOM * store_file.stat().st_size)
     assert warm_store(store_file) == store_file.stat().st_size and len(advised) == 3
