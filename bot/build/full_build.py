@@ -9,7 +9,8 @@ merged, sorted by the order they are read in.
 
 The tables keyed by their own order (WITHOUT ROWID) are written in scratch too and copied into the store at
 the end, each whole in key order: SQLite then fills their pages (~99 % against ~87 % when rows arrive one by
-one, even sorted), which takes 0.3-0.4 KB off each document.
+one, even sorted), which takes ~0.3 KB off each document. Until then those tables exist in scratch only, so
+the writers' unqualified names (`insert into name_roles ...`) resolve to them there.
 """
 from __future__ import annotations
 
