@@ -13,8 +13,10 @@ second over those processes (1.0 = one core busy, 2.0 = two); then, in place:
   feed knows what it wrote), and the same change found by scanning the folder;
 - a fetch round: 100 new documents (dated now) added, given their paths, then removed again;
 - retention: the oldest day's documents dropped (`bot.build.retention.drop_documents_before`; a day
-  is 0.5 % of the store, 5,000 of a million), then put back in place (the incremental build of that
-  many added files, against the full build's time: what the in-place threshold weighs);
+  is 0.5 % of the store, 5,000 of a million): retired, out of every answer in one short transaction,
+  then purged slice by slice as the bot does (`bot.build.purge`); then put back in place (the
+  incremental build of that many added files, against the full build's time: what the in-place
+  threshold weighs);
 - the bot's search upkeep after those changes (`handlers.upkeep`: the full-text indexes' segments
   merged into one each, in slices that builds take turns with), as the running bot does at most daily.
 
@@ -72,6 +74,22 @@ def timed(call) -> tuple[float, object]:
     return time.perf_counter() - t0, result
 
 
+def purge_timed(db: Path) -> dict:
+    """The purge of retired documents (`bot.build.purge`), slice by slice, as the bot's upkeep runs it."""
+    from bot.build.purge import pending, purge_slice
+
+    slices: list[float] = []
+    started = time.perf_counter()
+    left = pending(db)
+    while left:
+        t0 = time.perf_counter()
+        left = purge_slice(db)
+        slices.append(time.perf_counter() - t0)
+    slices.sort()
+    return {"seconds": round(time.perf_counter() - started, 2), "slices": len(slices),
+            "p50": slices[len(slices) // 2] if slices else 0.0, "max": slices[-1] if slices else 0.0}
+
+
 def search_upkeep(db: Path, label: str) -> Figure:
     """The bot's upkeep of the search indexes (`handlers.upkeep.SearchUpkeep`), timed slice by slice."""
     import asyncio
@@ -124,6 +142,7 @@ def main() -> None:
     # Imported after generation, so that the baseline RSS below is the build's own.
     from bot import build as store
     from bot.build.retention import drop_documents_before
+    from bot.build.retired import PURGE_SLICE
 
     db = store_path(args.size, args.seed)
     saved = WORK / f"build-{args.size}-s{args.seed}.json"
@@ -188,7 +207,7 @@ def main() -> None:
     dates = [d for (d,) in conn.execute("select sort_date from documents order by sort_date limit ?", (day + 1,))]
     conn.close()
 
-    def drop_and_restore(cutoff: int) -> tuple[float, object, float, object, float, list[str]]:
+    def drop_and_restore(cutoff: int) -> tuple[float, object, dict, float, object, float, list[str]]:
         conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
         paths = [p for (p,) in conn.execute("select path from documents where sort_date < ?", (cutoff,))]
         conn.close()
@@ -198,15 +217,16 @@ def main() -> None:
         for path in paths:
             os.link(seeds / path, aside / path.replace("/", "__"))
         drop_s, drop = timed(lambda: drop_documents_before(seeds, db, cutoff))
+        purge = purge_timed(db)
         for path in paths:
             os.link(aside / path.replace("/", "__"), seeds / path)
         shutil.rmtree(aside)
         with TreeSampler() as back_tree:
             back_s, back = timed(lambda: store.build(seeds, db, changed=paths))
-        return drop_s, drop, back_s, back, back_tree.cpu_seconds / back_s, paths
+        return drop_s, drop, purge, back_s, back, back_tree.cpu_seconds / back_s, paths
 
-    drop_s, drop, back_s, back, back_cpu, dropped = drop_and_restore(dates[day])
-    hour_s, _, _, _, _, hour_paths = drop_and_restore(dates[max(1, day // 24)])
+    drop_s, drop, purge, back_s, back, back_cpu, dropped = drop_and_restore(dates[day])
+    hour_s, _, hour_purge, _, _, _, hour_paths = drop_and_restore(dates[max(1, day // 24)])
     final_s, final = timed(lambda: store.build(seeds, db))
     upkeep = search_upkeep(db, label)
     assert final.unchanged and final.documents == report.documents, "the store no longer matches its folder"
@@ -223,9 +243,16 @@ def main() -> None:
             note=f"given their paths; removing them again {unfetch_s:.2f} s; {fetched.documents} documents"),
         fig(label, f"retention: drop a day ({len(dropped):,} documents)", round(drop_s, 2), "s",
             *((("<=", 2.0) if args.size >= 1_000_000 else (None, None))),
-            note=f"files deleted and rows removed in one transaction; {drop.documents:,} documents left"),
+            note=f"files deleted, documents out of every answer in one transaction (retired: "
+                 f"bot.build.retired); {drop.documents:,} documents left"),
+        fig(label, "retention: the day's purge", purge["seconds"], "s",
+            note=f"the retired rows taken out in {purge['slices']} slices of {PURGE_SLICE} documents (each a "
+                 f"transaction under the builds' lock): p50 {purge['p50']:.2f} s, max {purge['max']:.2f} s"
+            if purge["slices"] else f"nothing retired: no more than {PURGE_SLICE} documents are removed at once"),
         fig(label, f"retention: drop an hour ({len(hour_paths):,} documents)", round(hour_s, 2), "s",
-            note="what a fetch round keeping KEEP_DAYS drops each hour, in one transaction"),
+            note="what a fetch round keeping KEEP_DAYS drops each hour, in one transaction"
+                 + (f" (retired, then purged in {hour_purge['seconds']} s)" if hour_purge["slices"] else
+                    " (removed at once: no more than a purge's slice)")),
         fig(label, f"{len(dropped):,} documents added in place", round(back_s, 2), "s",
             note=f"CPU/wall {back_cpu:.2f}: the in-place threshold weighs this against a "
                  f"fresh build ({back.documents:,} documents)"),

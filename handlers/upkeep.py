@@ -1,9 +1,14 @@
-"""The store's upkeep while the bot runs: its pages kept in the page cache, and its full-text indexes
-merged back into one segment each.
+"""The store's upkeep while the bot runs: its pages kept in the page cache, the rows of retired
+documents purged, and its full-text indexes merged back into one segment each.
 
 Every WARM_SECONDS, from start-up on, the job `store:warm` asks the kernel to read the store into the
 page cache, when the machine has the memory for it (`bot.store.page_cache`): the first answers after a
 start, and those after other work pushed the store's pages out, are read from memory, not from disk.
+
+Every PURGE_LOOK_SECONDS the job `store:purge` looks for documents a build retired (many taken out at
+once, as retention does: `bot.build.retired`) and purges their rows a slice at a time, each slice
+under the bot's build lock (about 2 s at a million documents): the counts kept per person are exact
+again when it ends.
 
 Each in-place update (a fetch round, an upload, retention) adds segments that FTS5 merges only level
 by level, and every search reads each segment holding its words (see `bot.build.search_segments`).
@@ -23,6 +28,7 @@ from pathlib import Path
 
 from telegram.ext import Application, ContextTypes
 
+from bot.build.purge import pending, purge_slice
 from bot.build.report import StoreBusy
 from bot.build.search_segments import COMPACT_PAGES, compact_slice, needs_compacting
 from bot.config import Settings
@@ -34,6 +40,7 @@ UPKEEP_SECONDS = 3600.0
 WARM_SECONDS = 900.0  # a cached store costs the call ~0.1 s of CPU at 8 GB; evicted pages are read back
 MERGE_EVERY_SECONDS = 86_400.0  # at most one whole merge a day
 MAX_SLICES = 2000  # a bound on one merge: ten times the slices a million documents take
+PURGE_LOOK_SECONDS = 60.0
 
 
 class SearchUpkeep:
@@ -72,6 +79,39 @@ class SearchUpkeep:
         return True
 
 
+class RetiredPurge:
+    """The rows of retired documents purged a slice at a time, each under the bot's build lock."""
+
+    def __init__(self, db_path: Path, lock: asyncio.Lock):
+        self.db_path = db_path
+        self.lock = lock
+        self.running = False  # a purge longer than PURGE_LOOK_SECONDS is not started twice
+
+    async def run(self) -> int:
+        """Purge every retired document; returns how many were purged. A store that stays busy or fails
+        is left for the next look (logged)."""
+        if self.running:
+            return 0
+        self.running = True
+        started, purged, slices = time.monotonic(), 0, 0
+        try:
+            waiting = left = await asyncio.to_thread(pending, self.db_path)
+            while left:
+                async with self.lock:
+                    left = await asyncio.to_thread(purge_slice, self.db_path)
+                slices += 1
+                purged = waiting - left
+        except (StoreBusy, sqlite3.Error) as exc:
+            log.warning("Purge of retired documents stopped after %d slices, to go on next time: %s", slices, exc)
+            return purged
+        finally:
+            self.running = False
+        if slices:
+            log.info("Purge: %d retired documents taken out of the store in %d slices, %.1f s",
+                     purged, slices, time.monotonic() - started)
+        return purged
+
+
 def register(application: Application, settings: Settings) -> None:
     upkeep = SearchUpkeep(settings.briefing_db, build_lock(application))
     application.bot_data["search_upkeep"] = upkeep
@@ -80,6 +120,14 @@ def register(application: Application, settings: Settings) -> None:
         await upkeep.run()
 
     application.job_queue.run_repeating(job, UPKEEP_SECONDS, first=60, name="store:upkeep")
+
+    purge = RetiredPurge(settings.briefing_db, build_lock(application))
+    application.bot_data["retired_purge"] = purge
+
+    async def purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+        await purge.run()
+
+    application.job_queue.run_repeating(purge_job, PURGE_LOOK_SECONDS, first=5, name="store:purge")
 
     told = {"left on disk": False}
 

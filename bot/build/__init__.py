@@ -19,7 +19,9 @@ Two kinds of build, both all-or-nothing for readers:
   then see all of it; an error rolls the transaction back and a killed build leaves only
   uncommitted log frames, which SQLite ignores. The result equals a clean build table for table,
   except that ids are kept where they can be (tests/store/test_incremental.py). Retention
-  (`retention`) removes old documents the same way.
+  (`retention`) removes old documents the same way; more than a few hundred taken out at once are
+  retired (`retired`: out of every answer at once) and their rows purged after, a slice at a time
+  (`purge`).
 
 A running `bot.store.Store` notices both: a new inode after a full build, `PRAGMA data_version`
 after an incremental one. Builds that touch the live store take turns (`store_files.store_lock`), and a full
@@ -35,6 +37,7 @@ The stages, one module each: `seed_folder` (what files there are, their hashes),
 `extraction_cache`), `workers` (the pool), `merge` (people across documents, as counts), `rows`
 (writing), `text_dictionary` (the texts' compression dictionary, made by the full build), `full_build` and `in_place` (the two kinds; `affected_people` for the people an in-place
 change reaches), `search_shares` (the words of the newest rows), `retention` (old documents out),
+`retired` and `purge` (many documents out of the answers at once, their rows a slice at a time),
 `store_files` (locks, temp files, fsync), `budget` (the time one file may take), `target` (only a
 Briefbot store is ever replaced), `builder` (which kind, if any).
 """

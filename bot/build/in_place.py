@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.build.affected_people import PeopleChange
 from bot.build.merge import MergeCounts, group_key, stored_name_ids
 from bot.build.prepare import PreparedFile
 from bot.build.report import BuildReport, Progress, SkippedFile
+from bot.build.retired import PURGE_SLICE, Retired, retire, retired_documents_end
 from bot.build.rows import (
     DocumentRows,
     RowWriter,
@@ -164,39 +166,67 @@ def _record_touched(conn: sqlite3.Connection, changes: SeedChanges) -> None:
 
 def _apply_changes(conn: sqlite3.Connection, changes: SeedChanges, added: list[PreparedFile],
                    counts: dict[str, int], paragraphs_total: int) -> tuple[BuildReport, int]:
-    report = BuildReport(Path(), unchanged=False)
-    delta = MergeCounts()
-    newest = newest_rowids(conn)
-    next_quote = (conn.execute("select max(id) from quotes").fetchone()[0] or 0) + 1
-    next_document = (conn.execute("select max(id) from documents").fetchone()[0] or 0) + 1
     document_of_path: dict[str, int] = {}
     for chunk in chunks(sorted(changes.changed)):
         document_of_path.update(conn.execute(
             f"select path, id from documents where path in ({','.join('?' * len(chunk))})", chunk))
+    # Many documents gone outright (retention, a folder emptied) leave the answers at once and their
+    # rows later (`bot.build.retired`); the others are replaced or removed here and now.
+    removed = [document_id for rel, document_id in document_of_path.items() if changes.changed.get(rel) is None]
+    retired = retire(conn, removed) if len(removed) > PURGE_SLICE else Retired()
+    rewritten = rewrite(conn, sorted(set(document_of_path.values()) - set(retired.ids)), "documents", added,
+                        document_of_path, changes.stats)
+
+    report = BuildReport(Path(), unchanged=False)
+    report.documents = counts["documents"] - len(document_of_path) + len(added)
+    report.people = counts["people"] + rewritten.people
+    report.quotes = counts["quotes"] - rewritten.gone.quotes - retired.quotes + sum(len(p.quotes) for p in added)
+    report.key_points = (counts["key_points"] - rewritten.gone.key_points - retired.key_points
+                         + sum(len(p.key_points) for p in added))
+    report.reused = sum(p.reused for p in added) + report.documents - len(added)
+    return report, paragraphs_total - rewritten.gone.paragraphs - retired.paragraphs + rewritten.paragraphs
+
+
+@dataclass
+class Rewritten:
+    """What `rewrite` did: the rows it took out, how many people more (or fewer) there are, and how many
+    paragraphs it added."""
+    gone: _Removed
+    people: int
+    paragraphs: int
+
+
+def rewrite(conn: sqlite3.Connection, gone_ids: list[int], table: str, added: list[PreparedFile],
+            document_of_path: dict[str, int], stats: dict[str, int | None]) -> Rewritten:
+    """Take the documents `gone_ids` (rows of `table`: "documents", or "retired_documents" for those
+    already out of the answers) out of the store and put the `added` ones in, numbered after every row
+    there was (a path's document keeps its id, `document_of_path`); merge again the people they reach,
+    and bring the stories, the documents' order and the search shares up to date."""
+    delta = MergeCounts()
+    newest = newest_rowids(conn)
+    next_quote = (conn.execute("select max(id) from quotes").fetchone()[0] or 0) + 1
+    next_document = max(conn.execute("select max(id) from documents").fetchone()[0] or 0,
+                        retired_documents_end(conn)) + 1
 
     # Remove the old versions (rows, search entries, and their records' counts).
-    gone = _remove_documents(conn, sorted(document_of_path.values()), delta)
+    gone = _remove_documents(conn, gone_ids, delta, table)
     gone_words = counted_meanwhile(gone.rows)
-    report.quotes -= gone.quotes
-    report.key_points -= gone.key_points
 
     # The new versions as rows, numbered after every row there was.
     next_paragraph = newest["paragraphs_fts"] + 1
     documents: list[tuple[DocumentRows, PreparedFile]] = []
+    paragraphs = 0
     for prepared in added:
         document_id = document_of_path.get(prepared.rel)
         if document_id is None:
             document_id, next_document = next_document, next_document + 1
-        rows = document_rows(prepared, document_id, next_paragraph, next_quote, changes.stats.get(prepared.rel))
+        rows = document_rows(prepared, document_id, next_paragraph, next_quote, stats.get(prepared.rel))
         documents.append((rows, prepared))
         next_paragraph += rows.paragraphs
         next_quote += len(rows.quotes)
-        for _, name, aliases, role, mentions, quotes, paragraphs, statements in rows.records:
-            delta.add(name, aliases, role, mentions, quotes, paragraphs, statements)
-        report.quotes += len(prepared.quotes)
-        report.key_points += len(prepared.key_points)
-        report.reused += prepared.reused
-        paragraphs_total += rows.paragraphs
+        for _, name, aliases, role, mentions, quotes, paragraph_count, statements in rows.records:
+            delta.add(name, aliases, role, mentions, quotes, paragraph_count, statements)
+        paragraphs += rows.paragraphs
 
     # People: the counts, the trees they reach, who those people are now.
     people = PeopleChange(conn)
@@ -238,19 +268,14 @@ def _apply_changes(conn: sqlite3.Connection, changes: SeedChanges, added: list[P
         added_keys.append((rows.sort_date, rows.document[0]))
     writer.flush()
     update_stories(conn, gone.keys, [(rows.document[0], rows.sort_date, prepared.signature) for rows, prepared in documents])
-    moved = set(gone.keys) ^ set(added_keys)  # a document rewritten with its date kept keeps its number
+    # A document rewritten with its date kept keeps its number; retired ones were numbered out when retired.
+    moved = (set(gone.keys) if table == "documents" else set()) ^ set(added_keys)
     if moved:
         number_documents(conn, moved)
     update_shares(conn, newest, gone.rows, {
         "paragraphs_fts": [row for rows, _ in documents for row in rows.paragraph_search],
         "quotes_fts": [row for rows, _ in documents for row in rows.quote_search]}, gone_words.result())
-
-    report.documents = counts["documents"] - len(document_of_path) + len(added)
-    report.people = counts["people"] - len(old_people) + len(merged)
-    report.quotes += counts["quotes"]
-    report.key_points += counts["key_points"]
-    report.reused += report.documents - len(added)
-    return report, paragraphs_total - gone.paragraphs
+    return Rewritten(gone, len(merged) - len(old_people), paragraphs)
 
 
 class _Removed:
@@ -263,9 +288,10 @@ class _Removed:
         self.rows: dict[str, list[tuple[int, str]]] = {"paragraphs_fts": [], "quotes_fts": []}
 
 
-def _remove_documents(conn: sqlite3.Connection, document_ids: list[int], delta: MergeCounts) -> _Removed:
-    """Delete the documents' rows and search entries, a few statements for all of them; count their
-    records out of `delta`."""
+def _remove_documents(conn: sqlite3.Connection, document_ids: list[int], delta: MergeCounts,
+                      table: str) -> _Removed:
+    """Delete the documents' rows (theirs in `table`, and every row of theirs elsewhere) and search
+    entries, a few statements for all of them; count their records out of `delta`."""
     gone = _Removed()
     codec = load_codec(conn)
     for ids in (json.dumps(document_ids[n:n + 5000]) for n in range(0, len(document_ids), 5000)):
@@ -273,7 +299,7 @@ def _remove_documents(conn: sqlite3.Connection, document_ids: list[int], delta: 
         quotes_of: dict[tuple[int, int], int] = {}
         quote_ranges = []
         for document_id, sort_date, first_paragraph, first_quote, quote_count in conn.execute(
-                f"select id, sort_date, first_paragraph, first_quote, quotes from documents where id in {each}",
+                f"select id, sort_date, first_paragraph, first_quote, quotes from {table} where id in {each}",
                 (ids,)).fetchall():
             gone.keys.append((sort_date, document_id))
             paragraphs = codec.decode(stored_text(conn, document_id))
@@ -298,12 +324,12 @@ def _remove_documents(conn: sqlite3.Connection, document_ids: list[int], delta: 
                       paragraph_count, statements_of.get((document_id, ord_), 0), sign=-1)
         conn.executemany("delete from quotes where id between ? and ?", quote_ranges)
         gone.key_points += conn.execute(f"delete from key_points where document_id in {each}", (ids,)).rowcount
-        for table in ("statements", "person_documents"):
-            conn.execute(f"delete from {table} where document_id in {each}", (ids,))
+        for rows_of_theirs in ("statements", "person_documents"):
+            conn.execute(f"delete from {rows_of_theirs} where document_id in {each}", (ids,))
         delete_texts(conn, json.loads(ids))
-        conn.execute(f"delete from documents where id in {each}", (ids,))
-    for table, rows in gone.rows.items():
-        conn.executemany(f"insert into {table} ({table}, rowid, text) values ('delete', ?, ?)", rows)
+        conn.execute(f"delete from {table} where id in {each}", (ids,))
+    for index, rows in gone.rows.items():
+        conn.executemany(f"insert into {index} ({index}, rowid, text) values ('delete', ?, ?)", rows)
     return gone
 
 

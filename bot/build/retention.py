@@ -2,7 +2,8 @@
 
 `briefbot prune DAYS` deletes the seed files of the documents dated before the cutoff, whoever
 put them there, and removes them from the store in one in-place update: readers see all of the
-documents go at once, or none. (The bot's `KEEP_DAYS` concerns fetched articles only: each fetch
+documents go at once, or none. More than PURGE_SLICE of them are retired (`bot.build.retired`): out
+of every answer at once, their rows purged after (`bot.build.purge`). (The bot's `KEEP_DAYS` concerns fetched articles only: each fetch
 round deletes its expired files and the round's build takes them out the same way.) A document's date is its published date, else its file's mtime
 (`documents.sort_date`), so the store finds them by an index, without scanning the folder.
 """

@@ -50,6 +50,7 @@ def build_command(seeds: Path, db: Path, quiet: bool, file_seconds: float | None
 
     try:
         report = build(seeds, db, progress=None if quiet else _progress_printer(), file_seconds=file_seconds)
+        purged = _purge(db, report, quiet)
     except BuildFailed as exc:
         print(f"briefbot: not built: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -59,7 +60,7 @@ def build_command(seeds: Path, db: Path, quiet: bool, file_seconds: float | None
         print(f"briefbot: the build failed ({type(exc).__name__}: {exc}); nothing was changed (a store there stays as it was)",
               file=sys.stderr)
         return EXIT_FAILED
-    state = "unchanged (seeds as before)" if report.unchanged else f"built in {report.seconds:.1f}s"
+    state = "unchanged (seeds as before)" if report.unchanged and not purged else f"built in {report.seconds:.1f}s"
     print(f"{db}: {state}: {report.documents} documents, {report.people} people, "
           f"{report.quotes} quotes, {report.key_points} key points"
           + (f" ({report.reused} extractions reused)" if report.reused else ""))
@@ -68,6 +69,31 @@ def build_command(seeds: Path, db: Path, quiet: bool, file_seconds: float | None
     for skipped in report.skipped:
         print(f"skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
     return EXIT_SKIPPED if report.skipped else EXIT_OK
+
+
+def _purge(db: Path, report, quiet: bool) -> int:
+    """Purge the documents this build (or an earlier one) retired (`bot.build.purge`), saying how it goes;
+    the report's people are counted again after. Returns how many were purged."""
+    import time
+
+    from bot.build.purge import pending, purge_all
+    from bot.build.seed_folder import stored_meta
+
+    waiting = pending(db)
+    if not waiting:
+        return 0
+    started = time.monotonic()
+
+    def say(left: int) -> None:
+        if not quiet:
+            sys.stderr.write(f"\rpurging retired documents: {waiting - left}/{waiting}")
+            sys.stderr.write("\n" if not left else "")
+            sys.stderr.flush()
+
+    purged = purge_all(db, say)
+    report.people = json.loads(stored_meta(db)["counts"])["people"]
+    report.seconds += time.monotonic() - started
+    return purged
 
 
 def extraction_record(path: str) -> dict:
@@ -293,6 +319,7 @@ def prune_command(seeds: Path, db: Path, days: float, dry_run: bool) -> int:
         return EXIT_OK
     try:
         report = keep_days(seeds, db, days, now=now)
+        _purge(db, report, quiet=False)
     except BuildFailed as exc:
         print(f"briefbot prune: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -162,9 +162,11 @@ class Store:
 
     @property
     def version(self) -> str:
-        """What names this very content of the store (its build fingerprint): a key for caches."""
+        """What names this very content of the store (its build's fingerprint, and how many slices of
+        retired documents were purged since: `bot.build.purge`): a key for caches."""
         self._db()
-        return self._meta.get("fingerprint", "")
+        purges = self._meta.get("purges")
+        return self._meta.get("fingerprint", "") + (f"+{purges}" if purges else "")
 
     def _name_index(self, conn: sqlite3.Connection | None = None) -> NameIndex:
         conn = conn or self._db()
@@ -488,8 +490,8 @@ class Store:
         skip = offset
         documents = conn.execute(
             "select pd.document_id, group_concat(pd.ord), sum(pd.paragraphs) from person_documents pd"
-            " where pd.person_id = ? group by pd.sort_date, pd.document_id order by pd.sort_date desc,"
-            " pd.document_id desc", (person_id,))
+            " where pd.person_id = ? and exists (select 1 from documents d where d.id = pd.document_id)"  # not retired
+            " group by pd.sort_date, pd.document_id order by pd.sort_date desc, pd.document_id desc", (person_id,))
         for document_id, ords, count in documents:
             if skip >= count:
                 skip -= count

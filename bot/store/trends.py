@@ -112,7 +112,8 @@ def topic_series(store: Store, words: list[str], days: list[date], zone: ZoneInf
                 "select d.published, d.added_at, d.id, d.title from paragraphs_fts f join documents d"
                 " on d.id = (select id from documents where first_paragraph <= f.rowid"
                 " order by first_paragraph desc limit 1)"
-                " where paragraphs_fts match ? and f.rowid between ? and ? and d.sort_date >= ? and d.sort_date < ?",
+                " where paragraphs_fts match ? and f.rowid between ? and ? and f.rowid < d.first_paragraph + d.paragraphs"
+                " and d.sort_date >= ? and d.sort_date < ?",
                 match, band[0][0], band[0][1], low, high):
             day = local_day(row[0], row[1], zone)
             if first <= day <= last:
@@ -131,7 +132,8 @@ def topic_series(store: Store, words: list[str], days: list[date], zone: ZoneInf
         found = store.read("select d.published, d.added_at from paragraphs_fts f join documents d"
                            " on d.id = (select id from documents where first_paragraph <= f.rowid"
                            " order by first_paragraph desc limit 1)"
-                           " where paragraphs_fts match ? order by f.rowid desc limit 1", match)
+                           " where paragraphs_fts match ? and f.rowid < d.first_paragraph + d.paragraphs"
+                           " order by f.rowid desc limit 1", match)
         latest = found[0] if found else None
     return _series(" ".join(words), "topic", days, paragraphs, extra, best, latest, zone)
 

@@ -229,6 +229,20 @@ async def test_the_bot_keeps_its_search_indexes_with_the_builds_lock(application
     assert keeper.lock is build_lock(application)
 
 
+async def test_the_bot_purges_retired_documents_with_the_builds_lock(application):
+    """`briefbot run` looks for retired documents to purge soon after start-up and every minute, taking
+    turns with uploads and fetch rounds (tests/store/test_retired.py purges with it)."""
+    from handlers.sources import build_lock
+    from handlers.upkeep import PURGE_LOOK_SECONDS
+
+    [job] = [j for j in application.job_queue.jobs() if j.name == "store:purge"]
+    assert job.trigger.interval.total_seconds() == PURGE_LOOK_SECONDS
+    assert (job.trigger.start_date - datetime.now(timezone.utc)).total_seconds() <= 5
+    purge = application.bot_data["retired_purge"]
+    assert purge.db_path == application.bot_data["settings"].briefing_db
+    assert purge.lock is build_lock(application)
+
+
 async def test_digests_are_planned_even_when_start_up_keeps_the_loop_busy(application):
     """The digest scheduler's start-up job must run late rather than never: APScheduler drops a job more
     than a second late by default, and a first look at a large store keeps the loop busy longer."""

@@ -67,7 +67,7 @@ def canonical(db: Path) -> dict[str, list]:
         # Each key's names by what they are (their ids differ).
         "name_groups": f"select key, target, {person}, (select group_concat(name, '|') from (select n.name from names n"
                        " join json_each('[' || t.names || ']') j on j.value = n.id order by n.name)) from name_groups t",
-        "meta": "select key, value from meta where key not in ('built_at', 'scan_digest', 'dictionary_documents')",
+        "meta": "select key, value from meta where key not in ('built_at', 'scan_digest', 'dictionary_documents', 'purges')",
     }
     tables = {name: sorted(conn.execute(sql).fetchall(), key=repr) for name, sql in queries.items()}
     # Texts by what they say: each store compresses them with its own dictionary.
