@@ -122,8 +122,8 @@ def register(application: Application, settings: Settings, clock: Clock | None =
         from bot.delivery.fanout import Sender
         sender = Sender(application.bot, clock)
     delivery = AlertDelivery(sender, follows, state, clock, settings.alert_batch_minutes)
-    jobs = AlertJobs(Matcher(StoreWatch(settings.briefing_db), follows, clock), delivery, application.job_queue,
-                     settings.alert_check_seconds)
+    matcher, in_thread = _matcher(settings, state, follows, clock)
+    jobs = AlertJobs(matcher, delivery, application.job_queue, settings.alert_check_seconds, in_thread)
     application.bot_data.update(follow_commands=commands, alerts_kick=jobs.kick, alert_jobs=jobs,
                                 follow_deep_link=handlers.deep_link)
 
@@ -135,10 +135,19 @@ def register(application: Application, settings: Settings, clock: Clock | None =
     application.add_handler(CallbackQueryHandler(handlers.button, pattern=f"^(fl:|uf:|{ALERTS_PAGE_DATA})"))
     application.add_handler(CallbackQueryHandler(
         handlers.settings_button, pattern=f"^({TOGGLE_ALERTS}|{NEXT_BATCH}|{TOGGLE_ONLY_FOLLOWS})$"))
-    try:
-        # The first look, before any update is handled: what is in the store now is the archive, and
-        # anything built after this moment (even while the bot is still starting) alerts.
-        jobs.matcher.check()
-    except Exception:  # noqa: BLE001 - the job looks again in a moment
-        log.exception("The first look at the store for alerts failed")
+    # The first look, in a worker thread as soon as the bot starts (before the first interval): what is in
+    # the store then is the archive, and anything built after it alerts.
     jobs.start()
+    jobs.kick()
+
+
+def _matcher(settings: Settings, state: StateStore, follows: FollowState, clock: Clock) -> tuple[Matcher, bool]:
+    """The alerts' matcher, and whether it runs in a worker thread: it does, on a connection of its own to
+    state.db (the first look at a million documents takes a minute, which the event loop must not wait
+    for), unless state.db is in memory, where it shares the bot's and runs on the loop."""
+    rows = state.db.execute("pragma database_list").fetchall()
+    path = next((file for _, name, file in rows if name == "main"), "")
+    if not path:
+        return Matcher(StoreWatch(settings.briefing_db), follows, clock), False
+    own = FollowState(StateStore(path, threads=True))
+    return Matcher(StoreWatch(settings.briefing_db), own, clock), True

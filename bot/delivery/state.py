@@ -10,6 +10,7 @@ and an OS crash or power cut may undo the last few of them (those digests are th
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -61,8 +62,10 @@ def _now_iso() -> str:
 class StateStore:
     """Subscriptions, chat settings, the delivery log and what each chat has seen."""
 
-    def __init__(self, path: Path | str):
-        self.db = sqlite_utils.Database(path)
+    def __init__(self, path: Path | str, threads: bool = False):
+        """`threads`: the connection may be used from a thread other than this one (one at a time), as the
+        alerts' matcher uses its own (`handlers.follows`)."""
+        self.db = sqlite_utils.Database(sqlite3.connect(str(path), check_same_thread=False) if threads else path)
         self.db.enable_wal()
         self.db.execute("PRAGMA synchronous = FULL")  # every commit waits for the disk, unless told otherwise
         self._depth = 0  # savepoints open within a caller's transaction
@@ -123,8 +126,17 @@ class StateStore:
             if not durable:
                 conn.execute("PRAGMA synchronous = NORMAL")
             try:
-                with self.db.atomic():
+                # The write lock first: the alerts' matcher writes from a connection of its own, and a
+                # transaction that read before another connection's commit could then not write (SQLite
+                # fails it at once, SQLITE_BUSY_SNAPSHOT); this one waits for the lock instead.
+                conn.execute("BEGIN IMMEDIATE")
+                try:
                     yield
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
             finally:
                 if not durable:
                     conn.execute("PRAGMA synchronous = FULL")

@@ -248,10 +248,12 @@ class AlertDelivery:
 
 class AlertJobs:
     """The JobQueue side: every `interval` seconds (and at once when told) look for what landed, then
-    send what is due. Runs never overlap; a call during a run asks for one more run after it."""
+    send what is due. Runs never overlap; a call during a run asks for one more run after it. The
+    first run is the matcher's first look."""
 
-    def __init__(self, matcher: Any, delivery: AlertDelivery, job_queue: Any, interval: float):
+    def __init__(self, matcher: Any, delivery: AlertDelivery, job_queue: Any, interval: float, in_thread: bool = False):
         self.matcher = matcher
+        self.in_thread = in_thread  # the matcher runs in a worker thread (its connections allow it), the loop free
         self.delivery = delivery
         self.job_queue = job_queue
         self.interval = interval
@@ -287,7 +289,10 @@ class AlertJobs:
             while True:
                 self._again = False
                 try:
-                    self.matcher.check()
+                    if self.in_thread:
+                        await asyncio.to_thread(self.matcher.check)
+                    else:
+                        self.matcher.check()
                 except Exception:  # noqa: BLE001 - the store may be mid-swap; the next run tries again
                     log.exception("Matching new documents against follows failed")
                 outcomes += await self.delivery.deliver_due()

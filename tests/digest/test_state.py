@@ -138,3 +138,22 @@ def test_a_change_that_fails_inside_a_callers_transaction_undoes_only_itself(sta
         state.part_sent(1, day, 1, done=True)
     assert state.delivery(1, day).status == SENT
     assert state.subscription(2) is None and state.chat_zone(2) is None
+
+
+def test_a_change_that_reads_first_is_not_refused_when_another_connection_writes_meanwhile(tmp_path):
+    """The alerts' matcher writes to state.db from a connection of its own (`handlers.follows`): a change
+    that read, then wrote, failed at once ("database is locked") when the other connection committed
+    in between. Changes take the write lock first: the other connection waits for it."""
+    import threading
+    import time
+
+    path = tmp_path / "state.db"
+    handlers, matcher = StateStore(path), StateStore(path, threads=True)
+    other = threading.Thread(target=lambda: matcher.subscribe(2, "09:00", "UTC"))
+    with handlers._atomic():
+        assert handlers.subscription(1) is None  # a read first
+        other.start()
+        time.sleep(0.3)  # the other connection tries to write meanwhile
+        handlers.subscribe(1, "08:00", "Europe/Kyiv")
+    other.join()
+    assert handlers.subscription(1).tz == "Europe/Kyiv" and handlers.subscription(2).time == "09:00"

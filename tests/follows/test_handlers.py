@@ -30,6 +30,7 @@ async def app(api, tmp_path, clock):
     follows.register(application, settings, clock=clock)
     application.bot_data["world"] = world
     await application.initialize()
+    await application.bot_data["alert_jobs"].run()  # the first look, as the job's first run does at start-up
     yield application
     await application.shutdown()
     world.state.close()
@@ -55,6 +56,23 @@ async def test_in_groups_only_administrators_change_follows_and_everyone_sees_th
         assert "Only this group's administrators" in api.texts(GROUP)[-1]
     await send(app, message("/following", chat_id=GROUP, user_id=6))
     assert ("Anthony J. Blinken" in api.texts(GROUP)[-1]) == allowed
+
+
+async def test_the_matcher_runs_in_a_worker_thread_on_a_connection_of_its_own(app, api):
+    """The first look at a million documents takes a minute: the event loop answers meanwhile."""
+    import threading
+
+    jobs = app.bot_data["alert_jobs"]
+    assert jobs.in_thread and jobs.matcher.follows.db is not app.bot_data["follow_commands"].follows.db
+    ran_in = []
+    check = jobs.matcher.check
+    jobs.matcher.check = lambda: (ran_in.append(threading.get_ident()), check())[1]
+    await send(app, message("/follow blinken"))
+    world = app.bot_data["world"]
+    world.write("kyiv.txt", KYIV)
+    world.build()
+    assert [o.status for o in await jobs.run()] == ["sent"]
+    assert ran_in and threading.get_ident() not in ran_in
 
 
 async def test_a_new_document_reaches_the_chat_through_the_alert_job(app, api):
