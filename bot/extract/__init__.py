@@ -20,7 +20,7 @@ from bot.extract.people import Mention, PersonCluster, cluster_people, find_ment
 from bot.extract.quotes import QuoteSpan, find_quote_spans
 from bot.extract.reported import find_reported
 from bot.extract.speakers import NO_SPEAKER, SpeakerFinder
-from bot.extract.tokens import Token, tokenize
+from bot.extract.tokens import Token, tokenize_paragraphs
 from bot.models import Document, Extraction, Person, Quote
 
 # Bump when a rule changes what is extracted: the store rebuilds documents extracted before.
@@ -52,13 +52,11 @@ def _extract(document: Document) -> Extraction:
     spans = find_quote_spans(text, document.paragraphs)
     inside = _QuoteIndex(spans, len(text))
 
-    tokens: list[list[Token]] = []
+    tokens = tokenize_paragraphs(text, document.paragraphs)
     mentions: list[Mention] = []
     mention_paragraph: list[int] = []
     in_quote = inside.contains
-    for para in document.paragraphs:
-        toks = tokenize(text, para.start, para.end)
-        tokens.append(toks)
+    for para, toks in zip(document.paragraphs, tokens):
         found = find_mentions(toks, text, in_quote)
         if found:
             mentions.extend(found)

@@ -4,7 +4,8 @@ A name grows only over capitalised words (bot.extract.people.find_mentions) beca
 check that lets it grow is false for any other token; a sentence of fewer than four tokens is no
 headline (bot.extract.reported._title_case) without counting its words; the word pattern written
 without backtracking (bot.extract.tokens._TOKEN) matches as its backtracking form did; tokens cut
-from `findall`'s strings (bot.extract.tokens.tokenize) are those cut from _TOKEN's matches.
+from `findall`'s strings (bot.extract.tokens.tokenize) are those cut from _TOKEN's matches, and
+paragraphs cut together (tokenize_paragraphs) have the tokens of each cut alone.
 """
 import re
 
@@ -13,10 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.bench_adversarial import SHAPES, generate
+from bot.documents.paragraphs import split_paragraphs
 from bot.extract import tokens as tokens_module
 from bot.extract.people import is_initial, is_name_word, is_word_surname
 from bot.extract.reported import _title_case
-from bot.extract.tokens import _INITIALS, _TOKEN, ABBREVIATIONS, Token, tokenize
+from bot.extract.tokens import _INITIALS, _TOKEN, ABBREVIATIONS, Token, tokenize, tokenize_paragraphs
 
 TEXTS = [
     "W. Mark Felt met J.J. Goldberg and Julian E Barnes of the U.S. Senate on Monday.",
@@ -118,3 +120,25 @@ def test_tokens_cut_window_by_window_are_those_cut_at_once_on_any_text(text, sta
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(tokens_module, "_WINDOW", 2)
         assert cut_alike(text, min(start, len(text)), max(min(end, len(text)), min(start, len(text))))
+
+
+def cut_apart_alike(text: str, keep: list[bool]) -> bool:
+    """Paragraphs cut together have the tokens of each cut alone (some left out, as boilerplate is)."""
+    paragraphs = [p for p, kept in zip(split_paragraphs(text), keep + [True] * len(text)) if kept]
+    return tokenize_paragraphs(text, paragraphs) == [tokenize(text, p.start, p.end) for p in paragraphs]
+
+
+@pytest.mark.parametrize("text", TEXTS + ["Mr.\n\nSmith said No.\n\n2 A.\n\nB U.S.\n\nX __\n\n_\n\nYes.\n\n_"])
+def test_paragraphs_cut_together_have_the_tokens_of_each_cut_alone(text):
+    text = text.replace(". ", ".\n\n")
+    assert cut_apart_alike(text, [])
+    assert cut_apart_alike(text, [i % 3 != 1 for i in range(len(text))])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="aBcDzÉé1²_’'-.% \n“\"”MrNo", max_size=60), st.lists(st.booleans(), max_size=12),
+       st.sampled_from([2, 5, 11, 4096]))
+def test_paragraphs_cut_together_have_the_tokens_of_each_cut_alone_on_any_text(text, keep, window):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tokens_module, "_WINDOW", window)
+        assert cut_apart_alike(text, keep)
