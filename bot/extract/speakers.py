@@ -212,6 +212,10 @@ class SpeakerFinder:
             known = self._subject_words[p] = p in self._named or not _HE_OR_SHE.isdisjoint(map(LOWER, self.tokens[p]))
         return known
 
+    def opens_paragraph(self, p: int, offset: int) -> bool:
+        """Whether no token of paragraph p starts before `offset` (a quotation's opening mark there)."""
+        return offset <= self.tokens[p][0].start
+
     def paragraph(self, p: int) -> _Paragraph:
         para = self._paragraphs[p]
         if para is None:
@@ -249,6 +253,12 @@ class SpeakerFinder:
     # -- the quotation's neighbourhood ---------------------------------------------------------
 
     def attribute(self, quote: QuoteSpan) -> Attribution:
+        if quote.open_mark is not None and self.opens_paragraph(quote.paragraph, quote.open_mark) \
+                and (quote.close_mark is None or quote.close_mark >= self.tokens[quote.paragraph][-1].start):
+            # The quotation is all its paragraph: no cue before or after it there, found without
+            # working out the paragraph's sentences (a text of one-line quotations has thousands).
+            self.basis, self.cue = "", None
+            return Attribution(None, False)
         para = self.paragraph(quote.paragraph)
         toks = para.toks
         open_i = para.index(quote.open_mark) if quote.open_mark is not None else None
@@ -741,6 +751,8 @@ class SpeakerFinder:
     def sentence_subject_before(self, p: int, offset: int) -> int | None:
         """The subject of the sentence a quotation stands in, named before it:
         "Trump later called Haley “very weak on immigration.”" """
+        if self.opens_paragraph(p, offset):
+            return None  # nothing before it
         para = self.paragraph(p)
         i = para.index(offset)
         if i >= len(para.toks):
