@@ -5,7 +5,8 @@ check that lets it grow is false for any other token; a sentence of fewer than f
 headline (bot.extract.reported._title_case) without counting its words; the word pattern written
 without backtracking (bot.extract.tokens._TOKEN) matches as its backtracking form did; tokens cut
 from `findall`'s strings (bot.extract.tokens.tokenize) are those cut from _TOKEN's matches, and
-paragraphs cut together (tokenize_paragraphs) have the tokens of each cut alone; a verb with too
+paragraphs cut together (tokenize_paragraphs) have the tokens of each cut alone, and the quotations
+found in one search (bot.extract.quotes.find_quote_spans) those of each paragraph alone; a verb with too
 few tokens after it and no comma before it reports nothing (bot.extract.reported._reports_nothing),
 and a quotation opening its paragraph has no cue or subject before it (SpeakerFinder.opens_paragraph).
 """
@@ -21,6 +22,7 @@ from bot.documents.paragraphs import split_paragraphs
 from bot.extract import extract, reported
 from bot.extract import tokens as tokens_module
 from bot.extract.people import is_initial, is_name_word, is_word_surname
+from bot.extract.quotes import find_quote_spans
 from bot.extract.reported import _title_case
 from bot.extract.speakers import SpeakerFinder
 from bot.extract.tokens import _INITIALS, _TOKEN, ABBREVIATIONS, Token, tokenize, tokenize_paragraphs
@@ -147,6 +149,25 @@ def test_paragraphs_cut_together_have_the_tokens_of_each_cut_alone_on_any_text(t
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(tokens_module, "_WINDOW", window)
         assert cut_apart_alike(text, keep)
+
+
+
+def quoted_apart_alike(text: str, keep: list[bool]) -> bool:
+    """The quotations found in all the paragraphs at once are those of each paragraph alone."""
+    paragraphs = [p for p, kept in zip(split_paragraphs(text), keep + [True] * len(text)) if kept]
+    return find_quote_spans(text, paragraphs) == [s for p in paragraphs for s in find_quote_spans(text, [p])]
+
+
+@pytest.mark.parametrize("text", TEXTS + ["“a\n\nb” c ''d\n\n'' e” f “g\n\n”", "'' x\n\n''\n\n“"])
+def test_quotations_found_at_once_are_those_of_each_paragraph(text):
+    assert quoted_apart_alike(text, [])
+    assert quoted_apart_alike(text, [i % 3 != 1 for i in range(len(text))])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="aB .,\n“”\"«»„'", max_size=60), st.lists(st.booleans(), max_size=12))
+def test_quotations_found_at_once_are_those_of_each_paragraph_on_any_text(text, keep):
+    assert quoted_apart_alike(text, keep)
 
 
 # Words and marks, and sentences, that quotations and reported speech are made of.
