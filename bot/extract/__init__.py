@@ -16,7 +16,7 @@ from operator import attrgetter
 
 from bot.extract.confidence import assess
 from bot.extract.keypoints import find_key_points
-from bot.extract.people import Mention, PersonCluster, cluster_people, find_mentions
+from bot.extract.people import PersonCluster, cluster_people, find_mentions
 from bot.extract.quotes import QuoteSpan, find_quote_spans
 from bot.extract.reported import find_reported
 from bot.extract.speakers import NO_SPEAKER, SpeakerFinder
@@ -53,14 +53,7 @@ def _extract(document: Document) -> Extraction:
     inside = _QuoteIndex(spans, len(text))
 
     tokens = tokenize_paragraphs(text, document.paragraphs)
-    mentions: list[Mention] = []
-    mention_paragraph: list[int] = []
-    in_quote = inside.contains
-    for para, toks in zip(document.paragraphs, tokens):
-        found = find_mentions(toks, text, in_quote)
-        if found:
-            mentions.extend(found)
-            mention_paragraph.extend([para.index] * len(found))
+    mentions, mention_paragraph = find_mentions(tokens, inside.contains)
     # Names of the credits line ("Julian E Barnes contributed reporting") are people too.
     clusters = cluster_people(mentions, _LowerCaseWords(text))
     roles = {i: _role(c) for i, c in enumerate(clusters)}
