@@ -124,12 +124,11 @@ def _is_name_text(text: str) -> bool:
         return False
     word = bare(text)
     low = word.lower()
-    if low in NON_NAME_WORDS or low in ORG_WORDS or low in PLACES or low in TITLE_WORDS \
-            or low in HONORIFICS or low.endswith("s") and low[:-1] in PLACES:  # Ukrainians
+    # Common words, organisations' words, places, titles, honorifics and speech cues ("Continued
+    # Stone: …", "Said Dorothy Poynter, …"), and places' people: "Ukrainians".
+    if low in _NEVER_NAMES or low.endswith("s") and low[:-1] in PLACES:
         return False
     if word.isupper() and len(word) > 1:  # acronyms: NATO, GOP, CNN
-        return False
-    if low in SPEECH_CUES:  # "Continued Stone: …", "Said Dorothy Poynter, …"
         return False
     if low.endswith(_CONTRACTIONS):  # "You’ve", "They’re"
         return False
@@ -138,6 +137,7 @@ def _is_name_text(text: str) -> bool:
     return any(map(str.islower, word))
 
 
+_NEVER_NAMES = frozenset(NON_NAME_WORDS | ORG_WORDS | PLACES | TITLE_WORDS | SPEECH_CUES | HONORIFICS.keys())
 _name_texts = _Answers(_is_name_text)
 
 
@@ -254,9 +254,11 @@ def find_mentions(paragraphs: list[list[Token]], in_quote) -> tuple[list[Mention
                 org_follows = k + 1 < n and tokens[k + 1].is_capitalised and not _is_possessive(tokens[k]) \
                     and bare(tokens[k + 1].text).lower() in ORG_WORDS
                 if words and len(words) <= 5 and not org_follows:
+                    # A name word is no word surname (one is a place or an organisation's word, the
+                    # other never): its known answer saves asking about each new surname again.
                     mention = Mention(j, k, tokens[j].start, tokens[k].end - _possessive_len(tokens[k]),
                                       words, honorific=honorific, in_quote=in_quote(tokens[j].start),
-                                      word_surname=is_word_surname(tokens[k]))
+                                      word_surname=not _name_texts[tokens[k].text] and is_word_surname(tokens[k]))
                     if honorific or j > 0 and tokens[j - 1].kind == "word":  # no title without a word before
                         _read_title(tokens, i if honorific else j, mention)
                     _read_appositive(tokens, k, mention)

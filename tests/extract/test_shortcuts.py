@@ -1,14 +1,15 @@
 """Shortcuts of the extraction's hot paths: each gives what the full check would.
 
 A name grows only over capitalised words (bot.extract.people.find_mentions) because every word
-check that lets it grow is false for any other token; a sentence of fewer than four tokens is no
-headline (bot.extract.reported._title_case) without counting its words; the word pattern written
-without backtracking (bot.extract.tokens._TOKEN) matches as its backtracking form did; tokens cut
-from `findall`'s strings (bot.extract.tokens.tokenize) are those cut from _TOKEN's matches, and
-paragraphs cut together (tokenize_paragraphs) have the tokens of each cut alone, and the quotations
-found in one search (bot.extract.quotes.find_quote_spans) those of each paragraph alone; a verb with too
-few tokens after it and no comma before it reports nothing (bot.extract.reported._reports_nothing),
-and a quotation opening its paragraph has no cue or subject before it (SpeakerFinder.opens_paragraph).
+check that lets it grow is false for any other token, and a name word is never a word surname; a
+sentence of fewer than four tokens is no headline (bot.extract.reported._title_case) without
+counting its words; the word pattern written without backtracking (bot.extract.tokens._TOKEN)
+matches as its backtracking form did; tokens cut from `findall`'s strings (bot.extract.tokens.tokenize)
+are those cut from _TOKEN's matches, and paragraphs cut together (tokenize_paragraphs) have the
+tokens of each cut alone; the quotations found in one search (bot.extract.quotes.find_quote_spans)
+are those of each paragraph alone; a verb with too few tokens after it and no comma before it
+reports nothing (bot.extract.reported._reports_nothing), and a quotation opening its paragraph has
+no cue or subject before it (SpeakerFinder.opens_paragraph).
 """
 import re
 
@@ -21,7 +22,8 @@ from bot.documents import document_from_text
 from bot.documents.paragraphs import split_paragraphs
 from bot.extract import extract, reported
 from bot.extract import tokens as tokens_module
-from bot.extract.people import is_initial, is_name_word, is_word_surname
+from bot.extract.lexicon import ORG_WORDS, PLACES
+from bot.extract.people import _NOT_SURNAMES, is_initial, is_name_word, is_word_surname
 from bot.extract.quotes import find_quote_spans
 from bot.extract.reported import _title_case
 from bot.extract.speakers import SpeakerFinder
@@ -41,6 +43,13 @@ def test_a_name_grows_only_over_capitalised_words(text):
     for tok in tokenize(text):
         if not tok.is_capitalised:
             assert not is_name_word(tok) and not is_word_surname(tok) and not is_initial(tok), tok
+
+
+@pytest.mark.parametrize("text", TEXTS + [" ".join(w.capitalize() for w in sorted(ORG_WORDS | PLACES | _NOT_SURNAMES))
+                                          + " Parks London’s Israel's Church Churches"])
+def test_a_name_word_is_no_word_surname(text):
+    for tok in tokenize(text):
+        assert not (is_name_word(tok) and is_word_surname(tok)), tok
 
 
 def _title_case_counted(toks, start, end):
