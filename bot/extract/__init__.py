@@ -59,9 +59,7 @@ def _extract(document: Document) -> Extraction:
     roles = {i: _role(c) for i, c in enumerate(clusters)}
     names = _distinct_names(clusters, roles)
 
-    finder = SpeakerFinder(tokens, mentions, clusters, roles, inside.contains)
-    for mention, paragraph in zip(mentions, mention_paragraph):
-        finder.index_mention(paragraph, mention)
+    finder = SpeakerFinder(tokens, mentions, mention_paragraph, clusters, roles, inside.contains)
 
     quotes: list[Quote] = []
     previous_speaker: dict[int, int | None] = {}  # paragraph -> speaker of its last quotation

@@ -178,16 +178,22 @@ class Attribution:
 class SpeakerFinder:
     """Attributes quotations of one document; built once per document."""
 
-    def __init__(self, paragraphs_tokens: list[list[Token]], mentions: list[Mention],
+    def __init__(self, paragraphs_tokens: list[list[Token]], mentions: list[Mention], mention_paragraph: list[int],
                  people: list[PersonCluster], roles: dict[int, str | None],
                  in_quote: Callable[[int], bool]):
+        """`mention_paragraph`: the paragraph of each of `mentions`."""
         self.tokens = paragraphs_tokens
         self.people = people
         self.roles = roles
         self.in_quote = in_quote
         self.mention_at: dict[tuple[int, int], Mention] = {}  # (paragraph, last token) -> mention
         self.mention_first: dict[tuple[int, int], Mention] = {}  # (paragraph, first token) -> mention
-        self._named: set[int] = set()  # paragraphs where a mention starts
+        for paragraph, mention in zip(mention_paragraph, mentions):
+            self.mention_at[(paragraph, mention.last)] = mention
+            self.mention_first[(paragraph, mention.first)] = mention
+            if mention.honorific:
+                self.mention_first[(paragraph, mention.first - 1)] = mention
+        self._named = set(mention_paragraph)  # paragraphs where a mention starts
         self._subject_words: list[bool | None] = [None] * len(paragraphs_tokens)  # see has_subject_words
         self.context = [m for m in mentions if m.person >= 0 and not m.in_quote]
         self._paragraphs: list[_Paragraph | None] = [None] * len(paragraphs_tokens)  # built when first asked for
@@ -221,13 +227,6 @@ class SpeakerFinder:
         if para is None:
             para = self._paragraphs[p] = _Paragraph(self.tokens[p], self.in_quote)
         return para
-
-    def index_mention(self, paragraph: int, mention: Mention) -> None:
-        self.mention_at[(paragraph, mention.last)] = mention
-        self._named.add(paragraph)
-        self.mention_first[(paragraph, mention.first)] = mention
-        if mention.honorific:
-            self.mention_first[(paragraph, mention.first - 1)] = mention
 
     # -- reported speech (bot.extract.reported) ------------------------------------------------
 
