@@ -16,11 +16,11 @@ from operator import attrgetter
 
 from bot.extract.confidence import assess
 from bot.extract.keypoints import find_key_points
-from bot.extract.people import Mention, PersonCluster, cluster_people, find_mentions
+from bot.extract.people import PersonCluster, cluster_people, find_mentions
 from bot.extract.quotes import QuoteSpan, find_quote_spans
 from bot.extract.reported import find_reported
 from bot.extract.speakers import NO_SPEAKER, SpeakerFinder
-from bot.extract.tokens import Token, tokenize
+from bot.extract.tokens import Token, tokenize_paragraphs
 from bot.models import Document, Extraction, Person, Quote
 
 # Bump when a rule changes what is extracted: the store rebuilds documents extracted before.
@@ -52,25 +52,14 @@ def _extract(document: Document) -> Extraction:
     spans = find_quote_spans(text, document.paragraphs)
     inside = _QuoteIndex(spans, len(text))
 
-    tokens: list[list[Token]] = []
-    mentions: list[Mention] = []
-    mention_paragraph: list[int] = []
-    in_quote = inside.contains
-    for para in document.paragraphs:
-        toks = tokenize(text, para.start, para.end)
-        tokens.append(toks)
-        found = find_mentions(toks, text, in_quote)
-        if found:
-            mentions.extend(found)
-            mention_paragraph.extend([para.index] * len(found))
+    tokens = tokenize_paragraphs(text, document.paragraphs)
+    mentions, mention_paragraph = find_mentions(tokens, inside.contains)
     # Names of the credits line ("Julian E Barnes contributed reporting") are people too.
     clusters = cluster_people(mentions, _LowerCaseWords(text))
     roles = {i: _role(c) for i, c in enumerate(clusters)}
     names = _distinct_names(clusters, roles)
 
-    finder = SpeakerFinder(tokens, mentions, clusters, roles, inside.contains)
-    for mention, paragraph in zip(mentions, mention_paragraph):
-        finder.index_mention(paragraph, mention)
+    finder = SpeakerFinder(tokens, mentions, mention_paragraph, clusters, roles, inside.contains)
 
     quotes: list[Quote] = []
     previous_speaker: dict[int, int | None] = {}  # paragraph -> speaker of its last quotation

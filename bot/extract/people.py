@@ -124,12 +124,11 @@ def _is_name_text(text: str) -> bool:
         return False
     word = bare(text)
     low = word.lower()
-    if low in NON_NAME_WORDS or low in ORG_WORDS or low in PLACES or low in TITLE_WORDS \
-            or low in HONORIFICS or low.endswith("s") and low[:-1] in PLACES:  # Ukrainians
+    # Common words, organisations' words, places, titles, honorifics and speech cues ("Continued
+    # Stone: …", "Said Dorothy Poynter, …"), and places' people: "Ukrainians".
+    if low in _NEVER_NAMES or low.endswith("s") and low[:-1] in PLACES:
         return False
     if word.isupper() and len(word) > 1:  # acronyms: NATO, GOP, CNN
-        return False
-    if low in SPEECH_CUES:  # "Continued Stone: …", "Said Dorothy Poynter, …"
         return False
     if low.endswith(_CONTRACTIONS):  # "You’ve", "They’re"
         return False
@@ -138,6 +137,7 @@ def _is_name_text(text: str) -> bool:
     return any(map(str.islower, word))
 
 
+_NEVER_NAMES = frozenset(NON_NAME_WORDS | ORG_WORDS | PLACES | TITLE_WORDS | SPEECH_CUES | HONORIFICS.keys())
 _name_texts = _Answers(_is_name_text)
 
 
@@ -185,88 +185,98 @@ class PersonCluster:
             self.full = words
 
 
-def find_mentions(tokens: list[Token], text: str, in_quote) -> list[Mention]:
-    """Every capitalised run that may name a person, with the context that tells who they are."""
+def find_mentions(paragraphs: list[list[Token]], in_quote) -> tuple[list[Mention], list[int]]:
+    """Every capitalised run that may name a person, with the context that tells who they are: the
+    mentions of all the paragraphs (each given as its tokens), and the paragraph of each. One call
+    for the document (a call per paragraph cost more than most paragraphs' names)."""
     mentions: list[Mention] = []
-    i, n = 0, len(tokens)
+    paragraph_of: list[int] = []
     first_names = given_names()
-    # The end of the last capitalised run grown without an honorific: a name starting later in the
-    # same run ends there too, so a title-case "soup" is walked once, not once per name in it.
-    run_start = run_end = -1
-    while i < n:
-        tok = tokens[i]
-        if not tok.is_capitalised and tok.lower not in HONORIFICS:
-            i += 1
-            continue
-        honorific = None
-        j = i
-        if tok.lower in HONORIFICS and j + 1 < n and tokens[j + 1].is_capitalised:
-            honorific = tok.text
-            j += 1
-        lead = None  # "J.J. Goldberg", "W. Mark Felt": initials before the first name
-        if not honorific and tok.text[-1] == "." and len(tok.text) <= 6 and _INITIALS.fullmatch(tok.text) \
-                and j + 1 < n and is_name_word(tokens[j + 1]) and tok.end + 1 >= tokens[j + 1].start:
-            lead = j
-            j += 1
-        # For a capitalised token, is_name_word is its text's answer: looked up here without a call.
-        if j < n and tokens[j].is_capitalised and (_name_texts[tokens[j].text] or honorific and is_word_surname(tokens[j])):
-            # After a first name or an honorific a word may be a surname ("Ellen Park", "Mr. Church");
-            # alone it never names anyone ("Park said", "Washington said").
-            first_name = tokens[j].lower in first_names
-            known = not honorific and run_start < j <= run_end \
-                and not (first_name and j + 1 < n and is_word_surname(tokens[j + 1]))
-            k = run_end if known else j
-            # Grow the name over name words, middle initials and particles: "Julian E Barnes".
-            while not known and k + 1 < n and not _is_possessive(tokens[k]):
-                nxt = tokens[k + 1]
-                capitalised = nxt.is_capitalised  # name words, surnames and initials all are
-                surname_like = capitalised and (honorific or k == j and first_name) and is_word_surname(nxt)
-                if capitalised and (_name_texts[nxt.text] or surname_like) and tokens[k].end + 1 >= nxt.start:
-                    k += 1  # "Gov. Ellen Park": after an honorific, "Park" is a surname
-                elif (capitalised and is_initial(nxt) or nxt.lower in PARTICLES) and k + 2 < n \
-                        and is_name_word(tokens[k + 2]):
-                    k += 2
-                elif nxt.lower in SUFFIXES and tokens[k].end <= nxt.start:
-                    k += 1
-                    break
+    for p, tokens in enumerate(paragraphs):
+        i, n = 0, len(tokens)
+        # The end of the last capitalised run grown without an honorific: a name starting later in
+        # the same run ends there too, so a title-case "soup" is walked once, not once per name in it.
+        run_start = run_end = -1
+        while i < n:
+            tok = tokens[i]
+            if not tok.is_capitalised and tok.lower not in HONORIFICS:
+                i += 1
+                continue
+            honorific = None
+            j = i
+            if tok.lower in HONORIFICS and j + 1 < n and tokens[j + 1].is_capitalised:
+                honorific = tok.text
+                j += 1
+            lead = None  # "J.J. Goldberg", "W. Mark Felt": initials before the first name
+            if not honorific and tok.text[-1] == "." and len(tok.text) <= 6 and _INITIALS.fullmatch(tok.text) \
+                    and j + 1 < n and is_name_word(tokens[j + 1]) and tok.end + 1 >= tokens[j + 1].start:
+                lead = j
+                j += 1
+            # For a capitalised token, is_name_word is its text's answer: looked up here without a call.
+            if j < n and tokens[j].is_capitalised \
+                    and (_name_texts[tokens[j].text] or honorific and is_word_surname(tokens[j])):
+                # After a first name or an honorific a word may be a surname ("Ellen Park", "Mr. Church");
+                # alone it never names anyone ("Park said", "Washington said").
+                first_name = tokens[j].lower in first_names
+                known = not honorific and run_start < j <= run_end \
+                    and not (first_name and j + 1 < n and is_word_surname(tokens[j + 1]))
+                k = run_end if known else j
+                # Grow the name over name words, middle initials and particles: "Julian E Barnes".
+                while not known and k + 1 < n and not _is_possessive(tokens[k]):
+                    nxt = tokens[k + 1]
+                    capitalised = nxt.is_capitalised  # name words, surnames and initials all are
+                    # After an honorific or a first name, a word surname too: "Gov. Ellen Park".
+                    if capitalised and (_name_texts[nxt.text] or (honorific or k == j and first_name)
+                                        and is_word_surname(nxt)) and tokens[k].end + 1 >= nxt.start:
+                        k += 1
+                    elif (capitalised and is_initial(nxt) or nxt.lower in PARTICLES) and k + 2 < n \
+                            and is_name_word(tokens[k + 2]):
+                        k += 2
+                    elif nxt.lower in SUFFIXES and tokens[k].end <= nxt.start:
+                        k += 1
+                        break
+                    else:
+                        break
+                if not honorific:
+                    run_start, run_end = j, k
+                if k - j >= 2 and not honorific and tokens[j].lower not in first_names:
+                    # "United Auto Workers Gary Casteel": the name starts at its first name.
+                    j = next((g for g in range(j + 1, k) if tokens[g].lower in first_names), j)
+                if k - j >= 5 and tokens[j].lower in first_names:
+                    k = j + 1  # a headline in title case: "Salma Hayek Described Her Experience …"
+                if lead is not None and j == lead + 1 and k - j < 4:
+                    j = lead
+                if j == k:  # a name of one word, the most common: without a slice and a list
+                    words = (bare(tokens[j].text),) if tokens[j].lower not in SUFFIXES else ()
                 else:
-                    break
-            if not honorific:
-                run_start, run_end = j, k
-            if k - j >= 2 and not honorific and tokens[j].lower not in first_names:
-                # "United Auto Workers Gary Casteel": the name starts at its first name.
-                j = next((g for g in range(j + 1, k) if tokens[g].lower in first_names), j)
-            if k - j >= 5 and tokens[j].lower in first_names:
-                k = j + 1  # a headline in title case: "Salma Hayek Described Her Experience …"
-            if lead is not None and j == lead + 1 and k - j < 4:
-                j = lead
-            if j == k:  # a name of one word, the most common: without a slice and a list
-                words = (bare(tokens[j].text),) if tokens[j].lower not in SUFFIXES else ()
-            else:
-                words = tuple([bare(t.text) for t in tokens[j:k + 1] if t.lower not in SUFFIXES])
-            # "Joint Chiefs", "Clinton Foundation": the name is part of an organisation's.
-            org_follows = k + 1 < n and tokens[k + 1].is_capitalised and not _is_possessive(tokens[k]) \
-                and bare(tokens[k + 1].text).lower() in ORG_WORDS
-            if words and len(words) <= 5 and not org_follows:
-                mention = Mention(j, k, tokens[j].start, tokens[k].end - _possessive_len(tokens[k]),
-                                  words, honorific=honorific, in_quote=in_quote(tokens[j].start),
-                                  word_surname=is_word_surname(tokens[k]))
-                if honorific or j > 0 and tokens[j - 1].kind == "word":  # no title without a word before
-                    _read_title(tokens, i if honorific else j, mention)
-                _read_appositive(tokens, k, mention)
+                    words = tuple([bare(t.text) for t in tokens[j:k + 1] if t.lower not in SUFFIXES])
+                # "Joint Chiefs", "Clinton Foundation": the name is part of an organisation's.
+                org_follows = k + 1 < n and tokens[k + 1].is_capitalised and not _is_possessive(tokens[k]) \
+                    and bare(tokens[k + 1].text).lower() in ORG_WORDS
+                if words and len(words) <= 5 and not org_follows:
+                    # A name word is no word surname (one is a place or an organisation's word, the
+                    # other never): its known answer saves asking about each new surname again.
+                    mention = Mention(j, k, tokens[j].start, tokens[k].end - _possessive_len(tokens[k]),
+                                      words, honorific=honorific, in_quote=in_quote(tokens[j].start),
+                                      word_surname=not _name_texts[tokens[k].text] and is_word_surname(tokens[k]))
+                    if honorific or j > 0 and tokens[j - 1].kind == "word":  # no title without a word before
+                        _read_title(tokens, i if honorific else j, mention)
+                    _read_appositive(tokens, k, mention)
+                    _read_speaking(tokens, mention)
+                    mentions.append(mention)
+                    paragraph_of.append(p)
+                i = k + 1
+                continue
+            if not honorific and is_word_surname(tok) and (i + 1 >= n or not tokens[i + 1].is_capitalised):
+                # "…," Park said: a word that is a surname only when someone was introduced by it.
+                mention = Mention(i, i, tok.start, tok.end - _possessive_len(tok), (bare(tok.text),),
+                                  in_quote=in_quote(tok.start), word_surname=True)
                 _read_speaking(tokens, mention)
-                mentions.append(mention)
-            i = k + 1
-            continue
-        if not honorific and is_word_surname(tok) and (i + 1 >= n or not tokens[i + 1].is_capitalised):
-            # "…," Park said: a word that is a surname only when someone was introduced by it.
-            mention = Mention(i, i, tok.start, tok.end - _possessive_len(tok), (bare(tok.text),),
-                              in_quote=in_quote(tok.start), word_surname=True)
-            _read_speaking(tokens, mention)
-            if mention.speaking:
-                mentions.append(mention)
-        i = j + 1 if honorific else i + 1
-    return mentions
+                if mention.speaking:
+                    mentions.append(mention)
+                    paragraph_of.append(p)
+            i = j + 1 if honorific else i + 1
+    return mentions, paragraph_of
 
 
 def _is_possessive(tok: Token) -> bool:

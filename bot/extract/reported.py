@@ -68,6 +68,8 @@ def _statement(text: str, p: int, toks: list[Token], c: int, finder: SpeakerFind
                names: dict[int, str], titles: dict[tuple[int, int], bool]) -> Quote | None:
     if _introduces_quotation(toks, c):
         return None  # "He said: “…”" (known before the paragraph's sentences are worked out)
+    if _reports_nothing(toks, c):
+        return None  # "He said abcd:" (known before the paragraph's sentences are worked out)
     para = finder.paragraph(p)
     number = para.sentence_of[c]
     sentence_start, sentence_end = para.sentences[number]
@@ -177,6 +179,14 @@ def _reports_enough(toks: list[Token], first: int, end: int) -> bool:
     """Whether the clause toks[first:end] (leading punctuation set aside) has the length of a report."""
     words = end - _content_start(toks, first, end)
     return _MIN_WORDS <= words <= _CONTENT_REACH
+
+
+def _reports_nothing(toks: list[Token], c: int) -> bool:
+    """Whether the verb at c has fewer tokens after it in its paragraph than a report has words, and
+    no comma before it to set off a report before it or to invert it (", said X"): "He said abcd:"
+    reports nothing, whatever its sentence."""
+    return len(toks) - c <= _MIN_WORDS and toks[c].lower != "according" \
+        and "," not in map(LOWER, toks[max(0, c - _SUBJECT_REACH):c])
 
 
 def _introduces_quotation(toks: list[Token], c: int) -> bool:

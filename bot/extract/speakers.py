@@ -178,16 +178,22 @@ class Attribution:
 class SpeakerFinder:
     """Attributes quotations of one document; built once per document."""
 
-    def __init__(self, paragraphs_tokens: list[list[Token]], mentions: list[Mention],
+    def __init__(self, paragraphs_tokens: list[list[Token]], mentions: list[Mention], mention_paragraph: list[int],
                  people: list[PersonCluster], roles: dict[int, str | None],
                  in_quote: Callable[[int], bool]):
+        """`mention_paragraph`: the paragraph of each of `mentions`."""
         self.tokens = paragraphs_tokens
         self.people = people
         self.roles = roles
         self.in_quote = in_quote
         self.mention_at: dict[tuple[int, int], Mention] = {}  # (paragraph, last token) -> mention
         self.mention_first: dict[tuple[int, int], Mention] = {}  # (paragraph, first token) -> mention
-        self._named: set[int] = set()  # paragraphs where a mention starts
+        for paragraph, mention in zip(mention_paragraph, mentions):
+            self.mention_at[(paragraph, mention.last)] = mention
+            self.mention_first[(paragraph, mention.first)] = mention
+            if mention.honorific:
+                self.mention_first[(paragraph, mention.first - 1)] = mention
+        self._named = set(mention_paragraph)  # paragraphs where a mention starts
         self._subject_words: list[bool | None] = [None] * len(paragraphs_tokens)  # see has_subject_words
         self.context = [m for m in mentions if m.person >= 0 and not m.in_quote]
         self._paragraphs: list[_Paragraph | None] = [None] * len(paragraphs_tokens)  # built when first asked for
@@ -212,18 +218,15 @@ class SpeakerFinder:
             known = self._subject_words[p] = p in self._named or not _HE_OR_SHE.isdisjoint(map(LOWER, self.tokens[p]))
         return known
 
+    def opens_paragraph(self, p: int, offset: int) -> bool:
+        """Whether no token of paragraph p starts before `offset` (a quotation's opening mark there)."""
+        return offset <= self.tokens[p][0].start
+
     def paragraph(self, p: int) -> _Paragraph:
         para = self._paragraphs[p]
         if para is None:
             para = self._paragraphs[p] = _Paragraph(self.tokens[p], self.in_quote)
         return para
-
-    def index_mention(self, paragraph: int, mention: Mention) -> None:
-        self.mention_at[(paragraph, mention.last)] = mention
-        self._named.add(paragraph)
-        self.mention_first[(paragraph, mention.first)] = mention
-        if mention.honorific:
-            self.mention_first[(paragraph, mention.first - 1)] = mention
 
     # -- reported speech (bot.extract.reported) ------------------------------------------------
 
@@ -249,6 +252,12 @@ class SpeakerFinder:
     # -- the quotation's neighbourhood ---------------------------------------------------------
 
     def attribute(self, quote: QuoteSpan) -> Attribution:
+        if quote.open_mark is not None and self.opens_paragraph(quote.paragraph, quote.open_mark) \
+                and (quote.close_mark is None or quote.close_mark >= self.tokens[quote.paragraph][-1].start):
+            # The quotation is all its paragraph: no cue before or after it there, found without
+            # working out the paragraph's sentences (a text of one-line quotations has thousands).
+            self.basis, self.cue = "", None
+            return Attribution(None, False)
         para = self.paragraph(quote.paragraph)
         toks = para.toks
         open_i = para.index(quote.open_mark) if quote.open_mark is not None else None
@@ -741,6 +750,8 @@ class SpeakerFinder:
     def sentence_subject_before(self, p: int, offset: int) -> int | None:
         """The subject of the sentence a quotation stands in, named before it:
         "Trump later called Haley “very weak on immigration.”" """
+        if self.opens_paragraph(p, offset):
+            return None  # nothing before it
         para = self.paragraph(p)
         i = para.index(offset)
         if i >= len(para.toks):

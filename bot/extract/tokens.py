@@ -6,8 +6,11 @@ tokens that remember where they stand; nothing is normalised, offsets stay into 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from operator import itemgetter
 from typing import NamedTuple
+
+from bot.models import Paragraph
 
 OPEN_QUOTES = "“\"«„"
 CLOSE_QUOTES = "”\"»"
@@ -75,25 +78,67 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
         cut = _WINDOW_END.search(text, start + _WINDOW, end)
         if cut is None:
             break
-        _cut(text, start, cut.start() + 1, tokens)
+        _cut(text, start, cut.start() + 1, [tokens])
         start = cut.start() + 1
-    _cut(text, start, end, tokens)
+    _cut(text, start, end, [tokens])
     return tokens
 
 
-def _cut(text: str, start: int, end: int, tokens: list[Token]) -> None:
-    """Append the tokens of text[start:end] to `tokens`."""
+def tokenize_paragraphs(text: str, paragraphs: Sequence[Paragraph]) -> list[list[Token]]:
+    """`tokenize(text, p.start, p.end)` for each of `paragraphs` (in text order, apart).
+
+    Paragraphs with only white space between them are cut together, up to about _WINDOW characters
+    at a time, by one `findall` (a text of many short paragraphs paid a call and its set-up per
+    paragraph). No token holds white space, so each lies inside one paragraph."""
+    cut: list[list[Token]] = []
+    i, n = 0, len(paragraphs)
+    while i < n:
+        start, end = paragraphs[i].start, paragraphs[i].end
+        if end - start > _WINDOW:
+            cut.append(tokenize(text, start, end))
+            i += 1
+            continue
+        breaks: list[int] = []  # the ends of the paragraphs cut together, but the last
+        i += 1
+        while i < n and paragraphs[i].end - start <= _WINDOW and text[end:paragraphs[i].start].isspace():
+            breaks.append(end)
+            end = paragraphs[i].end
+            i += 1
+        breaks.reverse()
+        cut.append([])
+        _cut(text, start, end, cut, breaks)
+        while len(cut) < i:  # paragraphs at the end without tokens ("_")
+            cut.append([])
+    return cut
+
+
+def _cut(text: str, start: int, end: int, cut: list[list[Token]], breaks: list[int] | None = None) -> None:
+    """Append the tokens of text[start:end] to cut[-1]; those after each offset of `breaks` (the
+    ends of paragraphs, white space after each, popped from the list's end) to a new list on `cut`.
+
+    The one lookahead (a short word's period before "\\s+[A-Z\\d]") sees past a paragraph's end,
+    where the paragraph cut alone has the word and the period apart ("Mr." + "\\n\\nSmith"): so
+    are they here."""
+    tokens = cut[-1]
     append = tokens.append
     make = tuple.__new__  # the hot loop of extraction: build the tuples directly
+    stop = breaks.pop() if breaks else end + 1
     b = start
     for before, word, num, quote, punct in _CUT.findall(text, start, end):
         # A token touching the one before shares its offset: one int object for both.
         a = b + len(before) if before else b
+        if a >= stop:  # a paragraph's first token (or a later one's: a paragraph of "_" has none)
+            while a >= stop:
+                tokens = []
+                cut.append(tokens)
+                stop = breaks.pop() if breaks else end + 1
+            append = tokens.append
         if word:
             b = a + len(word)
             low = word.lower()
             cap = word[0].isupper()
-            if word[-1] == "." and low not in ABBREVIATIONS and not _INITIALS.fullmatch(word):
+            if word[-1] == "." and (low not in ABBREVIATIONS and not _INITIALS.fullmatch(word)
+                                    or b == stop and word.count(".") == 1):  # "Mr." ending a paragraph
                 # "said." -> "said" + "."
                 append(make(Token, (word[:-1], a, b - 1, "word", low[:-1], cap)))
                 append(make(Token, (".", b - 1, b, "punct", ".", False)))

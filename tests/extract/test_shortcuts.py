@@ -1,10 +1,15 @@
 """Shortcuts of the extraction's hot paths: each gives what the full check would.
 
 A name grows only over capitalised words (bot.extract.people.find_mentions) because every word
-check that lets it grow is false for any other token; a sentence of fewer than four tokens is no
-headline (bot.extract.reported._title_case) without counting its words; the word pattern written
-without backtracking (bot.extract.tokens._TOKEN) matches as its backtracking form did; tokens cut
-from `findall`'s strings (bot.extract.tokens.tokenize) are those cut from _TOKEN's matches.
+check that lets it grow is false for any other token, and a name word is never a word surname; a
+sentence of fewer than four tokens is no headline (bot.extract.reported._title_case) without
+counting its words; the word pattern written without backtracking (bot.extract.tokens._TOKEN)
+matches as its backtracking form did; tokens cut from `findall`'s strings (bot.extract.tokens.tokenize)
+are those cut from _TOKEN's matches, and paragraphs cut together (tokenize_paragraphs) have the
+tokens of each cut alone; the quotations found in one search (bot.extract.quotes.find_quote_spans)
+are those of each paragraph alone; a verb with too few tokens after it and no comma before it
+reports nothing (bot.extract.reported._reports_nothing), and a quotation opening its paragraph has
+no cue or subject before it (SpeakerFinder.opens_paragraph).
 """
 import re
 
@@ -13,10 +18,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.bench_adversarial import SHAPES, generate
+from bot.documents import document_from_text
+from bot.documents.paragraphs import split_paragraphs
+from bot.extract import extract, reported
 from bot.extract import tokens as tokens_module
-from bot.extract.people import is_initial, is_name_word, is_word_surname
+from bot.extract.lexicon import ORG_WORDS, PLACES
+from bot.extract.people import _NOT_SURNAMES, is_initial, is_name_word, is_word_surname
+from bot.extract.quotes import find_quote_spans
 from bot.extract.reported import _title_case
-from bot.extract.tokens import _INITIALS, _TOKEN, ABBREVIATIONS, Token, tokenize
+from bot.extract.speakers import SpeakerFinder
+from bot.extract.tokens import _INITIALS, _TOKEN, ABBREVIATIONS, Token, tokenize, tokenize_paragraphs
 
 TEXTS = [
     "W. Mark Felt met J.J. Goldberg and Julian E Barnes of the U.S. Senate on Monday.",
@@ -32,6 +43,13 @@ def test_a_name_grows_only_over_capitalised_words(text):
     for tok in tokenize(text):
         if not tok.is_capitalised:
             assert not is_name_word(tok) and not is_word_surname(tok) and not is_initial(tok), tok
+
+
+@pytest.mark.parametrize("text", TEXTS + [" ".join(w.capitalize() for w in sorted(ORG_WORDS | PLACES | _NOT_SURNAMES))
+                                          + " Parks London’s Israel's Church Churches"])
+def test_a_name_word_is_no_word_surname(text):
+    for tok in tokenize(text):
+        assert not (is_name_word(tok) and is_word_surname(tok)), tok
 
 
 def _title_case_counted(toks, start, end):
@@ -118,3 +136,69 @@ def test_tokens_cut_window_by_window_are_those_cut_at_once_on_any_text(text, sta
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(tokens_module, "_WINDOW", 2)
         assert cut_alike(text, min(start, len(text)), max(min(end, len(text)), min(start, len(text))))
+
+
+def cut_apart_alike(text: str, keep: list[bool]) -> bool:
+    """Paragraphs cut together have the tokens of each cut alone (some left out, as boilerplate is)."""
+    paragraphs = [p for p, kept in zip(split_paragraphs(text), keep + [True] * len(text)) if kept]
+    return tokenize_paragraphs(text, paragraphs) == [tokenize(text, p.start, p.end) for p in paragraphs]
+
+
+@pytest.mark.parametrize("text", TEXTS + ["Mr.\n\nSmith said No.\n\n2 A.\n\nB U.S.\n\nX __\n\n_\n\nYes.\n\n_"])
+def test_paragraphs_cut_together_have_the_tokens_of_each_cut_alone(text):
+    text = text.replace(". ", ".\n\n")
+    assert cut_apart_alike(text, [])
+    assert cut_apart_alike(text, [i % 3 != 1 for i in range(len(text))])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="aBcDzÉé1²_’'-.% \n“\"”MrNo", max_size=60), st.lists(st.booleans(), max_size=12),
+       st.sampled_from([2, 5, 11, 4096]))
+def test_paragraphs_cut_together_have_the_tokens_of_each_cut_alone_on_any_text(text, keep, window):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tokens_module, "_WINDOW", window)
+        assert cut_apart_alike(text, keep)
+
+
+
+def quoted_apart_alike(text: str, keep: list[bool]) -> bool:
+    """The quotations found in all the paragraphs at once are those of each paragraph alone."""
+    paragraphs = [p for p, kept in zip(split_paragraphs(text), keep + [True] * len(text)) if kept]
+    return find_quote_spans(text, paragraphs) == [s for p in paragraphs for s in find_quote_spans(text, [p])]
+
+
+@pytest.mark.parametrize("text", TEXTS + ["“a\n\nb” c ''d\n\n'' e” f “g\n\n”", "'' x\n\n''\n\n“"])
+def test_quotations_found_at_once_are_those_of_each_paragraph(text):
+    assert quoted_apart_alike(text, [])
+    assert quoted_apart_alike(text, [i % 3 != 1 for i in range(len(text))])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="aB .,\n“”\"«»„'", max_size=60), st.lists(st.booleans(), max_size=12))
+def test_quotations_found_at_once_are_those_of_each_paragraph_on_any_text(text, keep):
+    assert quoted_apart_alike(text, keep)
+
+
+# Words and marks, and sentences, that quotations and reported speech are made of.
+_PIECES = ["He", "she", "said", "says", "told", "according", "to", ",", ",", "abcd", "Mr.", "Ann", "Smith",
+           "“", "”", "“", "”", ":", ".", "that", "the", "plan", "was", "dead", "\n\n", "\n\n",
+           "“The plan was dead,” said Ann Smith.", "“Abcd,” he said.", "He said: “The plan was dead.”",
+           "“The plan.”", "Mr. Smith said the plan was dead.", "He said abcd:", "Ann Smith:", "“No.”",
+           "According to Mr. Smith, the plan was dead.", "The plan was dead, she said.", "“abcd", "abcd.”"]
+# Each shortcut turned off: the rule it saves a walk of gives the same answer.
+_SHORTCUTS = {
+    "a verb with too few tokens after it and no comma before it": (reported, "_reports_nothing", lambda toks, c: False),
+    "a quotation opening its paragraph": (SpeakerFinder, "opens_paragraph", lambda self, p, offset: False),
+}
+
+
+@pytest.mark.parametrize("shortcut", _SHORTCUTS)
+@settings(max_examples=300, deadline=None)
+@given(pieces=st.lists(st.sampled_from(_PIECES), max_size=40))
+def test_extraction_is_the_same_without_a_shortcut(shortcut, pieces):
+    document = document_from_text("t.txt", "Headline\n\n" + " ".join(pieces))
+    owner, name, off = _SHORTCUTS[shortcut]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(owner, name, off)
+        without = extract(document)
+    assert extract(document) == without
