@@ -30,7 +30,7 @@ from bot.build.rows import (
 from bot.build.search_segments import merge_some_segments, one_segment_per_update
 from bot.build.search_shares import counted_meanwhile, newest_rowids, update_shares
 from bot.build.seed_records import SeedChanges
-from bot.build.store_files import STORE_WAIT_SECONDS, store_lock
+from bot.build.store_files import STORE_WAIT_SECONDS, live_update, store_lock, write_transaction
 from bot.build.stories import update_stories
 from bot.build.text_dictionary import SAMPLE_DOCUMENTS, outgrown
 from bot.build.versions import extraction_versions, extractor_version
@@ -102,37 +102,25 @@ def update_in_place(db_path: Path, seeds_dir: Path, changes: SeedChanges, meta: 
     skips = {rel: s for rel, s in skipped_rel.items() if rel not in changes.changed} | new_skips
     skipped = [skips[rel] for rel in sorted(skips, key=path_order)]
 
-    with store_lock(db_path):
-        conn = sqlite3.connect(db_path, isolation_level=None, timeout=STORE_WAIT_SECONDS)
-        try:
-            if conn.execute("pragma journal_mode = wal").fetchone()[0] != "wal":
-                return None
-            conn.execute("pragma synchronous = normal")
-            conn.execute("pragma cache_size = -262144")
-            conn.execute("begin immediate")
-            try:
-                if conn.execute("select value from meta where key = 'fingerprint'").fetchone() != (meta["fingerprint"],):
-                    conn.execute("rollback")  # another build changed the store since we looked
-                    return STALE
-                one_segment_per_update(conn)
-                report, paragraphs = _apply_changes(conn, changes, added, counts, int(meta.get("paragraphs", 0)))
-                merge_some_segments(conn)
-                report.skipped, report.notes = skipped, notes
-                conn.execute("delete from skipped_files where path in (select value from json_each(?))",
-                             (json.dumps(sorted(changes.changed)),))
-                conn.executemany("insert into skipped_files values (?, ?, ?, ?)", [
-                    (rel, changes.changed[rel], changes.stats.get(rel), s.reason) for rel, s in new_skips.items()])
-                _record_touched(conn, changes)
-                conn.executemany("insert or replace into meta values (?, ?)", meta_rows(
-                    changes.fingerprint, f"{changes.seed_sum:x}", changes.scan_digest, report, paragraphs,
-                    changes.refused if changes.surveyed else None))
-                conn.execute("commit")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("rollback")
-                raise
-        finally:
-            conn.close()
+    with live_update(db_path) as conn:
+        if conn.execute("pragma journal_mode = wal").fetchone()[0] != "wal":
+            return None
+        with write_transaction(conn):
+            if conn.execute("select value from meta where key = 'fingerprint'").fetchone() != (meta["fingerprint"],):
+                conn.execute("rollback")  # another build changed the store since we looked
+                return STALE
+            one_segment_per_update(conn)
+            report, paragraphs = _apply_changes(conn, changes, added, counts, int(meta.get("paragraphs", 0)))
+            merge_some_segments(conn)
+            report.skipped, report.notes = skipped, notes
+            conn.execute("delete from skipped_files where path in (select value from json_each(?))",
+                         (json.dumps(sorted(changes.changed)),))
+            conn.executemany("insert into skipped_files values (?, ?, ?, ?)", [
+                (rel, changes.changed[rel], changes.stats.get(rel), s.reason) for rel, s in new_skips.items()])
+            _record_touched(conn, changes)
+            conn.executemany("insert or replace into meta values (?, ?)", meta_rows(
+                changes.fingerprint, f"{changes.seed_sum:x}", changes.scan_digest, report, paragraphs,
+                changes.refused if changes.surveyed else None))
     return report
 
 

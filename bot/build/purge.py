@@ -15,7 +15,7 @@ from pathlib import Path
 from bot.build.in_place import rewrite
 from bot.build.retired import PURGE_SLICE, forget_if_purged, has_retired, next_slice
 from bot.build.search_segments import merge_some_segments, one_segment_per_update
-from bot.build.store_files import STORE_WAIT_SECONDS, store_lock
+from bot.build.store_files import live_update, write_transaction
 
 PURGES = "purges"  # meta: how many slices were purged, part of the store's version (`Store.version`)
 
@@ -35,34 +35,19 @@ def pending(db_path: str | Path) -> int:
 def purge_slice(db_path: str | Path, size: int = PURGE_SLICE) -> int:
     """Take the rows of up to `size` retired documents out of the store, in one transaction under the
     builds' lock; returns how many are left to purge."""
-    db_path = Path(db_path)
-    with store_lock(db_path):
-        conn = sqlite3.connect(db_path, isolation_level=None, timeout=STORE_WAIT_SECONDS)
-        try:
-            conn.execute("pragma synchronous = normal")
-            conn.execute("pragma cache_size = -262144")
-            conn.execute("begin immediate")
-            try:
-                ids = next_slice(conn, size)
-                if ids:
-                    one_segment_per_update(conn)
-                    rewritten = rewrite(conn, ids, "retired_documents", [], {}, {})
-                    merge_some_segments(conn)
-                    counts = json.loads(conn.execute("select value from meta where key = 'counts'").fetchone()[0])
-                    counts["people"] += rewritten.people
-                    purges = conn.execute("select value from meta where key = ?", (PURGES,)).fetchone()
-                    conn.executemany("insert or replace into meta values (?, ?)", [
-                        ("counts", json.dumps(counts)), (PURGES, str(int(purges[0]) + 1 if purges else 1))])
-                forget_if_purged(conn)
-                left = conn.execute("select count(*) from retired_documents").fetchone()[0] if has_retired(conn) else 0
-                conn.execute("commit")
-                return left
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("rollback")
-                raise
-        finally:
-            conn.close()
+    with live_update(Path(db_path)) as conn, write_transaction(conn):
+        ids = next_slice(conn, size)
+        if ids:
+            one_segment_per_update(conn)
+            rewritten = rewrite(conn, ids, "retired_documents", [], {}, {})
+            merge_some_segments(conn)
+            counts = json.loads(conn.execute("select value from meta where key = 'counts'").fetchone()[0])
+            counts["people"] += rewritten.people
+            purges = conn.execute("select value from meta where key = ?", (PURGES,)).fetchone()
+            conn.executemany("insert or replace into meta values (?, ?)", [
+                ("counts", json.dumps(counts)), (PURGES, str(int(purges[0]) + 1 if purges else 1))])
+        forget_if_purged(conn)
+        return conn.execute("select count(*) from retired_documents").fetchone()[0] if has_retired(conn) else 0
 
 
 def purge_all(db_path: str | Path, progress: Callable[[int], None] | None = None) -> int:

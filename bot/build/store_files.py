@@ -73,6 +73,35 @@ def store_lock(db_path: Path) -> Iterator[None]:
         os.close(fd)
 
 
+@contextlib.contextmanager
+def live_update(db_path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection to the live store for one in-place change, under the builds' lock (`store_lock`):
+    commits wait for the log only (WAL keeps them atomic), with a page cache of 256 MB. Closed at the end."""
+    with store_lock(db_path):
+        conn = sqlite3.connect(db_path, isolation_level=None, timeout=STORE_WAIT_SECONDS)
+        try:
+            conn.execute("pragma synchronous = normal")
+            conn.execute("pragma cache_size = -262144")
+            yield conn
+        finally:
+            conn.close()
+
+
+@contextlib.contextmanager
+def write_transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """One transaction holding the write lock from its start: committed when the block ends (unless the
+    block ended it), rolled back when it raises."""
+    conn.execute("begin immediate")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("rollback")
+        raise
+    if conn.in_transaction:
+        conn.execute("commit")
+
+
 def empty_wal(db_path: Path) -> None:
     """Before a new file is renamed over a store in WAL mode: move every committed page into the old
     file and cut its `-wal` to zero bytes, so that no frame of the old store's log can ever be read
