@@ -145,8 +145,7 @@ def _matcher(settings: Settings, state: StateStore, follows: FollowState, clock:
     """The alerts' matcher, and whether it runs in a worker thread: it does, on a connection of its own to
     state.db (the first look at a million documents takes a minute, which the event loop must not wait
     for), unless state.db is in memory, where it shares the bot's and runs on the loop."""
-    rows = state.db.execute("pragma database_list").fetchall()
-    path = next((file for _, name, file in rows if name == "main"), "")
+    path = state.file()
     if not path:
         return Matcher(StoreWatch(settings.briefing_db), follows, clock), False
     own = FollowState(StateStore(path, threads=True))

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.build.in_place import rewrite
-from bot.build.retired import PURGE_SLICE, forget_if_purged, has_retired, next_slice
+from bot.build.retired import PURGE_SLICE, TABLE, forget_if_purged, next_slice, waiting
 from bot.build.search_segments import merge_some_segments, one_segment_per_update
 from bot.build.store_files import live_update, write_transaction
 
@@ -27,7 +27,7 @@ def pending(db_path: str | Path) -> int:
         return 0
     conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
     try:
-        return conn.execute("select count(*) from retired_documents").fetchone()[0] if has_retired(conn) else 0
+        return waiting(conn)
     finally:
         conn.close()
 
@@ -39,7 +39,7 @@ def purge_slice(db_path: str | Path, size: int = PURGE_SLICE) -> int:
         ids = next_slice(conn, size)
         if ids:
             one_segment_per_update(conn)
-            rewritten = rewrite(conn, ids, "retired_documents", [], {}, {})
+            rewritten = rewrite(conn, ids, TABLE, [], {}, {})
             merge_some_segments(conn)
             counts = json.loads(conn.execute("select value from meta where key = 'counts'").fetchone()[0])
             counts["people"] += rewritten.people
@@ -47,7 +47,7 @@ def purge_slice(db_path: str | Path, size: int = PURGE_SLICE) -> int:
             conn.executemany("insert or replace into meta values (?, ?)", [
                 ("counts", json.dumps(counts)), (PURGES, str(int(purges[0]) + 1 if purges else 1))])
         forget_if_purged(conn)
-        return conn.execute("select count(*) from retired_documents").fetchone()[0] if has_retired(conn) else 0
+        return waiting(conn)
 
 
 def purge_all(db_path: str | Path, progress: Callable[[int], None] | None = None) -> int:

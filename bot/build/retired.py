@@ -41,6 +41,11 @@ def has_retired(conn: sqlite3.Connection) -> bool:
     return conn.execute("select 1 from sqlite_master where type = 'table' and name = ?", (TABLE,)).fetchone() is not None
 
 
+def waiting(conn: sqlite3.Connection) -> int:
+    """How many retired documents wait for their purge."""
+    return conn.execute(f"select count(*) from {TABLE}").fetchone()[0] if has_retired(conn) else 0
+
+
 def retired_documents_end(conn: sqlite3.Connection) -> int:
     """The highest id of a retired document (0 when none): new documents are numbered above it."""
     return (conn.execute(f"select max(id) from {TABLE}").fetchone()[0] or 0) if has_retired(conn) else 0

@@ -76,6 +76,11 @@ class StateStore:
     def close(self) -> None:
         self.db.close()
 
+    def file(self) -> str:
+        """The database file's path ("" for a database in memory)."""
+        rows = self.db.execute("pragma database_list").fetchall()
+        return next((file for _, name, file in rows if name == "main"), "")
+
     def _create_tables(self) -> None:
         with self.db.atomic():
             self.db["subscriptions"].create(

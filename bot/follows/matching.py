@@ -139,8 +139,7 @@ class Matcher:
         if self._attached is conn:
             return
         self._attached = None
-        rows = self.follows.db.execute("pragma database_list").fetchall()
-        path = next((file for _, name, file in rows if name == "main"), "")
+        path = self.follows.state.file()
         if path:
             conn.execute("attach database ? as seen", (f"{Path(path).resolve().as_uri()}?mode=ro",))
             self._attached = conn
